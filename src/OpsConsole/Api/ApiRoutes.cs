@@ -1,0 +1,36 @@
+using OpsConsole.Features.Agents;
+using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Rules;
+using OpsConsole.Features.WorkItems;
+
+namespace OpsConsole.Api;
+
+/// <summary>The one route table under /api/v1/orchestration (trailing slashes are optional).</summary>
+public static class ApiRoutes
+{
+    public const string Base = "/api/v1/orchestration";
+
+    public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Base).RequireAuthorization();
+        api.MapGet("/", () => TypedResults.Ok(new Dictionary<string, string>
+        {
+            ["tasks"] = $"{Base}/tasks/",
+            ["agents"] = $"{Base}/agents/",
+            ["assignments"] = $"{Base}/assignments/",
+            ["execution-logs"] = $"{Base}/execution-logs/",
+            ["rules"] = $"{Base}/rules/",
+            ["health"] = $"{Base}/health/",
+            ["status"] = $"{Base}/status/status/",
+        })).ExcludeFromDescription();
+
+        api.MapWorkItemApi()
+            .MapAgentApi()
+            .MapHistoryApi()
+            .MapRuleApi()
+            .MapHealthApi()
+            .MapStatusApi();
+        return app;
+    }
+}

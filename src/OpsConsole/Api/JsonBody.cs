@@ -1,0 +1,423 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// Reads a request's JSON object field by field and collects what is wrong with it, so a client gets one 400
+/// that names every bad field and says what is allowed, and nothing a client sends becomes a 500.
+/// </summary>
+public sealed class JsonBody
+{
+    public const int MaxBodyBytes = 1024 * 1024;
+
+    private readonly Dictionary<string, List<string>> errors = [];
+
+    private JsonBody(JsonObject json) => Json = json;
+
+    public JsonObject Json { get; }
+
+    public bool IsValid => errors.Count == 0;
+
+    public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
+    {
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return (null, Problems.TooLarge(MaxBodyBytes));
+        }
+
+        string text;
+        try
+        {
+            using var reader = new StreamReader(request.Body);
+            var buffer = new char[MaxBodyBytes + 1];
+            var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
+            if (read > MaxBodyBytes)
+            {
+                return (null, Problems.TooLarge(MaxBodyBytes));
+            }
+
+            text = new string(buffer, 0, read);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(MaxBodyBytes));
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return allowEmpty ? (new JsonBody([]), null) : (null, Problems.BadRequest("The request needs a JSON object body."));
+        }
+
+        try
+        {
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            return node is JsonObject obj
+                ? (new JsonBody(obj), null)
+                : (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(node)}."));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    public static JsonBody From(JsonObject json) => new(json);
+
+    public IResult Problem() => Problems.Validation(errors);
+
+    public void Error(string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    public bool Has(string field) => Json.ContainsKey(field);
+
+    private JsonNode? Node(string field, bool required)
+    {
+        if (Json.TryGetPropertyValue(field, out var node) && node is not null)
+        {
+            return node;
+        }
+
+        if (required)
+        {
+            Error(field, $"{field} is required");
+        }
+
+        return null;
+    }
+
+    public string? String(string field, bool required = false, int max = 10_000, bool allowEmpty = false)
+    {
+        var node = Node(field, required);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            Error(field, $"{field} must be a string, not {Kind(node)}");
+            return null;
+        }
+
+        text = text.Trim();
+        if (text.Length == 0 && !allowEmpty)
+        {
+            if (required)
+            {
+                Error(field, $"{field} is required and may not be blank");
+            }
+
+            return null;
+        }
+
+        if (text.Length > max)
+        {
+            Error(field, $"{field} is {text.Length} characters long; at most {max} are allowed");
+            return null;
+        }
+
+        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            Error(field, $"{field} contains control characters; remove them");
+            return null;
+        }
+
+        return text;
+    }
+
+    public int? Int(string field, int min, int max, bool required = false)
+    {
+        var node = Node(field, required);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && d >= min && d <= max)
+        {
+            return (int)d;
+        }
+
+        Error(field, $"{field} must be a whole number from {min} to {max}");
+        return null;
+    }
+
+    public double? Double(string field, double min, double max, bool required = false)
+    {
+        var node = Node(field, required);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d >= min && d <= max && double.IsFinite(d))
+        {
+            return d;
+        }
+
+        Error(field, $"{field} must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
+        return null;
+    }
+
+    public bool? Bool(string field, bool required = false)
+    {
+        var node = Node(field, required);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<bool>(out var b))
+        {
+            return b;
+        }
+
+        Error(field, $"{field} must be true or false");
+        return null;
+    }
+
+    public DateTime? Time(string field, bool required = false)
+    {
+        var text = String(field, required, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at.UtcDateTime;
+        }
+
+        Error(field, $"{field} must be an ISO-8601 timestamp such as 2026-01-31T17:00:00Z");
+        return null;
+    }
+
+    /// <summary>"HH:MM:SS", "D HH:MM:SS" or a number of seconds.</summary>
+    public TimeSpan? Duration(string field, TimeSpan max)
+    {
+        var node = Node(field, false);
+        if (node is null)
+        {
+            return null;
+        }
+
+        TimeSpan? span = null;
+        if (node is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds >= 0 && seconds <= max.TotalSeconds)
+        {
+            span = TimeSpan.FromSeconds(seconds);
+        }
+        else if (node is JsonValue s && s.TryGetValue<string>(out var text))
+        {
+            text = text.Trim();
+            var parts = text.Split(' ', 2);
+            var days = 0;
+            if ((parts.Length == 1 || int.TryParse(parts[0], out days))
+                && TimeSpan.TryParseExact(parts[^1], [@"hh\:mm\:ss", @"h\:mm\:ss", @"hh\:mm\:ss\.FFFFFF"], CultureInfo.InvariantCulture, out var clock))
+            {
+                span = TimeSpan.FromDays(days) + clock;
+            }
+        }
+
+        if (span is { } result && result >= TimeSpan.Zero && result <= max)
+        {
+            return result;
+        }
+
+        Error(field, $"{field} must be a duration \"HH:MM:SS\" (or \"D HH:MM:SS\", or seconds) of at most {ApiJson.Duration(max)}");
+        return null;
+    }
+
+    public TEnum? Enum<TEnum>(string field, bool required = false)
+        where TEnum : struct, System.Enum
+    {
+        var text = String(field, required, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (WireFormat.TryParse<TEnum>(text, out var value))
+        {
+            return value;
+        }
+
+        Error(field, $"{field} '{text}' is not allowed; allowed: {WireFormat.Allowed<TEnum>()}");
+        return null;
+    }
+
+    public List<TEnum>? EnumList<TEnum>(string field)
+        where TEnum : struct, System.Enum
+    {
+        var items = Array(field);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var result = new List<TEnum>();
+        foreach (var item in items)
+        {
+            if (item is JsonValue v && v.TryGetValue<string>(out var text) && WireFormat.TryParse<TEnum>(text, out var value))
+            {
+                if (!result.Contains(value))
+                {
+                    result.Add(value);
+                }
+            }
+            else
+            {
+                Error(field, $"{field} holds '{item?.ToJsonString()}', which is not allowed; allowed: {WireFormat.Allowed<TEnum>()}");
+                return null;
+            }
+        }
+
+        return result;
+    }
+
+    public List<string>? StringList(string field, int maxItems, int maxLength)
+    {
+        var items = Array(field);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var result = new List<string>();
+        foreach (var item in items)
+        {
+            if (item is JsonValue v && v.TryGetValue<string>(out var text) && text.Trim().Length is > 0 and var length && length <= maxLength)
+            {
+                result.Add(text.Trim());
+            }
+            else
+            {
+                Error(field, $"{field} must be a list of non-empty strings of at most {maxLength} characters");
+                return null;
+            }
+        }
+
+        if (result.Count > maxItems)
+        {
+            Error(field, $"{field} may hold at most {maxItems} items");
+            return null;
+        }
+
+        return result;
+    }
+
+    public List<Guid>? Guids(string field, int maxItems)
+    {
+        var items = Array(field);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var result = new List<Guid>();
+        foreach (var item in items)
+        {
+            if (item is JsonValue v && v.TryGetValue<string>(out var text) && System.Guid.TryParse(text, out var id))
+            {
+                result.Add(id);
+            }
+            else
+            {
+                Error(field, $"{field} must be a list of task ids (UUIDs)");
+                return null;
+            }
+        }
+
+        if (result.Count > maxItems)
+        {
+            Error(field, $"{field} may hold at most {maxItems} ids");
+            return null;
+        }
+
+        return result;
+    }
+
+    public Guid? Guid(string field, bool required = false)
+    {
+        var text = String(field, required, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (System.Guid.TryParse(text, out var id))
+        {
+            return id;
+        }
+
+        Error(field, $"{field} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
+        return null;
+    }
+
+    /// <summary>A JSON object field, returned as its compact text.</summary>
+    public string? Object(string field, int maxBytes = 256 * 1024)
+    {
+        var node = Node(field, false);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject obj)
+        {
+            Error(field, $"{field} must be a JSON object, not {Kind(node)}");
+            return null;
+        }
+
+        var text = obj.ToJsonString();
+        if (text.Length > maxBytes)
+        {
+            Error(field, $"{field} is {text.Length} bytes; at most {maxBytes} are allowed");
+            return null;
+        }
+
+        return text;
+    }
+
+    private JsonArray? Array(string field)
+    {
+        var node = Node(field, false);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonArray array)
+        {
+            return array;
+        }
+
+        Error(field, $"{field} must be a JSON list, not {Kind(node)}");
+        return null;
+    }
+
+    private static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "an object",
+        JsonArray => "a list",
+        JsonValue v => v.GetValueKind() switch
+        {
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            _ => "a value",
+        },
+        _ => "a value",
+    };
+}

@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>The original's list envelope.</summary>
+public sealed record Page<T>(int Count, string? Next, string? Previous, IReadOnlyList<T> Results);
+
+/// <summary>
+/// Reads the query string of a list route (filters, search, ordering, paging) and collects what is wrong with it,
+/// so a bad filter gets a 400 naming the parameter instead of being ignored or crashing.
+/// </summary>
+public sealed class ListQuery(HttpRequest request)
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    private readonly Dictionary<string, List<string>> errors = [];
+
+    public HttpRequest Request { get; } = request;
+
+    public bool IsValid => errors.Count == 0;
+
+    public IResult Problem() => Problems.Validation(errors);
+
+    public void Error(string parameter, string message)
+    {
+        if (!errors.TryGetValue(parameter, out var list))
+        {
+            errors[parameter] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    public string? Text(string name, int max = 200)
+    {
+        var value = Request.Query[name].ToString();
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (value.Length > max)
+        {
+            Error(name, $"{name} may be at most {max} characters");
+            return null;
+        }
+
+        return value.Trim();
+    }
+
+    public int PageNumber => PositiveInt("page", 1, int.MaxValue / MaxPageSize) ?? 1;
+
+    public int PageSize => PositiveInt("page_size", 1, MaxPageSize) ?? DefaultPageSize;
+
+    public int? PositiveInt(string name, int min, int max)
+    {
+        var text = Text(name, 12);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        Error(name, $"{name} must be a whole number from {min} to {max}");
+        return null;
+    }
+
+    public double? Number(string name)
+    {
+        var text = Text(name, 32);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        Error(name, $"{name} must be a number");
+        return null;
+    }
+
+    public bool? Bool(string name)
+    {
+        var text = Text(name, 8);
+        if (text is null)
+        {
+            return null;
+        }
+
+        switch (text.ToLowerInvariant())
+        {
+            case "true" or "1" or "yes": return true;
+            case "false" or "0" or "no": return false;
+            default:
+                Error(name, $"{name} must be true or false");
+                return null;
+        }
+    }
+
+    public DateTime? Time(string name)
+    {
+        var text = Text(name, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at.UtcDateTime;
+        }
+
+        Error(name, $"{name} must be an ISO-8601 timestamp such as 2026-01-31T17:00:00Z");
+        return null;
+    }
+
+    public Guid? Id(string name)
+    {
+        var text = Text(name, 64);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Guid.TryParse(text, out var id))
+        {
+            return id;
+        }
+
+        Error(name, $"{name} must be a UUID");
+        return null;
+    }
+
+    /// <summary>Values of <c>name</c> and <c>name__in</c> (comma separated) parsed as the enum's wire values.</summary>
+    public List<TEnum>? Enums<TEnum>(string name)
+        where TEnum : struct, Enum
+    {
+        var raw = new List<string>();
+        if (Text(name, 100) is { } single)
+        {
+            raw.Add(single);
+        }
+
+        if (Text(name + "__in", 1000) is { } many)
+        {
+            raw.AddRange(many.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        if (raw.Count == 0)
+        {
+            return null;
+        }
+
+        var result = new List<TEnum>();
+        foreach (var text in raw)
+        {
+            if (WireFormat.TryParse<TEnum>(text, out var value))
+            {
+                result.Add(value);
+            }
+            else
+            {
+                Error(name, $"'{text}' is not a valid {name}; allowed: {WireFormat.Allowed<TEnum>()}");
+            }
+        }
+
+        return result;
+    }
+
+    public List<string>? Strings(string name)
+    {
+        var raw = new List<string>();
+        if (Text(name, 100) is { } single)
+        {
+            raw.Add(single);
+        }
+
+        if (Text(name + "__in", 1000) is { } many)
+        {
+            raw.AddRange(many.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        return raw.Count == 0 ? null : raw;
+    }
+
+    /// <summary>Applies <c>ordering=a,-b</c> from the allowed keys, else the default ordering.</summary>
+    public IQueryable<T> Order<T>(IQueryable<T> query, IReadOnlyDictionary<string, Expression<Func<T, object?>>> allowed, string defaultOrdering)
+    {
+        var ordering = Text("ordering", 200) ?? defaultOrdering;
+        IOrderedQueryable<T>? ordered = null;
+        foreach (var part in ordering.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var key = part.TrimStart('-', '+');
+            if (!allowed.TryGetValue(key, out var selector))
+            {
+                Error("ordering", $"cannot order by '{key}'; allowed: {string.Join(", ", allowed.Keys)} (prefix - for descending)");
+                return query;
+            }
+
+            ordered = ordered is null
+                ? (descending ? query.OrderByDescending(selector) : query.OrderBy(selector))
+                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
+        }
+
+        return ordered ?? query;
+    }
+
+    public async Task<Page<TOut>> PageAsync<T, TOut>(IQueryable<T> query, Func<T, TOut> map, CancellationToken cancellationToken)
+    {
+        var size = PageSize;
+        var number = PageNumber;
+        var count = await query.CountAsync(cancellationToken);
+        var items = await query.Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return new Page<TOut>(
+            count,
+            number * size < count ? Link(number + 1) : null,
+            number > 1 ? Link(number - 1) : null,
+            items.Select(map).ToList());
+    }
+
+    /// <summary>The same envelope for a list already in memory (small collections such as agents).</summary>
+    public Page<T> Paginate<T>(IReadOnlyList<T> all)
+    {
+        var size = PageSize;
+        var number = PageNumber;
+        return new Page<T>(
+            all.Count,
+            number * size < all.Count ? Link(number + 1) : null,
+            number > 1 ? Link(number - 1) : null,
+            all.Skip((number - 1) * size).Take(size).ToList());
+    }
+
+    private string Link(int page)
+    {
+        var query = Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString());
+        query["page"] = page.ToString(CultureInfo.InvariantCulture);
+        var url = $"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}";
+        return QueryHelpers.AddQueryString(url, query);
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Api;
+
+/// <summary>RFC 9457 problem details with a message a person can act on.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Create(int status, string detail, string? title = null) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = status,
+            Title = title ?? ReasonPhrase(status),
+            Detail = detail,
+            Type = $"https://httpstatuses.io/{status}",
+        });
+
+    public static ProblemHttpResult BadRequest(string detail) => Create(StatusCodes.Status400BadRequest, detail);
+
+    public static ProblemHttpResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Create(StatusCodes.Status409Conflict, detail);
+
+    public static ProblemHttpResult TooLarge(int maxBytes) =>
+        Create(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes / 1024} KiB; send less data per request.");
+
+    public static ProblemHttpResult From(EngineRefusedException refused) => Create(refused.StatusCode, refused.Message);
+
+    public static ValidationProblem Validation(IDictionary<string, List<string>> errors) =>
+        TypedResults.ValidationProblem(
+            errors.ToDictionary(e => e.Key, e => e.Value.ToArray()),
+            detail: string.Join("; ", errors.SelectMany(e => e.Value)),
+            title: "The request has invalid fields");
+
+    public static ProblemHttpResult NotFound(string what, Guid id) => NotFound($"{what} {id} was not found");
+
+    private static string ReasonPhrase(int status) => status switch
+    {
+        400 => "Bad request",
+        401 => "Authentication required",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Request body too large",
+        429 => "Too many requests",
+        _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+    };
+}

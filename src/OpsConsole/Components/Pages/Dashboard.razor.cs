@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Dashboard;
+using OpsConsole.Realtime;
+
+namespace OpsConsole.Components.Pages;
+
+public sealed partial class Dashboard
+{
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
+
+    private DashboardDto? dashboard;
+    private List<Agent> agents = [];
+    private List<WorkItem> openTasks = [];
+    private string? loadError;
+    private DateTime now;
+    private IDisposable? subscription;
+    private int refreshQueued;
+
+    [Inject] private StatusQueries Status { get; set; } = default!;
+    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private OpsEventStream Events { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        await LoadAsync();
+        subscription = Events.Subscribe(_ => QueueRefresh());
+    }
+
+    /// <summary>Bursts of events become one reload at most every quarter second.</summary>
+    private void QueueRefresh()
+    {
+        if (Interlocked.Exchange(ref refreshQueued, 1) == 1)
+        {
+            return;
+        }
+
+        _ = InvokeAsync(async () =>
+        {
+            await Task.Delay(Coalesce);
+            Interlocked.Exchange(ref refreshQueued, 0);
+            await LoadAsync();
+            StateHasChanged();
+        });
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            now = Time.GetUtcNow().UtcDateTime;
+            dashboard = await Status.DashboardAsync(CancellationToken.None);
+            await using var db = await DbFactory.CreateDbContextAsync();
+            agents = (await db.Agents.AsNoTracking().ToListAsync())
+                .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
+            openTasks = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+                .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
+                .OrderByDescending(w => w.NeedsAttention).ThenByDescending(w => w.Priority).ThenBy(w => w.CreatedOn)
+                .Take(15).ToListAsync();
+            loadError = null;
+        }
+        catch (Exception ex)
+        {
+            loadError = ex.Message;
+        }
+    }
+
+    private IEnumerable<(string Label, int Value, Color Color)> Tiles()
+    {
+        var t = dashboard!.Tasks;
+        yield return ("Pending", t.Pending, Color.Default);
+        yield return ("Assigned", t.Assigned, Color.Info);
+        yield return ("In progress", t.InProgress, Color.Primary);
+        yield return ("Failed (24 h)", t.FailedToday, t.FailedToday > 0 ? Color.Error : Color.Default);
+        yield return ("Need attention", t.NeedsAttention, t.NeedsAttention > 0 ? Color.Warning : Color.Default);
+        yield return ("Completed (24 h)", t.CompletedToday, Color.Success);
+    }
+
+    public void Dispose() => subscription?.Dispose();
+}

@@ -1,0 +1,62 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using OpsConsole.Hosting;
+
+namespace OpsConsole.Data;
+
+public static class DataServices
+{
+    /// <summary>The app's database: SQLite in the data directory (WAL, busy timeout) or PostgreSQL by configuration.</summary>
+    public static IServiceCollection AddOpsData(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
+    {
+        services.AddSingleton<DomainEventInterceptor>();
+        services.AddSingleton<SqlitePragmas>();
+        services.AddDbContextFactory<OpsDbContext>((sp, options) =>
+        {
+            if (settings.UsesPostgres)
+            {
+                options.UseNpgsql(configuration.GetConnectionString("OpsConsole"));
+            }
+            else
+            {
+                options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
+                options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
+            }
+
+            options.AddInterceptors(sp.GetRequiredService<DomainEventInterceptor>());
+            options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        });
+        return services;
+    }
+
+    public static string DataDirectory(OpsConsoleOptions settings) => Path.GetFullPath(settings.DataDirectory);
+
+    public static string SqliteConnectionString(OpsConsoleOptions settings) => new SqliteConnectionStringBuilder
+    {
+        DataSource = Path.Combine(DataDirectory(settings), "opsconsole.db"),
+        Cache = SqliteCacheMode.Private,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+}
+
+/// <summary>Every SQLite connection waits for locks instead of failing, and the file runs in WAL mode.</summary>
+public sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

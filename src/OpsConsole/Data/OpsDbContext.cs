@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Data;
+
+public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : IdentityDbContext<IdentityUser>(options)
+{
+    public DbSet<WorkItem> WorkItems => Set<WorkItem>();
+    public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<Assignment> Assignments => Set<Assignment>();
+    public DbSet<WorkItemLogEntry> LogEntries => Set<WorkItemLogEntry>();
+    public DbSet<OrchestrationRule> Rules => Set<OrchestrationRule>();
+    public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every timestamp is UTC; SQLite stores text, so the kind has to be restored on the way out.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<NullableUtcConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<WorkItem>(e =>
+        {
+            e.ToTable("tasks");
+            e.Ignore(w => w.Events);
+            e.Property(w => w.Title).HasMaxLength(200);
+            e.Property(w => w.Kind).HasConversion<string>().HasMaxLength(30);
+            e.Property(w => w.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(w => w.GithubIssueState).HasConversion<string>().HasMaxLength(20);
+            e.Property(w => w.Priority); // stored as its rank, so ORDER BY priority is right
+            e.Property(w => w.Environment).HasMaxLength(50);
+            e.Property(w => w.Source).HasMaxLength(100);
+            e.Property(w => w.Fingerprint).HasMaxLength(100);
+            e.Property(w => w.Owner).HasMaxLength(150);
+            e.Property(w => w.CreatedBy).HasMaxLength(150);
+            e.Property(w => w.ModifiedBy).HasMaxLength(150);
+            e.HasOne(w => w.AssignedAgent).WithMany().HasForeignKey(w => w.AssignedAgentId).OnDelete(DeleteBehavior.SetNull);
+            e.HasMany(w => w.DependsOn).WithMany(w => w.DependentTasks).UsingEntity(
+                "task_dependencies",
+                r => r.HasOne(typeof(WorkItem)).WithMany().HasForeignKey("depends_on_id").OnDelete(DeleteBehavior.Cascade),
+                l => l.HasOne(typeof(WorkItem)).WithMany().HasForeignKey("task_id").OnDelete(DeleteBehavior.Cascade));
+            e.HasIndex(w => new { w.Status, w.Priority, w.CreatedOn });
+            e.HasIndex(w => new { w.Priority, w.CreatedOn });
+            e.HasIndex(w => w.CreatedOn);
+            e.HasIndex(w => new { w.AssignedAgentId, w.Status });
+            e.HasIndex(w => new { w.Kind, w.Status });
+            e.HasIndex(w => w.DueDate);
+            e.HasIndex(w => w.NextAttemptAt);
+            e.HasIndex(w => w.Fingerprint);
+        });
+
+        builder.Entity<Agent>(e =>
+        {
+            e.ToTable("agents");
+            e.Ignore(a => a.Events);
+            e.Property(a => a.Name).HasMaxLength(100);
+            e.HasIndex(a => a.Name).IsUnique();
+            e.Property(a => a.Kind).HasConversion<string>().HasMaxLength(20);
+            e.Property(a => a.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(a => a.Capabilities).HasConversion(JsonListConverter<WorkItemKind>(), ListComparer<WorkItemKind>());
+            e.Property(a => a.Environments).HasConversion(JsonListConverter<string>(), ListComparer<string>());
+            e.Property(a => a.RecentOutcomes).HasMaxLength(Agent.RecentWindow);
+            e.Property(a => a.TokenHash).HasMaxLength(128);
+            e.HasIndex(a => a.TokenHash);
+            e.HasIndex(a => new { a.Status, a.IsActive });
+        });
+
+        builder.Entity<Assignment>(e =>
+        {
+            e.ToTable("assignments");
+            e.Property(a => a.AssignedBy).HasMaxLength(150);
+            e.HasOne(a => a.WorkItem).WithMany().HasForeignKey(a => a.WorkItemId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(a => a.Agent).WithMany().HasForeignKey(a => a.AgentId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(a => new { a.WorkItemId, a.IsActive });
+            e.HasIndex(a => new { a.AgentId, a.IsActive });
+            e.HasIndex(a => a.AssignedAt);
+        });
+
+        builder.Entity<WorkItemLogEntry>(e =>
+        {
+            e.ToTable("execution_logs");
+            e.Property(l => l.Level).HasConversion<string>().HasMaxLength(10);
+            e.Property(l => l.ActorKind).HasConversion<string>().HasMaxLength(10);
+            e.Property(l => l.StepName).HasMaxLength(100);
+            e.Property(l => l.Actor).HasMaxLength(150);
+            e.HasOne(l => l.WorkItem).WithMany().HasForeignKey(l => l.WorkItemId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(l => l.Agent).WithMany().HasForeignKey(l => l.AgentId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(l => new { l.WorkItemId, l.CreatedOn });
+            e.HasIndex(l => new { l.AgentId, l.CreatedOn });
+            e.HasIndex(l => l.CreatedOn);
+        });
+
+        builder.Entity<OrchestrationRule>(e =>
+        {
+            e.ToTable("rules");
+            e.Property(r => r.Name).HasMaxLength(100);
+            e.HasIndex(r => r.Name).IsUnique();
+            e.Property(r => r.Kind).HasConversion<string>().HasMaxLength(30);
+            e.HasIndex(r => new { r.Kind, r.IsActive });
+        });
+
+        builder.Entity<HealthSample>(e =>
+        {
+            e.ToTable("health_samples");
+            e.Property(h => h.Component).HasMaxLength(50);
+            e.Property(h => h.MetricName).HasMaxLength(100);
+            e.Property(h => h.Status).HasConversion<string>().HasMaxLength(10);
+            e.HasIndex(h => new { h.Component, h.MetricName, h.LastCheck });
+            e.HasIndex(h => h.LastCheck);
+        });
+
+        builder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_keys");
+            e.Property(k => k.Name).HasMaxLength(100);
+            e.Property(k => k.Role).HasConversion<string>().HasMaxLength(10);
+            e.Property(k => k.KeyHash).HasMaxLength(128);
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.HasIndex(k => k.KeyHash).IsUnique();
+        });
+    }
+
+    private static ValueConverter<List<T>, string> JsonListConverter<T>() => new(
+        v => JsonSerializer.Serialize(v, JsonOptions),
+        v => JsonSerializer.Deserialize<List<T>>(v, JsonOptions) ?? new List<T>());
+
+    private static ValueComparer<List<T>> ListComparer<T>() => new(
+        (a, b) => (a == null && b == null) || (a != null && b != null && a.SequenceEqual(b)),
+        v => v.Aggregate(0, (h, x) => HashCode.Combine(h, x)),
+        v => v.ToList());
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class NullableUtcConverter() : ValueConverter<DateTime?, DateTime?>(
+        v => v == null ? v : v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime(),
+        v => v == null ? v : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+}

@@ -1,0 +1,145 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Domain;
+using OpsConsole.Hosting;
+using OpsConsole.Security;
+
+namespace OpsConsole.Data;
+
+/// <summary>First-start data: the seed's agents, a default rule set, the first administrator and the bootstrap API key.
+/// Idempotent; it only adds what is missing and never overwrites what an admin changed.</summary>
+public sealed class Seeder(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    IServiceProvider services,
+    TimeProvider time,
+    ILogger<Seeder> logger)
+{
+    public static readonly IReadOnlyList<(string Name, AgentKind Kind, WorkItemKind[] Capabilities, int Max, double Weight, string Configuration)> DefaultAgents =
+    [
+        ("DeploymentAgent-Primary", AgentKind.Deployment, [WorkItemKind.Deployment, WorkItemKind.SystemMonitoring], 5, 8.0,
+            """{"specialization": "primary_deployment", "handles_production": true, "auto_recovery": true}"""),
+        ("GitHubAgent-Issues", AgentKind.Github, [WorkItemKind.GithubIssue, WorkItemKind.BugFix], 10, 6.0,
+            """{"github_integration": true, "issue_management": true, "auto_assignment": true}"""),
+        ("CodeAgent-Emergency", AgentKind.Code, [WorkItemKind.BugFix, WorkItemKind.CodeReview, WorkItemKind.Testing], 3, 7.0,
+            """{"emergency_response": true, "critical_fixes": true, "rapid_deployment": true}"""),
+        ("MonitoringAgent-System", AgentKind.Monitoring, [WorkItemKind.SystemMonitoring, WorkItemKind.Deployment], 8, 5.0,
+            """{"continuous_monitoring": true, "health_checks": true, "alert_management": true}"""),
+        ("GeneralAgent-Backup", AgentKind.General, [WorkItemKind.Deployment, WorkItemKind.BugFix, WorkItemKind.GithubIssue], 4, 4.0,
+            """{"backup_support": true, "overflow_handling": true, "general_purpose": true}"""),
+    ];
+
+    public static readonly IReadOnlyList<(string Name, RuleKind Kind, string Description, string Conditions, string Actions, int Priority)> DefaultRules =
+    [
+        ("Production failures are due within the hour", RuleKind.TaskCreation,
+            "A deployment task created from a production failure must be fixed within an hour.",
+            """{"task_type": ["deployment"], "source": ["production_deployment_failure", "production_deployment_monitor"]}""",
+            """{"due_in_minutes": 60}""", 10),
+        ("Security work is at least high priority", RuleKind.TaskCreation,
+            "Security enhancements never wait behind routine work.",
+            """{"task_type": ["security_enhancement"]}""",
+            """{"min_priority": "high"}""", 20),
+        ("Emergencies get more retries", RuleKind.TaskCreation,
+            "An emergency is worth five attempts before it escalates.",
+            """{"priority": ["emergency"]}""",
+            """{"max_retries": 5}""", 30),
+        ("Escalate overdue and long-blocked work", RuleKind.TaskEscalation,
+            "Overdue tasks escalate once per period; blocked tasks escalate after Orchestration:BlockedEscalationMinutes.",
+            """{"overdue": true, "blocked_minutes": 120}""",
+            """{"escalate": true}""", 100),
+        ("Retry failures with exponential backoff", RuleKind.FailureHandling,
+            "Failed tasks are retried on another agent after base·2^(attempt−1) seconds ±20 %, then escalated.",
+            """{"status": ["failed"]}""",
+            """{"retry": "exponential_backoff", "then": "escalate"}""", 100),
+        ("Queue backlog alert", RuleKind.Monitoring,
+            "More than 50 pending tasks is a warning, more than 100 critical.",
+            """{"pending_tasks_above": 50}""",
+            """{"health": "warning", "critical_above": 100}""", 100),
+    ];
+
+    public async Task SeedAsync(OpsConsoleOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+
+        var existingAgents = await db.Agents.Select(a => a.Name).ToListAsync(cancellationToken);
+        foreach (var (name, kind, capabilities, max, weight, configuration) in DefaultAgents.Where(a => !existingAgents.Contains(a.Name)))
+        {
+            db.Agents.Add(new Agent
+            {
+                Name = name,
+                Kind = kind,
+                Capabilities = [.. capabilities],
+                MaxConcurrentTasks = max,
+                PriorityWeight = weight,
+                Configuration = configuration,
+                CreatedOn = now,
+                ModifiedOn = now,
+            });
+            logger.LogInformation("Seeded agent {Agent}", name);
+        }
+
+        var existingRules = await db.Rules.Select(r => r.Name).ToListAsync(cancellationToken);
+        foreach (var (name, kind, description, conditions, actions, priority) in DefaultRules.Where(r => !existingRules.Contains(r.Name)))
+        {
+            db.Rules.Add(new OrchestrationRule
+            {
+                Name = name,
+                Kind = kind,
+                Description = description,
+                TriggerConditions = conditions,
+                Actions = actions,
+                Priority = priority,
+                CreatedOn = now,
+                ModifiedOn = now,
+            });
+        }
+
+        if (settings.Api.BootstrapKey is { Length: >= 24 } bootstrap)
+        {
+            var hash = Secrets.Hash(bootstrap);
+            if (!await db.ApiKeys.AnyAsync(k => k.KeyHash == hash, cancellationToken))
+            {
+                db.ApiKeys.Add(new ApiKey { Name = "bootstrap", Role = ApiRole.Admin, KeyHash = hash, Prefix = bootstrap[..6], CreatedOn = now });
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await SeedAdminAsync(settings, cancellationToken);
+    }
+
+    private async Task SeedAdminAsync(OpsConsoleOptions settings, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Enum.GetNames<ApiRole>())
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        if (await users.Users.AnyAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var password = string.IsNullOrEmpty(settings.Admin.Password) ? Secrets.NewPassword() : settings.Admin.Password;
+        var admin = new IdentityUser(settings.Admin.UserName) { EmailConfirmed = true };
+        var created = await users.CreateAsync(admin, password);
+        if (!created.Succeeded)
+        {
+            throw new OpsConsoleSettingsException(
+                $"{OpsConsoleOptions.Section}:Admin: the first administrator could not be created: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+        }
+
+        await users.AddToRolesAsync(admin, Enum.GetNames<ApiRole>());
+        if (string.IsNullOrEmpty(settings.Admin.Password))
+        {
+            // Printed once to the console, never to the log file.
+            Console.WriteLine($"OpsConsole: created administrator '{settings.Admin.UserName}' with password: {password}");
+            Console.WriteLine("OpsConsole: this password is shown only now; set OpsConsole:Admin:Password to choose your own.");
+        }
+    }
+}

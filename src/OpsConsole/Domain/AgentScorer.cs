@@ -1,0 +1,292 @@
+namespace OpsConsole.Domain;
+
+/// <summary>The factors that multiply to an agent's score for one task (reference §2).</summary>
+public readonly record struct ScoreFactors(
+    double Efficiency,
+    double Capability,
+    double PriorityBoost,
+    double LoadPenalty,
+    double Availability)
+{
+    public double Score => Math.Max(0, Efficiency * Capability * PriorityBoost * LoadPenalty * Availability);
+}
+
+/// <summary>How one agent fared for one task.</summary>
+public sealed record CandidateScore(Guid AgentId, string AgentName, double Score, ScoreFactors Factors, string Note);
+
+/// <summary>The agent chosen for a task (or none), why, and how the best candidates scored.</summary>
+public sealed record AgentChoice(Agent? Agent, double Score, string Reason, IReadOnlyList<CandidateScore> Candidates)
+{
+    public bool Found => Agent is not null;
+}
+
+/// <summary>
+/// Picks the best agent for a task: the original's scoring formula (capability, efficiency, priority weighting,
+/// load, availability), restricted to agents that can take the task now, the task's environment pool first,
+/// and never the agent that just failed the task when another one fits.
+/// </summary>
+public static class AgentScorer
+{
+    public const int CandidatesKept = 5;
+
+    /// <summary>Whether the agent may work on this kind of task at all: a capability, a compatible type, or a general agent.</summary>
+    public static bool IsCompatible(WorkItemKind kind, Agent agent) =>
+        agent.Kind == AgentKind.General || agent.Capabilities.Contains(kind) || agent.Kind == NativeAgentKind(kind);
+
+    private static AgentKind NativeAgentKind(WorkItemKind kind) => kind switch
+    {
+        WorkItemKind.Deployment => AgentKind.Deployment,
+        WorkItemKind.BugFix => AgentKind.Code,
+        WorkItemKind.GithubIssue => AgentKind.Github,
+        WorkItemKind.Testing => AgentKind.Testing,
+        WorkItemKind.SystemMonitoring => AgentKind.Monitoring,
+        _ => AgentKind.General,
+    };
+
+    /// <summary>The score factors of one agent for one task; all zero when the agent is not compatible.</summary>
+    public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent)
+    {
+        if (!IsCompatible(kind, agent))
+        {
+            return default;
+        }
+
+        var load = agent.Load;
+        var weight = agent.PriorityWeight;
+        var boost = priority switch
+        {
+            WorkItemPriority.Emergency when weight >= 5.0 => 2.0,
+            WorkItemPriority.Critical when weight >= 3.0 => 1.5,
+            _ => 1.0,
+        };
+
+        return new ScoreFactors(
+            Efficiency: agent.EfficiencyScore,
+            Capability: agent.Capabilities.Contains(kind) ? 1.5 : 1.0,
+            PriorityBoost: boost,
+            LoadPenalty: 1 - (0.5 * load),
+            Availability: agent.Status == AgentStatus.Available ? 1.2 : 1.0);
+    }
+
+    public static double Score(WorkItem item, Agent agent) => Factors(item.Kind, item.Priority, agent).Score;
+
+    public static AgentChoice Choose(WorkItem item, IReadOnlyList<Agent> agents)
+    {
+        Span<int> top = stackalloc int[CandidatesKept];
+        var topCount = 0;
+        var best = -1;
+        var bestKey = default(Key);
+        var considered = 0;
+        var compatible = 0;
+
+        for (var i = 0; i < agents.Count; i++)
+        {
+            var agent = agents[i];
+            if (!agent.IsActive || agent.Status is not (AgentStatus.Available or AgentStatus.Busy))
+            {
+                continue;
+            }
+
+            considered++;
+            var pool = Pool(item.Environment, agent);
+            var score = Score(item, agent);
+            if (score <= 0 || pool < 0)
+            {
+                continue;
+            }
+
+            compatible++;
+            InsertTop(top, ref topCount, agents, i, item);
+
+            if (!agent.IsAvailableForAssignment)
+            {
+                continue;
+            }
+
+            var key = new Key(agent.Id == item.AvoidAgentId, pool, score);
+            if (best < 0 || Better(key, agent, bestKey, agents[best]))
+            {
+                best = i;
+                bestKey = key;
+            }
+        }
+
+        var chosen = best >= 0 ? agents[best] : null;
+        var candidates = Describe(top[..topCount], agents, item, chosen);
+        if (chosen is null)
+        {
+            return new AgentChoice(null, 0, NoAgentReason(item, considered, compatible), candidates);
+        }
+
+        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, top[..topCount], agents), candidates);
+    }
+
+    private readonly record struct Key(bool Avoided, int Pool, double Score);
+
+    /// <summary>0: the task's environment (or the task has none); 1: fallback to an agent without environments; -1: other environment.</summary>
+    private static int Pool(string? environment, Agent agent)
+    {
+        if (string.IsNullOrEmpty(environment))
+        {
+            return 0;
+        }
+
+        if (agent.Environments.Count == 0)
+        {
+            return 1;
+        }
+
+        foreach (var env in agent.Environments)
+        {
+            if (string.Equals(env, environment, StringComparison.OrdinalIgnoreCase))
+            {
+                return 0;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool Better(Key key, Agent agent, Key bestKey, Agent bestAgent)
+    {
+        if (key.Avoided != bestKey.Avoided)
+        {
+            return !key.Avoided;
+        }
+
+        if (key.Pool != bestKey.Pool)
+        {
+            return key.Pool < bestKey.Pool;
+        }
+
+        return Ranks(key.Score, agent, bestKey.Score, bestAgent);
+    }
+
+    /// <summary>Higher score first; ties by higher priority weight, then name (the original's stable order).</summary>
+    private static bool Ranks(double score, Agent agent, double otherScore, Agent other)
+    {
+        if (score != otherScore)
+        {
+            return score > otherScore;
+        }
+
+        if (agent.PriorityWeight != other.PriorityWeight)
+        {
+            return agent.PriorityWeight > other.PriorityWeight;
+        }
+
+        return string.CompareOrdinal(agent.Name, other.Name) < 0;
+    }
+
+    private static void InsertTop(Span<int> top, ref int count, IReadOnlyList<Agent> agents, int index, WorkItem item)
+    {
+        var agent = agents[index];
+        var score = Score(item, agent);
+        var position = count;
+        while (position > 0 && Ranks(score, agent, Score(item, agents[top[position - 1]]), agents[top[position - 1]]))
+        {
+            position--;
+        }
+
+        if (position >= top.Length)
+        {
+            return;
+        }
+
+        var last = Math.Min(count, top.Length - 1);
+        for (var j = last; j > position; j--)
+        {
+            top[j] = top[j - 1];
+        }
+
+        top[position] = index;
+        count = Math.Min(count + 1, top.Length);
+    }
+
+    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen)
+    {
+        var list = new List<CandidateScore>(top.Length + 1);
+        var chosenListed = false;
+        foreach (var index in top)
+        {
+            var agent = agents[index];
+            chosenListed |= agent == chosen;
+            list.Add(Candidate(item, agent, chosen));
+        }
+
+        if (chosen is not null && !chosenListed)
+        {
+            list.Add(Candidate(item, chosen, chosen));
+        }
+
+        return [.. list];
+    }
+
+    private static CandidateScore Candidate(WorkItem item, Agent agent, Agent? chosen)
+    {
+        var factors = Factors(item.Kind, item.Priority, agent);
+        return new CandidateScore(agent.Id, agent.Name, Math.Round(factors.Score, 4), factors, Note(item, agent, chosen));
+    }
+
+    private static string Note(WorkItem item, Agent agent, Agent? chosen)
+    {
+        if (agent == chosen)
+        {
+            return "chosen";
+        }
+
+        if (agent.Status == AgentStatus.Busy || agent.ActiveTaskCount >= agent.MaxConcurrentTasks)
+        {
+            return $"at capacity ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks})";
+        }
+
+        if (agent.Id == item.AvoidAgentId)
+        {
+            return "failed or dropped this task last time";
+        }
+
+        if (Pool(item.Environment, agent) == 1)
+        {
+            return $"not in the {item.Environment} pool";
+        }
+
+        return "lower score";
+    }
+
+    private static string ChosenReason(WorkItem item, Agent chosen, Key key, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents)
+    {
+        var reason = $"Best match for {item.Kind.Wire()} ({item.Priority.Wire()}): {chosen.Name} scored {key.Score:F2} " +
+            $"(efficiency {chosen.EfficiencyScore:F2}, load {chosen.ActiveTaskCount}/{chosen.MaxConcurrentTasks}" +
+            $"{(chosen.Capabilities.Contains(item.Kind) ? ", has the capability" : "")})";
+
+        if (top.Length > 0 && agents[top[0]] is var leader && leader != chosen)
+        {
+            reason += $"; {leader.Name} scored higher ({Score(item, leader):F2}) but is {Note(item, leader, chosen)}";
+        }
+
+        if (key.Pool == 1)
+        {
+            reason += $"; no agent of the {item.Environment} environment was free, so an agent without environments was taken";
+        }
+
+        if (key.Avoided)
+        {
+            reason += "; it failed this task last time, but no other agent fits";
+        }
+
+        return reason;
+    }
+
+    private static string NoAgentReason(WorkItem item, int considered, int compatible)
+    {
+        if (considered == 0)
+        {
+            return "No active agents are available or busy (all are offline, in maintenance, in error or deactivated)";
+        }
+
+        var where = string.IsNullOrEmpty(item.Environment) ? "" : $" in the {item.Environment} environment";
+        return compatible == 0
+            ? $"No active agent{where} can take {item.Kind.Wire()} tasks"
+            : $"All {compatible} agent(s) that can take {item.Kind.Wire()} tasks{where} are at capacity; the task waits for one to free up";
+    }
+}

@@ -1,0 +1,32 @@
+namespace OpsConsole.Domain;
+
+/// <summary>Something that happened to an entity; published only after the change is committed.</summary>
+public abstract record DomainEvent;
+
+public sealed record WorkItemChanged(Guid WorkItemId) : DomainEvent;
+
+public sealed record WorkItemAssigned(Guid WorkItemId, Guid AgentId) : DomainEvent;
+
+public sealed record AgentChanged(Guid AgentId) : DomainEvent;
+
+public sealed record HealthChanged : DomainEvent;
+
+public abstract class Entity
+{
+    private readonly List<DomainEvent> events = [];
+
+    public IReadOnlyList<DomainEvent> Events => events;
+
+    protected void Raise(DomainEvent domainEvent)
+    {
+        if (!events.Contains(domainEvent))
+        {
+            events.Add(domainEvent);
+        }
+    }
+
+    public void ClearEvents() => events.Clear();
+}
+
+/// <summary>A state change that is not allowed from the current state; the message says why.</summary>
+public sealed class TransitionRefusedException(string message) : InvalidOperationException(message);

@@ -1,0 +1,327 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Api;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.WorkItems;
+using OpsConsole.Security;
+
+namespace OpsConsole.Features.Agents;
+
+/// <summary>/agents/: the original's agent routes; managing agents is for admins, an agent token acts only for its own agent.</summary>
+public static class AgentEndpoints
+{
+    public static RouteGroupBuilder MapAgentApi(this RouteGroupBuilder api)
+    {
+        var agents = api.MapGroup("/agents").WithTags("Agents");
+        agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<AgentDto>>();
+        agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>(201);
+        agents.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
+        agents.MapPut("/{id}", (string id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c))
+            .RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>();
+        agents.MapPatch("/{id}", (string id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, false, c))
+            .RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>();
+        agents.MapDelete("/{id}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin).Produces(204);
+        agents.MapPost("/{id}/update_status", UpdateStatusAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPost("/{id}/rotate_token", RotateTokenAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPost("/{id}/heartbeat", HeartbeatAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        agents.MapGet("/{id}/current_tasks", CurrentTasksAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
+        agents.MapGet("/{id}/task_history", TaskHistoryAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var q = new ListQuery(request);
+        var kinds = q.Enums<AgentKind>("agent_type");
+        var statuses = q.Enums<AgentStatus>("status");
+        var active = q.Bool("is_active");
+        var weightMin = q.Number("priority_weight__gte");
+        var weightMax = q.Number("priority_weight__lte");
+        var rateMin = q.Number("success_rate__gte");
+        var rateMax = q.Number("success_rate__lte");
+        var search = q.Text("search")?.ToLowerInvariant();
+        var environment = q.Text("environment", 50);
+        var ordering = q.Text("ordering") ?? "-priority_weight,name";
+        if (!q.IsValid)
+        {
+            return q.Problem();
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Agents are few (tens, at most thousands): filter and order in memory, where computed fields such as success_rate live.
+        IEnumerable<Agent> agents = await db.Agents.AsNoTracking().ToListAsync(cancellationToken);
+        if (kinds is not null) agents = agents.Where(a => kinds.Contains(a.Kind));
+        if (statuses is not null) agents = agents.Where(a => statuses.Contains(a.Status));
+        if (active is { } isActive) agents = agents.Where(a => a.IsActive == isActive);
+        if (weightMin is { } wmin) agents = agents.Where(a => a.PriorityWeight >= wmin);
+        if (weightMax is { } wmax) agents = agents.Where(a => a.PriorityWeight <= wmax);
+        if (rateMin is { } rmin) agents = agents.Where(a => a.SuccessRate >= rmin);
+        if (rateMax is { } rmax) agents = agents.Where(a => a.SuccessRate <= rmax);
+        if (environment is not null) agents = agents.Where(a => a.Environments.Contains(environment, StringComparer.OrdinalIgnoreCase));
+        if (search is not null)
+        {
+            agents = agents.Where(a => a.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || a.Capabilities.Any(c => c.Wire().Contains(search, StringComparison.Ordinal)));
+        }
+
+        var sorted = Order(agents, ordering, q);
+        if (!q.IsValid)
+        {
+            return q.Problem();
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(q.Paginate(sorted.Select(a => AgentDto.From(a, now)).ToList()));
+    }
+
+    private static IEnumerable<Agent> Order(IEnumerable<Agent> agents, string ordering, ListQuery q)
+    {
+        var keys = new Dictionary<string, Func<Agent, IComparable>>
+        {
+            ["name"] = a => a.Name,
+            ["created_on"] = a => a.CreatedOn,
+            ["priority_weight"] = a => a.PriorityWeight,
+            ["success_rate"] = a => a.SuccessRate,
+            ["total_tasks_completed"] = a => a.TotalTasksCompleted,
+            ["status"] = a => a.Status,
+            ["current_task_count"] = a => a.ActiveTaskCount,
+        };
+        IOrderedEnumerable<Agent>? ordered = null;
+        foreach (var part in ordering.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var descending = part.StartsWith('-');
+            var key = part.TrimStart('-', '+');
+            if (!keys.TryGetValue(key, out var selector))
+            {
+                q.Error("ordering", $"cannot order by '{key}'; allowed: {string.Join(", ", keys.Keys)} (prefix - for descending)");
+                return agents;
+            }
+
+            ordered = ordered is null
+                ? (descending ? agents.OrderByDescending(selector) : agents.OrderBy(selector))
+                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
+        }
+
+        return ordered ?? agents;
+    }
+
+    private static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        if (ForeignAgent(user, agentId) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
+        return agent is null ? Problems.NotFound("Agent", agentId) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, AgentService service, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var spec = AgentSpec.Read(body, required: true);
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
+
+        return await WorkItemEndpoints.Run(async () =>
+        {
+            var (agent, token) = await service.CreateAsync(spec, WorkItemEndpoints.ActorOf(request), cancellationToken);
+            var dto = AgentDto.From(agent, time.GetUtcNow().UtcDateTime);
+            return TypedResults.Created($"/api/v1/orchestration/agents/{agent.Id}/", new AgentWithTokenDto(dto, token));
+        });
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, AgentService service, bool replace, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var spec = AgentSpec.Read(body, required: replace);
+        foreach (var readOnly in new[] { "success_rate", "total_tasks_completed", "total_tasks_failed", "last_heartbeat", "current_task_count", "token" })
+        {
+            if (body.Has(readOnly))
+            {
+                body.Error(readOnly, $"{readOnly} is read-only");
+            }
+        }
+
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
+
+        return await WorkItemEndpoints.Run(async () => TypedResults.Ok(await service.UpdateAsync(agentId, spec, WorkItemEndpoints.ActorOf(request), cancellationToken)));
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        return await WorkItemEndpoints.Run(async () =>
+        {
+            await service.DeleteAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+            return TypedResults.NoContent();
+        });
+    }
+
+    private static async Task<IResult> UpdateStatusAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var action = body.String("action", required: true, max: 30);
+        body.String("reason", max: 1000);
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
+
+        return await WorkItemEndpoints.Run(async () =>
+        {
+            var agent = await engine.UpdateAgentStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
+            return TypedResults.Ok(new { message = $"Agent status updated: {action}", new_status = agent.Status.Wire(), is_active = agent.IsActive });
+        });
+    }
+
+    private static async Task<IResult> RotateTokenAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        return await WorkItemEndpoints.Run(async () =>
+            TypedResults.Ok(new { token = await service.RotateTokenAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken) }));
+    }
+
+    private static async Task<IResult> HeartbeatAsync(string id, HttpContext context, OrchestrationEngine engine, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        if (ForeignAgent(context.User, agentId) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        return await WorkItemEndpoints.Run(async () =>
+        {
+            var agent = await engine.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            return TypedResults.Ok(new { message = "Heartbeat updated", timestamp = agent.LastHeartbeat, status = agent.Status.Wire() });
+        });
+    }
+
+    private static Task<IResult> CurrentTasksAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        AgentTasksAsync(id, user, dbFactory, time, q => q.Where(w => w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress)
+            .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn), 100, cancellationToken);
+
+    /// <summary>Every task the agent ever held (through its assignments), so retried or reassigned work stays in its history.</summary>
+    private static async Task<IResult> TaskHistoryAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        if (ForeignAgent(user, agentId) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Agents.AnyAsync(a => a.Id == agentId, cancellationToken))
+        {
+            return Problems.NotFound("Agent", agentId);
+        }
+
+        var taskIds = db.Assignments.Where(a => a.AgentId == agentId).Select(a => a.WorkItemId);
+        var items = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+            .Where(w => taskIds.Contains(w.Id)).OrderByDescending(w => w.ModifiedOn).Take(50).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now)).ToList());
+    }
+
+    private static async Task<IResult> AgentTasksAsync(
+        string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time,
+        Func<IQueryable<WorkItem>, IQueryable<WorkItem>> shape, int limit, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var agentId))
+        {
+            return BadAgentId(id);
+        }
+
+        if (ForeignAgent(user, agentId) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (!await db.Agents.AnyAsync(a => a.Id == agentId, cancellationToken))
+        {
+            return Problems.NotFound("Agent", agentId);
+        }
+
+        var items = await shape(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).Where(w => w.AssignedAgentId == agentId))
+            .Take(limit).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now)).ToList());
+    }
+
+    /// <summary>An agent token is good for its own agent only.</summary>
+    internal static IResult? ForeignAgent(ClaimsPrincipal user, Guid agentId)
+    {
+        var actor = user.ToActor();
+        return actor.Kind == ActorKind.Agent && actor.AgentId != agentId
+            ? Problems.Create(403, "This agent token belongs to another agent; an agent can act only for itself.")
+            : null;
+    }
+
+    private static IResult BadAgentId(string id) =>
+        Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an agent id; agent ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
+}
+
+public sealed record AgentWithTokenDto(
+    [property: System.Text.Json.Serialization.JsonIgnore] AgentDto Agent,
+    string Token)
+{
+    // Flattened on the wire: the agent's fields plus its token, shown this once.
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement> Fields =>
+        System.Text.Json.JsonSerializer.SerializeToElement(Agent, ApiJson.Options).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
+}

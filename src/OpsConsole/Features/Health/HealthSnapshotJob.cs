@@ -1,0 +1,38 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Features.Health;
+
+[AutomaticRetry(Attempts = 0)]
+[DisableConcurrentExecution(timeoutInSeconds: 60)]
+public sealed class HealthSnapshotJob(HealthService health, IOptionsMonitor<OrchestrationOptions> options, ILogger<HealthSnapshotJob> logger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var samples = await health.SnapshotAsync(settings.DryRun, cancellationToken);
+        foreach (var sample in samples)
+        {
+            logger.Log(settings.Verbose ? LogLevel.Information : LogLevel.Debug, "{Component}.{Metric}: {Status} {Value}",
+                sample.Component, sample.MetricName, sample.Status, sample.MetricValue);
+        }
+    }
+}
+
+/// <summary>Hangfire's own figures for the health snapshot.</summary>
+public sealed class HangfireJobStatistics(JobStorage storage) : IJobStatistics
+{
+    public (long Failed, long Enqueued, long Scheduled, int Servers)? Read()
+    {
+        try
+        {
+            var stats = storage.GetMonitoringApi().GetStatistics();
+            return (stats.Failed, stats.Enqueued, stats.Scheduled, (int)stats.Servers);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using OpsConsole.Domain;
+
+namespace OpsConsole.Features.Orchestration;
+
+/// <summary>Everything needed to create a task; validated by the caller.</summary>
+public sealed record NewWorkItem
+{
+    public required string Title { get; init; }
+    public string Description { get; init; } = "";
+    public required WorkItemKind Kind { get; init; }
+    public WorkItemPriority Priority { get; init; } = WorkItemPriority.Medium;
+    public DateTime? DueDate { get; init; }
+    public TimeSpan EstimatedDuration { get; init; } = TimeSpan.FromHours(1);
+    public string InputData { get; init; } = "{}";
+    public bool AutoAssign { get; init; } = true;
+    public bool AutoRetry { get; init; } = true;
+    public bool AutoEscalate { get; init; } = true;
+    public int MaxRetries { get; init; } = 3;
+    public IReadOnlyList<Guid> DependsOn { get; init; } = [];
+    public string? Environment { get; init; }
+    public string? Source { get; init; }
+    public string? Fingerprint { get; init; }
+    public string? Owner { get; init; }
+    public int? GithubIssueNumber { get; init; }
+    public string? GithubIssueUrl { get; init; }
+}
+
+public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data);
+
+public sealed record AssignResult(WorkItem Task, Assignment? Assignment, AgentChoice? Choice);
+
+public sealed record FailResult(WorkItem Task, FailureDecision Decision);
+
+public sealed record SweepReport(
+    int Reconciled,
+    int WentOffline,
+    int Requeued,
+    int Escalated,
+    int Assigned,
+    IReadOnlyList<string> Decisions);
+
+/// <summary>Wakes the engine at a given time (a due retry, a deadline); Hangfire in the app, nothing in unit tests.</summary>
+public interface IDueWorkScheduler
+{
+    void WakeAt(DateTime utc);
+}
+
+public sealed class NoDueWorkScheduler : IDueWorkScheduler
+{
+    public void WakeAt(DateTime utc)
+    {
+    }
+}

@@ -1,0 +1,46 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace OpsConsole.Features.Orchestration;
+
+/// <summary>The safety-net sweep (and the wake-up for a due retry or deadline). Periodic, so a crashed run is not retried.</summary>
+[AutomaticRetry(Attempts = 0)]
+[DisableConcurrentExecution(timeoutInSeconds: 60)]
+public sealed class OrchestrationSweepJob(OrchestrationEngine engine, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var report = await engine.SweepAsync(cancellationToken);
+        var settings = options.CurrentValue;
+        var level = settings.Verbose || settings.DryRun ? LogLevel.Information : LogLevel.Debug;
+        foreach (var decision in report.Decisions)
+        {
+            logger.Log(level, "{DryRun}Sweep: {Decision}", settings.DryRun ? "[dry-run] " : "", decision);
+        }
+
+        if (report.Assigned + report.Requeued + report.Escalated + report.WentOffline > 0)
+        {
+            logger.LogInformation(
+                "Sweep: {Assigned} assigned, {Escalated} escalated, {Offline} agents went offline, {Requeued} tasks requeued",
+                report.Assigned, report.Escalated, report.WentOffline, report.Requeued);
+        }
+    }
+}
+
+/// <summary>Schedules a one-off sweep at the moment a retry or deadline comes due, so it fires within about a second.</summary>
+public sealed class HangfireDueWorkScheduler(IBackgroundJobClient jobs, TimeProvider time, ILogger<HangfireDueWorkScheduler> logger) : IDueWorkScheduler
+{
+    public void WakeAt(DateTime utc)
+    {
+        try
+        {
+            var delay = utc - time.GetUtcNow().UtcDateTime;
+            jobs.Schedule<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        }
+        catch (Exception ex)
+        {
+            // The recurring sweep still catches it; a wake-up is an optimisation.
+            logger.LogWarning(ex, "Could not schedule a wake-up at {At}", utc);
+        }
+    }
+}

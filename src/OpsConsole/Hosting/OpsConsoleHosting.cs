@@ -1,0 +1,274 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using OpsConsole.Api;
+using OpsConsole.Components;
+using OpsConsole.Data;
+using OpsConsole.Features.Agents;
+using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Jobs;
+using OpsConsole.Realtime;
+using OpsConsole.Security;
+using Scalar.AspNetCore;
+using Serilog;
+
+namespace OpsConsole.Hosting;
+
+/// <summary>Composition only: one Add… per concern, one Use… for the pipeline.</summary>
+public static class OpsConsoleHosting
+{
+    public const string DefaultUrl = "http://localhost:5080";
+
+    public static WebApplicationBuilder AddOpsConsole(this WebApplicationBuilder builder)
+    {
+        builder.AddDeveloperSettings();
+        var settings = builder.Configuration.GetSection(OpsConsoleOptions.Section).Get<OpsConsoleOptions>() ?? new();
+        var orchestration = BindOrchestration(builder.Configuration);
+        var problems = settings.Validate(builder.Configuration).Concat(orchestration.Validate()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {problems[0]}");
+        }
+
+        Directory.CreateDirectory(DataServices.DataDirectory(settings));
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.AddOpsLogging(settings);
+        var services = builder.Services;
+        services.Configure<OpsConsoleOptions>(builder.Configuration.GetSection(OpsConsoleOptions.Section));
+        services.Configure<OrchestrationOptions>(builder.Configuration.GetSection(OrchestrationOptions.Section));
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Random.Shared);
+
+        services.AddDataProtection()
+            .SetApplicationName("OpsConsole")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataServices.DataDirectory(settings), "keys")));
+        services.AddOpsData(settings, builder.Configuration);
+        services.AddOpsSecurity();
+        services.AddOpsEngine();
+        services.AddOpsJobs(settings, builder.Configuration);
+        services.AddOpsRealtime();
+        services.AddOpsApi();
+        services.AddOpsUi();
+        return builder;
+    }
+
+    public static WebApplication UseOpsConsole(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
+            ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(AssetsDirectory()),
+            RequestPath = "/assets",
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapOrchestrationApi();
+        app.MapOpenApi("/api/docs/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o
+            .WithTitle("OpsConsole API")
+            .WithOpenApiRoutePattern("/api/docs/{documentName}.json")).AllowAnonymous();
+        app.MapHub<OrchestrationHub>(OrchestrationHub.Path);
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "OpsConsole jobs" })
+            .RequireAuthorization(OpsPolicies.Admin);
+        app.MapProbes();
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    internal static OrchestrationOptions BindOrchestration(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(OrchestrationOptions.Section).Get<OrchestrationOptions>() ?? new();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {ex.Message}");
+        }
+    }
+
+    /// <summary>The root appsettings.Development.json lives beside OpsConsole.sln, outside the project's content root.</summary>
+    private static void AddDeveloperSettings(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment() || RepositoryRoot(builder.Environment.ContentRootPath) is not { } root)
+        {
+            return;
+        }
+
+        var file = Path.Combine(root, "appsettings.Development.json");
+        var sources = builder.Configuration.Sources;
+        var lastJson = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i;
+        var source = new JsonConfigurationSource { Path = file, Optional = true, ReloadOnChange = true };
+        source.ResolveFileProvider();
+        sources.Insert(Math.Min(lastJson + 1, sources.Count), source);
+    }
+
+    internal static string? RepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+
+    private static string AssetsDirectory()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        if (Directory.Exists(beside))
+        {
+            return beside;
+        }
+
+        var root = RepositoryRoot(AppContext.BaseDirectory);
+        var inRepo = root is null ? null : Path.Combine(root, "wwwroot-assets");
+        if (inRepo is not null && Directory.Exists(inRepo))
+        {
+            return inRepo;
+        }
+
+        Directory.CreateDirectory(beside);
+        return beside;
+    }
+
+    private static void AddOpsLogging(this WebApplicationBuilder builder, OpsConsoleOptions settings)
+    {
+        var logFile = Path.Combine(Path.GetFullPath(settings.LogDirectory), "orchestration.log");
+        builder.Services.AddSerilog((sp, log) => log
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+            .MinimumLevel.Override("Hangfire", Serilog.Events.LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(
+                new Serilog.Formatting.Compact.CompactJsonFormatter(),
+                logFile,
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                fileSizeLimitBytes: 50 * 1024 * 1024,
+                rollOnFileSizeLimit: true,
+                shared: true));
+    }
+
+    private static IServiceCollection AddOpsEngine(this IServiceCollection services)
+    {
+        services.AddSingleton<EngineStatistics>();
+        services.AddSingleton<OrchestrationEngine>();
+        services.AddSingleton<AgentService>();
+        services.AddSingleton<HealthService>();
+        services.AddSingleton<StatusQueries>();
+        services.AddSingleton<Seeder>();
+        services.AddHostedService<StartupInitializer>();
+        return services;
+    }
+
+    private static IServiceCollection AddOpsJobs(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
+    {
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (settings.UsesPostgres)
+            {
+                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(configuration.GetConnectionString("Hangfire")),
+                    new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) });
+            }
+            else
+            {
+                config.UseSQLiteStorage(Path.Combine(DataServices.DataDirectory(settings), "hangfire.db"), new SQLiteStorageOptions
+                {
+                    QueuePollInterval = TimeSpan.FromMilliseconds(500),
+                    DistributedLockLifetime = TimeSpan.FromSeconds(30),
+                    JobExpirationCheckInterval = TimeSpan.FromMinutes(30),
+                });
+            }
+        });
+        services.AddHangfireServer(o =>
+        {
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            o.WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
+            o.ServerName = $"opsconsole-{Environment.MachineName}";
+        });
+        services.AddSingleton<IDueWorkScheduler, HangfireDueWorkScheduler>();
+        services.AddSingleton<IJobStatistics, HangfireJobStatistics>();
+        services.AddTransient<OrchestrationSweepJob>();
+        services.AddTransient<HealthSnapshotJob>();
+        services.AddHostedService<JobRegistrar>();
+        return services;
+    }
+
+    private static IServiceCollection AddOpsRealtime(this IServiceCollection services)
+    {
+        services.AddSingleton<OpsEvents>();
+        services.AddSingleton<OpsEventStream>();
+        services.AddHostedService<EventFanOut>();
+        services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        return services;
+    }
+
+    private static IServiceCollection AddOpsApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                401 => "Authentication required: sign in, or send Authorization: Bearer <api key or agent token>.",
+                403 => "Your role does not allow this action; ask an administrator for the right role or key.",
+                404 => "There is nothing at this address; see /api/docs for the routes.",
+                405 => "This route does not accept that HTTP method; see /api/docs.",
+                _ => null,
+            };
+        });
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "OpsConsole orchestration API";
+            document.Info.Description = "Tasks, agents, assignments, execution logs, rules, health and status of the OpsConsole orchestration engine. " +
+                "Authenticate with `Authorization: Bearer <api key or agent token>`.";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("databases", tags: ["ready"]);
+        return services;
+    }
+
+    private static IServiceCollection AddOpsUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddHttpContextAccessor();
+        return services;
+    }
+}

@@ -1,0 +1,69 @@
+namespace OpsConsole.Hosting;
+
+/// <summary>The <c>OpsConsole</c> settings section (CONTRACT.md).</summary>
+public sealed class OpsConsoleOptions
+{
+    public const string Section = "OpsConsole";
+
+    public string DataDirectory { get; set; } = "data";
+    public string LogDirectory { get; set; } = "logs";
+    public string DatabaseProvider { get; set; } = "sqlite";
+    public AdminOptions Admin { get; set; } = new();
+    public ApiOptions Api { get; set; } = new();
+    public bool Demo { get; set; }
+
+    public sealed class AdminOptions
+    {
+        public string UserName { get; set; } = "admin";
+        public string? Password { get; set; }
+    }
+
+    public sealed class ApiOptions
+    {
+        public string? BootstrapKey { get; set; }
+    }
+
+    public bool UsesPostgres => string.Equals(DatabaseProvider, "postgres", StringComparison.OrdinalIgnoreCase);
+
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (!string.Equals(DatabaseProvider, "sqlite", StringComparison.OrdinalIgnoreCase) && !UsesPostgres)
+        {
+            yield return $"{Section}:DatabaseProvider is '{DatabaseProvider}'; allowed: sqlite, postgres";
+        }
+
+        if (UsesPostgres)
+        {
+            foreach (var name in new[] { "OpsConsole", "Hangfire" })
+            {
+                if (string.IsNullOrWhiteSpace(configuration.GetConnectionString(name)))
+                {
+                    yield return $"ConnectionStrings:{name} is required when {Section}:DatabaseProvider is postgres";
+                }
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            yield return $"{Section}:DataDirectory is empty; give a folder path (default: data)";
+        }
+
+        if (string.IsNullOrWhiteSpace(Admin.UserName) || Admin.UserName.Length > 100)
+        {
+            yield return $"{Section}:Admin:UserName must be 1 to 100 characters";
+        }
+
+        if (Admin.Password is { Length: > 0 and < 8 })
+        {
+            yield return $"{Section}:Admin:Password must be at least 8 characters";
+        }
+
+        if (Api.BootstrapKey is { Length: > 0 and < 24 })
+        {
+            yield return $"{Section}:Api:BootstrapKey must be at least 24 characters";
+        }
+    }
+}
+
+/// <summary>Raised at start when a setting is wrong; Program prints the one-line message and exits non-zero.</summary>
+public sealed class OpsConsoleSettingsException(string message) : Exception(message);

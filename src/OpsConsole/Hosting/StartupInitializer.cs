@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Data;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Hosting;
+
+/// <summary>
+/// Runs before the web server listens: migrates the database, seeds it, takes the first health snapshot and
+/// says how the engine is set up. On shutdown it prints the engine's statistics (reference §4.2).
+/// </summary>
+public sealed class StartupInitializer(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    Seeder seeder,
+    HealthService health,
+    OpsConsoleOptions settings,
+    IOptionsMonitor<OrchestrationOptions> orchestration,
+    EngineStatistics statistics,
+    TimeProvider time,
+    ILogger<StartupInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+
+        await seeder.SeedAsync(settings, cancellationToken);
+        var o = orchestration.CurrentValue;
+        if (o.DryRun)
+        {
+            logger.LogWarning("Running in DRY-RUN mode - no changes will be made by the engine");
+        }
+
+        logger.LogInformation(
+            "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}",
+            o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds,
+            o.RetryBaseSeconds, o.RetryMaxSeconds, o.Verbose, o.DryRun);
+        logger.LogInformation("Data in {Directory} ({Provider})", DataServices.DataDirectory(settings), settings.DatabaseProvider);
+        await health.SnapshotAsync(o.DryRun, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Console.WriteLine(statistics.Report(time.GetUtcNow()));
+        return Task.CompletedTask;
+    }
+}

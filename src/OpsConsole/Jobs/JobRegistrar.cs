@@ -1,0 +1,44 @@
+using Hangfire;
+using Microsoft.Extensions.Options;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Jobs;
+
+/// <summary>The one place recurring jobs are registered, with constant ids.</summary>
+public sealed class JobRegistrar(IRecurringJobManager recurring, IOptions<OrchestrationOptions> options, ILogger<JobRegistrar> logger) : IHostedService
+{
+    public const string OrchestrationSweep = "orchestration-sweep";
+    public const string HealthSnapshot = "health-snapshot";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        recurring.AddOrUpdate<OrchestrationSweepJob>(OrchestrationSweep, j => j.RunAsync(CancellationToken.None), Every(settings.IntervalSeconds));
+        recurring.AddOrUpdate<HealthSnapshotJob>(HealthSnapshot, j => j.RunAsync(CancellationToken.None), Every(settings.HealthCheckIntervalSeconds));
+        logger.LogInformation(
+            "Recurring jobs: sweep every {Sweep}s, health every {Health}s",
+            settings.IntervalSeconds, settings.HealthCheckIntervalSeconds);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A cron expression (with seconds) that fires about every <paramref name="seconds"/>.</summary>
+    public static string Every(int seconds)
+    {
+        if (seconds < 60)
+        {
+            return $"*/{Math.Max(1, seconds)} * * * * *";
+        }
+
+        var minutes = (int)Math.Round(seconds / 60.0);
+        if (minutes < 60)
+        {
+            return $"0 */{minutes} * * * *";
+        }
+
+        var hours = Math.Max(1, (int)Math.Round(minutes / 60.0));
+        return hours < 24 ? $"0 0 */{hours} * * *" : "0 0 0 * * *";
+    }
+}

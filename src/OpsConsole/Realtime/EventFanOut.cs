@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Agents;
+using OpsConsole.Features.WorkItems;
+
+namespace OpsConsole.Realtime;
+
+/// <summary>Reads committed events and hands them to the circuits' stream and to hub clients. The only user of IHubContext.</summary>
+public sealed class EventFanOut(
+    OpsEvents events,
+    OpsEventStream stream,
+    IHubContext<OrchestrationHub> hub,
+    IDbContextFactory<OpsDbContext> dbFactory,
+    TimeProvider time,
+    ILogger<EventFanOut> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var domainEvent in events.Reader.ReadAllAsync(stoppingToken))
+        {
+            stream.Dispatch(domainEvent, logger);
+            try
+            {
+                await SendToHubAsync(domainEvent, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not send {Event} to hub clients", domainEvent);
+            }
+        }
+    }
+
+    private async Task SendToHubAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        switch (domainEvent)
+        {
+            case WorkItemChanged changed:
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == changed.WorkItemId, cancellationToken);
+                if (item is not null)
+                {
+                    var dto = TaskListDto.From(item, now);
+                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("TaskChanged", dto, cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.TaskGroup(item.Id)).SendAsync("TaskChanged", dto, cancellationToken);
+                }
+
+                break;
+            }
+
+            case WorkItemAssigned assigned:
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var item = await WorkItemEndpoints.LoadDetailAsync(db, assigned.WorkItemId, cancellationToken);
+                if (item is not null && item.AssignedAgentId == assigned.AgentId)
+                {
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", TaskDetailDto.From(item, now), cancellationToken);
+                }
+
+                break;
+            }
+
+            case AgentChanged changed:
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == changed.AgentId, cancellationToken);
+                if (agent is not null)
+                {
+                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("AgentChanged", AgentDto.From(agent, now), cancellationToken);
+                }
+
+                break;
+            }
+
+            case HealthChanged:
+                await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { at = now }, cancellationToken);
+                break;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Security;
+
+/// <summary>Machine clients: <c>Authorization: Bearer &lt;api key or agent token&gt;</c>, or <c>?access_token=</c> on the hub.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    IDbContextFactory<OpsDbContext> dbFactory,
+    TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var secret = BearerToken(Request);
+        if (secret is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var hash = Secrets.Hash(secret);
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
+
+        if (secret.StartsWith(Secrets.AgentTokenPrefix, StringComparison.Ordinal))
+        {
+            var agent = await db.Agents.AsNoTracking().Where(a => a.TokenHash == hash).Select(a => new { a.Id, a.Name, a.IsActive }).FirstOrDefaultAsync();
+            if (agent is null)
+            {
+                return AuthenticateResult.Fail("The agent token is not valid (it may have been rotated)");
+            }
+
+            return Success(
+                new Claim(ClaimTypes.Name, agent.Name),
+                new Claim(ClaimTypes.Role, OpsRoles.Agent),
+                new Claim(OpsClaims.ActorKind, nameof(ActorKind.Agent)),
+                new Claim(OpsClaims.AgentId, agent.Id.ToString()));
+        }
+
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.KeyHash == hash);
+        if (key is null || !key.IsUsable(now))
+        {
+            return AuthenticateResult.Fail(key is null ? "The API key is not valid" : "The API key is revoked or expired");
+        }
+
+        if (key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1))
+        {
+            key.LastUsedAt = now;
+            await db.SaveChangesAsync();
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, $"key:{key.Name}"),
+            new(OpsClaims.ActorKind, nameof(ActorKind.ApiKey)),
+            new(OpsClaims.ApiKeyId, key.Id.ToString()),
+        };
+        claims.AddRange(OpsRoles.Implied(key.Role).Select(r => new Claim(ClaimTypes.Role, r)));
+        return Success([.. claims]);
+    }
+
+    private AuthenticateResult Success(params Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    public static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var value = header["Bearer ".Length..].Trim();
+            return value.Length > 0 ? value : null;
+        }
+
+        if (request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token))
+        {
+            return token.ToString();
+        }
+
+        return null;
+    }
+}
+
+public static class OpsClaims
+{
+    public const string ActorKind = "ops:actor_kind";
+    public const string AgentId = "ops:agent_id";
+    public const string ApiKeyId = "ops:api_key_id";
+
+    public static Actor ToActor(this ClaimsPrincipal user)
+    {
+        var name = user.Identity?.Name ?? "anonymous";
+        var kind = Enum.TryParse<ActorKind>(user.FindFirstValue(ActorKind), out var k) ? k : Domain.ActorKind.User;
+        var agentId = Guid.TryParse(user.FindFirstValue(AgentId), out var id) ? id : (Guid?)null;
+        return new Actor(name, kind, agentId);
+    }
+}
+
+public static class OpsRoles
+{
+    public const string Admin = nameof(ApiRole.Admin);
+    public const string Operator = nameof(ApiRole.Operator);
+    public const string Viewer = nameof(ApiRole.Viewer);
+    public const string Agent = "Agent";
+
+    /// <summary>A role includes the ones below it.</summary>
+    public static IEnumerable<string> Implied(ApiRole role) => role switch
+    {
+        ApiRole.Admin => [Admin, Operator, Viewer],
+        ApiRole.Operator => [Operator, Viewer],
+        _ => [Viewer],
+    };
+}
+
+public static class OpsPolicies
+{
+    public const string Viewer = "ops:viewer";
+    public const string Operator = "ops:operator";
+    public const string Admin = "ops:admin";
+
+    /// <summary>Viewers, and agents (who may read what they work on).</summary>
+    public const string ViewerOrAgent = "ops:viewer-or-agent";
+
+    /// <summary>Operators, or the agent that holds the task (checked again by the engine).</summary>
+    public const string OperatorOrAgent = "ops:operator-or-agent";
+}
