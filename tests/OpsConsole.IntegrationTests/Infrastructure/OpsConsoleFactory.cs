@@ -1,0 +1,141 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace OpsConsole.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real app on a fresh SQLite data directory, with time under the test's control.
+/// One instance per test class (IClassFixture); each test that needs a clean slate uses its own class.
+/// </summary>
+public class OpsConsoleFactory : WebApplicationFactory<Program>
+{
+    public const string BootstrapKey = "test-bootstrap-key-0123456789abcdef";
+    public const string AdminPassword = "Admin-pass-123";
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Extra settings for a test class (e.g. Orchestration:DryRun).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("OpsConsole:DataDirectory", DataDirectory);
+        builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(DataDirectory, "logs"));
+        builder.UseSetting("OpsConsole:Api:BootstrapKey", BootstrapKey);
+        builder.UseSetting("OpsConsole:Admin:Password", AdminPassword);
+        // The recurring sweeps run on the wall clock; tests drive the engine with fake time instead.
+        builder.UseSetting("Orchestration:IntervalSeconds", "86400");
+        builder.UseSetting("Orchestration:HealthCheckIntervalSeconds", "86400");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+    }
+
+    /// <summary>A client authenticated with the bootstrap Admin key.</summary>
+    public HttpClient CreateAdminClient() => CreateClientWithToken(BootstrapKey);
+
+    public HttpClient CreateClientWithToken(string? token)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Stores an API key with the given role (only its hash, as the app does) and returns a client using it.</summary>
+    public async Task<HttpClient> CreateClientAsync(ApiRole role)
+    {
+        var key = Secrets.NewApiKey();
+        await using var db = await DbAsync();
+        db.ApiKeys.Add(new ApiKey { Name = $"{role}-{Guid.NewGuid():N}", Role = role, KeyHash = Secrets.Hash(key), Prefix = key[..6], CreatedOn = Time.GetUtcNow().UtcDateTime });
+        await db.SaveChangesAsync();
+        return CreateClientWithToken(key);
+    }
+
+    public async Task<OpsDbContext> DbAsync()
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<OpsDbContext>>();
+        return await factory.CreateDbContextAsync();
+    }
+
+    public OrchestrationEngine Engine => Services.GetRequiredService<OrchestrationEngine>();
+
+    /// <summary>Moves fake time forward and runs the safety-net sweep, as the recurring job would.</summary>
+    public async Task<SweepReport> AdvanceAndSweepAsync(TimeSpan by)
+    {
+        Time.Advance(by);
+        return await Engine.SweepAsync(CancellationToken.None);
+    }
+
+    /// <summary>Gives every seeded agent a fresh heartbeat (agents that never report go offline after the timeout).</summary>
+    public async Task HeartbeatAllAsync()
+    {
+        await using var db = await DbAsync();
+        foreach (var id in await db.Agents.Select(a => a.Id).ToListAsync())
+        {
+            await Engine.HeartbeatAsync(id, "127.0.0.1", CancellationToken.None);
+        }
+    }
+
+    public async Task<Guid> AgentIdAsync(string name)
+    {
+        await using var db = await DbAsync();
+        return await db.Agents.Where(a => a.Name == name).Select(a => a.Id).SingleAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
+
+public static class JsonExtensions
+{
+    public static async Task<JsonObject> ReadObjectAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+
+    public static async Task<JsonNode> ReadNodeAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
+        client.PostAsJsonAsync(url, body, new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+
+    public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string json) =>
+        client.PostAsync(url, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+}
