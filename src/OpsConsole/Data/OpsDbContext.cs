@@ -50,6 +50,8 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
                 r => r.HasOne(typeof(WorkItem)).WithMany().HasForeignKey("depends_on_id").OnDelete(DeleteBehavior.Cascade),
                 l => l.HasOne(typeof(WorkItem)).WithMany().HasForeignKey("task_id").OnDelete(DeleteBehavior.Cascade));
             e.HasIndex(w => new { w.Status, w.Priority, w.CreatedOn });
+            // The assignment queue: one seek per (status, kind), already in priority order, so LIMIT stops early.
+            e.HasIndex(w => new { w.Status, w.Kind, w.Priority, w.CreatedOn }).IsDescending(false, false, true, false);
             e.HasIndex(w => new { w.Priority, w.CreatedOn });
             e.HasIndex(w => w.CreatedOn);
             e.HasIndex(w => new { w.AssignedAgentId, w.Status });

@@ -165,12 +165,12 @@ public static class OpsConsoleHosting
     {
         var logFile = Path.Combine(Path.GetFullPath(settings.LogDirectory), "orchestration.log");
         builder.Services.AddSerilog((sp, log) => log
-            .ReadFrom.Configuration(builder.Configuration)
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
             .MinimumLevel.Override("Hangfire", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext()
+            .ReadFrom.Configuration(builder.Configuration)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
             .WriteTo.File(
                 new Serilog.Formatting.Compact.CompactJsonFormatter(),

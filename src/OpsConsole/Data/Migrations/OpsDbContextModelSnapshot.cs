@@ -668,6 +668,9 @@ namespace OpsConsole.Data.Migrations
 
                     b.HasIndex("Status", "Priority", "CreatedOn");
 
+                    b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
+                        .IsDescending(false, false, true, false);
+
                     b.ToTable("tasks", (string)null);
                 });
 

@@ -468,7 +468,7 @@ public sealed class OrchestrationEngine(
 
             if (dryRun)
             {
-                var waiting = await WaitingTasksAsync(db, now, 50, cancellationToken);
+                var waiting = await WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken);
                 foreach (var item in waiting)
                 {
                     var choice = AgentScorer.Choose(item, agents);
@@ -636,12 +636,17 @@ public sealed class OrchestrationEngine(
 
     private async Task<int> EscalateByTimeAsync(OpsDbContext db, DateTime now, List<string> decisions, CancellationToken cancellationToken)
     {
-        var candidates = await db.WorkItems
-            .Where(w => w.AutoEscalate
-                && w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled && w.Status != WorkItemStatus.Failed
-                && ((w.DueDate != null && w.DueDate < now) || w.Status == WorkItemStatus.Blocked))
+        // Two index-friendly queries instead of one OR across columns: overdue open tasks, and blocked tasks.
+        var overdue = await db.WorkItems
+            .Where(w => w.DueDate != null && w.DueDate < now && w.AutoEscalate
+                && w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled && w.Status != WorkItemStatus.Failed)
             .Include(w => w.AssignedAgent)
             .ToListAsync(cancellationToken);
+        var blocked = await db.WorkItems
+            .Where(w => w.Status == WorkItemStatus.Blocked && w.AutoEscalate && (w.DueDate == null || w.DueDate >= now))
+            .Include(w => w.AssignedAgent)
+            .ToListAsync(cancellationToken);
+        var candidates = overdue.Concat(blocked);
         var count = 0;
         foreach (var item in candidates)
         {
@@ -664,17 +669,55 @@ public sealed class OrchestrationEngine(
         return count;
     }
 
-    private static Task<List<WorkItem>> WaitingTasksAsync(OpsDbContext db, DateTime now, int limit, CancellationToken cancellationToken) =>
-        db.WorkItems
-            .Where(w => (w.Status == WorkItemStatus.Pending || w.Status == WorkItemStatus.Escalated)
-                && w.AutoAssign && w.AssignedAgentId == null
-                && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
-                && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+    /// <summary>
+    /// The waiting tasks that could go now, most urgent first (priority, then production, then oldest). One small
+    /// index seek per (status, kind) pair keeps this cheap however long the backlog is.
+    /// </summary>
+    private static async Task<List<WorkItem>> WaitingTasksAsync(
+        OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
+    {
+        var found = new List<WorkItem>();
+        foreach (var status in new[] { WorkItemStatus.Pending, WorkItemStatus.Escalated })
+        {
+            foreach (var kind in kinds)
+            {
+                found.AddRange(await db.WorkItems
+                    .Where(w => w.Status == status && w.Kind == kind && w.AutoAssign
+                        && w.AssignedAgentId == null
+                        && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
+                        && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+                    .OrderByDescending(w => w.Priority)
+                    .ThenBy(w => w.CreatedOn)
+                    .Take(limit)
+                    .ToListAsync(cancellationToken));
+            }
+        }
+
+        return found
             .OrderByDescending(w => w.Priority)
-            .ThenByDescending(w => w.Environment == "production")
+            .ThenByDescending(w => string.Equals(w.Environment, "production", StringComparison.OrdinalIgnoreCase))
             .ThenBy(w => w.CreatedOn)
             .Take(limit)
-            .ToListAsync(cancellationToken);
+            .ToList();
+    }
+
+    /// <summary>The task kinds at least one agent with free capacity may take.</summary>
+    private static IReadOnlyCollection<WorkItemKind> KindsFreeAgentsTake(IEnumerable<Agent> agents)
+    {
+        var kinds = new HashSet<WorkItemKind>();
+        foreach (var agent in agents.Where(a => a.IsAvailableForAssignment))
+        {
+            foreach (var kind in Enum.GetValues<WorkItemKind>())
+            {
+                if (AgentScorer.IsCompatible(kind, agent))
+                {
+                    kinds.Add(kind);
+                }
+            }
+        }
+
+        return kinds;
+    }
 
     /// <summary>Gives waiting tasks (highest priority first) to the best free agents, as long as capacity lasts.</summary>
     private async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
@@ -691,7 +734,7 @@ public sealed class OrchestrationEngine(
             return 0;
         }
 
-        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, cancellationToken);
+        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
         var assigned = 0;
         foreach (var item in waiting)
         {

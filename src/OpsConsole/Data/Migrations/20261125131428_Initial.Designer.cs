@@ -11,7 +11,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261125125944_Initial")]
+    [Migration("20261125131428_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -670,6 +670,9 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex("Priority", "CreatedOn");
 
                     b.HasIndex("Status", "Priority", "CreatedOn");
+
+                    b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
+                        .IsDescending(false, false, true, false);
 
                     b.ToTable("tasks", (string)null);
                 });

@@ -548,6 +548,12 @@ namespace OpsConsole.Data.Migrations
                 columns: new[] { "Priority", "CreatedOn" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_tasks_Status_Kind_Priority_CreatedOn",
+                table: "tasks",
+                columns: new[] { "Status", "Kind", "Priority", "CreatedOn" },
+                descending: new[] { false, false, true, false });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_tasks_Status_Priority_CreatedOn",
                 table: "tasks",
                 columns: new[] { "Status", "Priority", "CreatedOn" });

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of OpsConsole (unit, integration, browser) and prints one summary line.
+# Installs what the tests need first: the dotnet tools of .config/dotnet-tools.json and,
+# when the browser tests exist, Chromium from Debian's `chromium` package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -d tests/OpsConsole.E2ETests ] && [ -z "${OPSCONSOLE_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Chromium (Debian package) for the browser tests..."
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+dotnet tool restore >/dev/null
+dotnet build OpsConsole.sln -c Release -nologo -v quiet "$@"
+
+log=$(mktemp)
+status=0
+dotnet test OpsConsole.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One closing line for people and CI: "N passed, N failed".
+awk '/(Passed|Failed)!  - Failed:/ {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
+     } END { gsub(",", "", p); printf "%d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit $status

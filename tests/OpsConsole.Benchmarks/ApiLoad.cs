@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Data;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>
+/// Load drivers against the real app (in-process host, real SQLite file): create+assign with 100k open tasks, and
+/// the task list over 1M tasks. Prints p50/p95/p99 in milliseconds.
+/// </summary>
+public static class ApiLoad
+{
+    private const string Key = "bench-bootstrap-key-0123456789abcdef";
+
+    public static async Task CreateAndAssignAsync(int openTasks, int requests)
+    {
+        using var app = new BenchFactory();
+        var client = app.Client();
+        await BulkInsertTasksAsync(app, openTasks);
+        Console.WriteLine($"Database holds {openTasks:N0} open tasks; posting {requests} critical deployment tasks…");
+        var body = """{"title":"Bench deploy failure","description":"x","task_type":"deployment","priority":"critical"}""";
+        for (var i = 0; i < 20; i++)
+        {
+            await client.PostAsync("/api/v1/orchestration/tasks/", Json(body)); // warm-up
+        }
+
+        var samples = new List<double>(requests);
+        for (var i = 0; i < requests; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await client.PostAsync("/api/v1/orchestration/tasks/", Json(body));
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+            response.EnsureSuccessStatusCode();
+        }
+
+        Report("create+assign POST /tasks/", samples);
+    }
+
+    public static async Task ListAsync(int tasks, int requests)
+    {
+        using var app = new BenchFactory();
+        var client = app.Client();
+        await BulkInsertTasksAsync(app, tasks);
+        Console.WriteLine($"Database holds {tasks:N0} tasks; reading pages…");
+        foreach (var url in new[]
+                 {
+                     "/api/v1/orchestration/tasks/",
+                     "/api/v1/orchestration/tasks/?status=pending&page=50",
+                     "/api/v1/orchestration/tasks/?ordering=-created_on&page_size=100",
+                 })
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await client.GetAsync(url);
+            }
+
+            var samples = new List<double>(requests);
+            for (var i = 0; i < requests; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await client.GetAsync(url);
+                samples.Add(watch.Elapsed.TotalMilliseconds);
+                response.EnsureSuccessStatusCode();
+            }
+
+            Report($"GET {url}", samples);
+        }
+    }
+
+    private static void Report(string name, List<double> samples)
+    {
+        samples.Sort();
+        double P(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
+        Console.WriteLine($"{name}: n={samples.Count} p50={P(0.50):F2} ms p95={P(0.95):F2} ms p99={P(0.99):F2} ms max={samples[^1]:F2} ms");
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>Fills the tasks table in one transaction (≈170k rows/s on SQLite), spread over priorities and statuses.</summary>
+    private static async Task BulkInsertTasksAsync(BenchFactory app, int count)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContextAsync();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO tasks (Id, Title, Description, Kind, Priority, Status, EstimatedDuration, InputData, OutputData, GithubIssueState,
+              RetryCount, MaxRetries, EscalationLevel, AutoAssign, AutoRetry, AutoEscalate, CreatedOn, ModifiedOn, Owner, CreatedBy, ModifiedBy,
+              Occurrences, NeedsAttention)
+            VALUES ($id, $title, 'bulk', $kind, $priority, $status, '01:00:00', '{}', '{}', 'None', 0, 3, 0, $auto, 1, 1, $created, $created,
+              'bench', 'bench', 'bench', 1, 0)
+            """;
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var title = command.Parameters.Add("$title", SqliteType.Text);
+        var kind = command.Parameters.Add("$kind", SqliteType.Text);
+        var priority = command.Parameters.Add("$priority", SqliteType.Integer);
+        var status = command.Parameters.Add("$status", SqliteType.Text);
+        var created = command.Parameters.Add("$created", SqliteType.Text);
+        var auto = command.Parameters.Add("$auto", SqliteType.Integer);
+        string[] statuses = ["Pending", "Pending", "Pending", "Completed", "Failed", "Cancelled"];
+        string[] kinds = ["Deployment", "BugFix", "Testing", "Documentation", "Maintenance"];
+        var start = DateTime.UtcNow.AddDays(-30);
+        for (var i = 0; i < count; i++)
+        {
+            id.Value = Guid.NewGuid().ToString().ToUpperInvariant();
+            title.Value = $"Bulk task {i}";
+            kind.Value = kinds[i % kinds.Length];
+            priority.Value = 1 + (i % 5);
+            auto.Value = i % 10 == 0 ? 0 : 1; // most tasks wait for an agent; some are held for people
+            status.Value = statuses[i % statuses.Length];
+            created.Value = start.AddSeconds(i * 2.0).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF");
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+        Console.WriteLine($"Inserted {count:N0} tasks in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private sealed class BenchFactory : WebApplicationFactory<global::Program>
+    {
+        private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
+
+        public HttpClient Client()
+        {
+            var client = CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            return client;
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseContentRoot(Path.Combine(RepositoryRoot(), "src", "OpsConsole"));
+            builder.UseSetting("OpsConsole:DataDirectory", dir);
+            builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
+            builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
+            builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            if (Environment.GetEnvironmentVariable("BENCH_SQL") == "1")
+            {
+                builder.UseSetting("Serilog:MinimumLevel:Default", "Information");
+                builder.UseSetting("Serilog:MinimumLevel:Override:Microsoft.EntityFrameworkCore.Database.Command", "Information");
+            }
+        }
+
+        private static string RepositoryRoot()
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "OpsConsole.sln")))
+                {
+                    return d.FullName;
+                }
+            }
+
+            return Directory.GetCurrentDirectory();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Running;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list&gt; [count] [requests]</summary>
+public static class BenchMain
+{
+    public static async Task Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "scorer":
+                BenchmarkRunner.Run<ScorerBenchmarks>(args: args[1..]);
+                break;
+            case "create":
+                await ApiLoad.CreateAndAssignAsync(Count(args, 1, 100_000), Count(args, 2, 500));
+                break;
+            case "list":
+                await ApiLoad.ListAsync(Count(args, 1, 1_000_000), Count(args, 2, 200));
+                break;
+            default:
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests]");
+                break;
+        }
+    }
+
+    private static int Count(string[] args, int index, int fallback) =>
+        args.Length > index && int.TryParse(args[index], out var n) ? n : fallback;
+}
