@@ -1,19 +1,16 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
-using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Hosting;
 
 /// <summary>
-/// Runs before the web server listens: migrates the database, seeds it, takes the first health snapshot and
-/// says how the engine is set up. On shutdown it prints the engine's statistics (reference §4.2).
+/// Runs before the web server listens: migrates the database, seeds it and says how the engine is set up. On shutdown it prints the engine's statistics (reference §4.2).
 /// </summary>
 public sealed class StartupInitializer(
     IDbContextFactory<OpsDbContext> dbFactory,
     Seeder seeder,
-    HealthService health,
     OpsConsoleOptions settings,
     IOptionsMonitor<OrchestrationOptions> orchestration,
     EngineStatistics statistics,
@@ -39,7 +36,6 @@ public sealed class StartupInitializer(
             o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds,
             o.RetryBaseSeconds, o.RetryMaxSeconds, o.Verbose, o.DryRun);
         logger.LogInformation("Data in {Directory} ({Provider})", DataServices.DataDirectory(settings), settings.DatabaseProvider);
-        await health.SnapshotAsync(o.DryRun, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

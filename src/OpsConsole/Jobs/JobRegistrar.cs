@@ -6,7 +6,7 @@ using OpsConsole.Features.Orchestration;
 namespace OpsConsole.Jobs;
 
 /// <summary>The one place recurring jobs are registered, with constant ids.</summary>
-public sealed class JobRegistrar(IRecurringJobManager recurring, IOptions<OrchestrationOptions> options, ILogger<JobRegistrar> logger) : IHostedService
+public sealed class JobRegistrar(IRecurringJobManager recurring, IBackgroundJobClient jobs, IOptions<OrchestrationOptions> options, ILogger<JobRegistrar> logger) : IHostedService
 {
     public const string OrchestrationSweep = "orchestration-sweep";
     public const string HealthSnapshot = "health-snapshot";
@@ -16,6 +16,10 @@ public sealed class JobRegistrar(IRecurringJobManager recurring, IOptions<Orches
         var settings = options.Value;
         recurring.AddOrUpdate<OrchestrationSweepJob>(OrchestrationSweep, j => j.RunAsync(CancellationToken.None), Every(settings.IntervalSeconds));
         recurring.AddOrUpdate<HealthSnapshotJob>(HealthSnapshot, j => j.RunAsync(CancellationToken.None), Every(settings.HealthCheckIntervalSeconds));
+
+        // The first snapshot right away (once the job server runs), and a first sweep for whatever waited across a restart.
+        jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));
+        jobs.Enqueue<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None));
         logger.LogInformation(
             "Recurring jobs: sweep every {Sweep}s, health every {Health}s",
             settings.IntervalSeconds, settings.HealthCheckIntervalSeconds);

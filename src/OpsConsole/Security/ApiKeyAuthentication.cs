@@ -14,6 +14,7 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     IDbContextFactory<OpsDbContext> dbFactory,
+    CredentialCache cache,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -27,6 +28,11 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var hash = Secrets.Hash(secret);
+        if (cache.Find(hash) is { } known)
+        {
+            return Success(known);
+        }
+
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
 
@@ -38,7 +44,7 @@ public sealed class ApiKeyAuthenticationHandler(
                 return AuthenticateResult.Fail("The agent token is not valid (it may have been rotated)");
             }
 
-            return Success(
+            return Remember(hash,
                 new Claim(ClaimTypes.Name, agent.Name),
                 new Claim(ClaimTypes.Role, OpsRoles.Agent),
                 new Claim(OpsClaims.ActorKind, nameof(ActorKind.Agent)),
@@ -64,7 +70,13 @@ public sealed class ApiKeyAuthenticationHandler(
             new(OpsClaims.ApiKeyId, key.Id.ToString()),
         };
         claims.AddRange(OpsRoles.Implied(key.Role).Select(r => new Claim(ClaimTypes.Role, r)));
-        return Success([.. claims]);
+        return Remember(hash, [.. claims]);
+    }
+
+    private AuthenticateResult Remember(string hash, params Claim[] claims)
+    {
+        cache.Remember(hash, claims);
+        return Success(claims);
     }
 
     private AuthenticateResult Success(params Claim[] claims) =>

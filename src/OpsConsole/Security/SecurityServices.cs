@@ -11,6 +11,7 @@ public static class SecurityServices
 
     public static IServiceCollection AddOpsSecurity(this IServiceCollection services)
     {
+        services.AddSingleton<CredentialCache>();
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = SmartScheme;

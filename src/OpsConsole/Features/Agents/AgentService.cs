@@ -67,7 +67,7 @@ public sealed record AgentSpec(
 }
 
 /// <summary>Creates, edits and removes agents, and issues their tokens (stored only as hashes).</summary>
-public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, OrchestrationEngine engine, TimeProvider time, ILogger<AgentService> logger)
+public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, OrchestrationEngine engine, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
 {
     public async Task<(Agent Agent, string Token)> CreateAsync(AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
@@ -124,6 +124,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
                 ?? throw EngineRefusedException.NotFound("Agent", agentId);
             db.Agents.Remove(agent);
             await db.SaveChangesAsync(cancellationToken);
+            credentials.Clear();
             logger.LogInformation("Agent {Agent} deleted by {Actor}", agent.Name, actor.Name);
             return true;
         }, cancellationToken);
@@ -138,6 +139,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
                 ?? throw EngineRefusedException.NotFound("Agent", agentId);
             agent.SetTokenHash(Secrets.Hash(token), now);
             await db.SaveChangesAsync(cancellationToken);
+            credentials.Clear();
             logger.LogInformation("Token of agent {Agent} rotated by {Actor}", agent.Name, actor.Name);
             return true;
         }, cancellationToken);

@@ -82,6 +82,7 @@ public sealed class OrchestrationEngine(
 
             db.WorkItems.Add(item);
             Log(db, item, LogSeverity.Info, "created", $"Task created by {actor.Name}: {item.Kind.Wire()}, {item.Priority.Wire()}", actor, now);
+            await ApplyCreationRulesAsync(db, item, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
 
             if (item.DueDate is { } due)
@@ -92,6 +93,33 @@ public sealed class OrchestrationEngine(
             await AssignWaitingAsync(db, now, cancellationToken);
             return item;
         }, cancellationToken);
+    }
+
+    /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
+    private static async Task ApplyCreationRulesAsync(OpsDbContext db, WorkItem item, DateTime now, CancellationToken cancellationToken)
+    {
+        var rules = await db.Rules.Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
+            .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
+        foreach (var rule in rules)
+        {
+            try
+            {
+                if (!RuleEvaluator.Matches(rule.TriggerConditions, item))
+                {
+                    continue;
+                }
+
+                var effect = RuleEvaluator.Effect(rule.Actions);
+                effect.ApplyTo(item, now);
+                rule.Triggered(now);
+                Log(db, item, LogSeverity.Info, "rule", $"Rule '{rule.Name}' applied: {effect.Describe()}", Actor.Engine, now,
+                    JsonSerializer.Serialize(new { rule_id = rule.Id, rule = rule.Name }, Json));
+            }
+            catch (JsonException)
+            {
+                // A rule stored before validation existed; it simply does not apply.
+            }
+        }
     }
 
     /// <summary>Assigns a task: to the given agent (a person's choice) or to the best agent the scorer finds.</summary>

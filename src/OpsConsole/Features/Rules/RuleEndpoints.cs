@@ -106,6 +106,14 @@ public static class RuleEndpoints
             if (body.Has(readOnly)) body.Error(readOnly, $"{readOnly} is read-only");
         }
 
+        if (kind == RuleKind.TaskCreation && body.IsValid)
+        {
+            foreach (var (field, message) in RuleEvaluator.Validate(conditions ?? "{}", actions ?? "{}"))
+            {
+                body.Error(field, message);
+            }
+        }
+
         if (!body.IsValid)
         {
             return body.Problem();

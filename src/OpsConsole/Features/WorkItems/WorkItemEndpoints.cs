@@ -125,7 +125,7 @@ public static class WorkItemEndpoints
             .FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -157,7 +157,7 @@ public static class WorkItemEndpoints
         return await Run(async () =>
         {
             var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
-            return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", await DetailDtoAsync(dbFactory, time, item.Id, cancellationToken));
+            return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
         });
     }
 

@@ -1,0 +1,147 @@
+using System.Text.Json;
+
+namespace OpsConsole.Domain;
+
+/// <summary>What a task_creation rule may change on a new task.</summary>
+public sealed record RuleEffect(
+    WorkItemPriority? SetPriority,
+    WorkItemPriority? MinPriority,
+    int? DueInMinutes,
+    int? MaxRetries,
+    bool? AutoAssign)
+{
+    public void ApplyTo(WorkItem item, DateTime now)
+    {
+        if (SetPriority is { } set)
+        {
+            item.SetPriority(set, now);
+        }
+
+        if (MinPriority is { } min && item.Priority < min)
+        {
+            item.SetPriority(min, now);
+        }
+
+        if (DueInMinutes is { } minutes)
+        {
+            var due = now.AddMinutes(minutes);
+            if (item.DueDate is null || due < item.DueDate)
+            {
+                item.DueDate = due;
+            }
+        }
+
+        if (MaxRetries is { } retries)
+        {
+            item.MaxRetries = retries;
+        }
+
+        if (AutoAssign is { } auto)
+        {
+            item.AutoAssign = auto;
+        }
+    }
+
+    public string Describe() => string.Join(", ", new[]
+    {
+        SetPriority is { } p ? $"priority {p.Wire()}" : null,
+        MinPriority is { } m ? $"priority at least {m.Wire()}" : null,
+        DueInMinutes is { } d ? $"due within {d} min" : null,
+        MaxRetries is { } r ? $"max retries {r}" : null,
+        AutoAssign is { } a ? $"auto-assign {(a ? "on" : "off")}" : null,
+    }.OfType<string>());
+}
+
+/// <summary>
+/// Evaluates task_creation rules: trigger_conditions match a new task's type, priority, environment, source or title;
+/// actions adjust it. The original stored rules but never evaluated them.
+/// </summary>
+public static class RuleEvaluator
+{
+    public static readonly string[] ConditionKeys = ["task_type", "priority", "environment", "source", "title_contains"];
+    public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign"];
+
+    public static bool Matches(string conditionsJson, WorkItem item)
+    {
+        using var doc = JsonDocument.Parse(conditionsJson);
+        foreach (var condition in doc.RootElement.EnumerateObject())
+        {
+            var ok = condition.Name switch
+            {
+                "task_type" => AnyOf(condition.Value, item.Kind.Wire()),
+                "priority" => AnyOf(condition.Value, item.Priority.Wire()),
+                "environment" => item.Environment is not null && AnyOf(condition.Value, item.Environment),
+                "source" => item.Source is not null && AnyOf(condition.Value, item.Source),
+                "title_contains" => condition.Value.ValueKind == JsonValueKind.String
+                    && item.Title.Contains(condition.Value.GetString()!, StringComparison.OrdinalIgnoreCase),
+                _ => false,
+            };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static RuleEffect Effect(string actionsJson)
+    {
+        using var doc = JsonDocument.Parse(actionsJson);
+        var root = doc.RootElement;
+        return new RuleEffect(
+            Priority(root, "set_priority"),
+            Priority(root, "min_priority"),
+            root.TryGetProperty("due_in_minutes", out var due) && due.TryGetInt32(out var minutes) ? minutes : null,
+            root.TryGetProperty("max_retries", out var retries) && retries.TryGetInt32(out var count) ? count : null,
+            root.TryGetProperty("auto_assign", out var auto) && auto.ValueKind is JsonValueKind.True or JsonValueKind.False ? auto.GetBoolean() : null);
+    }
+
+    /// <summary>What is wrong with a task_creation rule, field by field (empty when it is valid).</summary>
+    public static IEnumerable<(string Field, string Message)> Validate(string conditionsJson, string actionsJson)
+    {
+        using var conditions = JsonDocument.Parse(conditionsJson);
+        foreach (var c in conditions.RootElement.EnumerateObject())
+        {
+            if (!ConditionKeys.Contains(c.Name))
+            {
+                yield return ("trigger_conditions", $"unknown condition '{c.Name}'; task_creation rules understand {string.Join(", ", ConditionKeys)}");
+            }
+            else if (c.Name == "title_contains" ? c.Value.ValueKind != JsonValueKind.String : !IsStringOrList(c.Value))
+            {
+                yield return ("trigger_conditions", $"{c.Name} must be {(c.Name == "title_contains" ? "a string" : "a string or a list of strings")}");
+            }
+        }
+
+        using var actions = JsonDocument.Parse(actionsJson);
+        foreach (var a in actions.RootElement.EnumerateObject())
+        {
+            var message = a.Name switch
+            {
+                "set_priority" or "min_priority" => Priority(actions.RootElement, a.Name) is null ? $"{a.Name} must be one of {WireFormat.Allowed<WorkItemPriority>()}" : null,
+                "due_in_minutes" => a.Value.TryGetInt32(out var m) && m is > 0 and <= 525_600 ? null : "due_in_minutes must be a whole number from 1 to 525600",
+                "max_retries" => a.Value.TryGetInt32(out var r) && r is >= 0 and <= 20 ? null : "max_retries must be a whole number from 0 to 20",
+                "auto_assign" => a.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "auto_assign must be true or false",
+                _ => $"unknown action '{a.Name}'; task_creation rules understand {string.Join(", ", ActionKeys)}",
+            };
+            if (message is not null)
+            {
+                yield return ("actions", message);
+            }
+        }
+    }
+
+    private static bool IsStringOrList(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String
+        || (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String));
+
+    private static bool AnyOf(JsonElement value, string actual) => value.ValueKind switch
+    {
+        JsonValueKind.String => string.Equals(value.GetString(), actual, StringComparison.OrdinalIgnoreCase),
+        JsonValueKind.Array => value.EnumerateArray().Any(v => v.ValueKind == JsonValueKind.String && string.Equals(v.GetString(), actual, StringComparison.OrdinalIgnoreCase)),
+        _ => false,
+    };
+
+    private static WorkItemPriority? Priority(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && WireFormat.TryParse<WorkItemPriority>(value.GetString(), out var p) ? p : null;
+}
