@@ -222,7 +222,7 @@ public sealed class JsonBody
             text = text.Trim();
             var parts = text.Split(' ', 2);
             var days = 0;
-            if ((parts.Length == 1 || int.TryParse(parts[0], out days))
+            if ((parts.Length == 1 || (int.TryParse(parts[0], out days) && days >= 0 && days <= max.TotalDays))
                 && TimeSpan.TryParseExact(parts[^1], [@"hh\:mm\:ss", @"h\:mm\:ss", @"hh\:mm\:ss\.FFFFFF"], CultureInfo.InvariantCulture, out var clock))
             {
                 span = TimeSpan.FromDays(days) + clock;
@@ -296,13 +296,14 @@ public sealed class JsonBody
         var result = new List<string>();
         foreach (var item in items)
         {
-            if (item is JsonValue v && v.TryGetValue<string>(out var text) && text.Trim().Length is > 0 and var length && length <= maxLength)
+            if (item is JsonValue v && v.TryGetValue<string>(out var text) && text.Trim().Length is > 0 and var length && length <= maxLength
+                && !text.Any(char.IsControl))
             {
                 result.Add(text.Trim());
             }
             else
             {
-                Error(field, $"{field} must be a list of non-empty strings of at most {maxLength} characters");
+                Error(field, $"{field} must be a list of non-empty strings of at most {maxLength} characters, without control characters");
                 return null;
             }
         }

@@ -73,6 +73,7 @@ public static class AgentScorer
     public static AgentChoice Choose(WorkItem item, IReadOnlyList<Agent> agents)
     {
         Span<int> top = stackalloc int[CandidatesKept];
+        Span<double> topScores = stackalloc double[CandidatesKept];
         var topCount = 0;
         var best = -1;
         var bestKey = default(Key);
@@ -96,7 +97,7 @@ public static class AgentScorer
             }
 
             compatible++;
-            InsertTop(top, ref topCount, agents, i, item);
+            InsertTop(top, topScores, ref topCount, agents, i, score);
 
             if (!agent.IsAvailableForAssignment)
             {
@@ -178,12 +179,12 @@ public static class AgentScorer
         return string.CompareOrdinal(agent.Name, other.Name) < 0;
     }
 
-    private static void InsertTop(Span<int> top, ref int count, IReadOnlyList<Agent> agents, int index, WorkItem item)
+    /// <summary>Keeps the indexes of the best <see cref="CandidatesKept"/> agents, best first, without allocating.</summary>
+    private static void InsertTop(Span<int> top, Span<double> topScores, ref int count, IReadOnlyList<Agent> agents, int index, double score)
     {
         var agent = agents[index];
-        var score = Score(item, agent);
         var position = count;
-        while (position > 0 && Ranks(score, agent, Score(item, agents[top[position - 1]]), agents[top[position - 1]]))
+        while (position > 0 && Ranks(score, agent, topScores[position - 1], agents[top[position - 1]]))
         {
             position--;
         }
@@ -197,9 +198,11 @@ public static class AgentScorer
         for (var j = last; j > position; j--)
         {
             top[j] = top[j - 1];
+            topScores[j] = topScores[j - 1];
         }
 
         top[position] = index;
+        topScores[position] = score;
         count = Math.Min(count + 1, top.Length);
     }
 

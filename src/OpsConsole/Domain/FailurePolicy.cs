@@ -48,9 +48,8 @@ public static class FailurePolicy
                 $"retries used up ({item.RetryCount}/{item.MaxRetries}): escalating to level {item.EscalationLevel + 1}, priority {item.Priority.StepUp().Wire()}");
         }
 
-        var why = !item.AutoRetry && !item.AutoEscalate ? "automatic retry and escalation are off"
-            : item.AutoEscalate ? "retries are used up at emergency priority"
-            : "retries are used up and automatic escalation is off";
+        var retries = item.AutoRetry ? "retries are used up" : "automatic retry is off";
+        var why = !item.AutoEscalate ? $"{retries} and automatic escalation is off" : $"{retries} at emergency priority";
         return new FailureDecision(FailureOutcome.GiveUp, TimeSpan.Zero, $"{why}: a person must decide");
     }
 

@@ -29,7 +29,12 @@ public static class CommandLineSwitches
             }
             else if (Valued.TryGetValue(name, out var key))
             {
-                var value = inlineValue ?? (i + 1 < args.Length ? args[++i] : "");
+                var value = inlineValue ?? (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
+                if (value is null)
+                {
+                    throw new OpsConsoleSettingsException($"OpsConsole cannot start: {name} needs a number of seconds, e.g. {name} 30");
+                }
+
                 result.Add($"--{key}={value}");
             }
             else

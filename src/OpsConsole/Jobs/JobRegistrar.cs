@@ -28,21 +28,26 @@ public sealed class JobRegistrar(IRecurringJobManager recurring, IBackgroundJobC
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>A cron expression (with seconds) that fires about every <paramref name="seconds"/>.</summary>
+    /// <summary>
+    /// A cron expression (with seconds) that fires every <paramref name="seconds"/>, rounded to the nearest interval
+    /// that divides a minute, an hour or a day evenly, so the gaps between runs stay equal.
+    /// </summary>
     public static string Every(int seconds)
     {
+        static int Nearest(int value, int[] divisors) => divisors.MinBy(d => Math.Abs(d - value));
+
         if (seconds < 60)
         {
-            return $"*/{Math.Max(1, seconds)} * * * * *";
+            return $"*/{Nearest(Math.Max(1, seconds), [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30])} * * * * *";
         }
 
         var minutes = (int)Math.Round(seconds / 60.0);
         if (minutes < 60)
         {
-            return $"0 */{minutes} * * * *";
+            return $"0 */{Nearest(minutes, [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30])} * * * *";
         }
 
-        var hours = Math.Max(1, (int)Math.Round(minutes / 60.0));
-        return hours < 24 ? $"0 0 */{hours} * * *" : "0 0 0 * * *";
+        var hours = (int)Math.Round(minutes / 60.0);
+        return hours < 24 ? $"0 0 */{Nearest(hours, [1, 2, 3, 4, 6, 8, 12])} * * *" : "0 0 0 * * *";
     }
 }
