@@ -53,7 +53,7 @@ public sealed class JsonBody
 
         try
         {
-            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             return node is JsonObject obj
                 ? (new JsonBody(obj), null)
                 : (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(node)}."));
@@ -194,12 +194,13 @@ public sealed class JsonBody
             return null;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            && at.Year is >= 1970 and <= 2999)
         {
             return at.UtcDateTime;
         }
 
-        Error(field, $"{field} must be an ISO-8601 timestamp such as 2026-01-31T17:00:00Z");
+        Error(field, $"{field} must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z");
         return null;
     }
 

@@ -13,14 +13,22 @@ public sealed record Page<T>(int Count, string? Next, string? Previous, IReadOnl
 /// Reads the query string of a list route (filters, search, ordering, paging) and collects what is wrong with it,
 /// so a bad filter gets a 400 naming the parameter instead of being ignored or crashing.
 /// </summary>
-public sealed class ListQuery(HttpRequest request)
+public sealed class ListQuery
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
 
     private readonly Dictionary<string, List<string>> errors = [];
 
-    public HttpRequest Request { get; } = request;
+    public ListQuery(HttpRequest request)
+    {
+        Request = request;
+        // Read up front so a bad page or page_size is reported with the other parameters, never silently replaced.
+        PageNumber = PositiveInt("page", 1, int.MaxValue / MaxPageSize) ?? 1;
+        PageSize = PositiveInt("page_size", 1, MaxPageSize) ?? DefaultPageSize;
+    }
+
+    public HttpRequest Request { get; }
 
     public bool IsValid => errors.Count == 0;
 
@@ -53,9 +61,9 @@ public sealed class ListQuery(HttpRequest request)
         return value.Trim();
     }
 
-    public int PageNumber => PositiveInt("page", 1, int.MaxValue / MaxPageSize) ?? 1;
+    public int PageNumber { get; }
 
-    public int PageSize => PositiveInt("page_size", 1, MaxPageSize) ?? DefaultPageSize;
+    public int PageSize { get; }
 
     public int? PositiveInt(string name, int min, int max)
     {

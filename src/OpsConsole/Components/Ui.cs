@@ -58,4 +58,38 @@ public static class Ui
             : span.TotalHours < 24 ? $"{(int)span.TotalHours}h {span.Minutes}m"
             : $"{(int)span.TotalDays}d {span.Hours}h";
     }
+
+    /// <summary>What the engine will do next with this task, and when, in words.</summary>
+    public static string NextStep(WorkItem item, BackoffSettings backoff, DateTime now)
+    {
+        if (item.Status.IsTerminal())
+        {
+            return $"Nothing: the task is {item.Status.Wire()}.";
+        }
+
+        if (item.NeedsAttention)
+        {
+            return $"Waiting for a person: {item.AttentionReason}";
+        }
+
+        if (item.Status.IsWaiting())
+        {
+            return item.NextAttemptAt is { } next && next > now
+                ? $"Retry {item.RetryCount} of {item.MaxRetries} goes to an agent in {Until(next, now)} ({next:HH:mm:ss} UTC), avoiding the agent that failed it."
+                : item.AutoAssign ? "Goes to the best agent as soon as one with a matching capability has room." : "Waits for a person to assign it (auto-assign is off).";
+        }
+
+        if (item.Status == WorkItemStatus.Blocked)
+        {
+            return "Blocked: escalates if it stays blocked past the limit; unblock it to resume.";
+        }
+
+        var onFailure = item.AutoRetry && item.RetryCount < item.MaxRetries
+            ? $"retry {item.RetryCount + 1} of {item.MaxRetries} after about {Span(FailurePolicy.Backoff(item.RetryCount + 1, backoff with { Jitter = 0 }, new Random(0)))} on another agent"
+            : item.AutoEscalate && item.CanEscalate
+                ? $"escalate to level {item.EscalationLevel + 1} ({item.Priority.StepUp().Wire()}) with a fresh retry budget"
+                : "stay failed and wait for a person";
+        var due = item.DueDate is { } d ? (d < now ? $" It is overdue by {Span(now - d)}." : $" Due in {Until(d, now)}.") : "";
+        return $"In work. If it fails: {onFailure}.{due}";
+    }
 }

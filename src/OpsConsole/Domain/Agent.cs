@@ -151,8 +151,10 @@ public sealed class Agent : Entity
         Touch(now);
     }
 
+    /// <summary>An agent expected to work (available or busy) that has not been heard from within the timeout.
+    /// Agents in maintenance or error are left as an admin set them.</summary>
     public bool IsHeartbeatStale(DateTime now, TimeSpan timeout) =>
-        Status != AgentStatus.Offline && (LastHeartbeat ?? CreatedOn) < now - timeout;
+        Status is AgentStatus.Available or AgentStatus.Busy && (LastHeartbeat ?? CreatedOn) < now - timeout;
 
     public void MarkOffline(DateTime now)
     {

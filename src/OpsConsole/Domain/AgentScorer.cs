@@ -79,6 +79,7 @@ public static class AgentScorer
         var bestKey = default(Key);
         var considered = 0;
         var compatible = 0;
+        var poolExists = false;
 
         for (var i = 0; i < agents.Count; i++)
         {
@@ -90,6 +91,7 @@ public static class AgentScorer
 
             considered++;
             var pool = Pool(item.Environment, agent);
+            poolExists |= pool == 0 && agent.Environments.Count > 0;
             var score = Score(item, agent);
             if (score <= 0 || pool < 0)
             {
@@ -113,13 +115,13 @@ public static class AgentScorer
         }
 
         var chosen = best >= 0 ? agents[best] : null;
-        var candidates = Describe(top[..topCount], agents, item, chosen);
+        var candidates = Describe(top[..topCount], agents, item, chosen, poolExists);
         if (chosen is null)
         {
             return new AgentChoice(null, 0, NoAgentReason(item, considered, compatible), candidates);
         }
 
-        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, top[..topCount], agents), candidates);
+        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], agents), candidates);
     }
 
     private readonly record struct Key(bool Avoided, int Pool, double Score);
@@ -206,7 +208,7 @@ public static class AgentScorer
         count = Math.Min(count + 1, top.Length);
     }
 
-    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen)
+    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen, bool poolExists)
     {
         var list = new List<CandidateScore>(top.Length + 1);
         var chosenListed = false;
@@ -214,24 +216,24 @@ public static class AgentScorer
         {
             var agent = agents[index];
             chosenListed |= agent == chosen;
-            list.Add(Candidate(item, agent, chosen));
+            list.Add(Candidate(item, agent, chosen, poolExists));
         }
 
         if (chosen is not null && !chosenListed)
         {
-            list.Add(Candidate(item, chosen, chosen));
+            list.Add(Candidate(item, chosen, chosen, poolExists));
         }
 
         return [.. list];
     }
 
-    private static CandidateScore Candidate(WorkItem item, Agent agent, Agent? chosen)
+    private static CandidateScore Candidate(WorkItem item, Agent agent, Agent? chosen, bool poolExists)
     {
         var factors = Factors(item.Kind, item.Priority, agent);
-        return new CandidateScore(agent.Id, agent.Name, Math.Round(factors.Score, 4), factors, Note(item, agent, chosen));
+        return new CandidateScore(agent.Id, agent.Name, Math.Round(factors.Score, 4), factors, Note(item, agent, chosen, poolExists));
     }
 
-    private static string Note(WorkItem item, Agent agent, Agent? chosen)
+    private static string Note(WorkItem item, Agent agent, Agent? chosen, bool poolExists)
     {
         if (agent == chosen)
         {
@@ -248,7 +250,7 @@ public static class AgentScorer
             return "failed or dropped this task last time";
         }
 
-        if (Pool(item.Environment, agent) == 1)
+        if (poolExists && Pool(item.Environment, agent) == 1)
         {
             return $"not in the {item.Environment} pool";
         }
@@ -256,7 +258,7 @@ public static class AgentScorer
         return "lower score";
     }
 
-    private static string ChosenReason(WorkItem item, Agent chosen, Key key, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents)
+    private static string ChosenReason(WorkItem item, Agent chosen, Key key, bool poolExists, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents)
     {
         var reason = $"Best match for {item.Kind.Wire()} ({item.Priority.Wire()}): {chosen.Name} scored {key.Score:F2} " +
             $"(efficiency {chosen.EfficiencyScore:F2}, load {chosen.ActiveTaskCount}/{chosen.MaxConcurrentTasks}" +
@@ -264,10 +266,10 @@ public static class AgentScorer
 
         if (top.Length > 0 && agents[top[0]] is var leader && leader != chosen)
         {
-            reason += $"; {leader.Name} scored higher ({Score(item, leader):F2}) but is {Note(item, leader, chosen)}";
+            reason += $"; {leader.Name} scored higher ({Score(item, leader):F2}) but is {Note(item, leader, chosen, poolExists)}";
         }
 
-        if (key.Pool == 1)
+        if (key.Pool == 1 && poolExists)
         {
             reason += $"; no agent of the {item.Environment} environment was free, so an agent without environments was taken";
         }

@@ -14,6 +14,7 @@ using OpsConsole.Features.Agents;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.WorkItems;
 using OpsConsole.Jobs;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
@@ -97,6 +98,7 @@ public static class OpsConsoleHosting
             .RequireAuthorization(OpsPolicies.Admin);
         app.MapProbes();
         app.MapAccountEndpoints();
+        app.MapTaskExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -189,6 +191,7 @@ public static class OpsConsoleHosting
         services.AddSingleton<AgentService>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
+        services.AddSingleton<TaskQueries>();
         services.AddSingleton<Seeder>();
         services.AddHostedService<StartupInitializer>();
         return services;

@@ -9,7 +9,7 @@ public static class OpsTheme
         PaletteLight = new PaletteLight
         {
             Primary = "#1565c0",
-            Secondary = "#00897b",
+            Secondary = "#8e24aa",
             AppbarBackground = "#102a43",
             Error = "#c62828",
             Warning = "#ef6c00",
@@ -18,7 +18,7 @@ public static class OpsTheme
         PaletteDark = new PaletteDark
         {
             Primary = "#64b5f6",
-            Secondary = "#4db6ac",
+            Secondary = "#ce93d8",
             AppbarBackground = "#0b1724",
             Background = "#0f1b27",
             Surface = "#16263a",

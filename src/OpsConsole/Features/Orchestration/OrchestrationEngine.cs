@@ -85,7 +85,7 @@ public sealed class OrchestrationEngine(
             await ApplyCreationRulesAsync(db, item, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
 
-            if (item.DueDate is { } due)
+            if (item.DueDate is { } due && due > now && due < now.AddYears(10))
             {
                 scheduler.WakeAt(due.AddSeconds(1));
             }
@@ -219,9 +219,10 @@ public sealed class OrchestrationEngine(
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (item.Status == WorkItemStatus.Completed)
+            if (item.Status == WorkItemStatus.Completed && actor.Kind == ActorKind.Agent
+                && await db.Assignments.AnyAsync(a => a.WorkItemId == taskId && a.AgentId == actor.AgentId && a.EndReason == "completed", cancellationToken))
             {
-                return item; // a resent completion changes nothing
+                return item; // the completing agent resent its report: nothing changes, and it hears the same answer
             }
 
             EnsureHolder(item, actor);
@@ -412,7 +413,9 @@ public sealed class OrchestrationEngine(
                 case "activate": agent.Activate(now); break;
                 case "deactivate": agent.Deactivate(now); break;
                 case "set_available": agent.SetStatus(AgentStatus.Available, now); break;
-                case "set_busy": agent.SetStatus(AgentStatus.Busy, now); break;
+                case "set_busy":
+                    throw EngineRefusedException.BadRequest(
+                        $"busy follows the agent's load ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks}); to stop giving {agent.Name} work, use set_maintenance or lower max_concurrent_tasks");
                 case "set_offline": agent.SetStatus(AgentStatus.Offline, now); break;
                 case "set_maintenance": agent.SetStatus(AgentStatus.Maintenance, now); break;
                 case "set_error": agent.SetStatus(AgentStatus.Error, now); break;
@@ -464,7 +467,8 @@ public sealed class OrchestrationEngine(
             var dryRun = Settings.DryRun;
             var agents = await db.Agents.ToListAsync(cancellationToken);
             var held = await db.WorkItems
-                .Where(w => w.AssignedAgentId != null && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress))
+                .Where(w => w.AssignedAgentId != null && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress
+                    || w.Status == WorkItemStatus.Blocked || w.Status == WorkItemStatus.Review))
                 .GroupBy(w => w.AssignedAgentId)
                 .Select(g => new { AgentId = g.Key, Count = g.Count() })
                 .ToDictionaryAsync(g => g.AgentId!.Value, g => g.Count, cancellationToken);
@@ -649,12 +653,21 @@ public sealed class OrchestrationEngine(
     private async Task<int> RequeueHeldTasksAsync(OpsDbContext db, Agent agent, string why, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
         var heldTasks = await db.WorkItems
-            .Where(w => w.AssignedAgentId == agent.Id && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress))
+            .Where(w => w.AssignedAgentId == agent.Id && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress
+                || w.Status == WorkItemStatus.Review || w.Status == WorkItemStatus.Blocked))
             .ToListAsync(cancellationToken);
         foreach (var item in heldTasks)
         {
-            item.ReturnToQueue(now);
             await EndHoldAsync(db, item, agent, "agent unavailable", now, cancellationToken);
+            if (item.Status == WorkItemStatus.Blocked)
+            {
+                // Still blocked on something outside; when it is unblocked it goes to whichever agent is free then.
+                item.DetachAgent(now);
+                Log(db, item, LogSeverity.Warning, "reassignment", $"{why}: the blocked task no longer has an agent; it is queued again once unblocked", actor, now, agentId: agent.Id);
+                continue;
+            }
+
+            item.ReturnToQueue(now);
             Log(db, item, LogSeverity.Warning, "reassignment", $"{why}: task returned to the queue for another agent (no retry used)", actor, now, agentId: agent.Id);
         }
 

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using OpsConsole.Domain;
+using OpsConsole.Realtime;
+using OpsConsole.Security;
+
+namespace OpsConsole.Components;
+
+/// <summary>
+/// A page that stays live: it subscribes to the in-process event stream, coalesces bursts into one reload at most
+/// every quarter second, re-reads what it shows through a short-lived context, and renders with InvokeAsync.
+/// </summary>
+public abstract class LiveComponent : ComponentBase, IDisposable
+{
+    public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
+
+    private IDisposable? subscription;
+    private int refreshQueued;
+
+    [Inject] protected OpsEventStream Events { get; set; } = default!;
+    [Inject] protected TimeProvider Time { get; set; } = default!;
+    [Inject] protected AuthenticationStateProvider Authentication { get; set; } = default!;
+
+    protected DateTime Now => Time.GetUtcNow().UtcDateTime;
+
+    protected string? LoadError { get; private set; }
+
+    protected bool Loaded { get; private set; }
+
+    protected override async Task OnInitializedAsync()
+    {
+        await ReloadAsync();
+        subscription = Events.Subscribe(e =>
+        {
+            if (IsRelevant(e))
+            {
+                QueueRefresh();
+            }
+        });
+    }
+
+    /// <summary>Which events make this page reload; every event by default.</summary>
+    protected virtual bool IsRelevant(DomainEvent domainEvent) => true;
+
+    /// <summary>Reads what the page shows.</summary>
+    protected abstract Task LoadAsync();
+
+    protected async Task ReloadAsync()
+    {
+        try
+        {
+            await LoadAsync();
+            LoadError = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LoadError = ex.Message;
+        }
+
+        Loaded = true;
+    }
+
+    protected void QueueRefresh()
+    {
+        if (Interlocked.Exchange(ref refreshQueued, 1) == 1)
+        {
+            return;
+        }
+
+        _ = InvokeAsync(async () =>
+        {
+            await Task.Delay(Coalesce);
+            Interlocked.Exchange(ref refreshQueued, 0);
+            await ReloadAsync();
+            StateHasChanged();
+        });
+    }
+
+    protected async Task<Actor> ActorAsync() => (await Authentication.GetAuthenticationStateAsync()).User.ToActor();
+
+    public virtual void Dispose()
+    {
+        subscription?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Components.Pages;
+
+public sealed partial class Health
+{
+    /// <summary>The number each metric is charted by.</summary>
+    private static readonly Dictionary<(string, string), string> Charted = new()
+    {
+        [("agents", "availability")] = "ratio",
+        [("task_queue", "pending_tasks")] = "count",
+        [("process", "cpu")] = "percent",
+        [("process", "memory")] = "working_set_mb",
+        [("database", "connectivity")] = "latency_ms",
+        [("jobs", "hangfire")] = "failed",
+    };
+
+    private IReadOnlyList<HealthSample> latest = [];
+    private Dictionary<(string, string), List<(DateTime At, double Value)>> history = [];
+    private HealthSummary? summary;
+    private bool busy;
+
+    [Inject] private HealthService HealthService { get; set; } = default!;
+    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
+
+    protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is HealthChanged;
+
+    protected override async Task LoadAsync()
+    {
+        latest = await HealthService.LatestAsync(CancellationToken.None);
+        summary = HealthRollup.Summarize(latest, Now);
+        var since = Now.AddHours(-24);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var samples = await db.HealthSamples.AsNoTracking().Where(h => h.LastCheck >= since).OrderBy(h => h.LastCheck).ToListAsync();
+        history = samples
+            .GroupBy(h => (h.Component, h.MetricName))
+            .ToDictionary(g => g.Key, g => g.Select(h => (h.LastCheck, Number(h))).Where(p => p.Item2 is not null).Select(p => (p.LastCheck, p.Item2!.Value)).TakeLast(48).ToList());
+    }
+
+    private async Task SnapshotAsync()
+    {
+        busy = true;
+        await HealthService.SnapshotAsync(Options.CurrentValue.DryRun, CancellationToken.None);
+        busy = false;
+        await ReloadAsync();
+    }
+
+    private static double? Number(HealthSample sample)
+    {
+        if (!Charted.TryGetValue((sample.Component, sample.MetricName), out var field))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(sample.MetricValue);
+            return doc.RootElement.TryGetProperty(field, out var value) && value.TryGetDouble(out var number) ? number : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Values(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return string.Join(" · ", doc.RootElement.EnumerateObject().Select(p => $"{p.Name.Replace('_', ' ')} {(p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText())}"));
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static List<ChartSeries<double>> Series(HealthSample sample, List<(DateTime At, double Value)> points) =>
+    [
+        new() { Name = Charted[(sample.Component, sample.MetricName)].Replace('_', ' '), Data = points.Select(p => p.Value).ToArray() },
+    ];
+
+    private static string[] Labels(List<(DateTime At, double Value)> points) =>
+        points.Select((p, i) => i % Math.Max(1, points.Count / 6) == 0 ? p.At.ToString("HH:mm", CultureInfo.InvariantCulture) : "").ToArray();
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Components.Pages;
+
+public sealed partial class TaskDetail
+{
+    private WorkItem? item;
+    private List<Assignment> assignments = [];
+    private List<WorkItemLogEntry> log = [];
+    private List<Agent> agents = [];
+    private Guid? chosenAgent;
+    private string? escalationReason;
+    private bool busy;
+
+    private List<BreadcrumbItem> crumbs = [new("Tasks", "tasks"), new("Task", null, disabled: true)];
+
+    [Parameter] public Guid Id { get; set; }
+
+    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private OrchestrationEngine Engine { get; set; } = default!;
+    [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    private BackoffSettings Backoff => Options.CurrentValue.Backoff;
+
+    protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent switch
+    {
+        WorkItemChanged changed => changed.WorkItemId == Id,
+        AgentChanged => true,
+        _ => false,
+    };
+
+    protected override async Task LoadAsync()
+    {
+        await using var db = await DbFactory.CreateDbContextAsync();
+        item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == Id);
+        assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == Id).OrderByDescending(a => a.AssignedAt).ToListAsync();
+        log = await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == Id).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync();
+        agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
+        crumbs = [new("Tasks", "tasks"), new(item?.Title ?? "Task", null, disabled: true)];
+    }
+
+    private Task AssignAsync() => ActAsync("Assigned", (actor, ct) => Engine.AssignAsync(Id, chosenAgent, null, actor, ct));
+
+    private Task RetryAsync() => ActAsync("Retried", (actor, ct) => Engine.RetryAsync(Id, actor, ct));
+
+    private Task EscalateAsync() => ActAsync("Escalated", async (actor, ct) =>
+    {
+        var escalated = await Engine.EscalateAsync(Id, escalationReason, actor, ct);
+        escalationReason = null;
+        return escalated;
+    });
+
+    private Task BlockAsync() => ActAsync("Blocked", (actor, ct) => Engine.BlockAsync(Id, "Blocked from the console", actor, ct));
+
+    private Task UnblockAsync() => ActAsync("Unblocked", (actor, ct) => Engine.UnblockAsync(Id, actor, ct));
+
+    private Task CompleteAsync() => ActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
+
+    private Task CancelAsync() => ActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
+
+    private async Task ActAsync<T>(string done, Func<Actor, CancellationToken, Task<T>> action)
+    {
+        busy = true;
+        try
+        {
+            await action(await ActorAsync(), CancellationToken.None);
+            Snackbar.Add($"{done}.", Severity.Success);
+        }
+        catch (EngineRefusedException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        finally
+        {
+            busy = false;
+        }
+
+        await ReloadAsync();
+    }
+
+    private string IssueText() => item!.GithubIssueState switch
+    {
+        GitHubIssueState.None => "none",
+        GitHubIssueState.Synced => $"#{item.GithubIssueNumber} {item.GithubIssueUrl}",
+        var state => $"{WireFormat.Of(state)}{(item.GithubIssueNumber is { } n ? $" #{n}" : "")}",
+    };
+
+    private static Color LevelColor(LogSeverity level) => level switch
+    {
+        LogSeverity.Error or LogSeverity.Critical => Color.Error,
+        LogSeverity.Warning => Color.Warning,
+        LogSeverity.Debug => Color.Default,
+        _ => Color.Info,
+    };
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(doc.RootElement, PrettyJson);
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static readonly JsonSerializerOptions PrettyJson = new() { WriteIndented = true };
+
+    public sealed record CandidateRow(string Name, double Score, double Efficiency, double Capability, double PriorityBoost, double LoadPenalty, double Availability, string Note);
+
+    private static List<CandidateRow> Candidates(Assignment a)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(a.Candidates);
+            return doc.RootElement.EnumerateArray().Select(c =>
+            {
+                var f = c.GetProperty("factors");
+                return new CandidateRow(
+                    c.GetProperty("agent_name").GetString() ?? "",
+                    c.GetProperty("score").GetDouble(),
+                    f.GetProperty("efficiency").GetDouble(),
+                    f.GetProperty("capability").GetDouble(),
+                    f.GetProperty("priority_boost").GetDouble(),
+                    f.GetProperty("load_penalty").GetDouble(),
+                    f.GetProperty("availability").GetDouble(),
+                    c.TryGetProperty("note", out var note) ? note.GetString() ?? "" : "");
+            }).ToList();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.WorkItems;
+
+namespace OpsConsole.Components.Pages;
+
+public enum BulkAction
+{
+    Retry,
+    Escalate,
+    Reassign,
+    Cancel,
+}
+
+public sealed partial class Tasks
+{
+    private MudDataGrid<WorkItem>? grid;
+    private TaskSearch search = new();
+    private HashSet<WorkItem> selected = new(TaskIdComparer.Instance);
+    private List<Agent> agents = [];
+    private int total;
+
+    [Inject] private TaskQueries Queries { get; set; } = default!;
+    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private OrchestrationEngine Engine { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        var query = QueryHelpers.ParseQuery(new Uri(Navigation.Uri).Query).ToDictionary(q => q.Key, q => (string?)q.Value.ToString());
+        search = TaskSearch.FromQuery(query);
+        await base.OnInitializedAsync();
+    }
+
+    protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is WorkItemChanged or AgentChanged;
+
+    protected override async Task LoadAsync()
+    {
+        await using var db = await DbFactory.CreateDbContextAsync();
+        agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
+        if (grid is not null)
+        {
+            await grid.ReloadServerData();
+        }
+    }
+
+    private async Task<GridData<WorkItem>> ServerDataAsync(GridState<WorkItem> state, CancellationToken cancellationToken)
+    {
+        if (state.SortDefinitions.FirstOrDefault() is { } sort)
+        {
+            var column = sort.SortBy switch
+            {
+                "Title" => "title",
+                "Status" => "status",
+                "EscalationLevel" => "escalation_level",
+                "CreatedOn" => "created_on",
+                "DueDate" => "due_date",
+                _ => "priority",
+            };
+            search = search with { SortBy = column, Descending = sort.Descending };
+        }
+
+        var (items, count) = await Queries.SearchAsync(search, state.Page, state.PageSize, cancellationToken);
+        if (total != count)
+        {
+            total = count;
+            _ = InvokeAsync(StateHasChanged);
+        }
+
+        return new GridData<WorkItem> { Items = items, TotalItems = count };
+    }
+
+    private async Task ApplyAsync(TaskSearch next)
+    {
+        search = next;
+        selected.Clear();
+        var query = search.ToQueryString();
+        Navigation.NavigateTo(query.Length == 0 ? "tasks" : $"tasks?{query}", replace: true);
+        if (grid is not null)
+        {
+            await grid.ReloadServerData();
+        }
+    }
+
+    private void SelectionChanged(HashSet<WorkItem> items) => selected = new HashSet<WorkItem>(items, TaskIdComparer.Instance);
+
+    private string RowClass(WorkItem item, int index) => item.NeedsAttention ? "ops-attention" : "";
+
+    private async Task BulkAsync(BulkAction action)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"{action} {selected.Count} task(s)?",
+            action switch
+            {
+                BulkAction.Retry => "Failed tasks get another attempt now; others are left as they are.",
+                BulkAction.Escalate => "Each task goes up one escalation level and one priority step.",
+                BulkAction.Reassign => "Waiting tasks are given to the best free agent now.",
+                _ => "Cancelled tasks stop for good; their agents are freed.",
+            },
+            yesText: action.ToString(), cancelText: "Keep as is");
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        var actor = await ActorAsync();
+        var done = 0;
+        var refusals = new List<string>();
+        foreach (var item in selected.ToList())
+        {
+            try
+            {
+                switch (action)
+                {
+                    case BulkAction.Retry: await Engine.RetryAsync(item.Id, actor, CancellationToken.None); break;
+                    case BulkAction.Escalate: await Engine.EscalateAsync(item.Id, "Bulk escalation from the console", actor, CancellationToken.None); break;
+                    case BulkAction.Reassign: await Engine.AssignAsync(item.Id, null, null, actor, CancellationToken.None); break;
+                    default: await Engine.CancelAsync(item.Id, "Bulk cancel from the console", actor, CancellationToken.None); break;
+                }
+
+                done++;
+            }
+            catch (EngineRefusedException ex)
+            {
+                refusals.Add($"{item.Title}: {ex.Message}");
+            }
+        }
+
+        Snackbar.Add(
+            refusals.Count == 0 ? $"{action}: {done} task(s) done." : $"{action}: {done} done, {refusals.Count} refused — {refusals[0]}",
+            refusals.Count == 0 ? Severity.Success : Severity.Warning);
+        selected.Clear();
+        await ReloadAsync();
+    }
+}
+
+/// <summary>Tasks are the same row when their ids are, so selection survives reloads.</summary>
+public sealed class TaskIdComparer : IEqualityComparer<WorkItem>
+{
+    public static readonly TaskIdComparer Instance = new();
+
+    public bool Equals(WorkItem? x, WorkItem? y) => x?.Id == y?.Id;
+
+    public int GetHashCode(WorkItem obj) => obj.Id.GetHashCode();
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests;
+
+/// <summary>Probes and the API reference answer without credentials.</summary>
+public sealed class HostingRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
+{
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task Probes_answer_200_without_credentials(string path)
+    {
+        var response = await app.CreateClientWithToken(null).GetAsync(path);
+
+        await response.ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Api_reference_page_answers_200_without_credentials()
+    {
+        var client = app.CreateClientWithToken(null);
+
+        var response = await client.GetAsync("/api/docs");
+
+        // The reference UI may send /api/docs to /api/docs/ first; either way an anonymous reader lands on the page.
+        if (response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.MovedPermanently or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
+        {
+            var target = new Uri(new Uri(client.BaseAddress!, "/api/docs"), response.Headers.Location!);
+            Assert.Equal("/api/docs/", target.AbsolutePath);
+            response = await client.GetAsync(target);
+        }
+
+        await response.ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task An_unknown_api_route_is_a_404_problem_pointing_to_the_docs()
+    {
+        var problem = await app.CreateAdminClient().GetAsync($"{Routes.Base}/no-such-thing/").ProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Contains("/api/docs", (string?)problem["detail"]);
+    }
+
+    [Fact]
+    public async Task A_wrong_method_on_an_api_route_is_a_405_problem()
+    {
+        await app.CreateAdminClient().DeleteAsync($"{Routes.Status}status/").ProblemAsync(HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_answers_200_without_credentials_and_lists_the_routes()
+    {
+        var response = await app.CreateClientWithToken(null).GetAsync("/api/docs/v1.json");
+
+        await response.ExpectAsync(HttpStatusCode.OK);
+        var document = await response.ReadObjectAsync();
+        Assert.StartsWith("3.", (string?)document["openapi"]);
+        var paths = document["paths"]!.AsObject();
+        Assert.Contains(paths, p => p.Key.StartsWith("/api/v1/orchestration/tasks", StringComparison.Ordinal));
+        Assert.Contains(paths, p => p.Key.StartsWith("/api/v1/orchestration/agents", StringComparison.Ordinal));
+    }
+}
