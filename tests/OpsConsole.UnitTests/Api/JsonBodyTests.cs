@@ -307,7 +307,7 @@ public sealed class JsonBodyTests
         var body = Body("""{"due_date": "tomorrow"}""");
 
         Assert.Null(body.Time("due_date"));
-        Assert.Equal("due_date must be an ISO-8601 timestamp such as 2026-01-31T17:00:00Z", OnlyError(body, "due_date"));
+        Assert.Equal("due_date must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z", OnlyError(body, "due_date"));
     }
 
     [Fact]
@@ -405,5 +405,16 @@ public sealed class JsonBodyTests
 
         Assert.True(body.Has("due_date"));
         Assert.False(body.Has("title"));
+    }
+
+    [Theory]
+    [InlineData("9999-12-31T23:59:59Z")]
+    [InlineData("0001-01-01T00:00:00Z")]
+    public void Timestamp_outside_the_supported_years_is_refused_instead_of_overflowing_later(string text)
+    {
+        var body = JsonBody.From(System.Text.Json.Nodes.JsonNode.Parse($"{{\"due_date\": \"{text}\"}}")!.AsObject());
+
+        Assert.Null(body.Time("due_date"));
+        Assert.False(body.IsValid);
     }
 }

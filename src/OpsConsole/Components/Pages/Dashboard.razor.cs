@@ -16,6 +16,9 @@ public sealed partial class Dashboard
     private List<Agent> agents = [];
     private List<WorkItem> openTasks = [];
     private string? loadError;
+    private MetricsDto? metrics;
+    private (TimeSpan? ToAssign, TimeSpan? ToResolve) timings;
+    private List<(WorkItemLogEntry Entry, string TaskTitle)> activity = [];
     private DateTime now;
     private IDisposable? subscription;
     private int refreshQueued;
@@ -54,6 +57,9 @@ public sealed partial class Dashboard
         {
             now = Time.GetUtcNow().UtcDateTime;
             dashboard = await Status.DashboardAsync(CancellationToken.None);
+            metrics = await Status.MetricsAsync(CancellationToken.None);
+            timings = await Status.TimingsAsync(CancellationToken.None);
+            activity = await Status.RecentActivityAsync(12, CancellationToken.None);
             await using var db = await DbFactory.CreateDbContextAsync();
             agents = (await db.Agents.AsNoTracking().ToListAsync())
                 .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
@@ -79,6 +85,20 @@ public sealed partial class Dashboard
         yield return ("Need attention", t.NeedsAttention, t.NeedsAttention > 0 ? Color.Warning : Color.Default);
         yield return ("Completed (24 h)", t.CompletedToday, Color.Success);
     }
+
+    private List<ChartSeries<double>> HourlySeries()
+    {
+        var hours = metrics!.RecentActivity.OrderByDescending(h => h.Hour).ToList();
+        return
+        [
+            new() { Name = "created", Data = hours.Select(h => (double)h.TasksCreated).ToArray() },
+            new() { Name = "completed", Data = hours.Select(h => (double)h.TasksCompleted).ToArray() },
+            new() { Name = "failed", Data = hours.Select(h => (double)h.TasksFailed).ToArray() },
+        ];
+    }
+
+    private string[] HourLabels() => metrics!.RecentActivity.OrderByDescending(h => h.Hour)
+        .Select(h => h.Hour % 4 == 0 ? h.Timestamp.ToString("HH:mm") : "").ToArray();
 
     public void Dispose() => subscription?.Dispose();
 }

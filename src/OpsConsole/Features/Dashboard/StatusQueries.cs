@@ -141,6 +141,35 @@ public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, Hea
         return new MetricsDto(taskTypes, agents, buckets);
     }
 
+    /// <summary>Median time from creation to first assignment, and from creation to completion, over the last 24 hours.</summary>
+    public async Task<(TimeSpan? ToAssign, TimeSpan? ToResolve)> TimingsAsync(CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow().UtcDateTime.AddHours(-24);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var assigned = await db.Assignments.Where(a => a.AssignedAt >= since)
+            .GroupBy(a => a.WorkItemId)
+            .Select(g => new { First = g.Min(a => a.AssignedAt), Created = g.Select(a => a.WorkItem!.CreatedOn).First() })
+            .Take(5000).ToListAsync(cancellationToken);
+        var resolved = await db.WorkItems.Where(w => w.Status == WorkItemStatus.Completed && w.CompletedAt >= since)
+            .Select(w => new { w.CreatedOn, w.CompletedAt }).Take(5000).ToListAsync(cancellationToken);
+        return (Median(assigned.Select(a => a.First - a.Created)), Median(resolved.Select(r => r.CompletedAt!.Value - r.CreatedOn)));
+    }
+
+    /// <summary>The latest execution-log entries across all tasks, newest first (the activity timeline).</summary>
+    public async Task<List<(WorkItemLogEntry Entry, string TaskTitle)>> RecentActivityAsync(int count, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var entries = await db.LogEntries.AsNoTracking().Include(l => l.WorkItem)
+            .OrderByDescending(l => l.CreatedOn).Take(count).ToListAsync(cancellationToken);
+        return entries.Select(e => (e, e.WorkItem?.Title ?? "")).ToList();
+    }
+
+    private static TimeSpan? Median(IEnumerable<TimeSpan> spans)
+    {
+        var sorted = spans.Where(s => s >= TimeSpan.Zero).OrderBy(s => s).ToList();
+        return sorted.Count == 0 ? null : sorted[sorted.Count / 2];
+    }
+
     private static async Task<Dictionary<WorkItemStatus, int>> CountByStatusAsync(OpsDbContext db, CancellationToken cancellationToken) =>
         await db.WorkItems.GroupBy(w => w.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 }
