@@ -12,19 +12,23 @@ public static class DataServices
     {
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<SqlitePragmas>();
-        services.AddDbContextFactory<OpsDbContext>((sp, options) =>
+        if (settings.UsesPostgres)
         {
-            if (settings.UsesPostgres)
+            services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
                 options.UseNpgsql(configuration.GetConnectionString("OpsConsole"));
-            }
-            else
-            {
-                options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
-                options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
-            }
+                options.AddInterceptors(sp.GetRequiredService<DomainEventInterceptor>());
+                options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+            });
+            services.AddSingleton<IDbContextFactory<OpsDbContext>, PostgresContextFactory>();
+            services.AddScoped<OpsDbContext>(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
+            return services;
+        }
 
-            options.AddInterceptors(sp.GetRequiredService<DomainEventInterceptor>());
+        services.AddDbContextFactory<OpsDbContext>((sp, options) =>
+        {
+            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
+            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         return services;

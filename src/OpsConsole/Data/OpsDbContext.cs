@@ -8,8 +8,19 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Data;
 
-public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : IdentityDbContext<IdentityUser>(options)
+public class OpsDbContext : IdentityDbContext<IdentityUser>
 {
+    public OpsDbContext(DbContextOptions<OpsDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For provider-specific subclasses that own their own migrations (PostgreSQL).</summary>
+    protected OpsDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<WorkItem> WorkItems => Set<WorkItem>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<Assignment> Assignments => Set<Assignment>();
