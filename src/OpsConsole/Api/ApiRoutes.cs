@@ -3,6 +3,7 @@ using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
+using OpsConsole.Security;
 
 namespace OpsConsole.Api;
 
@@ -30,7 +31,8 @@ public static class ApiRoutes
             .MapHistoryApi()
             .MapRuleApi()
             .MapHealthApi()
-            .MapStatusApi();
+            .MapStatusApi()
+            .MapKeyAndAuditApi();
         return app;
     }
 }

@@ -11,13 +11,14 @@ public static class DataServices
     public static IServiceCollection AddOpsData(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
     {
         services.AddSingleton<DomainEventInterceptor>();
+        services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<SqlitePragmas>();
         if (settings.UsesPostgres)
         {
             services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
                 options.UseNpgsql(configuration.GetConnectionString("OpsConsole"));
-                options.AddInterceptors(sp.GetRequiredService<DomainEventInterceptor>());
+                options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
                 options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             });
             services.AddSingleton<IDbContextFactory<OpsDbContext>, PostgresContextFactory>();
@@ -28,7 +29,7 @@ public static class DataServices
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
             options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
-            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<DomainEventInterceptor>());
+            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         return services;

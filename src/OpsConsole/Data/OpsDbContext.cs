@@ -28,6 +28,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     public DbSet<OrchestrationRule> Rules => Set<OrchestrationRule>();
     public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -130,6 +131,19 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.Property(h => h.Status).HasConversion<string>().HasMaxLength(10);
             e.HasIndex(h => new { h.Component, h.MetricName, h.LastCheck });
             e.HasIndex(h => h.LastCheck);
+        });
+
+        builder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.Property(a => a.Actor).HasMaxLength(150);
+            e.Property(a => a.ActorKind).HasConversion<string>().HasMaxLength(10);
+            e.Property(a => a.Action).HasMaxLength(30);
+            e.Property(a => a.TargetType).HasMaxLength(30);
+            e.Property(a => a.TargetId).HasMaxLength(64);
+            e.Property(a => a.Ip).HasMaxLength(64);
+            e.HasIndex(a => a.At);
+            e.HasIndex(a => new { a.TargetType, a.TargetId });
         });
 
         builder.Entity<ApiKey>(e =>

@@ -119,3 +119,18 @@ public sealed record Actor(string Name, ActorKind Kind, Guid? AgentId = null)
 
     public string AssignedBy => Kind == ActorKind.Engine ? Name : $"manual_{Name}";
 }
+
+/// <summary>One change made by a person, an API key or an agent: append-only.</summary>
+public sealed class AuditEntry
+{
+    public Guid Id { get; init; } = Guid.NewGuid();
+    public DateTime At { get; init; }
+    public string Actor { get; init; } = "";
+    public ActorKind ActorKind { get; init; }
+    public string Action { get; init; } = "";
+    public string TargetType { get; init; } = "";
+    public string TargetId { get; init; } = "";
+    public string? Before { get; init; }
+    public string? After { get; init; }
+    public string? Ip { get; init; }
+}

@@ -45,6 +45,7 @@ public static class OpsConsoleHosting
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 4 * 1024 * 1024);
         builder.AddOpsLogging(settings);
         var services = builder.Services;
         services.Configure<OpsConsoleOptions>(builder.Configuration.GetSection(OpsConsoleOptions.Section));
@@ -58,6 +59,7 @@ public static class OpsConsoleHosting
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataServices.DataDirectory(settings), "keys")));
         services.AddOpsData(settings, builder.Configuration);
         services.AddOpsSecurity();
+        services.AddOpsProtection();
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsRealtime();
@@ -71,6 +73,7 @@ public static class OpsConsoleHosting
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         if (!app.Environment.IsDevelopment())
@@ -83,8 +86,18 @@ public static class OpsConsoleHosting
             FileProvider = new PhysicalFileProvider(AssetsDirectory()),
             RequestPath = "/assets",
         });
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(async (context, next) =>
+        {
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                AuditContext.Set(context.User.ToActor(), context.Connection.RemoteIpAddress?.ToString());
+            }
+
+            await next();
+        });
         app.UseAntiforgery();
 
         app.MapStaticAssets();

@@ -71,6 +71,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
 {
     public async Task<(Agent Agent, string Token)> CreateAsync(AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
+        AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
         var agent = await engine.WriteAsync(async (db, now) =>
         {
@@ -89,6 +90,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
 
     public async Task<AgentDto> UpdateAsync(Guid agentId, AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
+        AuditContext.Use(actor);
         var deactivating = await engine.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
@@ -117,6 +119,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
     /// <summary>Removes an agent; the tasks it held go back to the queue first, so nothing is lost.</summary>
     public async Task DeleteAsync(Guid agentId, Actor actor, CancellationToken cancellationToken)
     {
+        AuditContext.Use(actor);
         await engine.UpdateAgentStatusAsync(agentId, "deactivate", actor, cancellationToken);
         await engine.WriteAsync(async (db, now) =>
         {
@@ -132,6 +135,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
 
     public async Task<string> RotateTokenAsync(Guid agentId, Actor actor, CancellationToken cancellationToken)
     {
+        AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
         await engine.WriteAsync(async (db, now) =>
         {

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Security;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -37,7 +38,9 @@ public sealed class OrchestrationEngine(
     // ---------------------------------------------------------------- tasks
 
     public async Task<WorkItem> CreateAsync(NewWorkItem spec, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = new WorkItem
@@ -124,7 +127,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Assigns a task: to the given agent (a person's choice) or to the best agent the scorer finds.</summary>
     public async Task<AssignResult> AssignAsync(Guid taskId, Guid? agentId, string? reason, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -171,7 +176,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -191,7 +198,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItemLogEntry> ProgressAsync(Guid taskId, ProgressReport report, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -215,7 +224,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> CompleteAsync(Guid taskId, string? outputData, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -243,7 +254,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
     public async Task<FailResult> FailAsync(Guid taskId, string errorMessage, string? errorDetails, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -256,7 +269,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -274,7 +289,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>A person asks for another attempt of a failed task, now.</summary>
     public async Task<WorkItem> RetryAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -293,7 +310,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Manual escalation: raises the level and the priority; it never fails or retries the task.</summary>
     public async Task<WorkItem> EscalateAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -316,7 +335,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> CancelAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -348,7 +369,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Applies a change of task fields (PATCH); status changes go through the transition methods.</summary>
     public async Task<WorkItem> UpdateAsync(Guid taskId, Action<WorkItem, DateTime> change, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -363,7 +386,9 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task DeleteAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -403,7 +428,9 @@ public sealed class OrchestrationEngine(
 
     /// <summary>The original's update_status actions; taking an agent out of service hands its tasks to others.</summary>
     public async Task<Agent> UpdateAgentStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
+
     {
+        AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
@@ -537,7 +564,7 @@ public sealed class OrchestrationEngine(
     }
 
     private Task<WorkItem> SimpleTransitionAsync(Guid taskId, Actor actor, Action<WorkItem, DateTime> transition, string step, string message, CancellationToken cancellationToken) =>
-        WriteAsync(async (db, now) =>
+        AuditContext.Use(actor, () => WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (actor.Kind == ActorKind.Agent)
@@ -555,7 +582,7 @@ public sealed class OrchestrationEngine(
             await db.SaveChangesAsync(cancellationToken);
             await AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken));
 
     private static string Suffix(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
 

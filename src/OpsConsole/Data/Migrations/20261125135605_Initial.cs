@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace OpsConsole.Data.Migrations.Postgres
+namespace OpsConsole.Data.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,10 +15,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetRoles",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -30,21 +29,21 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetUsers",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "text", nullable: false),
-                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedUserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
-                    EmailConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    PasswordHash = table.Column<string>(type: "text", nullable: true),
-                    SecurityStamp = table.Column<string>(type: "text", nullable: true),
-                    ConcurrencyStamp = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumber = table.Column<string>(type: "text", nullable: true),
-                    PhoneNumberConfirmed = table.Column<bool>(type: "boolean", nullable: false),
-                    TwoFactorEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    LockoutEnabled = table.Column<bool>(type: "boolean", nullable: false),
-                    AccessFailedCount = table.Column<int>(type: "integer", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    EmailConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", nullable: true),
+                    SecurityStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    ConcurrencyStamp = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
+                    PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LockoutEnd = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -55,27 +54,27 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "agents",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    Status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    Capabilities = table.Column<string>(type: "text", nullable: false),
-                    Environments = table.Column<string>(type: "text", nullable: false),
-                    MaxConcurrentTasks = table.Column<int>(type: "integer", nullable: false),
-                    PriorityWeight = table.Column<double>(type: "double precision", nullable: false),
-                    AverageCompletionTime = table.Column<TimeSpan>(type: "interval", nullable: false),
-                    LastHeartbeat = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    LastSeenIp = table.Column<string>(type: "text", nullable: true),
-                    EndpointUrl = table.Column<string>(type: "text", nullable: true),
-                    Configuration = table.Column<string>(type: "text", nullable: false),
-                    TotalTasksCompleted = table.Column<int>(type: "integer", nullable: false),
-                    TotalTasksFailed = table.Column<int>(type: "integer", nullable: false),
-                    RecentOutcomes = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
-                    ActiveTaskCount = table.Column<int>(type: "integer", nullable: false),
-                    TokenHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    ModifiedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Capabilities = table.Column<string>(type: "TEXT", nullable: false),
+                    Environments = table.Column<string>(type: "TEXT", nullable: false),
+                    MaxConcurrentTasks = table.Column<int>(type: "INTEGER", nullable: false),
+                    PriorityWeight = table.Column<double>(type: "REAL", nullable: false),
+                    AverageCompletionTime = table.Column<TimeSpan>(type: "TEXT", nullable: false),
+                    LastHeartbeat = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastSeenIp = table.Column<string>(type: "TEXT", nullable: true),
+                    EndpointUrl = table.Column<string>(type: "TEXT", nullable: true),
+                    Configuration = table.Column<string>(type: "TEXT", nullable: false),
+                    TotalTasksCompleted = table.Column<int>(type: "INTEGER", nullable: false),
+                    TotalTasksFailed = table.Column<int>(type: "INTEGER", nullable: false),
+                    RecentOutcomes = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ActiveTaskCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ModifiedOn = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -86,15 +85,15 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "api_keys",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Role = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    KeyHash = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    LastUsedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    KeyHash = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastUsedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -102,17 +101,37 @@ namespace OpsConsole.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "audit_entries",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    ActorKind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    TargetType = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    TargetId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Before = table.Column<string>(type: "TEXT", nullable: true),
+                    After = table.Column<string>(type: "TEXT", nullable: true),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_audit_entries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "health_samples",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Component = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
-                    MetricName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    MetricValue = table.Column<string>(type: "text", nullable: false),
-                    Status = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    ThresholdWarning = table.Column<string>(type: "text", nullable: true),
-                    ThresholdCritical = table.Column<string>(type: "text", nullable: true),
-                    LastCheck = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Component = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    MetricName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    MetricValue = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    ThresholdWarning = table.Column<string>(type: "TEXT", nullable: true),
+                    ThresholdCritical = table.Column<string>(type: "TEXT", nullable: true),
+                    LastCheck = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -123,18 +142,18 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "rules",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    Description = table.Column<string>(type: "text", nullable: false),
-                    Kind = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
-                    TriggerConditions = table.Column<string>(type: "text", nullable: false),
-                    Actions = table.Column<string>(type: "text", nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
-                    TriggerCount = table.Column<int>(type: "integer", nullable: false),
-                    LastTriggered = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    ModifiedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    TriggerConditions = table.Column<string>(type: "TEXT", nullable: false),
+                    Actions = table.Column<string>(type: "TEXT", nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
+                    TriggerCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastTriggered = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ModifiedOn = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -145,11 +164,11 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetRoleClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RoleId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -166,11 +185,11 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetUserClaims",
                 columns: table => new
                 {
-                    Id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    ClaimType = table.Column<string>(type: "text", nullable: true),
-                    ClaimValue = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    ClaimType = table.Column<string>(type: "TEXT", nullable: true),
+                    ClaimValue = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -187,10 +206,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetUserLogins",
                 columns: table => new
                 {
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    ProviderKey = table.Column<string>(type: "text", nullable: false),
-                    ProviderDisplayName = table.Column<string>(type: "text", nullable: true),
-                    UserId = table.Column<string>(type: "text", nullable: false)
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderKey = table.Column<string>(type: "TEXT", nullable: false),
+                    ProviderDisplayName = table.Column<string>(type: "TEXT", nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -207,8 +226,8 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetUserRoles",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    RoleId = table.Column<string>(type: "text", nullable: false)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    RoleId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -231,10 +250,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "AspNetUserTokens",
                 columns: table => new
                 {
-                    UserId = table.Column<string>(type: "text", nullable: false),
-                    LoginProvider = table.Column<string>(type: "text", nullable: false),
-                    Name = table.Column<string>(type: "text", nullable: false),
-                    Value = table.Column<string>(type: "text", nullable: true)
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    LoginProvider = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -251,49 +270,49 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "tasks",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    Description = table.Column<string>(type: "text", nullable: false),
-                    Kind = table.Column<string>(type: "character varying(30)", maxLength: 30, nullable: false),
-                    Priority = table.Column<int>(type: "integer", nullable: false),
-                    Status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    AssignedAgentId = table.Column<Guid>(type: "uuid", nullable: true),
-                    DueDate = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    EstimatedDuration = table.Column<TimeSpan>(type: "interval", nullable: false),
-                    StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    InputData = table.Column<string>(type: "text", nullable: false),
-                    OutputData = table.Column<string>(type: "text", nullable: false),
-                    ErrorDetails = table.Column<string>(type: "text", nullable: true),
-                    GithubIssueNumber = table.Column<int>(type: "integer", nullable: true),
-                    GithubIssueUrl = table.Column<string>(type: "text", nullable: true),
-                    GithubIssueState = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    RetryCount = table.Column<int>(type: "integer", nullable: false),
-                    MaxRetries = table.Column<int>(type: "integer", nullable: false),
-                    EscalationLevel = table.Column<int>(type: "integer", nullable: false),
-                    AutoAssign = table.Column<bool>(type: "boolean", nullable: false),
-                    AutoRetry = table.Column<bool>(type: "boolean", nullable: false),
-                    AutoEscalate = table.Column<bool>(type: "boolean", nullable: false),
-                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    ModifiedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    Owner = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
-                    CreatedBy = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
-                    ModifiedBy = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
-                    Environment = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
-                    Source = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    Fingerprint = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    Occurrences = table.Column<int>(type: "integer", nullable: false),
-                    FirstSeen = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    LastSeen = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    NeedsAttention = table.Column<bool>(type: "boolean", nullable: false),
-                    AttentionReason = table.Column<string>(type: "text", nullable: true),
-                    RegressionOfId = table.Column<Guid>(type: "uuid", nullable: true),
-                    AvoidAgentId = table.Column<Guid>(type: "uuid", nullable: true),
-                    LastFailedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    BlockedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    LastEscalatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    TimeEscalatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 30, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    AssignedAgentId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    DueDate = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    EstimatedDuration = table.Column<TimeSpan>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    InputData = table.Column<string>(type: "TEXT", nullable: false),
+                    OutputData = table.Column<string>(type: "TEXT", nullable: false),
+                    ErrorDetails = table.Column<string>(type: "TEXT", nullable: true),
+                    GithubIssueNumber = table.Column<int>(type: "INTEGER", nullable: true),
+                    GithubIssueUrl = table.Column<string>(type: "TEXT", nullable: true),
+                    GithubIssueState = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    RetryCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaxRetries = table.Column<int>(type: "INTEGER", nullable: false),
+                    EscalationLevel = table.Column<int>(type: "INTEGER", nullable: false),
+                    AutoAssign = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AutoRetry = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AutoEscalate = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ModifiedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Owner = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    ModifiedBy = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    Environment = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Fingerprint = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Occurrences = table.Column<int>(type: "INTEGER", nullable: false),
+                    FirstSeen = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastSeen = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    NextAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    NeedsAttention = table.Column<bool>(type: "INTEGER", nullable: false),
+                    AttentionReason = table.Column<string>(type: "TEXT", nullable: true),
+                    RegressionOfId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    AvoidAgentId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    LastFailedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    BlockedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    LastEscalatedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    TimeEscalatedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -310,18 +329,18 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "assignments",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    WorkItemId = table.Column<Guid>(type: "uuid", nullable: false),
-                    AgentId = table.Column<Guid>(type: "uuid", nullable: false),
-                    AssignedBy = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
-                    AssignmentReason = table.Column<string>(type: "text", nullable: false),
-                    Score = table.Column<double>(type: "double precision", nullable: false),
-                    Candidates = table.Column<string>(type: "text", nullable: false),
-                    AssignedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    AcceptedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
-                    EndReason = table.Column<string>(type: "text", nullable: true)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AgentId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AssignedBy = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    AssignmentReason = table.Column<string>(type: "TEXT", nullable: false),
+                    Score = table.Column<double>(type: "REAL", nullable: false),
+                    Candidates = table.Column<string>(type: "TEXT", nullable: false),
+                    AssignedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    AcceptedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
+                    EndReason = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -344,18 +363,18 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "execution_logs",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    WorkItemId = table.Column<Guid>(type: "uuid", nullable: false),
-                    AgentId = table.Column<Guid>(type: "uuid", nullable: true),
-                    Level = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    Message = table.Column<string>(type: "text", nullable: false),
-                    StepName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    StepData = table.Column<string>(type: "text", nullable: false),
-                    ExecutionTime = table.Column<double>(type: "double precision", nullable: true),
-                    Percent = table.Column<int>(type: "integer", nullable: true),
-                    Actor = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
-                    ActorKind = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
-                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    AgentId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Level = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    Message = table.Column<string>(type: "TEXT", nullable: false),
+                    StepName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    StepData = table.Column<string>(type: "TEXT", nullable: false),
+                    ExecutionTime = table.Column<double>(type: "REAL", nullable: true),
+                    Percent = table.Column<int>(type: "INTEGER", nullable: true),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    ActorKind = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -378,8 +397,8 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "task_dependencies",
                 columns: table => new
                 {
-                    depends_on_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    task_id = table.Column<Guid>(type: "uuid", nullable: false)
+                    depends_on_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    task_id = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -471,6 +490,16 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "IX_assignments_WorkItemId_IsActive",
                 table: "assignments",
                 columns: new[] { "WorkItemId", "IsActive" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_entries_At",
+                table: "audit_entries",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_audit_entries_TargetType_TargetId",
+                table: "audit_entries",
+                columns: new[] { "TargetType", "TargetId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_execution_logs_AgentId_CreatedOn",
@@ -583,6 +612,9 @@ namespace OpsConsole.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "assignments");
+
+            migrationBuilder.DropTable(
+                name: "audit_entries");
 
             migrationBuilder.DropTable(
                 name: "execution_logs");

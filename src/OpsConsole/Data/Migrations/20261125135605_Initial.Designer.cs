@@ -11,7 +11,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261125131428_Initial")]
+    [Migration("20261125135605_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -400,6 +400,59 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex("WorkItemId", "IsActive");
 
                     b.ToTable("assignments", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.AuditEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("After")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("TargetType", "TargetId");
+
+                    b.ToTable("audit_entries", (string)null);
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.HealthSample", b =>

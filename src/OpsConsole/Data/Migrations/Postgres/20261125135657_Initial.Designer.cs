@@ -12,7 +12,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOpsDbContext))]
-    [Migration("20261125134712_Initial")]
+    [Migration("20261125135657_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -409,6 +409,59 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.HasIndex("WorkItemId", "IsActive");
 
                     b.ToTable("assignments", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.AuditEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)");
+
+                    b.Property<string>("ActorKind")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("After")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Ip")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("TargetType", "TargetId");
+
+                    b.ToTable("audit_entries", (string)null);
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.HealthSample", b =>

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using OpsConsole.Domain;
+using OpsConsole.Security;
+
+namespace OpsConsole.Data;
+
+/// <summary>
+/// Writes an audit row, in the same save, for every task, agent, rule or API key that a person, an API key or an
+/// agent changes: who, what, before and after (changed fields only, secrets left out), when and from where.
+/// </summary>
+public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
+{
+    private static readonly HashSet<string> Secret = [nameof(Agent.TokenHash), nameof(ApiKey.KeyHash), "PasswordHash", "SecurityStamp", "ConcurrencyStamp"];
+
+    /// <summary>Bookkeeping that follows from work (heartbeats, load, outcomes), not a decision worth auditing.</summary>
+    private static readonly HashSet<string> Runtime =
+    [
+        "ModifiedOn", "ModifiedBy", nameof(Agent.LastHeartbeat), nameof(Agent.LastSeenIp), nameof(ApiKey.LastUsedAt), nameof(Agent.ActiveTaskCount),
+        nameof(Agent.RecentOutcomes), nameof(Agent.TotalTasksCompleted), nameof(Agent.TotalTasksFailed), nameof(Agent.AverageCompletionTime),
+    ];
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Audit(eventData.Context);
+        return base.SavingChangesAsync(eventData, result, cancellationToken);
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Audit(eventData.Context);
+        return base.SavingChanges(eventData, result);
+    }
+
+    private void Audit(DbContext? context)
+    {
+        if (context is null || AuditContext.Value is not { } who || who.Actor.Kind == ActorKind.Engine)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var entries = context.ChangeTracker.Entries()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
+                && e.Entity is WorkItem or Agent or OrchestrationRule or ApiKey)
+            .ToList();
+        foreach (var entry in entries)
+        {
+            var changed = entry.Properties.Where(p => !Secret.Contains(p.Metadata.Name)
+                && (entry.State != EntityState.Modified || p.IsModified) && !p.Metadata.IsShadowProperty()).ToList();
+            if (entry.State == EntityState.Modified && IsBookkeeping(entry, changed))
+            {
+                continue;
+            }
+
+            context.Add(new AuditEntry
+            {
+                At = now,
+                Actor = who.Actor.Name,
+                ActorKind = who.Actor.Kind,
+                Action = entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" },
+                TargetType = entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },
+                TargetId = entry.Property("Id").CurrentValue?.ToString() ?? "",
+                Before = entry.State == EntityState.Added ? null : Snapshot(changed, p => p.OriginalValue),
+                After = entry.State == EntityState.Deleted ? null : Snapshot(changed, p => p.CurrentValue),
+                Ip = who.Ip,
+            });
+        }
+    }
+
+    private static bool IsBookkeeping(EntityEntry entry, List<PropertyEntry> changed)
+    {
+        if (changed.All(p => Runtime.Contains(p.Metadata.Name)))
+        {
+            return true;
+        }
+
+        // An agent's status that moved with its load or a heartbeat (busy/available, offline/available).
+        return entry.Entity is Agent
+            && changed.Any(p => p.Metadata.Name is nameof(Agent.ActiveTaskCount) or nameof(Agent.LastHeartbeat))
+            && changed.All(p => Runtime.Contains(p.Metadata.Name) || p.Metadata.Name == nameof(Agent.Status));
+    }
+
+    private static string Snapshot(IEnumerable<PropertyEntry> properties, Func<PropertyEntry, object?> value)
+    {
+        var values = new SortedDictionary<string, object?>();
+        foreach (var p in properties)
+        {
+            var v = value(p);
+            values[WireFormat.SnakeCase(p.Metadata.Name)] = v switch
+            {
+                Enum e => WireFormat.SnakeCase(e.ToString()),
+                string s when s.Length > 2000 => s[..2000] + "…",
+                System.Collections.IEnumerable list and not string => JsonSerializer.Serialize(list),
+                _ => v,
+            };
+        }
+
+        return JsonSerializer.Serialize(values);
+    }
+}
