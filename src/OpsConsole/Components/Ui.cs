@@ -84,6 +84,16 @@ public static class Ui
             return "Blocked: escalates if it stays blocked past the limit; unblock it to resume.";
         }
 
+        if (item.Status == WorkItemStatus.Failed)
+        {
+            return "Failed: waits for a person to retry, escalate or cancel it.";
+        }
+
+        if (item.Status == WorkItemStatus.Review)
+        {
+            return "In review: completes when a person approves it, or goes back to work.";
+        }
+
         var onFailure = item.AutoRetry && item.RetryCount < item.MaxRetries
             ? $"retry {item.RetryCount + 1} of {item.MaxRetries} after about {Span(FailurePolicy.Backoff(item.RetryCount + 1, backoff with { Jitter = 0 }, new Random(0)))} on another agent"
             : item.AutoEscalate && item.CanEscalate

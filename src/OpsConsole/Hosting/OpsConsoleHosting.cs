@@ -40,6 +40,14 @@ public static class OpsConsoleHosting
         }
 
         Directory.CreateDirectory(DataServices.DataDirectory(settings));
+        // Run from the build output (dotnet run, browser tests) outside Development, Blazor's and MudBlazor's files are
+        // found only through the static web assets manifest, which ASP.NET Core reads by itself in Development alone;
+        // without it they are served empty and the console is unstyled. A published app has no manifest: a no-op there.
+        if (!builder.Environment.IsDevelopment())
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
+
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -24,6 +24,7 @@ public sealed partial class Tasks
     private HashSet<WorkItem> selected = new(TaskIdComparer.Instance);
     private List<Agent> agents = [];
     private int total;
+    private string? gridError;
 
     [Inject] private TaskQueries Queries { get; set; } = default!;
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
@@ -67,8 +68,21 @@ public sealed partial class Tasks
             search = search with { SortBy = column, Descending = sort.Descending };
         }
 
-        var (items, count) = await Queries.SearchAsync(search, state.Page, state.PageSize, cancellationToken);
-        if (total != count)
+        IReadOnlyList<WorkItem> items;
+        int count;
+        try
+        {
+            (items, count) = await Queries.SearchAsync(search, state.Page, state.PageSize, cancellationToken);
+            gridError = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failing read must not take the circuit down with it; the page says what happened instead.
+            (items, count) = ([], 0);
+            gridError = ex.Message;
+        }
+
+        if (total != count || gridError is not null)
         {
             total = count;
             _ = InvokeAsync(StateHasChanged);

@@ -1,0 +1,131 @@
+using Bunit;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor.Services;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Health;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.WorkItems;
+using OpsConsole.Hosting;
+using OpsConsole.Realtime;
+using OpsConsole.Security;
+
+namespace OpsConsole.UnitTests.TestSupport;
+
+/// <summary>
+/// The one bUnit context for console pages: MudBlazor, a signed-in administrator, and the app's real services over a
+/// fresh SQLite file (migrated unless a test wants a broken database), with time fixed at <see cref="Start"/>.
+/// Events the pages react to are handed to the real <see cref="OpsEventStream"/> by <see cref="PublishLive"/>.
+/// </summary>
+public sealed class ConsoleTestContext : BunitContext
+{
+    public static readonly DateTimeOffset Start = new(2026, 1, 31, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>How long a test waits for a page to show what it loaded (the pages coalesce reloads for 250 ms).</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "opsconsole-bunit", Guid.NewGuid().ToString("N"));
+
+    public ConsoleTestContext(bool migrated = true)
+    {
+        Directory.CreateDirectory(directory);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddLogging();
+        Services.AddOptions<OrchestrationOptions>();
+        Services.AddSingleton<TimeProvider>(Time);
+        Services.AddSingleton(new Random(7));
+        Services.AddSingleton<OpsEvents>();
+        Services.AddSingleton<OpsEventStream>();
+        Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
+        Services.AddSingleton<IJobStatistics, NoJobStatistics>();
+        Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
+        Services.AddSingleton<EngineStatistics>();
+        Services.AddSingleton<OrchestrationEngine>();
+        Services.AddSingleton<HealthService>();
+        Services.AddSingleton<StatusQueries>();
+        Services.AddSingleton<TaskQueries>();
+
+        var authorization = AddAuthorization();
+        authorization.SetAuthorized("admin");
+        authorization.SetRoles(OpsRoles.Admin, OpsRoles.Operator, OpsRoles.Viewer);
+
+        if (migrated)
+        {
+            using var db = Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
+            db.Database.Migrate();
+        }
+    }
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public DateTime Now => Time.GetUtcNow().UtcDateTime;
+
+    public OrchestrationEngine Engine => Services.GetRequiredService<OrchestrationEngine>();
+
+    public static Actor Operator { get; } = new("admin", ActorKind.User);
+
+    public OpsDbContext Db() => Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
+
+    /// <summary>The seed's five agents, as a first start creates them.</summary>
+    public async Task SeedAgentsAsync()
+    {
+        await using var db = Db();
+        foreach (var (name, kind, capabilities, max, weight, configuration) in Seeder.DefaultAgents)
+        {
+            db.Agents.Add(new Agent
+            {
+                Name = name,
+                Kind = kind,
+                Capabilities = [.. capabilities],
+                MaxConcurrentTasks = max,
+                PriorityWeight = weight,
+                Configuration = configuration,
+                CreatedOn = Now,
+                ModifiedOn = Now,
+            });
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    public Task<WorkItem> CreateTaskAsync(string title, WorkItemKind kind = WorkItemKind.Deployment, WorkItemPriority priority = WorkItemPriority.Medium) =>
+        Engine.CreateAsync(new NewWorkItem { Title = title, Kind = kind, Priority = priority }, Operator, CancellationToken.None);
+
+    /// <summary>A task that failed for good: no retries and no automatic escalation, so it waits for a person.</summary>
+    public async Task<WorkItem> CreateFailedTaskAsync(string title)
+    {
+        var item = await Engine.CreateAsync(
+            new NewWorkItem { Title = title, Kind = WorkItemKind.Deployment, MaxRetries = 0, AutoEscalate = false }, Operator, CancellationToken.None);
+        await Engine.FailAsync(item.Id, "exit code 1", null, Operator, CancellationToken.None);
+        return item;
+    }
+
+    /// <summary>Hands an event to every subscribed page, as the fan-out does after a commit.</summary>
+    public void PublishLive(DomainEvent domainEvent) => Services.GetRequiredService<OpsEventStream>().Dispatch(domainEvent, NullLogger.Instance);
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await base.DisposeAsyncCore();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The job server's figures are left out of the snapshot, as when Hangfire has not reported yet.</summary>
+    private sealed class NoJobStatistics : IJobStatistics
+    {
+        public (long Failed, long Enqueued, long Scheduled, int Servers)? Read() => null;
+    }
+}
