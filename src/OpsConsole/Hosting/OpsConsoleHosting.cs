@@ -11,6 +11,7 @@ using OpsConsole.Api;
 using OpsConsole.Components;
 using OpsConsole.Data;
 using OpsConsole.Features.Agents;
+using OpsConsole.Features.Agents.Demo;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
@@ -60,6 +61,7 @@ public static class OpsConsoleHosting
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsRealtime();
+        services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
         services.AddOpsUi();
         return builder;
