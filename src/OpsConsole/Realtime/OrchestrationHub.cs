@@ -292,3 +292,29 @@ public sealed class OrchestrationHub(
         }
     }
 }
+
+/// <summary>
+/// A refusal (HubException: a late report, a bad id) is an ordinary answer, as a 409 is over REST, and is logged at
+/// Debug; anything else a hub method throws is a fault and is logged at Error. SignalR's own dispatcher log, which
+/// reports both at Error, is silenced in the logging setup.
+/// </summary>
+public sealed class HubFaultFilter(ILogger<HubFaultFilter> logger) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (HubException refused)
+        {
+            logger.LogDebug("Hub {Method} by {User} refused: {Reason}", invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, refused.Message);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Hub {Method} by {User} failed", invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name);
+            throw;
+        }
+    }
+}
