@@ -41,7 +41,7 @@ public sealed class AgentWorker(WorkerSettings settings, CliEnvironment env) : I
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var me = await api.GetAsync("agents/me/", cancellationToken);
+        var me = await WhoAmIAsync(cancellationToken);
         agentId = Show.Text(me, "id");
         agentName = Show.Text(me, "name");
         Log($"agent {style.Bold(agentName)} ({agentId}) working for {env.Url}; " +
@@ -101,6 +101,26 @@ public sealed class AgentWorker(WorkerSettings settings, CliEnvironment env) : I
 
         Log("stopped");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The agent this token belongs to; waits (with backoff) for a server that is not up yet, as after a restart.</summary>
+    private async Task<JsonNode> WhoAmIAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var me = await api.GetAsync("agents/me/", cancellationToken);
+                ServerUp();
+                return me;
+            }
+            catch (ServerUnreachableException unreachable)
+            {
+                ServerDown(unreachable);
+            }
+
+            await Task.Delay(Backoff[Math.Min(attempt, Backoff.Length - 1)], cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()
