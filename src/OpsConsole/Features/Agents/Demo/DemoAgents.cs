@@ -245,8 +245,7 @@ public static class DemoServices
     {
         if (enabled)
         {
-            services.AddSingleton<DemoAgents>();
-            services.AddHostedService(sp => sp.GetRequiredService<DemoAgents>());
+            services.AddHostedService<DemoAgents>();
             services.AddHostedService<DemoFeeder>();
         }
 
