@@ -33,6 +33,8 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
         var payload = JsonNode.Parse(run.Out)!;
         Assert.Equal("2026-11-25T12:00:00.000000Z", (string?)payload["timestamp"]);
         Assert.NotNull(payload["orchestration"]!["tasks"]!["total"]);
+        Assert.NotNull(payload["orchestration"]!["recent_activity"]!["tasks_created_24h"]);
+        Assert.NotNull(payload["recent_failures_24h"]);
         Assert.Equal(5, payload["agents"]!.AsArray().Count);
         Assert.Equal(false, (bool?)payload["demo"]);
         Assert.True((bool?)payload["integration_active"]);

@@ -14,12 +14,15 @@ public sealed record StatusTasks(int Total, int Pending, int Assigned, int InPro
 
 public sealed record StatusAgents(int Total, int Available, int Busy, int Offline, int Error, int Maintenance);
 
-public sealed record StatusActivity(int TasksCreated24h, int Failures24h);
+/// <summary>Reference §10.1 spells these tasks_created_24h and failures_24h (the naming policy alone would drop the last underscore).</summary>
+public sealed record StatusActivity(
+    [property: System.Text.Json.Serialization.JsonPropertyName("tasks_created_24h")] int TasksCreated24h,
+    [property: System.Text.Json.Serialization.JsonPropertyName("failures_24h")] int Failures24h);
 
 /// <summary>GET status/status/ (reference §10.1).</summary>
 public sealed record StatusDto(DateTime Timestamp, StatusTasks Tasks, StatusAgents Agents, StatusActivity RecentActivity, HealthSummaryDto SystemHealth, bool DryRun, bool Demo = false);
 
-public sealed record DashboardTasks(int Recent24h, int Pending, int Assigned, int InProgress, int CompletedToday, int FailedToday, int NeedsAttention, int OpenEmergencies);
+public sealed record DashboardTasks([property: System.Text.Json.Serialization.JsonPropertyName("recent_24h")] int Recent24h, int Pending, int Assigned, int InProgress, int CompletedToday, int FailedToday, int NeedsAttention, int OpenEmergencies);
 
 public sealed record DashboardAgents(int Total, int Available, int Busy, int Offline);
 
