@@ -3,6 +3,7 @@ using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,7 @@ using OpsConsole.Api;
 using OpsConsole.Components;
 using OpsConsole.Data;
 using OpsConsole.Features.Agents;
+using OpsConsole.Features.Agents.Demo;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
@@ -71,6 +73,7 @@ public static class OpsConsoleHosting
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsRealtime();
+        services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
         services.AddOpsUi();
         return builder;
@@ -192,6 +195,7 @@ public static class OpsConsoleHosting
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
             .MinimumLevel.Override("Hangfire", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", Serilog.Events.LogEventLevel.Fatal) // HubFaultFilter logs hub faults
             .Enrich.FromLogContext()
             .ReadFrom.Configuration(builder.Configuration)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
@@ -259,7 +263,7 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsEvents>();
         services.AddSingleton<OpsEventStream>();
         services.AddHostedService<EventFanOut>();
-        services.AddSignalR().AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         return services;
     }
 

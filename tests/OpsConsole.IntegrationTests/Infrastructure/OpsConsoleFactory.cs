@@ -30,7 +30,10 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Leave the data directory in place on dispose (a test that restarts the app on the same data).</summary>
+    public bool KeepData { get; init; }
 
     /// <summary>Extra settings for a test class (e.g. Orchestration:DryRun).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
@@ -111,7 +114,11 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && KeepData)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+        else if (disposing)
         {
             try
             {

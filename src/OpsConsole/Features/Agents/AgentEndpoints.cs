@@ -17,6 +17,7 @@ public static class AgentEndpoints
         var agents = api.MapGroup("/agents").WithTags("Agents");
         agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<AgentDto>>();
         agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>(201);
+        agents.MapGet("/me", MeAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
         agents.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
         agents.MapPut("/{id}", (string id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c))
             .RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>();
@@ -117,6 +118,19 @@ public static class AgentEndpoints
         if (ForeignAgent(user, agentId) is { } forbidden)
         {
             return forbidden;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
+        return agent is null ? Problems.NotFound("Agent", agentId) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
+    }
+
+    /// <summary>The calling agent itself: how a worker that has only its token learns its id.</summary>
+    private static async Task<IResult> MeAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (user.ToActor() is not { Kind: ActorKind.Agent, AgentId: { } agentId })
+        {
+            return Problems.NotFound("agents/me/ answers only to an agent token (opa_…); an API key or a signed-in user has no agent of its own.");
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -14,15 +14,15 @@ public sealed record StatusTasks(int Total, int Pending, int Assigned, int InPro
 
 public sealed record StatusAgents(int Total, int Available, int Busy, int Offline, int Error, int Maintenance);
 
+/// <summary>Reference §10.1 spells these tasks_created_24h and failures_24h (the naming policy alone would drop the last underscore).</summary>
 public sealed record StatusActivity(
     [property: System.Text.Json.Serialization.JsonPropertyName("tasks_created_24h")] int TasksCreated24h,
     [property: System.Text.Json.Serialization.JsonPropertyName("failures_24h")] int Failures24h);
 
 /// <summary>GET status/status/ (reference §10.1).</summary>
-public sealed record StatusDto(DateTime Timestamp, StatusTasks Tasks, StatusAgents Agents, StatusActivity RecentActivity, HealthSummaryDto SystemHealth, bool DryRun);
+public sealed record StatusDto(DateTime Timestamp, StatusTasks Tasks, StatusAgents Agents, StatusActivity RecentActivity, HealthSummaryDto SystemHealth, bool DryRun, bool Demo = false);
 
-public sealed record DashboardTasks(
-    [property: System.Text.Json.Serialization.JsonPropertyName("recent_24h")] int Recent24h, int Pending, int Assigned, int InProgress, int CompletedToday, int FailedToday, int NeedsAttention, int OpenEmergencies);
+public sealed record DashboardTasks([property: System.Text.Json.Serialization.JsonPropertyName("recent_24h")] int Recent24h, int Pending, int Assigned, int InProgress, int CompletedToday, int FailedToday, int NeedsAttention, int OpenEmergencies);
 
 public sealed record DashboardAgents(int Total, int Available, int Busy, int Offline);
 
@@ -39,7 +39,7 @@ public sealed record HourMetric(int Hour, DateTime Timestamp, int TasksCreated, 
 public sealed record MetricsDto(IReadOnlyList<TaskTypeMetric> TaskTypes, IReadOnlyList<AgentMetric> Agents, IReadOnlyList<HourMetric> RecentActivity);
 
 /// <summary>The status, dashboard and metrics payloads; shared by the API, the console and opsctl.</summary>
-public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, HealthService health, TimeProvider time, Microsoft.Extensions.Options.IOptionsMonitor<Orchestration.OrchestrationOptions> options)
+public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, HealthService health, TimeProvider time, Microsoft.Extensions.Options.IOptionsMonitor<Orchestration.OrchestrationOptions> options, Hosting.OpsConsoleOptions settings)
 {
     public static readonly string[] DeploymentSources = ["production_deployment_failure", "production_deployment_monitor", "manual_api_creation", "enhanced_deployment_orchestrator", "deployment_log", "github_webhook", "failure_api"];
 
@@ -72,7 +72,7 @@ public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, Hea
             await db.WorkItems.CountAsync(w => w.CreatedOn >= since, cancellationToken),
             await db.WorkItems.CountAsync(w => w.LastFailedAt != null && w.LastFailedAt >= since, cancellationToken));
 
-        return new StatusDto(now, tasks, agentCounts, activity, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)), options.CurrentValue.DryRun);
+        return new StatusDto(now, tasks, agentCounts, activity, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)), options.CurrentValue.DryRun, settings.Demo);
     }
 
     public async Task<DashboardDto> DashboardAsync(CancellationToken cancellationToken)

@@ -25,7 +25,8 @@ public sealed record NewWorkItem
     public string? GithubIssueUrl { get; init; }
 }
 
-public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data);
+/// <summary>A progress report; <paramref name="Id"/>, when the client supplies one, makes a resent report harmless.</summary>
+public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null);
 
 public sealed record AssignResult(WorkItem Task, Assignment? Assignment, AgentChoice? Choice);
 

@@ -38,7 +38,6 @@ public sealed class OrchestrationEngine(
     // ---------------------------------------------------------------- tasks
 
     public async Task<WorkItem> CreateAsync(NewWorkItem spec, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -127,7 +126,6 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Assigns a task: to the given agent (a person's choice) or to the best agent the scorer finds.</summary>
     public async Task<AssignResult> AssignAsync(Guid taskId, Guid? agentId, string? reason, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -176,16 +174,15 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            EnsureHolder(item, actor);
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
             if (item.Status == WorkItemStatus.InProgress)
             {
-                return item;
+                return item; // a resent start changes nothing
             }
 
             Apply(() => item.Start(now));
@@ -198,13 +195,20 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItemLogEntry> ProgressAsync(Guid taskId, ProgressReport report, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            EnsureHolder(item, actor);
+            if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
+            {
+                // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
+                return earlier.WorkItemId == item.Id && earlier.AgentId == (actor.AgentId ?? earlier.AgentId)
+                    ? earlier
+                    : throw EngineRefusedException.Conflict($"progress id {reportId} was already used for another report; send a new id for each report");
+            }
+
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
             if (!item.Status.IsActive() && item.Status is not (WorkItemStatus.Blocked or WorkItemStatus.Review))
             {
                 throw EngineRefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
@@ -216,7 +220,7 @@ public sealed class OrchestrationEngine(
                 (await ActiveAssignmentAsync(db, item.Id, cancellationToken))?.Accept(now);
             }
 
-            var entry = Log(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent);
+            var entry = Log(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent, entryId: report.Id);
             item.Touch(now);
             await db.SaveChangesAsync(cancellationToken);
             return entry;
@@ -224,19 +228,17 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> CompleteAsync(Guid taskId, string? outputData, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (item.Status == WorkItemStatus.Completed && actor.Kind == ActorKind.Agent
-                && await db.Assignments.AnyAsync(a => a.WorkItemId == taskId && a.AgentId == actor.AgentId && a.EndReason == "completed", cancellationToken))
+            if (await AlreadyReportedAsync(db, item, actor, "completed", cancellationToken))
             {
                 return item; // the completing agent resent its report: nothing changes, and it hears the same answer
             }
 
-            EnsureHolder(item, actor);
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent;
             Apply(() => item.Complete(outputData, now));
             if (agent is not null)
@@ -254,13 +256,18 @@ public sealed class OrchestrationEngine(
 
     /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
     public async Task<FailResult> FailAsync(Guid taskId, string errorMessage, string? errorDetails, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            EnsureHolder(item, actor);
+            if (await AlreadyReportedAsync(db, item, actor, "failed", cancellationToken))
+            {
+                // A resent failure: the first one was applied (retry scheduled or escalated); this one changes nothing.
+                return new FailResult(item, new FailureDecision(FailureOutcome.Retry, TimeSpan.Zero, "this failure was already reported; nothing changed"));
+            }
+
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
             var decision = await HandleFailureAsync(db, item, errorMessage, errorDetails, actor, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             await AssignWaitingAsync(db, now, cancellationToken);
@@ -269,13 +276,17 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            EnsureHolder(item, actor);
+            if (await AlreadyReportedAsync(db, item, actor, "released", cancellationToken))
+            {
+                return item; // a resent release changes nothing
+            }
+
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent
                 ?? throw EngineRefusedException.Conflict($"no agent holds this task; it is {item.Status.Wire()}");
             Apply(() => item.ReturnToQueue(now));
@@ -289,7 +300,6 @@ public sealed class OrchestrationEngine(
 
     /// <summary>A person asks for another attempt of a failed task, now.</summary>
     public async Task<WorkItem> RetryAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -310,7 +320,6 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Manual escalation: raises the level and the priority; it never fails or retries the task.</summary>
     public async Task<WorkItem> EscalateAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -335,7 +344,6 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task<WorkItem> CancelAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -369,7 +377,6 @@ public sealed class OrchestrationEngine(
 
     /// <summary>Applies a change of task fields (PATCH); status changes go through the transition methods.</summary>
     public async Task<WorkItem> UpdateAsync(Guid taskId, Action<WorkItem, DateTime> change, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -386,7 +393,6 @@ public sealed class OrchestrationEngine(
     }
 
     public async Task DeleteAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         await WriteAsync(async (db, now) =>
@@ -428,7 +434,6 @@ public sealed class OrchestrationEngine(
 
     /// <summary>The original's update_status actions; taking an agent out of service hands its tasks to others.</summary>
     public async Task<Agent> UpdateAgentStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
-
     {
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
@@ -567,10 +572,7 @@ public sealed class OrchestrationEngine(
         AuditContext.Use(actor, () => WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (actor.Kind == ActorKind.Agent)
-            {
-                EnsureHolder(item, actor);
-            }
+            await EnsureHolderAsync(db, item, actor, cancellationToken);
 
             Apply(() => transition(item, now));
             if (item.Status == WorkItemStatus.Blocked && item.BlockedAt is { } blockedAt)
@@ -602,19 +604,45 @@ public sealed class OrchestrationEngine(
         await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken)
             ?? throw EngineRefusedException.NotFound("Task", taskId);
 
-    /// <summary>An agent may act only on a task it holds now; a late report after reassignment is refused, never applied.</summary>
-    private static void EnsureHolder(WorkItem item, Actor actor)
+    /// <summary>
+    /// An agent may act only on a task it holds now. A task it never held belongs to another agent (403: the token is
+    /// good for its own agent only); a task it held before was taken from it (a late report after reassignment, 409).
+    /// Either way the report is refused, never applied.
+    /// </summary>
+    private static async Task EnsureHolderAsync(OpsDbContext db, WorkItem item, Actor actor, CancellationToken cancellationToken)
     {
-        if (actor.Kind != ActorKind.Agent)
+        if (actor.Kind != ActorKind.Agent || item.AssignedAgentId == actor.AgentId)
         {
             return;
         }
 
-        if (item.AssignedAgentId != actor.AgentId)
+        if (!await db.Assignments.AnyAsync(a => a.WorkItemId == item.Id && a.AgentId == actor.AgentId, cancellationToken))
         {
-            throw EngineRefusedException.Conflict(
-                $"this agent no longer holds the task (it is {item.Status.Wire()}{(item.AssignedAgent is { } a ? $", held by {a.Name}" : "")}); the report was not applied");
+            throw EngineRefusedException.Forbidden(
+                $"this agent token belongs to {actor.Name}, which has never held task {item.Id}; an agent can act only on the tasks assigned to it");
         }
+
+        throw EngineRefusedException.Conflict(
+            $"this agent no longer holds the task (it is {item.Status.Wire()}{(item.AssignedAgent is { } a ? $", held by {a.Name}" : "")}); the report was not applied");
+    }
+
+    /// <summary>
+    /// True when an agent resends a report that already ended its hold on the task (complete, fail or release twice):
+    /// its latest assignment of the task ended for that reason and it has not been given the task again since.
+    /// </summary>
+    private static async Task<bool> AlreadyReportedAsync(OpsDbContext db, WorkItem item, Actor actor, string endReason, CancellationToken cancellationToken)
+    {
+        if (actor.Kind != ActorKind.Agent || (item.AssignedAgentId == actor.AgentId && item.Status.IsActive()))
+        {
+            return false;
+        }
+
+        var latest = await db.Assignments.AsNoTracking()
+            .Where(a => a.WorkItemId == item.Id && a.AgentId == actor.AgentId)
+            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.AssignedAt)
+            .Select(a => new { a.IsActive, a.EndReason })
+            .FirstOrDefaultAsync(cancellationToken);
+        return latest is { IsActive: false } && latest.EndReason == endReason;
     }
 
     private static Task<Assignment?> ActiveAssignmentAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
@@ -872,10 +900,11 @@ public sealed class OrchestrationEngine(
 
     private static WorkItemLogEntry Log(
         OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
-        string stepData = "{}", int? percent = null, Guid? agentId = null)
+        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null)
     {
         var entry = new WorkItemLogEntry
         {
+            Id = entryId ?? Guid.NewGuid(),
             WorkItemId = item.Id,
             AgentId = agentId ?? actor.AgentId ?? item.AssignedAgentId,
             Level = level,

@@ -454,7 +454,8 @@ public static class WorkItemEndpoints
             body.String("message", required: true, max: 5000) ?? "",
             body.String("step", max: 100),
             body.Int("percent", 0, 100),
-            body.Object("data", 64 * 1024));
+            body.Object("data", 64 * 1024),
+            body.Guid("id"));
         if (!body.IsValid)
         {
             return body.Problem();

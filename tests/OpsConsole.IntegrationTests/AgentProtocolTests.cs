@@ -1,0 +1,259 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests;
+
+/// <summary>Agents as real external workers: tokens, the hub and REST, leases, late and duplicate reports. Each test has its own app.</summary>
+public sealed class AgentProtocolTests
+{
+    private const string Primary = "DeploymentAgent-Primary";
+    private const string Monitoring = "MonitoringAgent-System";
+    private const string Backup = "GeneralAgent-Backup";
+
+    private static object CriticalDeployment(string title = "Deploy failed on web-1") =>
+        new { title, description = "exit 1", task_type = "deployment", priority = "critical" };
+
+    [Fact]
+    public async Task Task_goes_assign_start_progress_fail_then_retries_on_another_agent_after_backoff_and_completes_over_the_hub()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var primary = await TestAgent.CreateAsync(app, Primary);
+        await using var monitoring = await TestAgent.CreateAsync(app, Monitoring);
+        await using var backup = await TestAgent.CreateAsync(app, Backup);
+
+        var created = await app.CreateTaskAsync(CriticalDeployment());
+        var taskId = Guid.Parse((string)created["id"]!);
+
+        var pushed = await primary.NextAssignedAsync();
+        Assert.Equal(taskId.ToString(), (string?)pushed["id"]);
+        Assert.Equal("assigned", (string?)pushed["status"]);
+
+        var heartbeat = await primary.InvokeAsync("Heartbeat");
+        Assert.Equal("available", (string?)heartbeat["status"]);
+
+        var started = await primary.InvokeAsync("StartTask", taskId.ToString());
+        Assert.Equal("in_progress", (string?)started["status"]);
+        Assert.NotNull((string?)started["started_at"]);
+
+        var entry = await primary.InvokeAsync("ReportProgress", taskId.ToString(), new { message = "Rebuilding the frontend", step = "build", percent = 40, data = new { attempt = 1 } });
+        Assert.Equal("build", (string?)entry["step_name"]);
+        Assert.Equal(40, (int?)entry["percent"]);
+
+        var failed = await primary.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "npm ERR! exit 1", error_details = "tail of stderr" });
+        Assert.Equal("pending", (string?)failed["status"]);
+        Assert.Equal(1, (int?)failed["retry_count"]);
+        var nextAttempt = DateTimeOffset.Parse((string)failed["next_attempt_at"]!);
+        Assert.True(nextAttempt > app.Time.GetUtcNow(), "the retry waits for its backoff");
+
+        // Not before the backoff is over…
+        await app.AdvanceAndSweepAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("pending", (string?)(await app.TaskAsync(taskId))["status"]);
+
+        // …then on another agent than the one that failed.
+        await app.AdvanceAndSweepAsync(nextAttempt - app.Time.GetUtcNow() + TimeSpan.FromSeconds(1));
+        var retried = await app.TaskAsync(taskId);
+        Assert.Equal("assigned", (string?)retried["status"]);
+        var holderName = (string)retried["assigned_agent_name"]!;
+        Assert.NotEqual(Primary, holderName);
+        var holder = holderName == Monitoring ? monitoring : backup;
+        Assert.Equal(taskId.ToString(), (string?)(await holder.NextAssignedAsync())["id"]);
+
+        await holder.InvokeAsync("StartTask", taskId.ToString());
+        var completed = await holder.InvokeAsync("CompleteTask", taskId.ToString(), new { result = "redeployed", hosts = 3 });
+        Assert.Equal("completed", (string?)completed["status"]);
+        Assert.Equal("redeployed", (string?)completed["output_data"]!["result"]);
+
+        var primaryAfter = await app.AgentAsync(primary.Id);
+        Assert.Equal(1, (int?)primaryAfter["total_tasks_failed"]);
+        Assert.Equal(0, (int?)primaryAfter["current_task_count"]);
+        var holderAfter = await app.AgentAsync(holder.Id);
+        Assert.Equal(1, (int?)holderAfter["total_tasks_completed"]);
+
+        var steps = (await app.LogsAsync(taskId)).Select(l => (string?)l!["step_name"]).ToList();
+        Assert.Contains("build", steps);
+        Assert.Contains("failure", steps);
+        Assert.Contains("retry_scheduled", steps);
+        Assert.Contains("completed", steps);
+    }
+
+    [Fact]
+    public async Task Rest_only_agent_pulls_its_tasks_and_every_resent_report_has_no_second_effect()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var agent = await TestAgent.CreateAsync(app, Primary, connect: false);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        var me = await (await agent.Http.GetAsync($"{TestAgent.Api}/agents/me/")).ReadObjectAsync();
+        Assert.Equal(agent.Id.ToString(), (string?)me["id"]);
+        var current = (await (await agent.Http.GetAsync($"{TestAgent.Api}/agents/{agent.Id}/current_tasks/")).ReadNodeAsync()).AsArray();
+        Assert.Equal(taskId.ToString(), (string?)Assert.Single(current)!["id"]);
+
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsync($"tasks/{taskId}/start/")).StatusCode);
+        var startedAt = (string?)(await app.TaskAsync(taskId))["started_at"];
+        app.Time.Advance(TimeSpan.FromSeconds(5));
+        var again = await agent.PostAsync($"tasks/{taskId}/start/");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(startedAt, (string?)(await again.ReadObjectAsync())["started_at"]);
+
+        var progressId = Guid.NewGuid();
+        var first = await agent.PostAsync($"tasks/{taskId}/progress/", new { id = progressId, message = "Step one", percent = 50 });
+        var resent = await agent.PostAsync($"tasks/{taskId}/progress/", new { id = progressId, message = "Step one", percent = 50 });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, resent.StatusCode);
+        Assert.Equal((string?)(await first.ReadObjectAsync())["id"], (string?)(await resent.ReadObjectAsync())["id"]);
+        Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["message"] == "Step one");
+
+        var done = await agent.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { ok = true } });
+        var doneAgain = await agent.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { ok = true } });
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, doneAgain.StatusCode);
+        Assert.Equal("completed", (string?)(await doneAgain.ReadObjectAsync())["status"]);
+        Assert.Equal(1, (int?)(await app.AgentAsync(agent.Id))["total_tasks_completed"]);
+        Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["step_name"] == "completed");
+    }
+
+    [Fact]
+    public async Task Failure_reported_twice_schedules_one_retry_and_counts_one_failure()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var agent = await TestAgent.CreateAsync(app, Primary);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        var first = await agent.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "exit 2" });
+        var second = await agent.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "exit 2" });
+        var overRest = await agent.PostAsync($"tasks/{taskId}/fail/", new { error_message = "exit 2" });
+
+        Assert.Equal(1, (int?)first["retry_count"]);
+        Assert.Equal(1, (int?)second["retry_count"]);
+        Assert.Equal(HttpStatusCode.OK, overRest.StatusCode);
+        Assert.Equal((string?)first["next_attempt_at"], (string?)(await overRest.ReadObjectAsync())["next_attempt_at"]);
+        Assert.Equal(1, (int?)(await app.AgentAsync(agent.Id))["total_tasks_failed"]);
+        Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["step_name"] == "failure");
+    }
+
+    [Fact]
+    public async Task Agent_token_used_for_another_agents_task_or_heartbeat_is_forbidden()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var holder = await TestAgent.CreateAsync(app, Primary, connect: false);
+        await using var other = await TestAgent.CreateAsync(app, Monitoring);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        var heartbeat = await other.PostAsync($"agents/{holder.Id}/heartbeat/");
+        var start = await other.PostAsync($"tasks/{taskId}/start/");
+        var complete = await other.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { } });
+        var read = await other.Http.GetAsync($"{TestAgent.Api}/tasks/{taskId}/");
+        var overHub = await Assert.ThrowsAsync<HubException>(() => other.InvokeAsync("StartTask", taskId.ToString()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, heartbeat.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, complete.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        var problem = await start.ReadObjectAsync();
+        Assert.Contains("never held", (string?)problem["detail"]);
+        Assert.Contains("never held", overHub.Message);
+        Assert.Equal("assigned", (string?)(await app.TaskAsync(taskId))["status"]);
+    }
+
+    [Fact]
+    public async Task Late_reports_from_an_agent_that_went_silent_are_refused_after_its_task_moved_to_another_agent()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var silent = await TestAgent.CreateAsync(app, Primary);
+        await using var monitoring = await TestAgent.CreateAsync(app, Monitoring);
+        await using var backup = await TestAgent.CreateAsync(app, Backup);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+        await silent.InvokeAsync("StartTask", taskId.ToString());
+
+        // The others keep heartbeating; the holder does not, loses its lease, and the sweep moves the task.
+        app.Time.Advance(TimeSpan.FromMinutes(11));
+        await monitoring.InvokeAsync("Heartbeat");
+        await backup.InvokeAsync("Heartbeat");
+        var sweep = await app.Engine.SweepAsync(CancellationToken.None);
+        Assert.Equal(1, sweep.Requeued);
+        var moved = await app.TaskAsync(taskId);
+        Assert.Equal("assigned", (string?)moved["status"]);
+        Assert.NotEqual(Primary, (string?)moved["assigned_agent_name"]);
+
+        var lateComplete = await silent.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { ok = true } });
+        var lateProgress = await Assert.ThrowsAsync<HubException>(() => silent.InvokeAsync("ReportProgress", taskId.ToString(), new { message = "still working" }));
+        var lateFail = await Assert.ThrowsAsync<HubException>(() => silent.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "gave up" }));
+
+        Assert.Equal(HttpStatusCode.Conflict, lateComplete.StatusCode);
+        Assert.Contains("no longer holds the task", (string?)(await lateComplete.ReadObjectAsync())["detail"]);
+        Assert.Contains("no longer holds the task", lateProgress.Message);
+        Assert.Contains("no longer holds the task", lateFail.Message);
+        var after = await app.TaskAsync(taskId);
+        Assert.Equal("assigned", (string?)after["status"]);
+        Assert.Equal((string?)moved["assigned_agent_name"], (string?)after["assigned_agent_name"]);
+        Assert.Equal(0, (int?)(await app.AgentAsync(silent.Id))["total_tasks_failed"]);
+        Assert.Equal(0, (int?)(await app.AgentAsync(silent.Id))["total_tasks_completed"]);
+    }
+
+    [Fact]
+    public async Task Agent_connecting_to_the_hub_receives_the_tasks_it_already_holds_and_release_gives_one_back()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var agent = await TestAgent.CreateAsync(app, Primary, connect: false);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        await agent.Hub.StartAsync();
+        var pushed = await agent.NextAssignedAsync();
+        Assert.Equal(taskId.ToString(), (string?)pushed["id"]);
+        Assert.Equal(Primary, (string?)pushed["assigned_agent"]!["name"]);
+
+        var released = await agent.InvokeAsync("ReleaseTask", taskId.ToString());
+        var releasedAgain = await agent.InvokeAsync("ReleaseTask", taskId.ToString());
+        Assert.NotEqual(Primary, (string?)released["assigned_agent_name"]);
+        Assert.Equal((string?)released["assigned_agent_name"], (string?)releasedAgain["assigned_agent_name"]);
+        Assert.Equal(0, (int?)released["retry_count"]);
+        Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["step_name"] == "released");
+    }
+
+    [Fact]
+    public async Task Hub_refuses_bad_reports_with_a_message_that_says_what_is_wrong()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var agent = await TestAgent.CreateAsync(app, Primary);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        var badId = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync("StartTask", "not-a-uuid"));
+        var noMessage = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync("ReportProgress", taskId.ToString(), new { percent = 5 }));
+        var badPercent = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync("ReportProgress", taskId.ToString(), new { message = "x", percent = 150 }));
+        var unknown = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync("StartTask", Guid.NewGuid().ToString()));
+
+        Assert.Contains("is not a task id", badId.Message);
+        Assert.Contains("message is required", noMessage.Message);
+        Assert.Contains("percent must be between 0 and 100", badPercent.Message);
+        Assert.Contains("was not found", unknown.Message);
+    }
+
+    [Fact]
+    public async Task Observer_with_an_api_key_sees_task_changes_and_agents_me_answers_only_agent_tokens()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var observer = TestAgent.HubFor(app, OpsConsoleFactory.BootstrapKey);
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
+        observer.On<System.Text.Json.JsonElement>("TaskChanged", t => changes.Writer.TryWrite(JsonNode.Parse(t.GetRawText())!.AsObject()));
+        await observer.StartAsync();
+
+        var taskId = (string?)(await app.CreateTaskAsync(CriticalDeployment("Observed failure")))["id"];
+
+        using var timeout = new CancellationTokenSource(TestAgent.EventTimeout);
+        JsonObject change;
+        do
+        {
+            change = await changes.Reader.ReadAsync(timeout.Token);
+        }
+        while ((string?)change["id"] != taskId);
+        Assert.Equal("Observed failure", (string?)change["title"]);
+
+        var me = await app.CreateAdminClient().GetAsync($"{TestAgent.Api}/agents/me/");
+        Assert.Equal(HttpStatusCode.NotFound, me.StatusCode);
+        Assert.Contains("agent token", (string?)(await me.ReadObjectAsync())["detail"]);
+        await Assert.ThrowsAsync<HubException>(() => observer.InvokeAsync<object>("Heartbeat"));
+    }
+}

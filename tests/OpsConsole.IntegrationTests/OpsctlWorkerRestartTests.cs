@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using OpsConsole.Cli;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests;
+
+/// <summary><c>opsctl agent run</c> rides out a server restart: it reconnects and takes the work created afterwards.</summary>
+public sealed class OpsctlWorkerRestartTests
+{
+    [Fact]
+    public async Task Worker_reconnects_after_the_server_restarts_and_completes_the_next_task()
+    {
+        var port = FreePort();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+        var output = new LockedWriter();
+        using var stop = new CancellationTokenSource();
+        Task<int> worker;
+        try
+        {
+            await using (var before = new LoopbackOpsConsole(port) { DataDirectory = dataDirectory, KeepData = true })
+            {
+                var token = await RotateTokenAsync(before, "CodeAgent-Emergency");
+                worker = CliApp.RunAsync(
+                    ["agent", "run", "--token", token, "--command", "cat >/dev/null; echo reviewed", "--heartbeat-seconds", "1", "--poll-seconds", "1"],
+                    CliRun.Environment(before.Url, null, output, new LockedWriter()), stop.Token);
+                await OpsctlTests.WaitForAsync(() => output.ToString().Contains("connected to"), "the worker to connect", output);
+            }
+
+            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("reconnecting") || output.ToString().Contains("unreachable"), "the worker to notice the server went away", output);
+
+            await using var after = new LoopbackOpsConsole(port) { DataDirectory = dataDirectory };
+            using var admin = new HttpClient { BaseAddress = new Uri(after.Url) };
+            admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OpsConsoleFactory.BootstrapKey);
+            var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review after restart", task_type = "code_review" });
+            var taskId = (string)(await created.ReadObjectAsync())["id"]!;
+
+            var deadline = DateTime.UtcNow.AddSeconds(40);
+            string? status = null;
+            while (status != "completed" && DateTime.UtcNow < deadline && !worker.IsCompleted)
+            {
+                await Task.Delay(200);
+                status = (string?)(await (await admin.GetAsync($"{TestAgent.Api}/tasks/{taskId}/")).ReadObjectAsync())["status"];
+            }
+
+            Assert.True(status == "completed", $"task is {status}\n{output}");
+            await stop.CancelAsync();
+            Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("✔ completed Review after restart", output.ToString());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+    }
+
+    private static async Task<string> RotateTokenAsync(LoopbackOpsConsole app, string agent)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri(app.Url) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OpsConsoleFactory.BootstrapKey);
+        var response = await admin.PostAsync($"{TestAgent.Api}/agents/{await app.AgentIdAsync(agent)}/rotate_token/", null);
+        response.EnsureSuccessStatusCode();
+        return (string)(await response.ReadObjectAsync())["token"]!;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
