@@ -1,5 +1,6 @@
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
@@ -30,7 +31,8 @@ public static class ApiRoutes
             .MapHistoryApi()
             .MapRuleApi()
             .MapHealthApi()
-            .MapStatusApi();
+            .MapStatusApi()
+            .MapIntakeApi();
         return app;
     }
 }

@@ -96,6 +96,15 @@ public sealed class WorkItem : Entity
         Touch(now);
     }
 
+    /// <summary>The same problem was reported again while this task is open.</summary>
+    public void RecordOccurrence(DateTime now)
+    {
+        Occurrences++;
+        FirstSeen ??= now;
+        LastSeen = now;
+        Touch(now);
+    }
+
     public void Touch(DateTime now)
     {
         ModifiedOn = now;

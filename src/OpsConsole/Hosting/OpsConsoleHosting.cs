@@ -12,6 +12,7 @@ using OpsConsole.Components;
 using OpsConsole.Data;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Jobs;
@@ -59,6 +60,7 @@ public static class OpsConsoleHosting
         services.AddOpsSecurity();
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
+        services.AddOpsIntake(builder.Configuration);
         services.AddOpsRealtime();
         services.AddOpsApi();
         services.AddOpsUi();

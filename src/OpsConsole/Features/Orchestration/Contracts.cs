@@ -23,6 +23,9 @@ public sealed record NewWorkItem
     public string? Owner { get; init; }
     public int? GithubIssueNumber { get; init; }
     public string? GithubIssueUrl { get; init; }
+
+    /// <summary>The completed task whose problem came back: the new task is its regression.</summary>
+    public Guid? RegressionOf { get; init; }
 }
 
 public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data);
