@@ -189,6 +189,12 @@ public static class DeploymentEntryReader
         var message = Text("message", MaxMessageLength, truncate: true);
         var errorMessage = Text("error_message", MaxMessageLength, truncate: true);
         var logs = ReadLogs(json, Name("logs"), errors);
+        var level = shorts["level"] is { } levelText ? DeploymentLogParser.Canonical(levelText) : null;
+        if (logs.Count == 0 && message is not null)
+        {
+            // A JSON Lines record is its own one-line log.
+            logs.Add(new DeploymentLogLine(level, message));
+        }
 
         if (errors.Count > before)
         {
@@ -211,7 +217,7 @@ public static class DeploymentEntryReader
             GitCommit = shorts["git_commit"],
             User = shorts["user"],
             Duration = shorts["duration"],
-            Level = shorts["level"] is { } level ? DeploymentLogParser.Canonical(level) : null,
+            Level = level,
             Message = message,
             Logs = logs,
             Environment = shorts["environment"],

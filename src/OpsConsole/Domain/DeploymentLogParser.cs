@@ -207,15 +207,17 @@ public static partial class DeploymentLogParser
         var step = StepInText().Match(rest);
         var environment = EnvironmentInText().Match(rest);
         var exit = ExitCodeInText().Match(rest);
-        var isError = level is "ERROR" or "CRITICAL" or "FATAL";
+        var isError = FailureDetector.IsErrorLevel(level);
+        var message = rest.Length > DeploymentEntryReader.MaxMessageLength ? rest[..DeploymentEntryReader.MaxMessageLength] + "…" : rest;
         return new DeploymentEntry
         {
             Timestamp = timestamp,
             Level = level,
-            Message = rest.Length > DeploymentEntryReader.MaxMessageLength ? rest[..DeploymentEntryReader.MaxMessageLength] + "…" : rest,
-            ErrorMessage = isError ? rest : null,
+            Message = message,
+            ErrorMessage = isError ? message : null,
+            Logs = [new DeploymentLogLine(level, message)],
             DeploymentId = id.Success ? id.Groups["id"].Value.TrimEnd('.', ':', '-') : null,
-            Step = step.Success ? step.Groups["step"].Value : null,
+            Step = step.Success ? step.Groups["step"].Value.TrimEnd(':', '.', ',', ';') : null,
             Environment = environment.Success && EnvironmentNames.IsValid(environment.Groups["env"].Value) ? environment.Groups["env"].Value : null,
             ExitCode = exit.Success && int.TryParse(exit.Groups["code"].Value, out var code) ? code : null,
         };

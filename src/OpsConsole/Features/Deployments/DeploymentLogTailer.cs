@@ -251,7 +251,7 @@ public sealed class DeploymentLogTailer(
             return;
         }
 
-        if (state.FirstRead && entry.Timestamp is { } at && at < time.GetUtcNow().UtcDateTime - settings.InitialLookback)
+        if (state.FirstRead && settings.InitialLookback > TimeSpan.Zero && entry.Timestamp is { } at && at < time.GetUtcNow().UtcDateTime - settings.InitialLookback)
         {
             tally.SkippedAsOld++;
             return;

@@ -23,7 +23,7 @@ public sealed class DeploymentSettings
 
     /// <summary>
     /// The very first read of a log (no cursor yet) turns only entries newer than this into tasks, so pointing the console at a
-    /// long history does not flood the queue (<c>Deployments:InitialLookbackHours</c>, default 24; entries without a time count).
+    /// long history does not flood the queue (<c>Deployments:InitialLookbackHours</c>, default 24, 0 for no limit; entries without a time count).
     /// </summary>
     public TimeSpan InitialLookback { get; init; } = TimeSpan.FromHours(24);
 
