@@ -104,10 +104,10 @@ public sealed class DeploymentLogTailer(
         {
             // Another file now has the name: the old one was rotated (its unread rest may be beside it) or rewritten.
             var rotated = await ReadRotatedRestAsync(cursor, tally, cancellationToken);
-            state.Restart(rotated);
-            logger.LogInformation(rotated is null
-                ? "Deployment log {File} was replaced; reading the new file from its start"
-                : "Deployment log {File} was rotated; read the rest of {Rotated}, now reading the new file from its start", FileName, rotated);
+            var truncated = rotated is null && length < cursor.Offset;
+            state.Restart(rotated, truncated);
+            var what = rotated is not null ? $"was rotated (the rest of {rotated} was read first)" : truncated ? "was truncated and rewritten" : "was replaced";
+            logger.LogInformation("Deployment log {File} {What}; reading it from its start", FileName, what);
         }
         else if (!stillADocument && cursor is not null && length < cursor.Offset)
         {
