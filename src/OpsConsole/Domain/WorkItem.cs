@@ -96,10 +96,15 @@ public sealed class WorkItem : Entity
         Touch(now);
     }
 
-    /// <summary>The same problem was reported again while this task is open.</summary>
-    public void RecordOccurrence(DateTime now)
+    /// <summary>The same problem was reported again (<paramref name="times"/> times) while this task is open.</summary>
+    public void RecordOccurrence(DateTime now, int times = 1)
     {
-        Occurrences++;
+        if (times < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(times), times, "an occurrence happens at least once");
+        }
+
+        Occurrences += times;
         FirstSeen ??= now;
         LastSeen = now;
         Touch(now);

@@ -76,20 +76,15 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
 
         // The latest task of each fingerprint: open ones get occurrences, completed ones regressions.
         var fingerprints = prepared.Select(p => p.Fingerprint).Distinct().ToList();
-        var latestIds = (await db.WorkItems.AsNoTracking()
-                .Where(w => w.Fingerprint != null && fingerprints.Contains(w.Fingerprint))
-                .Select(w => new { w.Id, w.Fingerprint, w.CreatedOn })
-                .ToListAsync(cancellationToken))
+        var latest = (await db.WorkItems.Where(w => w.Fingerprint != null && fingerprints.Contains(w.Fingerprint)).ToListAsync(cancellationToken))
             .GroupBy(w => w.Fingerprint!)
-            .ToDictionary(g => g.Key, g => g.MaxBy(w => w.CreatedOn)!.Id);
-        var ids = latestIds.Values.ToList();
-        var latest = (await db.WorkItems.Where(w => ids.Contains(w.Id)).ToListAsync(cancellationToken))
-            .ToDictionary(w => w.Fingerprint!);
+            .ToDictionary(g => g.Key, g => g.MaxBy(w => w.CreatedOn)!);
 
         var results = new List<IntakeResult>(prepared.Count);
+        var repeats = new Dictionary<Guid, (WorkItem Task, int Count, FailureReport Last)>();
         foreach (var (report, fingerprint) in prepared)
         {
-            var plan = DeploymentFailureTemplate.For(report, fingerprint, now);
+            var severity = FailureDetector.Severity(report.ErrorMessage, report.Step);
             IntakeResult result;
             var (windowRule, window) = windows.FirstOrDefault(w => w.Window.Covers(report, now));
             if (window is not null)
@@ -99,11 +94,14 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
             }
             else if (latest.TryGetValue(fingerprint, out var existing) && !existing.Status.IsTerminal())
             {
-                OrchestrationEngine.RecordOccurrence(db, existing, OneLine(report.ErrorMessage), OccurrenceData(report), actor, now);
-                result = new(existing.Id, true, fingerprint, false, null, null, existing.Occurrences, IntakeOutcome.Deduplicated);
+                // Repeats within one batch become one execution-log entry per task (a storm is not 10,000 log lines).
+                var count = repeats.TryGetValue(existing.Id, out var seen) ? seen.Count + 1 : 1;
+                repeats[existing.Id] = (existing, count, report);
+                result = new(existing.Id, true, fingerprint, false, null, null, existing.Occurrences + count, IntakeOutcome.Deduplicated);
             }
             else
             {
+                var plan = DeploymentFailureTemplate.For(report, fingerprint, now);
                 var regressionOf = existing is { Status: WorkItemStatus.Completed } ? existing : null;
                 var item = await engine.AddTaskAsync(db, new NewWorkItem
                 {
@@ -149,13 +147,18 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
                 Fingerprint = fingerprint,
                 Step = Cap(report.Step, 500) ?? "Unknown",
                 ErrorMessage = report.ErrorMessage,
-                Severity = plan.Severity,
+                Severity = severity,
                 Outcome = result.Outcome,
                 WorkItemId = result.TaskId,
                 MaintenanceRuleId = window is null ? null : windowRule.Id,
                 Origin = Cap(report.Origin, 500),
             });
             results.Add(result);
+        }
+
+        foreach (var (task, count, last) in repeats.Values)
+        {
+            OrchestrationEngine.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now);
         }
 
         return results;

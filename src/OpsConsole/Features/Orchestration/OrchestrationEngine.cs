@@ -112,13 +112,15 @@ public sealed class OrchestrationEngine(
     }
 
     /// <summary>
-    /// The same problem was seen again while its task is open: one more occurrence and an execution-log entry on that
-    /// task instead of a new task. Runs inside <see cref="WriteAsync{T}"/>; the caller saves.
+    /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences and one
+    /// execution-log entry on that task instead of a new task. Runs inside <see cref="WriteAsync{T}"/>; the caller saves.
     /// </summary>
-    internal static void RecordOccurrence(OpsDbContext db, WorkItem item, string message, string stepData, Actor actor, DateTime now)
+    internal static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now)
     {
-        item.RecordOccurrence(now);
-        Log(db, item, LogSeverity.Warning, "occurrence", $"Seen again (occurrence {item.Occurrences}): {message}", actor, now, stepData);
+        var first = item.Occurrences + 1;
+        item.RecordOccurrence(now, times);
+        var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
+        Log(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData);
     }
 
     /// <summary>Writes an execution-log entry on a task inside <see cref="WriteAsync{T}"/>; the caller saves.</summary>
