@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -18,8 +18,11 @@ public static class BenchMain
             case "list":
                 await ApiLoad.ListAsync(Count(args, 1, 1_000_000), Count(args, 2, 200));
                 break;
+            case "storm":
+                Environment.ExitCode = await FailureStorm.RunAsync(Count(args, 1, 10_000), Count(args, 2, 50), Count(args, 3, 500), Count(args, 4, 4));
+                break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel]");
                 break;
         }
     }

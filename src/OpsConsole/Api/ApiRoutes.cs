@@ -1,5 +1,6 @@
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
@@ -32,7 +33,8 @@ public static class ApiRoutes
             .MapRuleApi()
             .MapHealthApi()
             .MapStatusApi()
-            .MapKeyAndAuditApi();
+            .MapKeyAndAuditApi()
+            .MapIntakeApi();
         return app;
     }
 }

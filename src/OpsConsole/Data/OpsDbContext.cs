@@ -29,6 +29,10 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     public DbSet<HealthSample> HealthSamples => Set<HealthSample>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<FailureRecord> FailureRecords => Set<FailureRecord>();
+    public DbSet<DeploymentLogCursor> DeploymentLogCursors => Set<DeploymentLogCursor>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<BugReport> BugReports => Set<BugReport>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -154,6 +158,60 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.Property(k => k.KeyHash).HasMaxLength(128);
             e.Property(k => k.Prefix).HasMaxLength(16);
             e.HasIndex(k => k.KeyHash).IsUnique();
+        });
+
+        // Failure intake (Features/Deployments, Features/BugReports).
+        builder.Entity<FailureRecord>(e =>
+        {
+            e.ToTable("failure_records");
+            e.Property(f => f.Channel).HasMaxLength(50);
+            e.Property(f => f.ReportedSource).HasMaxLength(500);
+            e.Property(f => f.Environment).HasMaxLength(50);
+            e.Property(f => f.DeploymentId).HasMaxLength(100);
+            e.Property(f => f.Fingerprint).HasMaxLength(100);
+            e.Property(f => f.Step).HasMaxLength(500);
+            e.Property(f => f.Severity).HasMaxLength(20);
+            e.Property(f => f.Outcome).HasConversion<string>().HasMaxLength(20);
+            e.Property(f => f.Origin).HasMaxLength(500);
+            e.HasOne<WorkItem>().WithMany().HasForeignKey(f => f.WorkItemId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(f => f.ReceivedAt);
+            e.HasIndex(f => new { f.Outcome, f.ReceivedAt });
+            e.HasIndex(f => f.Fingerprint);
+        });
+
+        builder.Entity<DeploymentLogCursor>(e =>
+        {
+            e.ToTable("deployment_log_cursors");
+            e.HasKey(c => c.Path);
+            e.Property(c => c.Path).HasMaxLength(1000);
+            e.Property(c => c.HeadHash).HasMaxLength(64);
+            e.Property(c => c.Format).HasConversion<string>().HasMaxLength(20);
+        });
+
+        builder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasKey(d => d.DeliveryId);
+            e.Property(d => d.DeliveryId).HasMaxLength(100);
+            e.Property(d => d.Event).HasMaxLength(100);
+            e.HasIndex(d => d.ReceivedAt);
+        });
+
+        builder.Entity<BugReport>(e =>
+        {
+            e.ToTable("bug_reports");
+            e.Property(b => b.Title).HasMaxLength(200);
+            e.Property(b => b.Severity).HasConversion<string>().HasMaxLength(20);
+            e.Property(b => b.ReporterName).HasMaxLength(150);
+            e.Property(b => b.ReporterEmail).HasMaxLength(254);
+            e.Property(b => b.Url).HasMaxLength(2000);
+            e.Property(b => b.PageTitle).HasMaxLength(500);
+            e.Property(b => b.UserAgent).HasMaxLength(1000);
+            e.Property(b => b.Environment).HasMaxLength(50);
+            e.Property(b => b.GithubIssueUrl).HasMaxLength(500);
+            e.Property(b => b.CreatedBy).HasMaxLength(150);
+            e.HasOne<WorkItem>().WithMany().HasForeignKey(b => b.WorkItemId).OnDelete(DeleteBehavior.SetNull);
+            e.HasIndex(b => b.CreatedOn);
         });
     }
 

@@ -96,6 +96,20 @@ public sealed class WorkItem : Entity
         Touch(now);
     }
 
+    /// <summary>The same problem was reported again (<paramref name="times"/> times) while this task is open.</summary>
+    public void RecordOccurrence(DateTime now, int times = 1)
+    {
+        if (times < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(times), times, "an occurrence happens at least once");
+        }
+
+        Occurrences += times;
+        FirstSeen ??= now;
+        LastSeen = now;
+        Touch(now);
+    }
+
     public void Touch(DateTime now)
     {
         ModifiedOn = now;

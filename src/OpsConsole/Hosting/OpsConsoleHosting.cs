@@ -14,6 +14,7 @@ using OpsConsole.Data;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Agents.Demo;
 using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
@@ -72,6 +73,7 @@ public static class OpsConsoleHosting
         services.AddOpsProtection();
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
+        services.AddOpsIntake(builder.Configuration);
         services.AddOpsRealtime();
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();

@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 
@@ -10,19 +11,21 @@ public sealed class JobRegistrar(IRecurringJobManager recurring, IBackgroundJobC
 {
     public const string OrchestrationSweep = "orchestration-sweep";
     public const string HealthSnapshot = "health-snapshot";
+    public const string DeploymentCheck = "deployment-check";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         recurring.AddOrUpdate<OrchestrationSweepJob>(OrchestrationSweep, j => j.RunAsync(CancellationToken.None), Every(settings.IntervalSeconds));
         recurring.AddOrUpdate<HealthSnapshotJob>(HealthSnapshot, j => j.RunAsync(CancellationToken.None), Every(settings.HealthCheckIntervalSeconds));
+        recurring.AddOrUpdate<DeploymentCheckJob>(DeploymentCheck, j => j.RunAsync(CancellationToken.None), Every(settings.DeploymentCheckIntervalSeconds));
 
         // The first snapshot right away (once the job server runs), and a first sweep for whatever waited across a restart.
         jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None));
         logger.LogInformation(
-            "Recurring jobs: sweep every {Sweep}s, health every {Health}s",
-            settings.IntervalSeconds, settings.HealthCheckIntervalSeconds);
+            "Recurring jobs: sweep every {Sweep}s, health every {Health}s, deployment log every {Deployments}s (and on every change)",
+            settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);
         return Task.CompletedTask;
     }
 

@@ -28,12 +28,34 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
 
     public static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
 
+    private readonly bool ownsDataDirectory;
+
+    public OpsConsoleFactory()
+        : this(null)
+    {
+    }
+
+    /// <summary>
+    /// An app on <paramref name="dataDirectory"/>, which then outlives the app: a restart test disposes one app and starts
+    /// another on the same directory (and so the same databases and deployment log). Null: a fresh directory, deleted on dispose.
+    /// </summary>
+    protected OpsConsoleFactory(string? dataDirectory)
+    {
+        ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? NewDataDirectory();
+    }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+
     public FakeTimeProvider Time { get; } = new(Start);
 
-    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; init; }
 
     /// <summary>Leave the data directory in place on dispose (a test that restarts the app on the same data).</summary>
     public bool KeepData { get; init; }
+
+    /// <summary>The deployment log the app watches (Deployments:LogPath), inside the data directory.</summary>
+    public string DeploymentLogPath => Path.Combine(DataDirectory, "incoming", "deployment_log.json");
 
     /// <summary>Extra settings for a test class (e.g. Orchestration:DryRun).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
@@ -48,6 +70,9 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
         // The recurring sweeps run on the wall clock; tests drive the engine with fake time instead.
         builder.UseSetting("Orchestration:IntervalSeconds", "86400");
         builder.UseSetting("Orchestration:HealthCheckIntervalSeconds", "86400");
+        builder.UseSetting("Orchestration:DeploymentCheckIntervalSeconds", "86400");
+        Directory.CreateDirectory(Path.GetDirectoryName(DeploymentLogPath)!);
+        builder.UseSetting("Deployments:LogPath", DeploymentLogPath);
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -114,7 +139,7 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && KeepData)
+        if (disposing && (KeepData || !ownsDataDirectory))
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }

@@ -23,6 +23,9 @@ public sealed record NewWorkItem
     public string? Owner { get; init; }
     public int? GithubIssueNumber { get; init; }
     public string? GithubIssueUrl { get; init; }
+
+    /// <summary>The completed task whose problem came back: the new task is its regression.</summary>
+    public Guid? RegressionOf { get; init; }
 }
 
 /// <summary>A progress report; <paramref name="Id"/>, when the client supplies one, makes a resent report harmless.</summary>

@@ -42,60 +42,92 @@ public sealed class OrchestrationEngine(
         AuditContext.Use(actor);
         return await WriteAsync(async (db, now) =>
         {
-            var item = new WorkItem
-            {
-                Title = spec.Title,
-                Description = spec.Description,
-                Kind = spec.Kind,
-                DueDate = spec.DueDate,
-                EstimatedDuration = spec.EstimatedDuration,
-                InputData = spec.InputData,
-                AutoAssign = spec.AutoAssign,
-                AutoRetry = spec.AutoRetry,
-                AutoEscalate = spec.AutoEscalate,
-                MaxRetries = spec.MaxRetries,
-                Environment = spec.Environment,
-                Source = spec.Source,
-                Fingerprint = spec.Fingerprint,
-                Owner = spec.Owner ?? actor.Name,
-                CreatedBy = actor.Name,
-                ModifiedBy = actor.Name,
-                CreatedOn = now,
-                FirstSeen = now,
-                LastSeen = now,
-                GithubIssueNumber = spec.GithubIssueNumber,
-                GithubIssueUrl = spec.GithubIssueUrl,
-                GithubIssueState = spec.GithubIssueNumber is null ? GitHubIssueState.None : GitHubIssueState.Synced,
-            };
-            item.SetPriority(spec.Priority, now);
-
-            if (spec.DependsOn.Count > 0)
-            {
-                var ids = spec.DependsOn.Distinct().ToList();
-                var dependencies = await db.WorkItems.Where(w => ids.Contains(w.Id)).ToListAsync(cancellationToken);
-                var missing = ids.Except(dependencies.Select(d => d.Id)).ToList();
-                if (missing.Count > 0)
-                {
-                    throw EngineRefusedException.BadRequest($"depends_on_ids: no task with id {string.Join(", ", missing)}");
-                }
-
-                item.DependsOn.AddRange(dependencies);
-            }
-
-            db.WorkItems.Add(item);
-            Log(db, item, LogSeverity.Info, "created", $"Task created by {actor.Name}: {item.Kind.Wire()}, {item.Priority.Wire()}", actor, now);
-            await ApplyCreationRulesAsync(db, item, now, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-
-            if (item.DueDate is { } due && due > now && due < now.AddYears(10))
-            {
-                scheduler.WakeAt(due.AddSeconds(1));
-            }
-
-            await AssignWaitingAsync(db, now, cancellationToken);
+            var item = await AddTaskAsync(db, spec, actor, now, cancellationToken);
+            await CommitCreatedAsync(db, [item], now, cancellationToken);
             return item;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// Adds a new task to <paramref name="db"/> (with its creation log and task_creation rules) without saving; for
+    /// callers that run inside <see cref="WriteAsync{T}"/> and create several tasks, or check for duplicates, in one transaction.
+    /// </summary>
+    internal async Task<WorkItem> AddTaskAsync(OpsDbContext db, NewWorkItem spec, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var item = new WorkItem
+        {
+            Title = spec.Title,
+            Description = spec.Description,
+            Kind = spec.Kind,
+            DueDate = spec.DueDate,
+            EstimatedDuration = spec.EstimatedDuration,
+            InputData = spec.InputData,
+            AutoAssign = spec.AutoAssign,
+            AutoRetry = spec.AutoRetry,
+            AutoEscalate = spec.AutoEscalate,
+            MaxRetries = spec.MaxRetries,
+            Environment = spec.Environment,
+            Source = spec.Source,
+            Fingerprint = spec.Fingerprint,
+            RegressionOfId = spec.RegressionOf,
+            Owner = spec.Owner ?? actor.Name,
+            CreatedBy = actor.Name,
+            ModifiedBy = actor.Name,
+            CreatedOn = now,
+            FirstSeen = now,
+            LastSeen = now,
+            GithubIssueNumber = spec.GithubIssueNumber,
+            GithubIssueUrl = spec.GithubIssueUrl,
+            GithubIssueState = spec.GithubIssueNumber is null ? GitHubIssueState.None : GitHubIssueState.Synced,
+        };
+        item.SetPriority(spec.Priority, now);
+
+        if (spec.DependsOn.Count > 0)
+        {
+            var ids = spec.DependsOn.Distinct().ToList();
+            var dependencies = await db.WorkItems.Where(w => ids.Contains(w.Id)).ToListAsync(cancellationToken);
+            var missing = ids.Except(dependencies.Select(d => d.Id)).ToList();
+            if (missing.Count > 0)
+            {
+                throw EngineRefusedException.BadRequest($"depends_on_ids: no task with id {string.Join(", ", missing)}");
+            }
+
+            item.DependsOn.AddRange(dependencies);
+        }
+
+        db.WorkItems.Add(item);
+        Log(db, item, LogSeverity.Info, "created", $"Task created by {actor.Name}: {item.Kind.Wire()}, {item.Priority.Wire()}", actor, now);
+        await ApplyCreationRulesAsync(db, item, now, cancellationToken);
+        return item;
+    }
+
+    /// <summary>Saves what <see cref="AddTaskAsync"/> (and the caller) added, wakes the engine at the new deadlines and assigns what can go.</summary>
+    internal async Task<int> CommitCreatedAsync(OpsDbContext db, IReadOnlyCollection<WorkItem> created, DateTime now, CancellationToken cancellationToken)
+    {
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var due in created.Select(w => w.DueDate).OfType<DateTime>().Where(d => d > now && d < now.AddYears(10)).Distinct())
+        {
+            scheduler.WakeAt(due.AddSeconds(1));
+        }
+
+        return await AssignWaitingAsync(db, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences and one
+    /// execution-log entry on that task instead of a new task. Runs inside <see cref="WriteAsync{T}"/>; the caller saves.
+    /// </summary>
+    internal static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now)
+    {
+        var first = item.Occurrences + 1;
+        item.RecordOccurrence(now, times);
+        var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
+        Log(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData);
+    }
+
+    /// <summary>Writes an execution-log entry on a task inside <see cref="WriteAsync{T}"/>; the caller saves.</summary>
+    internal static WorkItemLogEntry AddLog(OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now, string stepData = "{}") =>
+        Log(db, item, level, step, message, actor, now, stepData);
 
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
     private static async Task ApplyCreationRulesAsync(OpsDbContext db, WorkItem item, DateTime now, CancellationToken cancellationToken)

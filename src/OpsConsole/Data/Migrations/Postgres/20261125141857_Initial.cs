@@ -122,6 +122,28 @@ namespace OpsConsole.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "deployment_log_cursors",
+                columns: table => new
+                {
+                    Path = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    HeadHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    HeadLength = table.Column<int>(type: "integer", nullable: false),
+                    Offset = table.Column<long>(type: "bigint", nullable: false),
+                    LineNumber = table.Column<long>(type: "bigint", nullable: false),
+                    EntriesRead = table.Column<int>(type: "integer", nullable: false),
+                    Format = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    MalformedLines = table.Column<long>(type: "bigint", nullable: false),
+                    FailuresSeen = table.Column<long>(type: "bigint", nullable: false),
+                    Rotations = table.Column<int>(type: "integer", nullable: false),
+                    Truncations = table.Column<int>(type: "integer", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_deployment_log_cursors", x => x.Path);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "health_samples",
                 columns: table => new
                 {
@@ -159,6 +181,19 @@ namespace OpsConsole.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_rules", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    DeliveryId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Event = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_webhook_deliveries", x => x.DeliveryId);
                 });
 
             migrationBuilder.CreateTable(
@@ -361,6 +396,43 @@ namespace OpsConsole.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "bug_reports",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "text", nullable: false),
+                    StepsToReproduce = table.Column<string>(type: "text", nullable: true),
+                    ExpectedBehavior = table.Column<string>(type: "text", nullable: true),
+                    ActualBehavior = table.Column<string>(type: "text", nullable: true),
+                    Severity = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    ReporterName = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: true),
+                    ReporterEmail = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    Url = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    PageTitle = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    BrowserInfo = table.Column<string>(type: "text", nullable: true),
+                    UserAgent = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    ApplicationState = table.Column<string>(type: "text", nullable: true),
+                    Environment = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
+                    GithubIssueNumber = table.Column<int>(type: "integer", nullable: true),
+                    GithubIssueUrl = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    CreatedBy = table.Column<string>(type: "character varying(150)", maxLength: 150, nullable: false),
+                    CreatedOn = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "uuid", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bug_reports", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_bug_reports_tasks_WorkItemId",
+                        column: x => x.WorkItemId,
+                        principalTable: "tasks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "execution_logs",
                 columns: table => new
                 {
@@ -392,6 +464,37 @@ namespace OpsConsole.Data.Migrations.Postgres
                         principalTable: "tasks",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "failure_records",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    OccurredAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Channel = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    ReportedSource = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Environment = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    DeploymentId = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Fingerprint = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Step = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    ErrorMessage = table.Column<string>(type: "text", nullable: false),
+                    Severity = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Outcome = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "uuid", nullable: true),
+                    MaintenanceRuleId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Origin = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_failure_records", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_failure_records_tasks_WorkItemId",
+                        column: x => x.WorkItemId,
+                        principalTable: "tasks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
                 });
 
             migrationBuilder.CreateTable(
@@ -503,6 +606,16 @@ namespace OpsConsole.Data.Migrations.Postgres
                 columns: new[] { "TargetType", "TargetId" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_bug_reports_CreatedOn",
+                table: "bug_reports",
+                column: "CreatedOn");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bug_reports_WorkItemId",
+                table: "bug_reports",
+                column: "WorkItemId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_execution_logs_AgentId_CreatedOn",
                 table: "execution_logs",
                 columns: new[] { "AgentId", "CreatedOn" });
@@ -516,6 +629,26 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "IX_execution_logs_WorkItemId_CreatedOn",
                 table: "execution_logs",
                 columns: new[] { "WorkItemId", "CreatedOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_Fingerprint",
+                table: "failure_records",
+                column: "Fingerprint");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_Outcome_ReceivedAt",
+                table: "failure_records",
+                columns: new[] { "Outcome", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_ReceivedAt",
+                table: "failure_records",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_WorkItemId",
+                table: "failure_records",
+                column: "WorkItemId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_health_samples_Component_MetricName_LastCheck",
@@ -588,6 +721,11 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "IX_tasks_Status_Priority_CreatedOn",
                 table: "tasks",
                 columns: new[] { "Status", "Priority", "CreatedOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_deliveries_ReceivedAt",
+                table: "webhook_deliveries",
+                column: "ReceivedAt");
         }
 
         /// <inheritdoc />
@@ -618,7 +756,16 @@ namespace OpsConsole.Data.Migrations.Postgres
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
+                name: "bug_reports");
+
+            migrationBuilder.DropTable(
+                name: "deployment_log_cursors");
+
+            migrationBuilder.DropTable(
                 name: "execution_logs");
+
+            migrationBuilder.DropTable(
+                name: "failure_records");
 
             migrationBuilder.DropTable(
                 name: "health_samples");
@@ -628,6 +775,9 @@ namespace OpsConsole.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "task_dependencies");
+
+            migrationBuilder.DropTable(
+                name: "webhook_deliveries");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

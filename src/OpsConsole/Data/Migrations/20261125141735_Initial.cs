@@ -121,6 +121,28 @@ namespace OpsConsole.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "deployment_log_cursors",
+                columns: table => new
+                {
+                    Path = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    HeadHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    HeadLength = table.Column<int>(type: "INTEGER", nullable: false),
+                    Offset = table.Column<long>(type: "INTEGER", nullable: false),
+                    LineNumber = table.Column<long>(type: "INTEGER", nullable: false),
+                    EntriesRead = table.Column<int>(type: "INTEGER", nullable: false),
+                    Format = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    MalformedLines = table.Column<long>(type: "INTEGER", nullable: false),
+                    FailuresSeen = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rotations = table.Column<int>(type: "INTEGER", nullable: false),
+                    Truncations = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_deployment_log_cursors", x => x.Path);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "health_samples",
                 columns: table => new
                 {
@@ -158,6 +180,19 @@ namespace OpsConsole.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_rules", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "webhook_deliveries",
+                columns: table => new
+                {
+                    DeliveryId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Event = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_webhook_deliveries", x => x.DeliveryId);
                 });
 
             migrationBuilder.CreateTable(
@@ -360,6 +395,43 @@ namespace OpsConsole.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "bug_reports",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", nullable: false),
+                    StepsToReproduce = table.Column<string>(type: "TEXT", nullable: true),
+                    ExpectedBehavior = table.Column<string>(type: "TEXT", nullable: true),
+                    ActualBehavior = table.Column<string>(type: "TEXT", nullable: true),
+                    Severity = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    ReporterName = table.Column<string>(type: "TEXT", maxLength: 150, nullable: true),
+                    ReporterEmail = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    PageTitle = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    BrowserInfo = table.Column<string>(type: "TEXT", nullable: true),
+                    UserAgent = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    ApplicationState = table.Column<string>(type: "TEXT", nullable: true),
+                    Environment = table.Column<string>(type: "TEXT", maxLength: 50, nullable: true),
+                    GithubIssueNumber = table.Column<int>(type: "INTEGER", nullable: true),
+                    GithubIssueUrl = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    CreatedBy = table.Column<string>(type: "TEXT", maxLength: 150, nullable: false),
+                    CreatedOn = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_bug_reports", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_bug_reports_tasks_WorkItemId",
+                        column: x => x.WorkItemId,
+                        principalTable: "tasks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "execution_logs",
                 columns: table => new
                 {
@@ -391,6 +463,37 @@ namespace OpsConsole.Data.Migrations
                         principalTable: "tasks",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "failure_records",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ReceivedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    ReportedSource = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Environment = table.Column<string>(type: "TEXT", maxLength: 50, nullable: false),
+                    DeploymentId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Fingerprint = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Step = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    ErrorMessage = table.Column<string>(type: "TEXT", nullable: false),
+                    Severity = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    WorkItemId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    MaintenanceRuleId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Origin = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_failure_records", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_failure_records_tasks_WorkItemId",
+                        column: x => x.WorkItemId,
+                        principalTable: "tasks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
                 });
 
             migrationBuilder.CreateTable(
@@ -502,6 +605,16 @@ namespace OpsConsole.Data.Migrations
                 columns: new[] { "TargetType", "TargetId" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_bug_reports_CreatedOn",
+                table: "bug_reports",
+                column: "CreatedOn");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_bug_reports_WorkItemId",
+                table: "bug_reports",
+                column: "WorkItemId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_execution_logs_AgentId_CreatedOn",
                 table: "execution_logs",
                 columns: new[] { "AgentId", "CreatedOn" });
@@ -515,6 +628,26 @@ namespace OpsConsole.Data.Migrations
                 name: "IX_execution_logs_WorkItemId_CreatedOn",
                 table: "execution_logs",
                 columns: new[] { "WorkItemId", "CreatedOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_Fingerprint",
+                table: "failure_records",
+                column: "Fingerprint");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_Outcome_ReceivedAt",
+                table: "failure_records",
+                columns: new[] { "Outcome", "ReceivedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_ReceivedAt",
+                table: "failure_records",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_failure_records_WorkItemId",
+                table: "failure_records",
+                column: "WorkItemId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_health_samples_Component_MetricName_LastCheck",
@@ -587,6 +720,11 @@ namespace OpsConsole.Data.Migrations
                 name: "IX_tasks_Status_Priority_CreatedOn",
                 table: "tasks",
                 columns: new[] { "Status", "Priority", "CreatedOn" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_webhook_deliveries_ReceivedAt",
+                table: "webhook_deliveries",
+                column: "ReceivedAt");
         }
 
         /// <inheritdoc />
@@ -617,7 +755,16 @@ namespace OpsConsole.Data.Migrations
                 name: "audit_entries");
 
             migrationBuilder.DropTable(
+                name: "bug_reports");
+
+            migrationBuilder.DropTable(
+                name: "deployment_log_cursors");
+
+            migrationBuilder.DropTable(
                 name: "execution_logs");
+
+            migrationBuilder.DropTable(
+                name: "failure_records");
 
             migrationBuilder.DropTable(
                 name: "health_samples");
@@ -627,6 +774,9 @@ namespace OpsConsole.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "task_dependencies");
+
+            migrationBuilder.DropTable(
+                name: "webhook_deliveries");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -11,7 +11,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261125135605_Initial")]
+    [Migration("20261125141735_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -455,6 +455,217 @@ namespace OpsConsole.Data.Migrations
                     b.ToTable("audit_entries", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.BugReport", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ActualBehavior")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApplicationState")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BrowserInfo")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedBehavior")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("GithubIssueNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GithubIssueUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PageTitle")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReporterEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReporterName")
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StepsToReproduce")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedOn");
+
+                    b.HasIndex("WorkItemId");
+
+                    b.ToTable("bug_reports", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.DeploymentLogCursor", b =>
+                {
+                    b.Property<string>("Path")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("EntriesRead")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FailuresSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HeadHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("HeadLength")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LineNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MalformedLines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Offset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rotations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Truncations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Path");
+
+                    b.ToTable("deployment_log_cursors", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.FailureRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeploymentId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorMessage")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MaintenanceRuleId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OccurredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportedSource")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Fingerprint");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.HasIndex("WorkItemId");
+
+                    b.HasIndex("Outcome", "ReceivedAt");
+
+                    b.ToTable("failure_records", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.HealthSample", b =>
                 {
                     b.Property<Guid>("Id")
@@ -552,6 +763,27 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex("Kind", "IsActive");
 
                     b.ToTable("rules", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.WebhookDelivery", b =>
+                {
+                    b.Property<string>("DeliveryId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Event")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DeliveryId");
+
+                    b.HasIndex("ReceivedAt");
+
+                    b.ToTable("webhook_deliveries", (string)null);
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.WorkItem", b =>
@@ -873,6 +1105,22 @@ namespace OpsConsole.Data.Migrations
                     b.Navigation("Agent");
 
                     b.Navigation("WorkItem");
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.BugReport", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.FailureRecord", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.WorkItem", b =>

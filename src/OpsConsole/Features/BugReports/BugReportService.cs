@@ -1,0 +1,137 @@
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Features.BugReports;
+
+/// <summary>A bug report as a client sends it (validated by the endpoint).</summary>
+public sealed record BugReportInput
+{
+    public required string Title { get; init; }
+    public required string Description { get; init; }
+    public WorkItemPriority Severity { get; init; } = WorkItemPriority.Medium;
+    public string? StepsToReproduce { get; init; }
+    public string? ExpectedBehavior { get; init; }
+    public string? ActualBehavior { get; init; }
+    public string? ReporterName { get; init; }
+    public string? ReporterEmail { get; init; }
+    public string? Url { get; init; }
+    public string? PageTitle { get; init; }
+    public string? BrowserInfo { get; init; }
+    public string? UserAgent { get; init; }
+    public string? ApplicationState { get; init; }
+    public string? Environment { get; init; }
+    public int? GithubIssueNumber { get; init; }
+    public string? GithubIssueUrl { get; init; }
+
+    /// <summary>The report as stored: every text redacted.</summary>
+    public BugReport ToEntity(string createdBy, DateTime now) => new()
+    {
+        Title = Redactor.Redact(Title)!,
+        Description = Redactor.Redact(Description)!,
+        Severity = Severity,
+        StepsToReproduce = Redactor.Redact(StepsToReproduce),
+        ExpectedBehavior = Redactor.Redact(ExpectedBehavior),
+        ActualBehavior = Redactor.Redact(ActualBehavior),
+        ReporterName = Redactor.Redact(ReporterName),
+        ReporterEmail = ReporterEmail,
+        Url = Redactor.Redact(Url),
+        PageTitle = Redactor.Redact(PageTitle),
+        BrowserInfo = RedactJson(BrowserInfo),
+        UserAgent = Redactor.Redact(UserAgent),
+        ApplicationState = RedactJson(ApplicationState),
+        Environment = Environment is null ? null : EnvironmentNames.Normalize(Environment),
+        GithubIssueNumber = GithubIssueNumber,
+        GithubIssueUrl = GithubIssueUrl,
+        CreatedBy = createdBy,
+        CreatedOn = now,
+    };
+
+    private static string? RedactJson(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Redactor.Redact(System.Text.Json.Nodes.JsonNode.Parse(json))?.ToJsonString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Redactor.Redact(json);
+        }
+    }
+}
+
+/// <summary>A bug-report task and whether it is new (false: the report's task was still open and is returned).</summary>
+public sealed record BugReportTask(WorkItem Task, BugReport Report, bool Created);
+
+/// <summary>Stores bug reports and turns them into bug_fix tasks (reference §5), through the engine's single writer.</summary>
+public sealed class BugReportService(OrchestrationEngine engine)
+{
+    public async Task<BugReport> StoreAsync(BugReportInput input, Actor actor, CancellationToken cancellationToken) =>
+        await engine.WriteAsync(async (db, now) =>
+        {
+            var report = input.ToEntity(actor.Name, now);
+            db.BugReports.Add(report);
+            await db.SaveChangesAsync(cancellationToken);
+            return report;
+        }, cancellationToken);
+
+    /// <summary>
+    /// A task for a stored report (<paramref name="bugReportId"/>) or for one sent inline (stored first, in the same
+    /// transaction). A stored report whose task is still open gets that task back rather than a second one.
+    /// </summary>
+    public async Task<BugReportTask> CreateTaskAsync(int? bugReportId, BugReportInput? inline, WorkItemPriority? overridePriority, Actor actor, CancellationToken cancellationToken) =>
+        await engine.WriteAsync(async (db, now) =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            BugReport report;
+            if (bugReportId is { } id)
+            {
+                report = await db.BugReports.FirstOrDefaultAsync(b => b.Id == id, cancellationToken)
+                    ?? throw new EngineRefusedException(StatusCodes.Status404NotFound, $"Bug report {id} was not found");
+                if (report.WorkItemId is { } taskId
+                    && await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken) is { } open
+                    && !open.Status.IsTerminal())
+                {
+                    return new BugReportTask(open, report, false);
+                }
+            }
+            else
+            {
+                report = inline!.ToEntity(actor.Name, now);
+                db.BugReports.Add(report);
+                await db.SaveChangesAsync(cancellationToken); // the report's id goes into the task
+            }
+
+            var priority = overridePriority ?? report.Severity;
+            var item = await engine.AddTaskAsync(db, new NewWorkItem
+            {
+                Title = BugReportTemplate.Title(report),
+                Description = BugReportTemplate.Description(report, priority),
+                Kind = WorkItemKind.BugFix,
+                Priority = priority,
+                EstimatedDuration = BugReportTemplate.Estimate,
+                InputData = BugReportTemplate.InputData(report),
+                Environment = report.Environment,
+                Source = BugReportTemplate.Source,
+                Fingerprint = $"bug_report:{report.Id}",
+                Owner = BugReportTemplate.Reporter(report),
+                GithubIssueNumber = report.GithubIssueNumber,
+                GithubIssueUrl = report.GithubIssueUrl,
+            }, actor, now, cancellationToken);
+            if (overridePriority is { } p && p != report.Severity)
+            {
+                OrchestrationEngine.AddLog(db, item, LogSeverity.Info, "priority_override",
+                    $"Priority {p.Wire()} set by {actor.Name} instead of the report's {report.Severity.Wire()}", actor, now);
+            }
+
+            report.TaskCreated(item.Id);
+            await engine.CommitCreatedAsync(db, [item], now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new BugReportTask(item, report, true);
+        }, cancellationToken);
+}

@@ -1,0 +1,136 @@
+using System.Threading.Channels;
+
+namespace OpsConsole.Features.Deployments;
+
+/// <summary>
+/// Reads the deployment log the moment it changes (a file watcher on its folder), and once at start for whatever was
+/// written while the console was down. Changes that arrive during a read are coalesced into one more read. The recurring
+/// deployment-check job is the safety net for missed events and re-creates the watcher when the folder appears later.
+/// </summary>
+public sealed class DeploymentLogWatcher(DeploymentLogTailer tailer, DeploymentSettings settings, ILogger<DeploymentLogWatcher> logger) : BackgroundService
+{
+    private readonly Channel<string> signals = Channel.CreateBounded<string>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    private readonly Lock sync = new();
+    private FileSystemWatcher? watcher;
+    private bool warnedMissingFolder;
+
+    public bool IsWatching
+    {
+        get
+        {
+            lock (sync)
+            {
+                return watcher is not null;
+            }
+        }
+    }
+
+    /// <summary>Asks for a read soon; several requests while one read runs become one more read.</summary>
+    public void Signal(string why) => signals.Writer.TryWrite(why);
+
+    /// <summary>Starts watching when the log's folder exists and nothing watches it yet.</summary>
+    public void EnsureWatching()
+    {
+        if (!settings.Watch)
+        {
+            return;
+        }
+
+        lock (sync)
+        {
+            if (watcher is not null)
+            {
+                return;
+            }
+
+            var folder = Path.GetDirectoryName(settings.LogPath);
+            if (folder is null || !Directory.Exists(folder))
+            {
+                if (!warnedMissingFolder)
+                {
+                    warnedMissingFolder = true;
+                    logger.LogWarning("The folder of the deployment log {Path} does not exist; the deployment-check job looks for it periodically", settings.LogPath);
+                }
+
+                return;
+            }
+
+            try
+            {
+                var created = new FileSystemWatcher(folder, Path.GetFileName(settings.LogPath))
+                {
+                    NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                    InternalBufferSize = 64 * 1024,
+                    IncludeSubdirectories = false,
+                };
+                created.Changed += (_, _) => Signal("changed");
+                created.Created += (_, _) => Signal("created");
+                created.Renamed += (_, _) => Signal("renamed");
+                created.Deleted += (_, _) => Signal("deleted");
+                created.Error += (_, e) => Lost(created, e.GetException());
+                created.EnableRaisingEvents = true;
+                watcher = created;
+                logger.LogInformation("Watching the deployment log {Path}", settings.LogPath);
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(ex, "Cannot watch the deployment log {Path}; the deployment-check job reads it periodically instead", settings.LogPath);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        EnsureWatching();
+        Signal("startup");
+        try
+        {
+            await foreach (var trigger in signals.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await tailer.CheckAsync(trigger, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Reading the deployment log {Path} failed; the next change or the deployment-check job tries again", settings.LogPath);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        lock (sync)
+        {
+            watcher?.Dispose();
+            watcher = null;
+        }
+
+        base.Dispose();
+    }
+
+    private void Lost(FileSystemWatcher failed, Exception error)
+    {
+        logger.LogWarning(error, "The watcher of the deployment log {Path} failed; it is re-created by the next deployment check", settings.LogPath);
+        lock (sync)
+        {
+            if (ReferenceEquals(watcher, failed))
+            {
+                watcher = null;
+            }
+        }
+
+        failed.Dispose();
+        Signal("watcher error");
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Data;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>
+/// A failure storm against the real app (in-process host, real SQLite file): N failures with K distinct fingerprints posted
+/// to POST failures/ in batches from several clients at once. Dedup must hold: exactly K tasks, N occurrences in all.
+/// </summary>
+public static class FailureStorm
+{
+    private const string Key = "bench-bootstrap-key-0123456789abcdef";
+
+    public static async Task<int> RunAsync(int failures, int fingerprints, int batchSize, int parallel)
+    {
+        using var app = new StormFactory();
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var all = Enumerable.Range(0, failures).Select(i =>
+        {
+            var problem = i % fingerprints;
+            return new Dictionary<string, object?>
+            {
+                ["error_message"] = $"storm {run} problem {Letters(problem)}: worker {i} crashed after {i * 3} ms on 10.0.{i % 256}.{i % 200}",
+                ["failed_step"] = "run",
+                ["environment"] = problem % 2 == 0 ? "production" : "staging",
+                ["timestamp"] = DateTime.UtcNow.ToString("O"),
+            };
+        }).ToList();
+        var batches = all.Chunk(batchSize).ToList();
+        Console.WriteLine($"Posting {failures:N0} failures with {fingerprints} fingerprints in {batches.Count} requests of up to {batchSize}, {parallel} at a time…");
+
+        var latencies = new List<double>();
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < batches.Count)
+            {
+                var started = Stopwatch.GetTimestamp();
+                object body = batchSize == 1 ? batches[index][0] : new { failures = batches[index] };
+                using var response = await client.PostAsJsonAsync("/api/v1/orchestration/failures/", body);
+                response.EnsureSuccessStatusCode();
+                lock (latencies)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        }));
+        var elapsed = watch.Elapsed;
+
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContextAsync();
+        var tasks = await db.WorkItems.Where(w => w.Title.Contains($"storm {run}")).Select(w => new { w.Occurrences, w.AssignedAgentId }).ToListAsync();
+        var recorded = await db.FailureRecords.CountAsync();
+        latencies.Sort();
+        Console.WriteLine($"{failures:N0} failures in {elapsed.TotalSeconds:F1} s ({failures / elapsed.TotalSeconds:N0}/s); request p50={latencies[latencies.Count / 2]:F0} ms max={latencies[^1]:F0} ms");
+        Console.WriteLine($"tasks: {tasks.Count} (expected {fingerprints}), occurrences: {tasks.Sum(t => t.Occurrences):N0} (expected {failures:N0}), recorded failures: {recorded:N0}, assigned: {tasks.Count(t => t.AssignedAgentId != null)}");
+        var ok = tasks.Count == fingerprints && tasks.Sum(t => t.Occurrences) == failures && recorded == failures;
+        Console.WriteLine(ok ? "OK: one task per fingerprint" : "FAILED: dedup did not hold");
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>Problem names without digits (digits are masked in fingerprints): 0 → "a", 27 → "bb".</summary>
+    private static string Letters(int n) => new string((char)('a' + (n % 26)), 1 + (n / 26));
+
+    private sealed class StormFactory : WebApplicationFactory<global::Program>
+    {
+        private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Production");
+            builder.UseContentRoot(Path.Combine(RepositoryRoot(), "src", "OpsConsole"));
+            builder.UseSetting("OpsConsole:DataDirectory", dir);
+            builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
+            builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
+            builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
+            builder.UseSetting("Deployments:LogPath", Path.Combine(dir, "deployment_log.json"));
+            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        }
+
+        private static string RepositoryRoot()
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "OpsConsole.sln")))
+                {
+                    return d.FullName;
+                }
+            }
+
+            return Directory.GetCurrentDirectory();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
