@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using Microsoft.Extensions.Options;
 
 namespace OpsConsole.Features.Deployments;
 
@@ -35,6 +37,7 @@ public sealed class DeploymentLogTailer(
     IDbContextFactory<OpsDbContext> dbFactory,
     DeploymentSettings settings,
     TimeProvider time,
+    IOptionsMonitor<OrchestrationOptions> orchestration,
     ILogger<DeploymentLogTailer> logger)
 {
     /// <summary>Lines are read and committed in chunks of at most this many bytes.</summary>
@@ -263,7 +266,7 @@ public sealed class DeploymentLogTailer(
     private async Task CommitAsync(List<FailureReport> reports, ReadState state, Tally tally, int malformed, int failures, CancellationToken cancellationToken)
     {
         var snapshot = state.Snapshot();
-        var results = await intake.IngestAsync(reports, Monitor, cancellationToken, async (db, now) =>
+        var results = await IngestAsync(reports, cancellationToken, async (db, now) =>
         {
             var cursor = await db.DeploymentLogCursors.FirstOrDefaultAsync(c => c.Path == settings.LogPath, cancellationToken);
             if (cursor is null)
@@ -306,6 +309,26 @@ public sealed class DeploymentLogTailer(
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Hands the failures to the intake with the cursor's advance in the same transaction. With Orchestration:DryRun the
+    /// failures are only reported and nothing is written, not even the cursor, so a later real run still sees them.
+    /// </summary>
+    private async Task<IReadOnlyList<IntakeResult>> IngestAsync(List<FailureReport> reports, CancellationToken cancellationToken, Func<OpsDbContext, DateTime, Task> persist)
+    {
+        if (!orchestration.CurrentValue.DryRun)
+        {
+            return await intake.IngestAsync(reports, Monitor, cancellationToken, persist);
+        }
+
+        foreach (var report in reports.Select(r => r.Redacted()))
+        {
+            logger.LogInformation("[dry-run] Deployment failure not recorded: {Title} ({Fingerprint}) from {Origin}",
+                DeploymentFailureTemplate.Title(report), FailureFingerprint.Of(report), report.Origin);
+        }
+
+        return [];
     }
 
     /// <summary>The rest of the old file after a rotation, when it is found beside the new one (name.1, name.0, stem.1.ext).</summary>
@@ -366,7 +389,7 @@ public sealed class DeploymentLogTailer(
             if (reports.Count > 0 || malformed > 0)
             {
                 // Committed with the cursor still on the old file; the new file's restart follows in the next commit.
-                var results = await intake.IngestAsync(reports, Monitor, cancellationToken, async (db, now) =>
+                var results = await IngestAsync(reports, cancellationToken, async (db, now) =>
                 {
                     var stored = await db.DeploymentLogCursors.FirstAsync(c => c.Path == settings.LogPath, cancellationToken);
                     stored.Advance(offset, line, malformed, reports.Count, now);

@@ -146,7 +146,7 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
                 DeploymentId = report.DeploymentId,
                 Fingerprint = fingerprint,
                 Step = Cap(report.Step, 500) ?? "Unknown",
-                ErrorMessage = report.ErrorMessage,
+                ErrorMessage = Cap(report.ErrorMessage, 4000)!,
                 Severity = severity,
                 Outcome = result.Outcome,
                 WorkItemId = result.TaskId,
