@@ -17,7 +17,7 @@ public class LoopbackOpsConsole : OpsConsoleFactory
     }
 
     /// <summary>On the given port (0: any free one).</summary>
-    public LoopbackOpsConsole(int port)
+    internal LoopbackOpsConsole(int port)
     {
         this.port = port;
         UseKestrel();

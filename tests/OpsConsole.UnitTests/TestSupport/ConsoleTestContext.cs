@@ -40,6 +40,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddLogging();
         Services.AddOptions<OrchestrationOptions>();
         Services.AddSingleton<TimeProvider>(Time);
+        Services.AddSingleton(new OpsConsole.Hosting.OpsConsoleOptions());
         Services.AddSingleton(new Random(7));
         Services.AddSingleton<OpsEvents>();
         Services.AddSingleton<OpsEventStream>();
