@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | agents&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -18,8 +18,11 @@ public static class BenchMain
             case "list":
                 await ApiLoad.ListAsync(Count(args, 1, 1_000_000), Count(args, 2, 200));
                 break;
+            case "agents":
+                await AgentLoad.RunAsync(Count(args, 1, 20), Count(args, 2, 1000), Count(args, 3, 8));
+                break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | agents [agents] [tasks] [concurrent-creators]");
                 break;
         }
     }
