@@ -159,8 +159,9 @@ public sealed class AgentProtocolTests
         var lateFail = await Assert.ThrowsAsync<HubException>(() => silent.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "gave up" }));
 
         Assert.Equal(HttpStatusCode.Conflict, lateComplete.StatusCode);
-        Assert.Contains("no longer holds the task", (string?)(await lateComplete.ReadObjectAsync())["detail"]);
-        Assert.Contains("no longer holds the task", lateProgress.Message);
+        var detail = (string)(await lateComplete.ReadObjectAsync())["detail"]!;
+        Assert.Contains("no longer holds the task", detail);
+        Assert.EndsWith($"HubException: {detail}", lateProgress.Message); // the hub says what REST says
         Assert.Contains("no longer holds the task", lateFail.Message);
         var after = await app.TaskAsync(taskId);
         Assert.Equal("assigned", (string?)after["status"]);
@@ -244,7 +245,9 @@ public sealed class AgentProtocolRefusalTests(OpsConsoleFactory app) : IClassFix
     {
         await using var observer = TestAgent.HubFor(app, OpsConsoleFactory.BootstrapKey);
         var changes = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
+        var health = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
         observer.On<System.Text.Json.JsonElement>("TaskChanged", t => changes.Writer.TryWrite(JsonNode.Parse(t.GetRawText())!.AsObject()));
+        observer.On<System.Text.Json.JsonElement>("HealthChanged", h => health.Writer.TryWrite(JsonNode.Parse(h.GetRawText())!.AsObject()));
         await observer.StartAsync();
 
         var taskId = (string?)(await app.CreateTaskAsync(CriticalDeployment("Observed failure")))["id"];
@@ -257,6 +260,11 @@ public sealed class AgentProtocolRefusalTests(OpsConsoleFactory app) : IClassFix
         }
         while ((string?)change["id"] != taskId);
         Assert.Equal("Observed failure", (string?)change["title"]);
+
+        await app.Service<OpsConsole.Features.Health.HealthService>().SnapshotAsync(false, CancellationToken.None);
+        var rollup = await health.Reader.ReadAsync(timeout.Token);
+        Assert.Contains((string?)rollup["status"], new[] { "healthy", "warning", "critical" });
+        Assert.False(string.IsNullOrEmpty((string?)rollup["message"]));
 
         var me = await app.CreateAdminClient().GetAsync($"{TestAgent.Api}/agents/me/");
         Assert.Equal(HttpStatusCode.NotFound, me.StatusCode);
