@@ -41,6 +41,7 @@ public static class AgentLoad
         }
 
         var sent = new ConcurrentDictionary<string, long>();
+        var answered = new ConcurrentBag<double>();
         var received = new ConcurrentDictionary<string, long>();
         var completed = new ConcurrentDictionary<string, long>();
         var errors = new ConcurrentBag<string>();
@@ -107,8 +108,10 @@ public static class AgentLoad
             while ((n = Interlocked.Increment(ref next)) < taskCount)
             {
                 var title = $"bench-{n:000000}";
-                sent[title] = Stopwatch.GetTimestamp();
+                var start = Stopwatch.GetTimestamp();
+                sent[title] = start;
                 await Post(client, $"{Api}/tasks/", new { title, description = "x", task_type = "deployment", priority = "high" });
+                answered.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
         }).ToList();
         await Task.WhenAll(creators);
@@ -121,6 +124,7 @@ public static class AgentLoad
         Console.WriteLine($"{agentCount} agents, {taskCount} tasks: created in {created.TotalSeconds:F1} s ({taskCount / created.TotalSeconds:F0}/s); " +
             $"{completed.Count} completed in {total.TotalSeconds:F1} s ({completed.Count / total.TotalSeconds:F0} tasks/s through assign→start→progress→complete)" +
             (finished == allDone.Task ? "" : " — TIMED OUT"));
+        Report("POST tasks/ answered (created and assigned)", answered.ToList());
         Report("POST tasks/ → agent receives TaskAssigned", latencies);
         var lifecycle = completed.Where(c => sent.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(sent[c.Key], c.Value).TotalMilliseconds).ToList();
         Report("POST tasks/ → CompleteTask answered", lifecycle);
