@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm | agents&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -21,8 +21,11 @@ public static class BenchMain
             case "storm":
                 Environment.ExitCode = await FailureStorm.RunAsync(Count(args, 1, 10_000), Count(args, 2, 50), Count(args, 3, 500), Count(args, 4, 4));
                 break;
+            case "agents":
+                await AgentLoad.RunAsync(Count(args, 1, 20), Count(args, 2, 1000), Count(args, 3, 8));
+                break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators]");
                 break;
         }
     }

@@ -135,30 +135,6 @@ public sealed class AgentProtocolTests
     }
 
     [Fact]
-    public async Task Agent_token_used_for_another_agents_task_or_heartbeat_is_forbidden()
-    {
-        await using var app = new OpsConsoleFactory();
-        await using var holder = await TestAgent.CreateAsync(app, Primary, connect: false);
-        await using var other = await TestAgent.CreateAsync(app, Monitoring);
-        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
-
-        var heartbeat = await other.PostAsync($"agents/{holder.Id}/heartbeat/");
-        var start = await other.PostAsync($"tasks/{taskId}/start/");
-        var complete = await other.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { } });
-        var read = await other.Http.GetAsync($"{TestAgent.Api}/tasks/{taskId}/");
-        var overHub = await Assert.ThrowsAsync<HubException>(() => other.InvokeAsync("StartTask", taskId.ToString()));
-
-        Assert.Equal(HttpStatusCode.Forbidden, heartbeat.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, complete.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
-        var problem = await start.ReadObjectAsync();
-        Assert.Contains("never held", (string?)problem["detail"]);
-        Assert.Contains("never held", overHub.Message);
-        Assert.Equal("assigned", (string?)(await app.TaskAsync(taskId))["status"]);
-    }
-
-    [Fact]
     public async Task Late_reports_from_an_agent_that_went_silent_are_refused_after_its_task_moved_to_another_agent()
     {
         await using var app = new OpsConsoleFactory();
@@ -183,8 +159,9 @@ public sealed class AgentProtocolTests
         var lateFail = await Assert.ThrowsAsync<HubException>(() => silent.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "gave up" }));
 
         Assert.Equal(HttpStatusCode.Conflict, lateComplete.StatusCode);
-        Assert.Contains("no longer holds the task", (string?)(await lateComplete.ReadObjectAsync())["detail"]);
-        Assert.Contains("no longer holds the task", lateProgress.Message);
+        var detail = (string)(await lateComplete.ReadObjectAsync())["detail"]!;
+        Assert.Contains("no longer holds the task", detail);
+        Assert.EndsWith($"HubException: {detail}", lateProgress.Message); // the hub says what REST says
         Assert.Contains("no longer holds the task", lateFail.Message);
         var after = await app.TaskAsync(taskId);
         Assert.Equal("assigned", (string?)after["status"]);
@@ -212,11 +189,43 @@ public sealed class AgentProtocolTests
         Assert.Equal(0, (int?)released["retry_count"]);
         Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["step_name"] == "released");
     }
+}
+
+/// <summary>Refusals and observers: these tests share one app, since none depends on what another left behind.</summary>
+public sealed class AgentProtocolRefusalTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
+{
+    private const string Primary = "DeploymentAgent-Primary";
+    private const string Monitoring = "MonitoringAgent-System";
+
+    private static object CriticalDeployment(string title = "Deploy failed on web-1") =>
+        new { title, description = "exit 1", task_type = "deployment", priority = "critical" };
+
+    [Fact]
+    public async Task Agent_token_used_for_another_agents_task_or_heartbeat_is_forbidden()
+    {
+        await using var holder = await TestAgent.CreateAsync(app, Primary, connect: false);
+        await using var other = await TestAgent.CreateAsync(app, Monitoring);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+
+        var heartbeat = await other.PostAsync($"agents/{holder.Id}/heartbeat/");
+        var start = await other.PostAsync($"tasks/{taskId}/start/");
+        var complete = await other.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { } });
+        var read = await other.Http.GetAsync($"{TestAgent.Api}/tasks/{taskId}/");
+        var overHub = await Assert.ThrowsAsync<HubException>(() => other.InvokeAsync("StartTask", taskId.ToString()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, heartbeat.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, complete.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        var problem = await start.ReadObjectAsync();
+        Assert.Contains("never held", (string?)problem["detail"]);
+        Assert.Contains("never held", overHub.Message);
+        Assert.Equal("assigned", (string?)(await app.TaskAsync(taskId))["status"]);
+    }
 
     [Fact]
     public async Task Hub_refuses_bad_reports_with_a_message_that_says_what_is_wrong()
     {
-        await using var app = new OpsConsoleFactory();
         await using var agent = await TestAgent.CreateAsync(app, Primary);
         var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
 
@@ -234,10 +243,11 @@ public sealed class AgentProtocolTests
     [Fact]
     public async Task Observer_with_an_api_key_sees_task_changes_and_agents_me_answers_only_agent_tokens()
     {
-        await using var app = new OpsConsoleFactory();
         await using var observer = TestAgent.HubFor(app, OpsConsoleFactory.BootstrapKey);
         var changes = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
+        var health = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
         observer.On<System.Text.Json.JsonElement>("TaskChanged", t => changes.Writer.TryWrite(JsonNode.Parse(t.GetRawText())!.AsObject()));
+        observer.On<System.Text.Json.JsonElement>("HealthChanged", h => health.Writer.TryWrite(JsonNode.Parse(h.GetRawText())!.AsObject()));
         await observer.StartAsync();
 
         var taskId = (string?)(await app.CreateTaskAsync(CriticalDeployment("Observed failure")))["id"];
@@ -250,6 +260,11 @@ public sealed class AgentProtocolTests
         }
         while ((string?)change["id"] != taskId);
         Assert.Equal("Observed failure", (string?)change["title"]);
+
+        await app.Service<OpsConsole.Features.Health.HealthService>().SnapshotAsync(false, CancellationToken.None);
+        var rollup = await health.Reader.ReadAsync(timeout.Token);
+        Assert.Contains((string?)rollup["status"], new[] { "healthy", "warning", "critical" });
+        Assert.False(string.IsNullOrEmpty((string?)rollup["message"]));
 
         var me = await app.CreateAdminClient().GetAsync($"{TestAgent.Api}/agents/me/");
         Assert.Equal(HttpStatusCode.NotFound, me.StatusCode);

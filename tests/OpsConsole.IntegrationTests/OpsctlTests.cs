@@ -25,6 +25,26 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
     }
 
     [Fact]
+    public async Task Agents_list_on_a_terminal_colours_statuses_without_breaking_the_columns()
+    {
+        var output = new LockedWriter();
+        var environment = CliRun.Environment(app.Url, OpsConsoleFactory.BootstrapKey, output, new LockedWriter()) with { Color = true };
+
+        var code = await Cli.CliApp.RunAsync(["agents", "list"], environment, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("\u001b[32mavailable", output.ToString());
+        var plain = System.Text.RegularExpressions.Regex.Replace(output.ToString(), "\u001b\\[[0-9;]*m", "");
+        var lines = plain.Split('\n');
+        var header = lines.First(l => l.StartsWith("NAME", StringComparison.Ordinal));
+        foreach (var column in new[] { "TYPE", "STATUS", "TASKS" })
+        {
+            var at = header.IndexOf(column, StringComparison.Ordinal);
+            Assert.All(lines.Where(l => l.Contains("Agent-")), l => Assert.True(l[at - 1] == ' ' && l[at] != ' ', $"{column} misaligned in: {l}"));
+        }
+    }
+
+    [Fact]
     public async Task Status_json_is_the_original_status_payload_with_dates_as_strings()
     {
         var run = await app.OpsctlAsync("status", "--json");

@@ -19,7 +19,7 @@ public sealed class OpsctlWorkerRestartTests
         Task<int> worker;
         try
         {
-            await using (var before = new LoopbackOpsConsole(port) { DataDirectory = dataDirectory, KeepData = true })
+            await using (var before = new LoopbackOpsConsole { Port = port, DataDirectory = dataDirectory, KeepData = true })
             {
                 var token = await RotateTokenAsync(before, "CodeAgent-Emergency");
                 worker = CliApp.RunAsync(
@@ -30,7 +30,7 @@ public sealed class OpsctlWorkerRestartTests
 
             await OpsctlTests.WaitForAsync(() => output.ToString().Contains("reconnecting") || output.ToString().Contains("unreachable"), "the worker to notice the server went away", output);
 
-            await using var after = new LoopbackOpsConsole(port) { DataDirectory = dataDirectory };
+            await using var after = new LoopbackOpsConsole { Port = port, DataDirectory = dataDirectory };
             using var admin = new HttpClient { BaseAddress = new Uri(after.Url) };
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OpsConsoleFactory.BootstrapKey);
             var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review after restart", task_type = "code_review" });
@@ -45,9 +45,9 @@ public sealed class OpsctlWorkerRestartTests
             }
 
             Assert.True(status == "completed", $"task is {status}\n{output}");
+            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("✔ completed Review after restart"), "the worker to log the completion", output);
             await stop.CancelAsync();
             Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Contains("✔ completed Review after restart", output.ToString());
         }
         finally
         {

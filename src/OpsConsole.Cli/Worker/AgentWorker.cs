@@ -523,10 +523,12 @@ public sealed class AgentWorker(WorkerSettings settings, CliEnvironment env) : I
         fatal.Cancel();
     }
 
-    private static string Strip(string message)
+    /// <summary>The server's own words from a hub refusal ("An unexpected error occurred invoking 'X' on the server. HubException: …").</summary>
+    internal static string Strip(string message)
     {
-        const string prefix = "An unexpected error occurred invoking";
-        return message.StartsWith(prefix, StringComparison.Ordinal) ? message : message.Replace("HubException: ", "", StringComparison.Ordinal);
+        const string marker = "HubException: ";
+        var at = message.IndexOf(marker, StringComparison.Ordinal);
+        return at >= 0 ? message[(at + marker.Length)..] : message;
     }
 
     private void Log(string text) => output.WriteLine($"{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} {text}");

@@ -13,6 +13,7 @@ public sealed class EventFanOut(
     OpsEventStream stream,
     IHubContext<OrchestrationHub> hub,
     IDbContextFactory<OpsDbContext> dbFactory,
+    Features.Health.HealthService health,
     TimeProvider time,
     ILogger<EventFanOut> logger) : BackgroundService
 {
@@ -76,8 +77,11 @@ public sealed class EventFanOut(
             }
 
             case HealthChanged:
-                await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { at = now }, cancellationToken);
+            {
+                var summary = await health.SummaryAsync(cancellationToken);
+                await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { status = WireFormat.Of(summary.Status), message = summary.Message, at = now }, cancellationToken);
                 break;
+            }
         }
     }
 }

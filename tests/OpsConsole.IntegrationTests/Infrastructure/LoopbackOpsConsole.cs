@@ -9,21 +9,15 @@ namespace OpsConsole.IntegrationTests.Infrastructure;
 /// <summary>The real app on a real loopback Kestrel port (a free one), for clients that need an address: opsctl, WebSocket hub clients.</summary>
 public class LoopbackOpsConsole : OpsConsoleFactory
 {
-    private readonly int port;
-
     public LoopbackOpsConsole()
-        : this(0)
     {
-    }
-
-    /// <summary>On the given port (0: any free one).</summary>
-    internal LoopbackOpsConsole(int port)
-    {
-        this.port = port;
         UseKestrel();
     }
 
-    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("urls", $"http://127.0.0.1:{port}")];
+    /// <summary>The port to listen on; 0 (the default) takes any free one.</summary>
+    public int Port { get; init; }
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("urls", $"http://127.0.0.1:{Port}")];
 
     /// <summary>The address the app listens on, e.g. http://127.0.0.1:41234 (starts the app on first use).</summary>
     public string Url
