@@ -39,6 +39,8 @@ public sealed partial class WallRecoveryTests(ConsoleFixture console, ITestOutpu
             await Expect(wall.StaleBanner).ToBeVisibleAsync();
             await Expect(wall.StaleBanner).ToContainTextAsync("Live connection lost");
             await Expect(wall.StaleSince).ToHaveTextAsync(UtcTime());
+            await Expect(wall.StaleBanner).ToHaveCSSAsync("background-color", "rgb(230, 81, 0)");
+            await Expect(wall.Clock).ToBeVisibleAsync();
             await Screenshots.SaveAsync(wall.Page, "wall-stale");
             Step("stale banner shown");
 
