@@ -3,12 +3,13 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using OpsConsole.E2ETests.Infrastructure;
 using OpsConsole.E2ETests.Pages;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace OpsConsole.E2ETests;
 
 [Collection(ConsoleCollection.Name)]
-public sealed partial class ConsoleTests(ConsoleFixture console)
+public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelper output)
 {
     private static readonly TimeSpan LiveWithin = TimeSpan.FromSeconds(2);
 
@@ -63,7 +64,9 @@ public sealed partial class ConsoleTests(ConsoleFixture console)
         var posted = Stopwatch.StartNew();
         await console.Api.CreateTaskAsync(title, priority: "emergency");
         await Expect(dashboard.OpenTask(title)).ToBeVisibleAsync(new() { Timeout = Remaining(posted) });
+        output.WriteLine($"on the dashboard {posted.ElapsedMilliseconds} ms after the POST was sent");
         await Expect(wall.UrgentTask(title)).ToBeVisibleAsync(new() { Timeout = Remaining(posted) });
+        output.WriteLine($"on the wall {posted.ElapsedMilliseconds} ms after the POST was sent");
 
         Assert.True(await dashboard.IsSameDocumentAsync(), "the dashboard reloaded instead of updating live");
         Assert.True(await wall.IsSameDocumentAsync(), "the wall reloaded instead of updating live");

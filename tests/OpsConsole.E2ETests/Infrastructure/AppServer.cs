@@ -16,7 +16,7 @@ public sealed class AppServer : IAsyncDisposable
     public const string AdminUser = "admin";
     public const string AdminPassword = "Admin-pass-123";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     private readonly StringBuilder output = new();
