@@ -42,6 +42,27 @@ public static class Ui
         _ => Color.Default,
     };
 
+    /// <summary>The agent's success rate over its recent outcomes; a dash until it has finished a task.</summary>
+    public static string SuccessRate(Agent agent) => agent.RecentOutcomes.Length == 0 ? "—" : agent.SuccessRate.ToString("P0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A round spacing (1, 2 or 5 times a power of ten, at least 1) that puts about four ticks over <paramref name="span"/>;
+    /// MudBlazor's default of 20 flattens small values onto the axis.
+    /// </summary>
+    public static int NiceStep(double span)
+    {
+        if (!(span > 0) || double.IsInfinity(span))
+        {
+            return 1;
+        }
+
+        var raw = span / 4;
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var normalized = raw / magnitude;
+        var step = (normalized <= 1 ? 1 : normalized <= 2 ? 2 : normalized <= 5 ? 5 : 10) * magnitude;
+        return (int)Math.Clamp(Math.Ceiling(step), 1, int.MaxValue);
+    }
+
     public static string Age(DateTime? at, DateTime now) => at is { } t ? $"{Span(now - t)} ago" : "never";
 
     public static string Until(DateTime at, DateTime now) => Span(at - now);

@@ -83,6 +83,7 @@ public static class OpsConsoleHosting
 
     public static WebApplication UseOpsConsole(this WebApplication app)
     {
+        app.UseLiveConnectionShutdownGate("/_blazor", OrchestrationHub.Path);
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
         app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });

@@ -75,4 +75,44 @@ public sealed class UiTests
     {
         Assert.Equal(expected, Ui.HealthColor(status));
     }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(3, 1)]
+    [InlineData(10, 5)]
+    [InlineData(24, 10)]
+    [InlineData(100, 50)]
+    [InlineData(180, 50)]
+    [InlineData(1500, 500)]
+    public void Chart_ticks_are_round_and_about_four_over_the_values(double span, int expected)
+    {
+        Assert.Equal(expected, Ui.NiceStep(span));
+    }
+
+    [Fact]
+    public void Chart_ticks_survive_nonsense_spans()
+    {
+        Assert.Equal(1, Ui.NiceStep(double.NaN));
+        Assert.Equal(1, Ui.NiceStep(-5));
+        Assert.Equal(1, Ui.NiceStep(double.PositiveInfinity));
+    }
+
+    [Fact]
+    public void Agent_without_finished_tasks_has_no_success_rate_yet()
+    {
+        var agent = NewAgent("Fresh", AgentKind.General, 3, 1.0);
+
+        Assert.Equal("—", Ui.SuccessRate(agent));
+    }
+
+    [Fact]
+    public void Success_rate_counts_the_recent_outcomes()
+    {
+        var agent = NewAgent("Worker", AgentKind.General, 3, 1.0);
+        agent.RecordOutcome(completed: true, TimeSpan.FromMinutes(1), Now);
+        agent.RecordOutcome(completed: false, null, Now);
+
+        Assert.Equal("50 %", Ui.SuccessRate(agent));
+    }
 }

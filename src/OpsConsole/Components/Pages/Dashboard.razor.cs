@@ -97,6 +97,11 @@ public sealed partial class Dashboard
         ];
     }
 
+    private BarChartOptions HourlyOptions() => new()
+    {
+        YAxisTicks = Ui.NiceStep(metrics!.RecentActivity.Select(h => (double)Math.Max(h.TasksCreated, Math.Max(h.TasksCompleted, h.TasksFailed))).DefaultIfEmpty().Max()),
+    };
+
     private string[] HourLabels() => metrics!.RecentActivity.OrderByDescending(h => h.Hour)
         .Select(h => h.Hour % 4 == 0 ? h.Timestamp.ToString("HH:mm") : "").ToArray();
 

@@ -13,15 +13,15 @@ namespace OpsConsole.Components.Pages;
 
 public sealed partial class Health
 {
-    /// <summary>The number each metric is charted by.</summary>
-    private static readonly Dictionary<(string, string), string> Charted = new()
+    /// <summary>The number each metric is charted by, the factor it is shown with, and its legend.</summary>
+    private static readonly Dictionary<(string, string), (string Field, double Scale, string Legend)> Charted = new()
     {
-        [("agents", "availability")] = "ratio",
-        [("task_queue", "pending_tasks")] = "count",
-        [("process", "cpu")] = "percent",
-        [("process", "memory")] = "working_set_mb",
-        [("database", "connectivity")] = "latency_ms",
-        [("jobs", "hangfire")] = "failed",
+        [("agents", "availability")] = ("ratio", 100, "available %"),
+        [("task_queue", "pending_tasks")] = ("count", 1, "pending"),
+        [("process", "cpu")] = ("percent", 1, "cpu %"),
+        [("process", "memory")] = ("working_set_mb", 1, "working set MB"),
+        [("database", "connectivity")] = ("latency_ms", 1, "latency ms"),
+        [("jobs", "hangfire")] = ("failed", 1, "failed jobs"),
     };
 
     private IReadOnlyList<HealthSample> latest = [];
@@ -57,7 +57,7 @@ public sealed partial class Health
 
     private static double? Number(HealthSample sample)
     {
-        if (!Charted.TryGetValue((sample.Component, sample.MetricName), out var field))
+        if (!Charted.TryGetValue((sample.Component, sample.MetricName), out var chart))
         {
             return null;
         }
@@ -65,7 +65,7 @@ public sealed partial class Health
         try
         {
             using var doc = JsonDocument.Parse(sample.MetricValue);
-            return doc.RootElement.TryGetProperty(field, out var value) && value.TryGetDouble(out var number) ? number : null;
+            return doc.RootElement.TryGetProperty(chart.Field, out var value) && value.TryGetDouble(out var number) ? number * chart.Scale : null;
         }
         catch (JsonException)
         {
@@ -88,8 +88,14 @@ public sealed partial class Health
 
     private static List<ChartSeries<double>> Series(HealthSample sample, List<(DateTime At, double Value)> points) =>
     [
-        new() { Name = Charted[(sample.Component, sample.MetricName)].Replace('_', ' '), Data = points.Select(p => p.Value).ToArray() },
+        new() { Name = Charted[(sample.Component, sample.MetricName)].Legend, Data = points.Select(p => p.Value).ToArray() },
     ];
+
+    /// <summary>Ticks spaced for the values at hand, so a ratio or a small count is not drawn flat on the axis.</summary>
+    private static LineChartOptions ChartOptions(List<(DateTime At, double Value)> points) => new()
+    {
+        YAxisTicks = Ui.NiceStep(points.Max(p => p.Value) - Math.Min(0, points.Min(p => p.Value))),
+    };
 
     private static string[] Labels(List<(DateTime At, double Value)> points) =>
         points.Select((p, i) => i % Math.Max(1, points.Count / 6) == 0 ? p.At.ToString("HH:mm", CultureInfo.InvariantCulture) : "").ToArray();

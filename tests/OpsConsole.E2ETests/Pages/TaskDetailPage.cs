@@ -1,0 +1,25 @@
+using Microsoft.Playwright;
+
+namespace OpsConsole.E2ETests.Pages;
+
+/// <summary>/tasks/{id}: details, actions, assignments and timeline of one task.</summary>
+public sealed class TaskDetailPage(IPage page) : ConsolePage(page)
+{
+    public ILocator Priority => Page.GetByTestId("priority");
+
+    public ILocator Status => Page.GetByTestId("status");
+
+    public ILocator NextStep => Page.GetByTestId("next-step");
+
+    public ILocator EscalationReason => Page.GetByTestId("escalation-reason").Locator("xpath=descendant-or-self::input");
+
+    public ILocator Timeline => Page.Locator(".mud-timeline");
+
+    public Task OpenAsync(string taskId) => NavigateAsync($"tasks/{taskId}");
+
+    public async Task EscalateAsync(string reason)
+    {
+        await EscalationReason.FillAsync(reason);
+        await Page.GetByTestId("escalate").ClickAsync();
+    }
+}
