@@ -4,75 +4,36 @@ using MudBlazor;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Dashboard;
-using OpsConsole.Realtime;
 
 namespace OpsConsole.Components.Pages;
 
 public sealed partial class Dashboard
 {
-    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
-
     private DashboardDto? dashboard;
     private List<Agent> agents = [];
     private List<WorkItem> openTasks = [];
-    private string? loadError;
     private MetricsDto? metrics;
     private (TimeSpan? ToAssign, TimeSpan? ToResolve) timings;
     private List<(WorkItemLogEntry Entry, string TaskTitle)> activity = [];
     private DateTime now;
-    private IDisposable? subscription;
-    private int refreshQueued;
 
     [Inject] private StatusQueries Status { get; set; } = default!;
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
-    [Inject] private OpsEventStream Events { get; set; } = default!;
-    [Inject] private TimeProvider Time { get; set; } = default!;
 
-    protected override async Task OnInitializedAsync()
+    protected override async Task LoadAsync()
     {
-        await LoadAsync();
-        subscription = Events.Subscribe(_ => QueueRefresh());
-    }
-
-    /// <summary>Bursts of events become one reload at most every quarter second.</summary>
-    private void QueueRefresh()
-    {
-        if (Interlocked.Exchange(ref refreshQueued, 1) == 1)
-        {
-            return;
-        }
-
-        _ = InvokeAsync(async () =>
-        {
-            await Task.Delay(Coalesce);
-            Interlocked.Exchange(ref refreshQueued, 0);
-            await LoadAsync();
-            StateHasChanged();
-        });
-    }
-
-    private async Task LoadAsync()
-    {
-        try
-        {
-            now = Time.GetUtcNow().UtcDateTime;
-            dashboard = await Status.DashboardAsync(CancellationToken.None);
-            metrics = await Status.MetricsAsync(CancellationToken.None);
-            timings = await Status.TimingsAsync(CancellationToken.None);
-            activity = await Status.RecentActivityAsync(12, CancellationToken.None);
-            await using var db = await DbFactory.CreateDbContextAsync();
-            agents = (await db.Agents.AsNoTracking().ToListAsync())
-                .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
-            openTasks = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
-                .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
-                .OrderByDescending(w => w.NeedsAttention).ThenByDescending(w => w.Priority).ThenBy(w => w.CreatedOn)
-                .Take(15).ToListAsync();
-            loadError = null;
-        }
-        catch (Exception ex)
-        {
-            loadError = ex.Message;
-        }
+        now = Now;
+        dashboard = await Status.DashboardAsync(CancellationToken.None);
+        metrics = await Status.MetricsAsync(CancellationToken.None);
+        timings = await Status.TimingsAsync(CancellationToken.None);
+        activity = await Status.RecentActivityAsync(12, CancellationToken.None);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        agents = (await db.Agents.AsNoTracking().ToListAsync())
+            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
+        openTasks = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+            .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
+            .OrderByDescending(w => w.NeedsAttention).ThenByDescending(w => w.Priority).ThenBy(w => w.CreatedOn)
+            .Take(15).ToListAsync();
     }
 
     private IEnumerable<(string Label, int Value, Color Color)> Tiles()
@@ -105,5 +66,4 @@ public sealed partial class Dashboard
     private string[] HourLabels() => metrics!.RecentActivity.OrderByDescending(h => h.Hour)
         .Select(h => h.Hour % 4 == 0 ? h.Timestamp.ToString("HH:mm") : "").ToArray();
 
-    public void Dispose() => subscription?.Dispose();
 }
