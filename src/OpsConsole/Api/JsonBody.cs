@@ -56,7 +56,7 @@ public sealed class JsonBody
             var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             return node is JsonObject obj
                 ? (new JsonBody(obj), null)
-                : (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(node)}."));
+                : (null, Problems.BadRequest($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
         }
         catch (JsonException ex)
         {
@@ -105,7 +105,7 @@ public sealed class JsonBody
 
         if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
         {
-            Error(field, $"{field} must be a string, not {Kind(node)}");
+            Error(field, $"{field} must be a string, not {JsonKinds.Describe(node)}");
             return null;
         }
 
@@ -377,7 +377,7 @@ public sealed class JsonBody
 
         if (node is not JsonObject obj)
         {
-            Error(field, $"{field} must be a JSON object, not {Kind(node)}");
+            Error(field, $"{field} must be a JSON object, not {JsonKinds.Describe(node)}");
             return null;
         }
 
@@ -404,22 +404,7 @@ public sealed class JsonBody
             return array;
         }
 
-        Error(field, $"{field} must be a JSON list, not {Kind(node)}");
+        Error(field, $"{field} must be a JSON list, not {JsonKinds.Describe(node)}");
         return null;
     }
-
-    private static string Kind(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "a list",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => "a string",
-            JsonValueKind.Number => "a number",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "a value",
-        },
-        _ => "a value",
-    };
 }

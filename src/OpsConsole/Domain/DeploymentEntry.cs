@@ -86,7 +86,7 @@ public static class DeploymentEntryReader
 
             if (text is null)
             {
-                errors.Add(new(Name(field), $"{Name(field)} must be a string, not {Kind(node)}"));
+                errors.Add(new(Name(field), $"{Name(field)} must be a string, not {JsonKinds.Describe(node)}"));
                 return null;
             }
 
@@ -126,7 +126,7 @@ public static class DeploymentEntryReader
             }
             else
             {
-                errors.Add(new(Name("success"), $"{Name("success")} must be true or false, not {Kind(successNode)}"));
+                errors.Add(new(Name("success"), $"{Name("success")} must be true or false, not {JsonKinds.Describe(successNode)}"));
             }
         }
 
@@ -144,7 +144,7 @@ public static class DeploymentEntryReader
             }
             else if (!(exitNode is JsonValue blank && blank.GetValueKind() == JsonValueKind.String && blank.GetValue<string>().Trim().Length == 0))
             {
-                errors.Add(new(Name("exit_code"), $"{Name("exit_code")} must be a whole number (or a numeric string such as \"0\"), not {Kind(exitNode)}"));
+                errors.Add(new(Name("exit_code"), $"{Name("exit_code")} must be a whole number (or a numeric string such as \"0\"), not {JsonKinds.Describe(exitNode)}"));
             }
         }
 
@@ -170,7 +170,7 @@ public static class DeploymentEntryReader
             }
             else
             {
-                problem = $"{Name("timestamp")} must be an ISO-8601 string or unix seconds, not {Kind(timeNode)}";
+                problem = $"{Name("timestamp")} must be an ISO-8601 string or unix seconds, not {JsonKinds.Describe(timeNode)}";
             }
 
             if (problem is not null)
@@ -235,7 +235,7 @@ public static class DeploymentEntryReader
 
         if (node is not JsonArray array)
         {
-            errors.Add(new(field, $"{field} must be a list of {{level, message}} objects, not {Kind(node)}"));
+            errors.Add(new(field, $"{field} must be a list of {{level, message}} objects, not {JsonKinds.Describe(node)}"));
             return [];
         }
 
@@ -259,7 +259,7 @@ public static class DeploymentEntryReader
                     lines.Add(new(null, value.GetValue<string>()));
                     break;
                 default:
-                    errors.Add(new($"{field}[{i}]", $"{field}[{i}] must be a {{level, message}} object or a string, not {Kind(array[i])}"));
+                    errors.Add(new($"{field}[{i}]", $"{field}[{i}] must be a {{level, message}} object or a string, not {JsonKinds.Describe(array[i])}"));
                     return [];
             }
         }
@@ -270,18 +270,4 @@ public static class DeploymentEntryReader
 
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
-    internal static string Kind(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "a list",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => "a string",
-            JsonValueKind.Number => "a number",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "a value",
-        },
-        _ => "a value",
-    };
 }

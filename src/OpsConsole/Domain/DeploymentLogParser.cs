@@ -139,7 +139,7 @@ public static partial class DeploymentLogParser
             if (list[i] is not JsonObject item)
             {
                 entries.Add(null);
-                problems.Add($"deployments[{i}] is {DeploymentEntryReader.Kind(list[i])}, not an entry object");
+                problems.Add($"deployments[{i}] is {JsonKinds.Describe(list[i])}, not an entry object");
                 continue;
             }
 
@@ -168,7 +168,7 @@ public static partial class DeploymentLogParser
 
         if (node is not JsonObject obj)
         {
-            return new(null, $"a JSON line must be an object, not {DeploymentEntryReader.Kind(node)}", []);
+            return new(null, $"a JSON line must be an object, not {JsonKinds.Describe(node)}", []);
         }
 
         var errors = new List<FieldError>();

@@ -121,7 +121,7 @@ public static class IntakeEndpoints
                 }
                 else
                 {
-                    body.Error($"failures[{i}]", $"failures[{i}] must be a failure object, not {DeploymentEntryReader.Kind(array[i])}");
+                    body.Error($"failures[{i}]", $"failures[{i}] must be a failure object, not {JsonKinds.Describe(array[i])}");
                 }
             }
         }
