@@ -33,8 +33,6 @@ public sealed class OpsEventStream
         return new Subscription(this, handler);
     }
 
-    public int SubscriberCount => subscribers.Length;
-
     internal void Dispatch(DomainEvent domainEvent, ILogger logger)
     {
         foreach (var handler in subscribers)

@@ -337,7 +337,7 @@ public sealed class OrchestrationEngine(
         return await WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (item.Status != WorkItemStatus.Failed)
+            if (!item.CanRetry)
             {
                 throw EngineRefusedException.Conflict($"Task cannot be retried: only a failed task can be retried; this one is {item.Status.Wire()}");
             }

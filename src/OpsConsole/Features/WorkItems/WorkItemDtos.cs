@@ -154,5 +154,3 @@ public sealed record AssignmentDto(
         a.Id, a.WorkItem is null ? null : TaskListDto.From(a.WorkItem, now), a.Agent is null ? null : AgentDto.From(a.Agent, now),
         a.AssignedBy, a.AssignmentReason, a.Score, ApiJson.Node(a.Candidates), a.AssignedAt, a.AcceptedAt, a.CompletedAt, a.IsActive, a.EndReason);
 }
-
-public sealed record MessageDto(string Message);
