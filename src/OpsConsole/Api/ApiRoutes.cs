@@ -4,6 +4,7 @@ using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
+using OpsConsole.Integrations.GitHub;
 using OpsConsole.Security;
 
 namespace OpsConsole.Api;
@@ -25,6 +26,7 @@ public static class ApiRoutes
             ["rules"] = $"{Base}/rules/",
             ["health"] = $"{Base}/health/",
             ["status"] = $"{Base}/status/status/",
+            ["github"] = $"{Base}/integrations/github/",
         })).ExcludeFromDescription();
 
         api.MapWorkItemApi()
@@ -34,7 +36,8 @@ public static class ApiRoutes
             .MapHealthApi()
             .MapStatusApi()
             .MapKeyAndAuditApi()
-            .MapIntakeApi();
+            .MapIntakeApi()
+            .MapGitHubApi();
         return app;
     }
 }

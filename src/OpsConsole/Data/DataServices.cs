@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsConsole.Hosting;
+using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Data;
 
@@ -13,12 +14,14 @@ public static class DataServices
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<SqlitePragmas>();
+        // Outbox rows are written in the same save as the task change (before audit and events see the save).
+        services.AddSingleton<IssueOutboxWriter>();
         if (settings.UsesPostgres)
         {
             services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
                 options.UseNpgsql(configuration.GetConnectionString("OpsConsole"));
-                options.AddInterceptors(sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
+                options.AddInterceptors(sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
                 options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             });
             services.AddSingleton<IDbContextFactory<OpsDbContext>, PostgresContextFactory>();
@@ -29,7 +32,7 @@ public static class DataServices
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
             options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
-            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
+            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         return services;

@@ -33,6 +33,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     public DbSet<DeploymentLogCursor> DeploymentLogCursors => Set<DeploymentLogCursor>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<BugReport> BugReports => Set<BugReport>();
+    public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -75,6 +76,18 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.HasIndex(w => w.DueDate);
             e.HasIndex(w => w.NextAttemptAt);
             e.HasIndex(w => w.Fingerprint);
+        });
+
+        builder.Entity<IssueOutboxEntry>(e =>
+        {
+            e.ToTable("github_outbox");
+            e.Property(r => r.Kind).HasConversion<string>().HasMaxLength(10);
+            e.Property(r => r.CoalesceKey).HasMaxLength(50);
+            e.Property(r => r.Reason).HasMaxLength(20);
+            e.Property(r => r.LastError).HasMaxLength(2000);
+            e.HasOne<WorkItem>().WithMany().HasForeignKey(r => r.WorkItemId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(r => new { r.DeliveredAt, r.Id });
+            e.HasIndex(r => new { r.WorkItemId, r.Id });
         });
 
         builder.Entity<Agent>(e =>

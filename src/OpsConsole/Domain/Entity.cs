@@ -9,6 +9,9 @@ public sealed record WorkItemAssigned(Guid WorkItemId, Guid AgentId) : DomainEve
 
 public sealed record AgentChanged(Guid AgentId) : DomainEvent;
 
+/// <summary>A task's GitHub issue changed: linked, delivered, unlinked or failed.</summary>
+public sealed record IssueLinked(Guid WorkItemId) : DomainEvent;
+
 public sealed record HealthChanged : DomainEvent;
 
 public abstract class Entity

@@ -8,7 +8,8 @@ public sealed record RuleEffect(
     WorkItemPriority? MinPriority,
     int? DueInMinutes,
     int? MaxRetries,
-    bool? AutoAssign)
+    bool? AutoAssign,
+    bool? OpenIssue = null)
 {
     public void ApplyTo(WorkItem item, DateTime now)
     {
@@ -40,6 +41,11 @@ public sealed record RuleEffect(
         {
             item.AutoAssign = auto;
         }
+
+        if (OpenIssue == true)
+        {
+            item.RequestIssue();
+        }
     }
 
     public string Describe() => string.Join(", ", new[]
@@ -49,6 +55,7 @@ public sealed record RuleEffect(
         DueInMinutes is { } d ? $"due within {d} min" : null,
         MaxRetries is { } r ? $"max retries {r}" : null,
         AutoAssign is { } a ? $"auto-assign {(a ? "on" : "off")}" : null,
+        OpenIssue == true ? "opens a GitHub issue" : null,
     }.OfType<string>());
 }
 
@@ -59,7 +66,7 @@ public sealed record RuleEffect(
 public static class RuleEvaluator
 {
     public static readonly string[] ConditionKeys = ["task_type", "priority", "environment", "source", "title_contains"];
-    public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign"];
+    public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign", "open_github_issue"];
 
     public static bool Matches(string conditionsJson, WorkItem item)
     {
@@ -94,7 +101,8 @@ public static class RuleEvaluator
             Priority(root, "min_priority"),
             root.TryGetProperty("due_in_minutes", out var due) && due.TryGetInt32(out var minutes) ? minutes : null,
             root.TryGetProperty("max_retries", out var retries) && retries.TryGetInt32(out var count) ? count : null,
-            root.TryGetProperty("auto_assign", out var auto) && auto.ValueKind is JsonValueKind.True or JsonValueKind.False ? auto.GetBoolean() : null);
+            Flag(root, "auto_assign"),
+            Flag(root, "open_github_issue"));
     }
 
     /// <summary>What is wrong with a task_creation rule, field by field (empty when it is valid).</summary>
@@ -121,7 +129,7 @@ public static class RuleEvaluator
                 "set_priority" or "min_priority" => Priority(actions.RootElement, a.Name) is null ? $"{a.Name} must be one of {WireFormat.Allowed<WorkItemPriority>()}" : null,
                 "due_in_minutes" => a.Value.TryGetInt32(out var m) && m is > 0 and <= 525_600 ? null : "due_in_minutes must be a whole number from 1 to 525600",
                 "max_retries" => a.Value.TryGetInt32(out var r) && r is >= 0 and <= 20 ? null : "max_retries must be a whole number from 0 to 20",
-                "auto_assign" => a.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "auto_assign must be true or false",
+                "auto_assign" or "open_github_issue" => a.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : $"{a.Name} must be true or false",
                 _ => $"unknown action '{a.Name}'; task_creation rules understand {string.Join(", ", ActionKeys)}",
             };
             if (message is not null)
@@ -141,6 +149,9 @@ public static class RuleEvaluator
         JsonValueKind.Array => value.EnumerateArray().Any(v => v.ValueKind == JsonValueKind.String && string.Equals(v.GetString(), actual, StringComparison.OrdinalIgnoreCase)),
         _ => false,
     };
+
+    private static bool? Flag(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
     private static WorkItemPriority? Priority(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && WireFormat.TryParse<WorkItemPriority>(value.GetString(), out var p) ? p : null;

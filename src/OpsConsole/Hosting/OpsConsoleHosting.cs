@@ -18,6 +18,7 @@ using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
+using OpsConsole.Integrations.GitHub;
 using OpsConsole.Jobs;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
@@ -36,7 +37,7 @@ public static class OpsConsoleHosting
         builder.AddDeveloperSettings();
         var settings = builder.Configuration.GetSection(OpsConsoleOptions.Section).Get<OpsConsoleOptions>() ?? new();
         var orchestration = BindOrchestration(builder.Configuration);
-        var problems = settings.Validate(builder.Configuration).Concat(orchestration.Validate()).ToList();
+        var problems = settings.Validate(builder.Configuration).Concat(orchestration.Validate()).Concat(GitHubServices.Read(builder.Configuration).Validate()).ToList();
         if (problems.Count > 0)
         {
             throw new OpsConsoleSettingsException($"OpsConsole cannot start: {problems[0]}");
@@ -74,6 +75,7 @@ public static class OpsConsoleHosting
         services.AddOpsEngine();
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsIntake(builder.Configuration);
+        services.AddOpsGitHub(builder.Configuration);
         services.AddOpsRealtime();
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();

@@ -12,6 +12,9 @@ public sealed class OpsConsoleOptions
     public ApiOptions Api { get; set; } = new();
     public bool Demo { get; set; }
 
+    /// <summary>The console's address as people reach it; links back from GitHub issues use it.</summary>
+    public string PublicUrl { get; set; } = "http://localhost:5080";
+
     public sealed class AdminOptions
     {
         public string UserName { get; set; } = "admin";
@@ -56,6 +59,11 @@ public sealed class OpsConsoleOptions
         if (Admin.Password is { Length: > 0 and < 8 })
         {
             yield return $"{Section}:Admin:Password must be at least 8 characters";
+        }
+
+        if (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var publicUrl) || publicUrl.Scheme is not ("http" or "https"))
+        {
+            yield return $"{Section}:PublicUrl is '{PublicUrl}'; give the console's absolute http(s) address, e.g. https://ops.example.com";
         }
 
         if (Api.BootstrapKey is { Length: > 0 and < 24 })

@@ -3,15 +3,19 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Jobs;
 
 /// <summary>The one place recurring jobs are registered, with constant ids.</summary>
-public sealed class JobRegistrar(IRecurringJobManager recurring, IBackgroundJobClient jobs, IOptions<OrchestrationOptions> options, ILogger<JobRegistrar> logger) : IHostedService
+public sealed class JobRegistrar(
+    IRecurringJobManager recurring, IBackgroundJobClient jobs, IOptions<OrchestrationOptions> options, IOptions<GitHubOptions> github, ILogger<JobRegistrar> logger)
+    : IHostedService
 {
     public const string OrchestrationSweep = "orchestration-sweep";
     public const string HealthSnapshot = "health-snapshot";
     public const string DeploymentCheck = "deployment-check";
+    public const string GitHubOutbox = "github-outbox";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -19,10 +23,12 @@ public sealed class JobRegistrar(IRecurringJobManager recurring, IBackgroundJobC
         recurring.AddOrUpdate<OrchestrationSweepJob>(OrchestrationSweep, j => j.RunAsync(CancellationToken.None), Every(settings.IntervalSeconds));
         recurring.AddOrUpdate<HealthSnapshotJob>(HealthSnapshot, j => j.RunAsync(CancellationToken.None), Every(settings.HealthCheckIntervalSeconds));
         recurring.AddOrUpdate<DeploymentCheckJob>(DeploymentCheck, j => j.RunAsync(CancellationToken.None), Every(settings.DeploymentCheckIntervalSeconds));
+        recurring.AddOrUpdate<GitHubOutboxJob>(GitHubOutbox, j => j.RunAsync(CancellationToken.None), Every(github.Value.DeliveryIntervalSeconds));
 
         // The first snapshot right away (once the job server runs), and a first sweep for whatever waited across a restart.
         jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None));
+        jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None));
         logger.LogInformation(
             "Recurring jobs: sweep every {Sweep}s, health every {Health}s, deployment log every {Deployments}s (and on every change)",
             settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);

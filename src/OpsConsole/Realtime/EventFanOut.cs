@@ -64,6 +64,20 @@ public sealed class EventFanOut(
                 break;
             }
 
+            case IssueLinked linked:
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var item = await db.WorkItems.AsNoTracking().FirstOrDefaultAsync(w => w.Id == linked.WorkItemId, cancellationToken);
+                if (item is not null)
+                {
+                    var payload = new { task_id = item.Id, github_issue_number = item.GithubIssueNumber, github_issue_url = item.GithubIssueUrl, github_issue_state = WireFormat.Of(item.GithubIssueState) };
+                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("IssueLinked", payload, cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.TaskGroup(item.Id)).SendAsync("IssueLinked", payload, cancellationToken);
+                }
+
+                break;
+            }
+
             case AgentChanged changed:
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -117,6 +117,10 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
                     Fingerprint = fingerprint,
                     Owner = SystemOwner,
                     RegressionOf = regressionOf?.Id,
+
+                    // One living issue: a regression reopens the issue of the task it regresses.
+                    GithubIssueNumber = regressionOf?.GithubIssueNumber,
+                    GithubIssueUrl = regressionOf?.GithubIssueUrl,
                 }, actor, now, cancellationToken);
                 OrchestrationEngine.AddLog(db, item, LogSeverity.Error, "detected",
                     $"{report.Environment} deployment failure from {report.Source}{(report.Origin is null ? "" : $" ({report.Origin})")}: {report.Reason}; severity {plan.Severity}",

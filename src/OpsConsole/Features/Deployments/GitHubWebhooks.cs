@@ -67,6 +67,7 @@ public static class GitHubFailureEvents
             "check_run" => CheckRun(payload, repository, defaultEnvironment, origin),
             "deployment_status" => DeploymentStatus(payload, repository, defaultEnvironment, origin),
             "ping" => new([], "ping: the webhook is set up"),
+            "issues" => new([], "issue events update the task linked to the issue"),
             _ => new([], $"'{eventName}' events are not failures; subscribe to {string.Join(", ", Handled)}"),
         };
     }

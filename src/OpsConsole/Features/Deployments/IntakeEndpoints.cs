@@ -263,7 +263,8 @@ public static class IntakeEndpoints
     // ---------------------------------------------------------------- webhook
 
     private static async Task<IResult> GitHubWebhookAsync(
-        HttpRequest request, FailureIntake intake, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, FailureIntake intake, Integrations.GitHub.IssueService issues, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("OpsConsole.Features.Deployments.GitHubWebhook");
         var secret = configuration["GitHub:WebhookSecret"];
@@ -322,6 +323,12 @@ public static class IntakeEndpoints
 
                 db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });
             });
+            if (eventName == "issues")
+            {
+                return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
+                    statusCode: StatusCodes.Status202Accepted);
+            }
+
             if (eventName == "ping")
             {
                 return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
@@ -331,6 +338,21 @@ public static class IntakeEndpoints
             return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
                 ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
+    }
+
+    /// <summary>An issue closed or reopened on GitHub: the task linked to it records it (reference: the original never listened).</summary>
+    private static async Task<string> IssueEventAsync(JsonObject payload, Integrations.GitHub.IssueService issues, CancellationToken cancellationToken)
+    {
+        var action = payload["action"]?.GetValueKind() == JsonValueKind.String ? payload["action"]!.GetValue<string>() : null;
+        if (action is not ("closed" or "reopened") || payload["issue"] is not JsonObject issue
+            || issue["number"]?.GetValueKind() != JsonValueKind.Number || !issue["number"]!.AsValue().TryGetValue<int>(out var number))
+        {
+            return $"'{action}' on an issue changes nothing here; closed and reopened do";
+        }
+
+        static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        return await issues.IssueClosedOnGitHubAsync(number, Text((payload["repository"] as JsonObject)?["full_name"]), action == "closed",
+            Text(issue["state_reason"]), Text((payload["sender"] as JsonObject)?["login"]), cancellationToken);
     }
 
     /// <summary>The raw body (the signature covers its exact bytes), at most <see cref="JsonBody.MaxBodyBytes"/>.</summary>

@@ -22,6 +22,7 @@ public sealed class HealthService(
     TimeProvider time,
     OpsEvents events,
     IJobStatistics jobs,
+    Integrations.GitHub.GitHubStatusQuery github,
     ILogger<HealthService> logger)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
@@ -73,6 +74,8 @@ public sealed class HealthService(
                 new { failed_above = 0 }, new { servers = 0 }, now));
         }
 
+        samples.Add(await GitHubSampleAsync(now, cancellationToken));
+
         if (!dryRun)
         {
             db.HealthSamples.AddRange(samples);
@@ -105,6 +108,28 @@ public sealed class HealthService(
             logger.LogWarning(ex, "Health summary failed");
             return new HealthSummary(HealthState.Unknown, $"Health check failed: {ex.Message}");
         }
+    }
+
+    /// <summary>GitHub: the quota GitHub last reported and the outbox backlog. Not configured is healthy (issues are kept locally).</summary>
+    private async Task<HealthSample> GitHubSampleAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        var g = await github.StatusAsync(cancellationToken);
+        var backlogAge = g.Backlog.OldestPendingAt is { } oldest ? Math.Round((now - oldest).TotalSeconds) : 0;
+        var state = !g.Configured || g.DryRun ? HealthState.Healthy
+            : g.Backlog.Failed > 0 || backlogAge > 3600 ? HealthState.Critical
+            : g.State == "paused" || backlogAge > 600 || g.RateLimit.Remaining is < 100 ? HealthState.Warning
+            : HealthState.Healthy;
+        return Sample("github", "outbox", new
+        {
+            state = g.State,
+            pending = g.Backlog.Pending,
+            failed = g.Backlog.Failed,
+            oldest_pending_age_seconds = backlogAge,
+            rate_remaining = g.RateLimit.Remaining,
+            rate_limit = g.RateLimit.Limit,
+            writes_last_minute = g.RateLimit.WritesLastMinute,
+            paused_until = g.PausedUntil,
+        }, state, new { oldest_pending_age_seconds_above = 600, rate_remaining_below = 100, paused = true }, new { failed_above = 0, oldest_pending_age_seconds_above = 3600 }, now);
     }
 
     private async Task<HealthSample> DatabaseSampleAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)

@@ -1,0 +1,134 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Api;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.WorkItems;
+using OpsConsole.Security;
+
+namespace OpsConsole.Integrations.GitHub;
+
+public sealed record IssueChangeDto(long Id, string Kind, string Text, DateTime CreatedAt, int Attempts, DateTime? LastAttemptAt, string? LastError, DateTime? DeliveredAt, DateTime? FailedAt)
+{
+    public static IssueChangeDto From(IssueOutboxEntry r) =>
+        new(r.Id, r.Kind.ToString().ToLowerInvariant(), r.Text, r.CreatedAt, r.Attempts, r.LastAttemptAt, r.LastError, r.DeliveredAt, r.FailedAt);
+}
+
+public sealed record IssueDraftDto(string Title, string Body, IReadOnlyList<string> Labels, string? Assignee);
+
+public sealed record TaskIssueDto(
+    Guid TaskId, string GithubIssueState, int? GithubIssueNumber, string? GithubIssueUrl, bool Configured, bool DryRun,
+    IReadOnlyList<IssueChangeDto> Changes, IssueDraftDto Preview);
+
+public sealed record GitHubBacklogDto(int Pending, int Failed, DateTime? OldestPendingAt, int LocalIssues);
+
+public sealed record GitHubRateDto(int? Remaining, int? Limit, DateTime? Reset, int WritesLastMinute, int MaxWritesPerMinute, int MaxWritesPerHour, long RateLimitHits);
+
+public sealed record GitHubStatusDto(
+    bool Configured, string? Repository, string ApiUrl, string? Assignee, bool DryRun, string State, DateTime? PausedUntil, string? PauseReason,
+    string? LastError, DateTime? LastErrorAt, DateTime? LastDeliveryAt, long Delivered, GitHubRateDto RateLimit, GitHubBacklogDto Backlog);
+
+/// <summary>A task's GitHub issue (create, link, unlink, retry, preview) and the integration's status.</summary>
+public static class GitHubEndpoints
+{
+    public static RouteGroupBuilder MapGitHubApi(this RouteGroupBuilder api)
+    {
+        var issue = api.MapGroup("/tasks/{id}/github_issue").WithTags("GitHub");
+        issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<TaskIssueDto>();
+        issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
+        issue.MapDelete("/", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+            WithTask(id, taskId => WorkItemEndpoints.Run(async () => TypedResults.Ok(await issues.UnlinkAsync(taskId, WorkItemEndpoints.ActorOf(request), ct)))))
+            .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>();
+        issue.MapPost("/retry", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+            WithTask(id, taskId => WorkItemEndpoints.Run(async () =>
+                TypedResults.Json(await issues.RetryTaskAsync(taskId, WorkItemEndpoints.ActorOf(request), ct), ApiJson.Options, statusCode: 202))))
+            .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
+
+        var github = api.MapGroup("/integrations/github").WithTags("GitHub");
+        github.MapGet("/", async (GitHubStatusQuery query, CancellationToken ct) => TypedResults.Ok(await query.StatusAsync(ct)))
+            .RequireAuthorization(OpsPolicies.Viewer).Produces<GitHubStatusDto>();
+        github.MapPost("/deliver", async (HttpRequest request, IssueService issues, GitHubOutbox outbox, GitHubStatusQuery query, CancellationToken ct) =>
+            {
+                var retried = await issues.RetryDeliveryAsync(null, WorkItemEndpoints.ActorOf(request), ct);
+                var pass = await outbox.DeliverAsync(ct);
+                return TypedResults.Ok(new { retried_failed_tasks = retried, pass, status = await query.StatusAsync(ct) });
+            })
+            .RequireAuthorization(OpsPolicies.Operator);
+        return api;
+    }
+
+    private static async Task<IResult> IssueAsync(string id, IDbContextFactory<OpsDbContext> dbFactory, GitHubOutbox outbox, IOptionsMonitor<GitHubOptions> options,
+        IOptionsMonitor<OrchestrationOptions> orchestration, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var taskId))
+        {
+            return WorkItemEndpoints.BadId(id);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
+        if (task is null)
+        {
+            return Problems.NotFound("Task", taskId);
+        }
+
+        var changes = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == taskId).OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken);
+        var draft = outbox.Draft(task);
+        return TypedResults.Ok(new TaskIssueDto(task.Id, WireFormat.Of(task.GithubIssueState), task.GithubIssueNumber, task.GithubIssueUrl,
+            options.CurrentValue.IsConfigured, orchestration.CurrentValue.DryRun, changes.Select(IssueChangeDto.From).ToList(),
+            new IssueDraftDto(draft.Title, draft.Body, draft.Labels.Select(l => l.Name).ToList(), draft.Assignee)));
+    }
+
+    private static Task<IResult> CreateOrLinkAsync(string id, HttpRequest request, IssueService issues, CancellationToken cancellationToken) =>
+        WithTask(id, async taskId =>
+        {
+            var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
+            if (body is null)
+            {
+                return problem!;
+            }
+
+            var number = body.Int("issue_number", 1, int.MaxValue);
+            if (!body.IsValid)
+            {
+                return body.Problem();
+            }
+
+            return await WorkItemEndpoints.Run(async () =>
+            {
+                var actor = WorkItemEndpoints.ActorOf(request);
+                var state = number is { } n ? await issues.LinkAsync(taskId, n, actor, cancellationToken) : await issues.RequestAsync(taskId, actor, cancellationToken);
+                return TypedResults.Json(state, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            });
+        });
+
+    private static async Task<IResult> WithTask(string id, Func<Guid, Task<IResult>> action) =>
+        Guid.TryParse(id, out var taskId) ? await action(taskId) : WorkItemEndpoints.BadId(id);
+}
+
+/// <summary>The integration's state for the API, the health check and the Integrations page.</summary>
+public sealed class GitHubStatusQuery(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    GitHubStatus status,
+    IOptionsMonitor<GitHubOptions> options,
+    IOptionsMonitor<OrchestrationOptions> orchestration)
+{
+    public async Task<GitHubStatusDto> StatusAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var pending = await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null && r.FailedAt == null, cancellationToken);
+        var failed = await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null && r.FailedAt != null, cancellationToken);
+        var oldest = await db.IssueOutbox.Where(r => r.DeliveredAt == null && r.FailedAt == null).OrderBy(r => r.Id).Select(r => (DateTime?)r.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var local = await db.WorkItems.CountAsync(w => w.GithubIssueState == GitHubIssueState.Local || w.GithubIssueState == GitHubIssueState.Pending, cancellationToken);
+        var dryRun = orchestration.CurrentValue.DryRun;
+        var paused = status.IsPaused(out var until);
+        var state = !settings.IsConfigured ? "not_configured" : dryRun ? "dry_run" : paused ? "paused" : failed > 0 ? "failing" : pending > 0 ? "delivering" : "synced";
+        return new GitHubStatusDto(settings.IsConfigured, settings.Repository, string.IsNullOrWhiteSpace(settings.ApiUrl) ? GitHubOptions.PublicApi : settings.ApiUrl,
+            settings.Assignee, dryRun, state, paused ? until : null, paused ? status.PauseReason : null, status.LastError, status.LastErrorAt, status.LastDeliveryAt,
+            status.Delivered,
+            new GitHubRateDto(status.RateRemaining, status.RateLimit, status.RateReset, status.WritesInLastMinute(), settings.MaxWritesPerMinute, settings.MaxWritesPerHour, status.RateLimitHits),
+            new GitHubBacklogDto(pending, failed, oldest, local));
+    }
+}

@@ -1,0 +1,68 @@
+using Hangfire;
+
+namespace OpsConsole.Integrations.GitHub;
+
+/// <summary>Delivers the GitHub outbox: every GitHub:DeliveryIntervalSeconds as a safety net, and right after a change is written.</summary>
+[AutomaticRetry(Attempts = 0)]
+[DisableConcurrentExecution(timeoutInSeconds: 120)]
+public sealed class GitHubOutboxJob(GitHubOutbox outbox, IIssueDeliveryTrigger trigger)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        (trigger as HangfireIssueDeliveryTrigger)?.Started();
+        var pass = await outbox.DeliverAsync(cancellationToken);
+        if (pass.NextDueAt is { } next)
+        {
+            trigger.At(next);
+        }
+    }
+}
+
+/// <summary>Enqueues a delivery pass after a commit that wrote outbox rows; a burst of commits asks only once.</summary>
+public sealed class HangfireIssueDeliveryTrigger(IBackgroundJobClient jobs, TimeProvider time, ILogger<HangfireIssueDeliveryTrigger> logger) : IIssueDeliveryTrigger
+{
+    private int queued;
+    private DateTime? scheduledFor;
+
+    public void Soon()
+    {
+        if (Interlocked.Exchange(ref queued, 1) == 1)
+        {
+            return;
+        }
+
+        Try(() => jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None)));
+    }
+
+    public void At(DateTime utc)
+    {
+        lock (this)
+        {
+            if (scheduledFor is { } s && s <= utc && s > time.GetUtcNow().UtcDateTime)
+            {
+                return;
+            }
+
+            scheduledFor = utc;
+        }
+
+        var delay = utc - time.GetUtcNow().UtcDateTime;
+        Try(() => jobs.Schedule<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None), delay < TimeSpan.Zero ? TimeSpan.Zero : delay + TimeSpan.FromMilliseconds(200)));
+    }
+
+    internal void Started() => Interlocked.Exchange(ref queued, 0);
+
+    private void Try(Action schedule)
+    {
+        try
+        {
+            schedule();
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Exchange(ref queued, 0);
+            // The recurring delivery still runs; this is only the fast path.
+            logger.LogWarning(ex, "Could not queue a GitHub delivery");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Integrations.GitHub;
+
+/// <summary>
+/// Turns task changes into GitHub outbox rows inside the same save, so a task change and what it means for its issue
+/// commit together or not at all. Runs before the audit and event interceptors (it may ask for an issue, which they record).
+/// </summary>
+public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger) : SaveChangesInterceptor
+{
+    private readonly ConditionalWeakTable<DbContext, object> wroteRows = [];
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Write(eventData.Context);
+        return base.SavingChangesAsync(eventData, result, cancellationToken);
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Write(eventData.Context);
+        return base.SavingChanges(eventData, result);
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Wake(eventData.Context);
+        return base.SavedChangesAsync(eventData, result, cancellationToken);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Wake(eventData.Context);
+        return base.SavedChanges(eventData, result);
+    }
+
+    private void Write(DbContext? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        var settings = options.CurrentValue;
+        var now = time.GetUtcNow().UtcDateTime;
+        var added = 0;
+        foreach (var entry in context.ChangeTracker.Entries<WorkItem>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
+        {
+            var item = entry.Entity;
+            var before = entry.State == EntityState.Added ? null : Before(entry);
+            if (IssuePolicy.ShouldOpen(before, IssueFacts.Of(item), settings.Triggers))
+            {
+                item.RequestIssue();
+            }
+
+            foreach (var change in IssuePolicy.Decide(before, IssueFacts.Of(item), settings.Triggers, item.Id))
+            {
+                context.Add(new IssueOutboxEntry
+                {
+                    WorkItemId = item.Id,
+                    Kind = change.Kind,
+                    Text = change.Text,
+                    CoalesceKey = change.CoalesceKey,
+                    Reason = change.Reason,
+                    CreatedAt = now,
+                });
+                added++;
+            }
+
+            if (settings.IsConfigured)
+            {
+                item.QueueIssue();
+            }
+        }
+
+        if (added > 0)
+        {
+            wroteRows.AddOrUpdate(context, added);
+        }
+    }
+
+    private void Wake(DbContext? context)
+    {
+        if (context is not null && wroteRows.TryGetValue(context, out _))
+        {
+            wroteRows.Remove(context);
+            trigger.Soon();
+        }
+    }
+
+    private static IssueFacts Before(EntityEntry<WorkItem> entry)
+    {
+        T Old<T>(string name) => (T)entry.OriginalValues[name]!;
+        return new IssueFacts(
+            Old<WorkItemStatus>(nameof(WorkItem.Status)),
+            Old<WorkItemPriority>(nameof(WorkItem.Priority)),
+            Old<int>(nameof(WorkItem.EscalationLevel)),
+            Old<int>(nameof(WorkItem.RetryCount)),
+            Old<int>(nameof(WorkItem.MaxRetries)),
+            Old<Guid?>(nameof(WorkItem.AssignedAgentId)),
+            null,
+            Old<Guid?>(nameof(WorkItem.AvoidAgentId)),
+            Old<DateTime?>(nameof(WorkItem.NextAttemptAt)),
+            Old<string?>(nameof(WorkItem.ErrorDetails)),
+            Old<bool>(nameof(WorkItem.NeedsAttention)),
+            Old<string?>(nameof(WorkItem.AttentionReason)),
+            Old<int>(nameof(WorkItem.Occurrences)),
+            Old<DateTime?>(nameof(WorkItem.LastSeen)),
+            Old<GitHubIssueState>(nameof(WorkItem.GithubIssueState)),
+            Old<int?>(nameof(WorkItem.GithubIssueNumber)),
+            Old<Guid?>(nameof(WorkItem.RegressionOfId)));
+    }
+}
+
+/// <summary>Asks for a delivery pass soon (after a commit that wrote outbox rows); Hangfire in the app, nothing in unit tests.</summary>
+public interface IIssueDeliveryTrigger
+{
+    void Soon();
+
+    void At(DateTime utc);
+}
+
+public sealed class NoIssueDeliveryTrigger : IIssueDeliveryTrigger
+{
+    public void Soon()
+    {
+    }
+
+    public void At(DateTime utc)
+    {
+    }
+}

@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Options;
+using Octokit;
+
+namespace OpsConsole.Integrations.GitHub;
+
+/// <summary>
+/// The issue tracker on GitHub through Octokit (GitHub:ApiUrl for GitHub Enterprise or a fake in tests). Every write first
+/// takes a slot from the throttle; every answer's rate-limit headers are recorded; every failure becomes an
+/// <see cref="IssueTrackerException"/> that says whether to wait, back off, or give up on this one change.
+/// </summary>
+public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, GitHubStatus status, TimeProvider time, ILogger<OctokitIssueTracker> logger)
+    : IIssueTracker
+{
+    private readonly ConcurrentDictionary<string, bool> knownLabels = new(StringComparer.OrdinalIgnoreCase);
+    private (string Key, GitHubClient Client)? cached;
+
+    private GitHubOptions Settings => options.CurrentValue;
+
+    public Task<TrackedIssue?> FindByMarkerAsync(Guid taskId, DateTime since, CancellationToken cancellationToken) =>
+        CallAsync("search for the task's issue", async (client, owner, name) =>
+        {
+            // The repository's issue list, not the search API: search is indexed late, and this check exists for the
+            // moment right after a create whose answer was lost.
+            var request = new RepositoryIssueRequest { State = ItemStateFilter.All, Since = new DateTimeOffset(since.AddMinutes(-5), TimeSpan.Zero) };
+            request.Labels.Add(IssueTemplates.Origin.Name);
+            var issues = await client.Issue.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = 100, PageCount = 5 });
+            var marker = IssueTemplates.Marker(taskId);
+            return issues.Where(i => i.Body?.Contains(marker, StringComparison.Ordinal) == true && i.PullRequest is null)
+                .OrderBy(i => i.Number).Select(Tracked).FirstOrDefault();
+        });
+
+    public async Task<TrackedIssue> CreateAsync(IssueDraft draft, CancellationToken cancellationToken)
+    {
+        await EnsureLabelsAsync(draft.Labels, cancellationToken);
+        return await CallAsync("create the issue", async (client, owner, name) =>
+        {
+            var issue = new NewIssue(draft.Title) { Body = draft.Body };
+            foreach (var label in draft.Labels)
+            {
+                issue.Labels.Add(label.Name);
+            }
+
+            if (draft.Assignee is { } assignee)
+            {
+                issue.Assignees.Add(assignee);
+            }
+
+            TakeWrite();
+            try
+            {
+                return Tracked(await client.Issue.Create(owner, name, issue));
+            }
+            catch (ApiValidationException ex) when (draft.Assignee is not null && Mentions(ex, "assignee"))
+            {
+                // The assignee cannot be assigned in this repository: the issue matters more than who it is assigned to.
+                logger.LogWarning("GitHub refused assignee {Assignee} ({Message}); creating the issue unassigned", draft.Assignee, ex.Message);
+                issue.Assignees.Clear();
+                TakeWrite();
+                return Tracked(await client.Issue.Create(owner, name, issue));
+            }
+        });
+    }
+
+    public Task CommentAsync(int number, string body, CancellationToken cancellationToken) =>
+        CallAsync("comment on the issue", async (client, owner, name) =>
+        {
+            TakeWrite();
+            await client.Issue.Comment.Create(owner, name, number, body);
+            return true;
+        }, issueNumber: number);
+
+    public async Task SetLabelsAsync(int number, IReadOnlyList<IssueLabel> labels, CancellationToken cancellationToken)
+    {
+        await EnsureLabelsAsync(labels, cancellationToken);
+        await CallAsync("set the issue's labels", async (client, owner, name) =>
+        {
+            var current = await client.Issue.Labels.GetAllForIssue(owner, name, number);
+            var ours = labels.Select(l => l.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+            // Labels people added themselves stay; ours (type:, priority:, status:, env:) follow the task.
+            var keep = current.Select(l => l.Name).Where(n => !IsOurs(n) && !ours.Contains(n));
+            var wanted = ours.Concat(keep).OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToArray();
+            if (wanted.ToHashSet(StringComparer.OrdinalIgnoreCase).SetEquals(current.Select(l => l.Name)))
+            {
+                return true;
+            }
+
+            TakeWrite();
+            await client.Issue.Labels.ReplaceAllForIssue(owner, name, number, wanted);
+            return true;
+        }, issueNumber: number);
+    }
+
+    public Task SetStateAsync(int number, bool open, string? reason, CancellationToken cancellationToken) =>
+        CallAsync(open ? "reopen the issue" : "close the issue", async (client, owner, name) =>
+        {
+            var update = new IssueUpdate { State = open ? ItemState.Open : ItemState.Closed };
+            if (!open)
+            {
+                update.StateReason = reason == "not_planned" ? ItemStateReason.NotPlanned : ItemStateReason.Completed;
+            }
+
+            TakeWrite();
+            await client.Issue.Update(owner, name, number, update);
+            return true;
+        }, issueNumber: number);
+
+    public Task<TrackedIssue?> GetAsync(int number, CancellationToken cancellationToken) =>
+        CallAsync("read the issue", async (client, owner, name) =>
+        {
+            try
+            {
+                return Tracked(await client.Issue.Get(owner, name, number));
+            }
+            catch (NotFoundException)
+            {
+                return null;
+            }
+        });
+
+    private async Task EnsureLabelsAsync(IReadOnlyList<IssueLabel> labels, CancellationToken cancellationToken)
+    {
+        foreach (var label in labels.Where(l => !knownLabels.ContainsKey(l.Name)))
+        {
+            await CallAsync("create a label", async (client, owner, name) =>
+            {
+                try
+                {
+                    await client.Issue.Labels.Get(owner, name, label.Name);
+                }
+                catch (NotFoundException)
+                {
+                    TakeWrite();
+                    try
+                    {
+                        await client.Issue.Labels.Create(owner, name, new NewLabel(label.Name, label.Color) { Description = label.Description });
+                    }
+                    catch (ApiValidationException)
+                    {
+                        // Someone created it in between: it exists, which is all we need.
+                    }
+                }
+
+                knownLabels[label.Name] = true;
+                return true;
+            });
+        }
+    }
+
+    private static bool IsOurs(string label) =>
+        label.StartsWith("type:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("priority:", StringComparison.OrdinalIgnoreCase)
+        || label.StartsWith("status:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("env:", StringComparison.OrdinalIgnoreCase);
+
+    private void TakeWrite()
+    {
+        var settings = Settings;
+        if (!status.TryTakeWrite(settings.MaxWritesPerMinute, settings.MaxWritesPerHour, out var retryAt))
+        {
+            throw new IssueTrackerException(TrackerFailure.Throttled,
+                $"Holding back: {settings.MaxWritesPerMinute} writes a minute / {settings.MaxWritesPerHour} an hour (GitHub's secondary limits) reached; next write at {retryAt:HH:mm:ss} UTC", retryAt);
+        }
+    }
+
+    private async Task<T> CallAsync<T>(string what, Func<GitHubClient, string, string, Task<T>> call, int? issueNumber = null)
+    {
+        var settings = Settings;
+        if (!settings.IsConfigured || !settings.TrySplitRepository(out var owner, out var name))
+        {
+            throw new IssueTrackerException(TrackerFailure.Misconfigured, "GitHub is not configured: set GitHub:Token and GitHub:Repository (owner/name)");
+        }
+
+        var client = Client(settings);
+        try
+        {
+            return await call(client, owner, name);
+        }
+        catch (IssueTrackerException)
+        {
+            throw;
+        }
+        catch (SecondaryRateLimitExceededException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub's secondary rate limit was hit trying to {what}", RetryAfter(ex.HttpResponse), ex, secondary: true);
+        }
+        catch (RateLimitExceededException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.RateLimited,
+                $"GitHub's rate limit is used up ({ex.Limit} an hour) trying to {what}; it resets at {ex.Reset.UtcDateTime:HH:mm:ss} UTC", ex.Reset.UtcDateTime, ex);
+        }
+        catch (ApiException ex) when ((int)ex.StatusCode == 429)
+        {
+            // Octokit maps only 403 to its rate-limit exceptions; a 429 is the same thing.
+            throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub answered 429 Too Many Requests trying to {what}", RetryAfter(ex.HttpResponse), ex, secondary: true);
+        }
+        catch (AuthorizationException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.Misconfigured, $"GitHub rejected the token (401) trying to {what}: check GitHub:Token", inner: ex);
+        }
+        catch (ForbiddenException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.Misconfigured, $"GitHub refused (403) to let the token {what} in {owner}/{name}: it needs the issues write permission ({ex.Message})", inner: ex);
+        }
+        catch (NotFoundException ex) when (issueNumber is not null)
+        {
+            throw new IssueTrackerException(TrackerFailure.Rejected, $"Issue #{issueNumber} was not found in {owner}/{name} (deleted or transferred?)", inner: ex);
+        }
+        catch (NotFoundException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.Misconfigured, $"Repository {owner}/{name} was not found, or the token cannot see it: check GitHub:Repository and GitHub:Token", inner: ex);
+        }
+        catch (ApiValidationException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.Rejected, $"GitHub refused to {what}: {ex.Message}", inner: ex);
+        }
+        catch (ApiException ex) when ((int)ex.StatusCode >= 500)
+        {
+            throw new IssueTrackerException(TrackerFailure.Unavailable, $"GitHub failed ({(int)ex.StatusCode}) trying to {what}", inner: ex);
+        }
+        catch (ApiException ex) when (ex.StatusCode == HttpStatusCode.Gone)
+        {
+            throw new IssueTrackerException(TrackerFailure.Rejected, $"GitHub says the issue is gone (410) trying to {what}", inner: ex);
+        }
+        catch (ApiException ex)
+        {
+            throw new IssueTrackerException(TrackerFailure.Rejected, $"GitHub answered {(int)ex.StatusCode} trying to {what}: {ex.Message}", inner: ex);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or IOException)
+        {
+            throw new IssueTrackerException(TrackerFailure.Unavailable, $"GitHub could not be reached trying to {what}: {ex.Message}", inner: ex);
+        }
+        finally
+        {
+            if (client.GetLastApiInfo()?.RateLimit is { } rate)
+            {
+                status.Quota(rate.Remaining, rate.Limit, rate.Reset.UtcDateTime);
+            }
+        }
+    }
+
+    private DateTime? RetryAfter(IResponse? response)
+    {
+        if (response?.Headers is not { } headers)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        if (headers.TryGetValue("Retry-After", out var after) && int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return now.AddSeconds(Math.Clamp(seconds, 0, 86_400));
+        }
+
+        if (headers.TryGetValue("X-RateLimit-Remaining", out var remaining) && remaining == "0"
+            && headers.TryGetValue("X-RateLimit-Reset", out var reset) && long.TryParse(reset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime;
+        }
+
+        return null;
+    }
+
+    private static bool Mentions(ApiValidationException ex, string field) =>
+        ex.ApiError?.Errors?.Any(e => string.Equals(e.Field, field, StringComparison.OrdinalIgnoreCase) || string.Equals(e.Field, field + "s", StringComparison.OrdinalIgnoreCase)) == true
+        || ex.Message.Contains(field, StringComparison.OrdinalIgnoreCase);
+
+    private static TrackedIssue Tracked(Issue issue) => new((int)issue.Number, issue.HtmlUrl, issue.State.Value == ItemState.Open);
+
+    private GitHubClient Client(GitHubOptions settings)
+    {
+        var api = string.IsNullOrWhiteSpace(settings.ApiUrl) ? GitHubOptions.PublicApi : settings.ApiUrl;
+        var key = $"{api}|{settings.Token}|{settings.RequestTimeoutSeconds}";
+        if (cached is { } c && c.Key == key)
+        {
+            return c.Client;
+        }
+
+        var client = new GitHubClient(new ProductHeaderValue("OpsConsole"), new Uri(api)) { Credentials = new Credentials(settings.Token) };
+        client.SetRequestTimeout(TimeSpan.FromSeconds(settings.RequestTimeoutSeconds));
+        cached = (key, client);
+        knownLabels.Clear();
+        return client;
+    }
+}
