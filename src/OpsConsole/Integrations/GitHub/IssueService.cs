@@ -63,6 +63,16 @@ public sealed class IssueService(
     {
         var settings = options.CurrentValue;
         var url = settings.IssueUrl(number);
+        await using (var read = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var current = await read.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.GithubIssueNumber }).FirstOrDefaultAsync(cancellationToken)
+                ?? throw EngineRefusedException.NotFound("Task", taskId);
+            if (current.GithubIssueNumber is { } linked && linked != number)
+            {
+                throw EngineRefusedException.Conflict($"The task is linked to issue #{linked}; unlink it first (DELETE this route) to link #{number}.");
+            }
+        }
+
         if (settings.IsConfigured)
         {
             try

@@ -68,13 +68,16 @@ public static class IssueTemplates
         }
 
         b.Append("\n### Description\n\n").Append(Redactor.Redact(task.Description)?.Trim() is { Length: > 0 } d ? d : "_No description._").Append('\n');
-        if (!string.IsNullOrWhiteSpace(task.ErrorDetails))
+        var input = ParseObject(task.InputData);
+        var reported = input?["error_details"] as JsonObject;
+        var error = !string.IsNullOrWhiteSpace(task.ErrorDetails) ? task.ErrorDetails
+            : reported?["error_message"] is JsonValue message && message.GetValueKind() == JsonValueKind.String ? message.GetValue<string>() : null;
+        if (!string.IsNullOrWhiteSpace(error))
         {
-            b.Append("\n### Error\n\n```text\n").Append(Redactor.Redact(Clip(task.ErrorDetails, 8_000))).Append("\n```\n");
+            b.Append("\n### Error\n\n```text\n").Append(Redactor.Redact(Clip(error, 8_000))).Append("\n```\n");
         }
 
-        var input = ParseObject(task.InputData);
-        if (input?["recovery_suggestions"] is JsonArray suggestions && suggestions.Count > 0)
+        if ((input?["recovery_suggestions"] ?? reported?["recovery_suggestions"]) is JsonArray suggestions && suggestions.Count > 0)
         {
             b.Append("\n### Recovery suggestions\n\n");
             foreach (var s in suggestions.OfType<JsonValue>())

@@ -195,6 +195,11 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
             // Octokit maps only 403 to its rate-limit exceptions; a 429 is the same thing.
             throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub answered 429 Too Many Requests trying to {what}", RetryAfter(ex.HttpResponse), ex, secondary: true);
         }
+        catch (AbuseException ex)
+        {
+            var retryAt = ex.RetryAfterSeconds is { } seconds ? time.GetUtcNow().UtcDateTime.AddSeconds(seconds) : RetryAfter(ex.HttpResponse);
+            throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub's abuse detection (a secondary rate limit) stopped us trying to {what}", retryAt, ex, secondary: true);
+        }
         catch (AuthorizationException ex)
         {
             throw new IssueTrackerException(TrackerFailure.Misconfigured, $"GitHub rejected the token (401) trying to {what}: check GitHub:Token", inner: ex);
