@@ -1,0 +1,209 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests.GitHub;
+
+internal static class Delivery
+{
+    /// <summary>Runs passes until the outbox is empty or stops on a pause (at most <paramref name="passes"/>).</summary>
+    public static async Task<OpsConsole.Integrations.GitHub.OutboxPass> DrainAsync(this GitHubOpsConsole app, int passes = 5)
+    {
+        var pass = await app.DeliverAsync();
+        for (var i = 1; i < passes && pass.Pending > 0 && pass.StoppedBecause is null; i++)
+        {
+            pass = await app.DeliverAsync();
+        }
+
+        return pass;
+    }
+
+    public static int IssuesFor(this FakeGitHub github, Guid taskId) =>
+        github.Issues.Count(i => i.Body.Contains($"opsconsole-task: {taskId}", StringComparison.Ordinal));
+}
+
+/// <summary>GitHub hanging and then down: nothing is lost or duplicated, GitHub is not hammered, and everything goes out once, in order, when it is back.</summary>
+public sealed class GitHubOutageTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task Changes_made_while_GitHub_times_out_and_is_down_are_delivered_once_in_order_when_it_is_back()
+    {
+        app.GitHub.HangNext(1);
+        var first = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        Assert.Empty(app.GitHub.Issues);
+
+        app.GitHub.Down = true;
+        var second = await app.ProductionFailureAsync();
+        var third = await app.ProductionFailureAsync();
+        var requestsWhenDown = app.GitHub.Requests.Count;
+        app.Time.Advance(TimeSpan.FromSeconds(6)); // past the first backoff (5 s): the next pass tries, fails, and waits longer
+        for (var i = 0; i < 5; i++)
+        {
+            var pass = await app.DeliverAsync();
+            Assert.NotNull(pass.StoppedBecause);
+            app.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Empty(app.GitHub.Issues);
+        Assert.Equal(1, app.GitHub.Requests.Count - requestsWhenDown); // a failing GitHub is not hammered: one try, then the backoff
+        var waiting = await app.TaskAsync(second);
+        Assert.True((string?)waiting["github_issue_state"] == "pending", waiting.ToJsonString());
+
+        var status = await (await app.CreateAdminClient().GetAsync($"{GitHubTestApi.Api}/integrations/github/")).ReadObjectAsync();
+        Assert.Equal("paused", (string?)status["state"]);
+        Assert.True((int)status["backlog"]!["pending"]! >= 3, "three issues (and their label changes) wait");
+        Assert.Equal(3, (int)status["backlog"]!["local_issues"]!);
+        Assert.NotNull(status["last_error"]);
+
+        app.GitHub.Down = false;
+        app.Time.Advance(TimeSpan.FromMinutes(15));
+        var drained = await app.DrainAsync();
+
+        Assert.Equal(0, drained.Pending);
+        Assert.Equal(1, app.GitHub.IssuesFor(first));
+        Assert.Equal(1, app.GitHub.IssuesFor(second));
+        Assert.Equal(1, app.GitHub.IssuesFor(third));
+        var numbers = new[] { first, second, third }.Select(t => app.GitHub.Issues.Single(i => i.Body.Contains(t.ToString(), StringComparison.Ordinal)).Number).ToList();
+        Assert.Equal(numbers.Order().ToList(), numbers);
+        Assert.Equal(numbers[1], await app.IssueNumberAsync(second));
+    }
+}
+
+/// <summary>A 429 with Retry-After and a 403 secondary limit pause every delivery for as long as GitHub asks (at least a minute).</summary>
+public sealed class GitHubRateLimitTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task Retry_after_and_the_secondary_limit_are_waited_out_before_anything_else_is_sent()
+    {
+        app.GitHub.FailNext(1, 429, ("Retry-After", "120"));
+        var task = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        Assert.Equal(0, app.GitHub.IssuesFor(task));
+
+        var requests = app.GitHub.Requests.Count;
+        app.Time.Advance(TimeSpan.FromSeconds(90));
+        var early = await app.DeliverAsync();
+        Assert.NotNull(early.NextDueAt);
+        Assert.Equal(requests, app.GitHub.Requests.Count);
+
+        app.Time.Advance(TimeSpan.FromSeconds(31));
+        await app.DrainAsync();
+        Assert.Equal(1, app.GitHub.IssuesFor(task));
+
+        // A secondary limit without Retry-After: at least a minute.
+        app.GitHub.FailNext(1, 403);
+        var next = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        app.Time.Advance(TimeSpan.FromSeconds(45));
+        await app.DeliverAsync();
+        Assert.Equal(0, app.GitHub.IssuesFor(next));
+
+        app.Time.Advance(TimeSpan.FromSeconds(16));
+        await app.DrainAsync();
+        Assert.Equal(1, app.GitHub.IssuesFor(next));
+
+        var status = await (await app.CreateAdminClient().GetAsync($"{GitHubTestApi.Api}/integrations/github/")).ReadObjectAsync();
+        Assert.Equal(2, (int)status["rate_limit"]!["rate_limit_hits"]!);
+        Assert.NotNull(status["rate_limit"]!["remaining"]);
+    }
+}
+
+/// <summary>GitHub created the issue but its answer never arrived (as if we crashed before committing): the retry finds it by its marker.</summary>
+public sealed class GitHubLostAnswerTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_by_its_marker_and_never_created_twice()
+    {
+        app.GitHub.LoseNextCreateAnswer();
+        var task = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        Assert.Equal(1, app.GitHub.IssuesFor(task));
+        Assert.NotEqual("synced", (string?)(await app.TaskAsync(task))["github_issue_state"]);
+
+        app.Time.Advance(TimeSpan.FromMinutes(15));
+        await app.DrainAsync();
+
+        Assert.Equal(1, app.GitHub.IssuesFor(task));
+        Assert.Equal(app.GitHub.Issues.Single(i => i.Body.Contains(task.ToString(), StringComparison.Ordinal)).Number, await app.IssueNumberAsync(task));
+    }
+}
+
+/// <summary>The app allowed 80 writes a minute against a burst of 100 escalations.</summary>
+public sealed class GitHubBurstTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task A_burst_of_100_escalations_opens_100_issues_without_ever_exceeding_80_writes_a_minute()
+    {
+        var client = app.CreateAdminClient();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 100; i++)
+        {
+            var created = await client.PostJsonAsync($"{GitHubTestApi.Api}/tasks/", new { title = $"Queue {i} backs up", task_type = "system_monitoring", priority = "medium", auto_assign = false });
+            ids.Add(Guid.Parse((string)(await created.ReadObjectAsync())["id"]!));
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"{GitHubTestApi.Api}/tasks/{id}/escalate/", new { reason = "burst" })).StatusCode);
+        }
+
+        var pass = await app.DrainAsync();
+        Assert.True(app.GitHub.Issues.Count < 100, "the first minute cannot hold 100 creates");
+        Assert.NotNull(pass.NextDueAt);
+
+        for (var minute = 0; minute < 3 && app.GitHub.Issues.Count < 100; minute++)
+        {
+            app.Time.Advance(TimeSpan.FromSeconds(61));
+            await app.DrainAsync();
+        }
+
+        Assert.All(ids, id => Assert.Equal(1, app.GitHub.IssuesFor(id)));
+        var writes = app.GitHub.Writes.Order().ToList();
+        var worst = writes.Max(t => writes.Count(w => w > t.AddMinutes(-1) && w <= t));
+        Assert.True(worst <= 80, $"{worst} writes within one minute");
+        Assert.DoesNotContain(app.GitHub.Requests, r => r.Status is 403 or 429);
+        await using var db = await app.DbAsync();
+        Assert.Equal(0, await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null));
+    }
+}
+
+/// <summary>No token: the issue lives locally, nothing is sent; once a token is configured (restart) it is synced.</summary>
+public sealed class GitHubLocalIssueTests
+{
+    private sealed class WithoutToken(string directory) : GitHubOpsConsole(directory)
+    {
+        protected override bool WithToken => false;
+    }
+
+    private sealed class WithToken(string directory) : GitHubOpsConsole(directory);
+
+    [Fact]
+    public async Task Without_a_token_the_issue_is_local_and_it_is_created_once_a_token_is_configured()
+    {
+        var directory = OpsConsoleFactory.NewDataDirectory();
+        Guid task;
+        await using (var local = new WithoutToken(directory))
+        {
+            await local.InitializeAsync();
+            task = await local.ProductionFailureAsync();
+            var pass = await local.DeliverAsync();
+
+            Assert.Contains("not configured", pass.StoppedBecause, StringComparison.Ordinal);
+            Assert.Equal("local", (string?)(await local.TaskAsync(task))["github_issue_state"]);
+            Assert.Empty(local.GitHub.Requests);
+            var status = await (await local.CreateAdminClient().GetAsync($"{GitHubTestApi.Api}/integrations/github/")).ReadObjectAsync();
+            Assert.Equal("not_configured", (string?)status["state"]);
+            Assert.Equal(1, (int)status["backlog"]!["local_issues"]!);
+            await local.GitHub.DisposeAsync();
+        }
+
+        await using var synced = new WithToken(directory);
+        await synced.InitializeAsync();
+        await synced.DrainAsync();
+
+        Assert.Equal(1, synced.GitHub.IssuesFor(task));
+        Assert.Equal(synced.GitHub.Issues[0].Number, await synced.IssueNumberAsync(task));
+        await synced.GitHub.DisposeAsync();
+    }
+}
