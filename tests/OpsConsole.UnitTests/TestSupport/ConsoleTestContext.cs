@@ -47,6 +47,10 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
         Services.AddSingleton<IJobStatistics, NoJobStatistics>();
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
+        Services.AddOptions<OpsConsole.Integrations.GitHub.GitHubOptions>();
+        Services.AddSingleton<OpsConsole.Integrations.GitHub.IIssueDeliveryTrigger, OpsConsole.Integrations.GitHub.NoIssueDeliveryTrigger>();
+        Services.AddSingleton<OpsConsole.Integrations.GitHub.GitHubStatus>();
+        Services.AddSingleton<OpsConsole.Integrations.GitHub.GitHubStatusQuery>();
         Services.AddSingleton<EngineStatistics>();
         Services.AddSingleton<OrchestrationEngine>();
         Services.AddSingleton<HealthService>();

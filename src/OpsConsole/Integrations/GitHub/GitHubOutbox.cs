@@ -174,6 +174,13 @@ public sealed class GitHubOutbox(
         }
 
         var rest = rows.Skip(index).ToList();
+        if (done > 0 && rest.Count > 0 && rest.All(r => r.Kind == IssueChangeKind.Labels))
+        {
+            // The issue was just created with the labels of the task as it is now: later label syncs have nothing to add.
+            await CompleteAsync(task.Id, rest.Select(r => r.Id).ToList(), null, cancellationToken);
+            return done + rest.Count;
+        }
+
         if (rest.Count == 0)
         {
             return done;
