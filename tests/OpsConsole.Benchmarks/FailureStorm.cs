@@ -20,7 +20,9 @@ public static class FailureStorm
 
     public static async Task<int> RunAsync(int failures, int fingerprints, int batchSize, int parallel)
     {
-        using var app = new StormFactory();
+        // GitHub is the outside world: the same fake the integration tests use, on loopback, on the wall clock.
+        await using var github = await OpsConsole.IntegrationTests.Infrastructure.FakeGitHub.StartAsync(() => DateTime.UtcNow);
+        using var app = new StormFactory(github.Settings().Where(s => s.Key != "GitHub:DeliveryIntervalSeconds").Append(new("GitHub:DeliveryIntervalSeconds", "5")));
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         var run = Guid.NewGuid().ToString("N")[..6];
@@ -31,7 +33,7 @@ public static class FailureStorm
             {
                 ["error_message"] = $"storm {run} problem {Letters(problem)}: worker {i} crashed after {i * 3} ms on 10.0.{i % 256}.{i % 200}",
                 ["failed_step"] = "run",
-                ["environment"] = problem % 2 == 0 ? "production" : "staging",
+                ["environment"] = "production",
                 ["timestamp"] = DateTime.UtcNow.ToString("O"),
             };
         }).ToList();
@@ -66,13 +68,32 @@ public static class FailureStorm
         Console.WriteLine($"tasks: {tasks.Count} (expected {fingerprints}), occurrences: {tasks.Sum(t => t.Occurrences):N0} (expected {failures:N0}), recorded failures: {recorded:N0}, assigned: {tasks.Count(t => t.AssignedAgentId != null)}");
         var ok = tasks.Count == fingerprints && tasks.Sum(t => t.Occurrences) == failures && recorded == failures;
         Console.WriteLine(ok ? "OK: one task per fingerprint" : "FAILED: dedup did not hold");
+
+        // Every production failure task gets its issue; occurrences become comments. Wait for the outbox to drain.
+        var drain = Stopwatch.StartNew();
+        while (await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null && r.FailedAt == null) > 0 && drain.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            await Task.Delay(250);
+        }
+
+        var issues = github.Issues.Count;
+        var violations = github.Requests.Count(r => r.Status is 403 or 429);
+        var writes = github.Writes.Order().ToList();
+        var worstMinute = writes.Count == 0 ? 0 : writes.Max(t => writes.Count(w => w > t.AddMinutes(-1) && w <= t));
+        var comments = github.Issues.Sum(i => i.Comments.Count);
+        Console.WriteLine($"GitHub: {issues} issues (at most {fingerprints}), {comments} comments, {writes.Count} writes, worst minute {worstMinute} writes (limit 80), " +
+            $"{violations} rate-limit answers; outbox drained {drain.Elapsed.TotalSeconds:F1} s after the last failure was accepted");
+        var githubOk = issues <= fingerprints && issues > 0 && violations == 0 && worstMinute <= 80
+            && await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null) == 0;
+        Console.WriteLine(githubOk ? "OK: at most one issue per fingerprint, no rate limit hit" : "FAILED: GitHub goals not met");
+        ok &= githubOk;
         return ok ? 0 : 1;
     }
 
     /// <summary>Problem names without digits (digits are masked in fingerprints): 0 → "a", 27 → "bb".</summary>
     private static string Letters(int n) => new string((char)('a' + (n % 26)), 1 + (n / 26));
 
-    private sealed class StormFactory : WebApplicationFactory<global::Program>
+    private sealed class StormFactory(IEnumerable<KeyValuePair<string, string>> settings) : WebApplicationFactory<global::Program>
     {
         private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
 
@@ -86,6 +107,10 @@ public static class FailureStorm
             builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
             builder.UseSetting("Deployments:LogPath", Path.Combine(dir, "deployment_log.json"));
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
         }
 
         private static string RepositoryRoot()
