@@ -13,6 +13,7 @@ using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Hosting;
+using OpsConsole.Integrations.GitHub;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
 
@@ -47,10 +48,10 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
         Services.AddSingleton<IJobStatistics, NoJobStatistics>();
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
-        Services.AddOptions<OpsConsole.Integrations.GitHub.GitHubOptions>();
-        Services.AddSingleton<OpsConsole.Integrations.GitHub.IIssueDeliveryTrigger, OpsConsole.Integrations.GitHub.NoIssueDeliveryTrigger>();
-        Services.AddSingleton<OpsConsole.Integrations.GitHub.GitHubStatus>();
-        Services.AddSingleton<OpsConsole.Integrations.GitHub.GitHubStatusQuery>();
+        // GitHub as the app has it, not configured (issues stay local), with nothing to wake a job server.
+        Services.Configure<OpsConsoleOptions>(_ => { });
+        Services.AddOpsGitHub(new ConfigurationBuilder().Build());
+        Services.AddSingleton<IIssueDeliveryTrigger, NoIssueDeliveryTrigger>();
         Services.AddSingleton<EngineStatistics>();
         Services.AddSingleton<OrchestrationEngine>();
         Services.AddSingleton<HealthService>();

@@ -22,6 +22,7 @@ public sealed partial class Health
         [("process", "memory")] = ("working_set_mb", 1, "working set MB"),
         [("database", "connectivity")] = ("latency_ms", 1, "latency ms"),
         [("jobs", "hangfire")] = ("failed", 1, "failed jobs"),
+        [("github", "outbox")] = ("pending", 1, "GitHub changes waiting"),
     };
 
     private IReadOnlyList<HealthSample> latest = [];

@@ -6,6 +6,8 @@ using MudBlazor;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Hosting;
+using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Components.Pages;
 
@@ -18,6 +20,9 @@ public sealed partial class TaskDetail
     private Guid? chosenAgent;
     private string? escalationReason;
     private bool busy;
+    private int? linkNumber;
+    private List<IssueOutboxEntry> issueChanges = [];
+    private IssueDraft? draft;
 
     private List<BreadcrumbItem> crumbs = [new("Tasks", "tasks"), new("Task", null, disabled: true)];
 
@@ -27,12 +32,16 @@ public sealed partial class TaskDetail
     [Inject] private OrchestrationEngine Engine { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IssueService Issues { get; set; } = default!;
+    [Inject] private IOptionsMonitor<GitHubOptions> GitHub { get; set; } = default!;
+    [Inject] private OpsConsoleOptions Console { get; set; } = default!;
 
     private BackoffSettings Backoff => Options.CurrentValue.Backoff;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent switch
     {
         WorkItemChanged changed => changed.WorkItemId == Id,
+        IssueLinked linked => linked.WorkItemId == Id,
         AgentChanged => true,
         _ => false,
     };
@@ -44,8 +53,67 @@ public sealed partial class TaskDetail
         assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == Id).OrderByDescending(a => a.AssignedAt).ToListAsync();
         log = await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == Id).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync();
         agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
+        issueChanges = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == Id).OrderByDescending(r => r.Id).Take(50).ToListAsync();
+        draft = item is null ? null : IssueTemplates.Draft(item, Console.PublicUrl, GitHub.CurrentValue.Assignee);
         crumbs = [new("Tasks", "tasks"), new(item?.Title ?? "Task", null, disabled: true)];
     }
+
+    private Task RequestIssueAsync() => IssueActAsync((actor, ct) => Issues.RequestAsync(Id, actor, ct));
+
+    private Task LinkIssueAsync() => IssueActAsync((actor, ct) => Issues.LinkAsync(Id, linkNumber!.Value, actor, ct));
+
+    private Task UnlinkIssueAsync() => IssueActAsync((actor, ct) => Issues.UnlinkAsync(Id, actor, ct));
+
+    private Task RetryIssueAsync() => IssueActAsync((actor, ct) => Issues.RetryTaskAsync(Id, actor, ct));
+
+    private async Task IssueActAsync(Func<Actor, CancellationToken, Task<IssueStateDto>> action)
+    {
+        busy = true;
+        try
+        {
+            var state = await action(await ActorAsync(), CancellationToken.None);
+            Snackbar.Add(state.Message, Severity.Success);
+            linkNumber = null;
+        }
+        catch (EngineRefusedException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        finally
+        {
+            busy = false;
+        }
+
+        await ReloadAsync();
+    }
+
+    private string IssueExplanation() => item!.GithubIssueState switch
+    {
+        GitHubIssueState.None => "No issue. Production failures, escalations, bug reports and critical work that failed for good get one automatically.",
+        GitHubIssueState.Local => GitHub.CurrentValue.IsConfigured
+            ? "Kept locally; it is created on GitHub at the next delivery."
+            : "Kept locally: GitHub is not configured (GitHub:Token, GitHub:Repository). It is created once it is.",
+        GitHubIssueState.Pending => "Waiting to be created on GitHub (see Integrations for the outbox).",
+        GitHubIssueState.Synced => "Kept up to date: retries, escalations, reassignment and completion are posted as comments.",
+        _ => "GitHub refused a change to this issue. Retry the delivery, or unlink the issue.",
+    };
+
+    private static string IssueStateLabel(GitHubIssueState state) => state switch
+    {
+        GitHubIssueState.None => "none",
+        GitHubIssueState.Local => "local",
+        GitHubIssueState.Pending => "pending",
+        GitHubIssueState.Synced => "synced",
+        _ => "failed",
+    };
+
+    private static Color IssueColor(GitHubIssueState state) => state switch
+    {
+        GitHubIssueState.Synced => Color.Success,
+        GitHubIssueState.Failed => Color.Error,
+        GitHubIssueState.Pending or GitHubIssueState.Local => Color.Info,
+        _ => Color.Default,
+    };
 
     private Task AssignAsync() => ActAsync("Assigned", (actor, ct) => Engine.AssignAsync(Id, chosenAgent, null, actor, ct));
 
@@ -85,13 +153,6 @@ public sealed partial class TaskDetail
 
         await ReloadAsync();
     }
-
-    private string IssueText() => item!.GithubIssueState switch
-    {
-        GitHubIssueState.None => "none",
-        GitHubIssueState.Synced => $"#{item.GithubIssueNumber} {item.GithubIssueUrl}",
-        var state => $"{WireFormat.Of(state)}{(item.GithubIssueNumber is { } n ? $" #{n}" : "")}",
-    };
 
     private static Color LevelColor(LogSeverity level) => level switch
     {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Domain;
 using OpsConsole.Integrations.GitHub;
 
-namespace OpsConsole.UnitTests.Integrations;
+namespace OpsConsole.UnitTests.IssueTracking;
 
 /// <summary>The issue policy: what each task change means for its issue.</summary>
 public sealed class IssuePolicyTests

@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Integrations.GitHub;
+
+namespace OpsConsole.Components.Pages;
+
+/// <summary>The GitHub integration: configured or not, paused or delivering, quota, outbox backlog, and a retry-now button.</summary>
+public sealed partial class Integrations
+{
+    private GitHubStatusDto? status;
+    private List<WaitingIssue> waiting = [];
+    private bool busy;
+
+    [Inject] private GitHubStatusQuery Query { get; set; } = default!;
+    [Inject] private IssueService Issues { get; set; } = default!;
+    [Inject] private GitHubOutbox Outbox { get; set; } = default!;
+    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    public sealed record WaitingIssue(Guid Id, string Title, WorkItemPriority Priority, GitHubIssueState State, int? Number, int Changes);
+
+    protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is IssueLinked or HealthChanged;
+
+    protected override async Task LoadAsync()
+    {
+        status = await Query.StatusAsync(CancellationToken.None);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var counts = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null)
+            .GroupBy(r => r.WorkItemId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        var tasks = await db.WorkItems.AsNoTracking()
+            .Where(w => w.GithubIssueState == GitHubIssueState.Failed || w.GithubIssueState == GitHubIssueState.Local || w.GithubIssueState == GitHubIssueState.Pending
+                || counts.Keys.Contains(w.Id))
+            .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn).Take(50)
+            .Select(w => new { w.Id, w.Title, w.Priority, w.GithubIssueState, w.GithubIssueNumber }).ToListAsync();
+        waiting = tasks.Select(t => new WaitingIssue(t.Id, t.Title, t.Priority, t.GithubIssueState, t.GithubIssueNumber, counts.GetValueOrDefault(t.Id))).ToList();
+    }
+
+    private async Task DeliverNowAsync()
+    {
+        busy = true;
+        try
+        {
+            var retried = await Issues.RetryDeliveryAsync(null, await ActorAsync(), CancellationToken.None);
+            var pass = await Outbox.DeliverAsync(CancellationToken.None);
+            var message = pass.StoppedBecause is { } why
+                ? $"Delivered {pass.Delivered}; {pass.Pending} still waiting: {why}"
+                : $"Delivered {pass.Delivered} change(s){(retried > 0 ? $", retried {retried} failed issue(s)" : "")}; {pass.Pending} waiting.";
+            Snackbar.Add(message, pass.StoppedBecause is null ? Severity.Success : Severity.Warning);
+        }
+        finally
+        {
+            busy = false;
+        }
+
+        await ReloadAsync();
+    }
+
+    private static string StateLabel(string state) => state switch
+    {
+        "not_configured" => "not configured",
+        "dry_run" => "dry-run",
+        "synced" => "in sync",
+        var s => s,
+    };
+
+    private static Color StateColor(string state) => state switch
+    {
+        "synced" => Color.Success,
+        "delivering" => Color.Info,
+        "paused" => Color.Warning,
+        "failing" => Color.Error,
+        _ => Color.Default,
+    };
+}
