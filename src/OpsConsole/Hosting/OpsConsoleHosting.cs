@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Configuration.Json;
@@ -65,9 +64,6 @@ public static class OpsConsoleHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
 
-        services.AddDataProtection()
-            .SetApplicationName("OpsConsole")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataServices.DataDirectory(settings), "keys")));
         services.AddOpsData(settings, builder.Configuration);
         services.AddOpsSecurity();
         services.AddOpsProtection();
