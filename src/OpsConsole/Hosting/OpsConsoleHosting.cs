@@ -99,6 +99,7 @@ public static class OpsConsoleHosting
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCookieApiAntiforgery();
         app.Use(async (context, next) =>
         {
             if (context.User.Identity?.IsAuthenticated == true)
