@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpsConsole.Domain;
@@ -12,6 +13,8 @@ namespace OpsConsole.Api;
 public sealed class JsonBody
 {
     public const int MaxBodyBytes = 1024 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Dictionary<string, List<string>> errors = [];
 
@@ -31,7 +34,7 @@ public sealed class JsonBody
         string text;
         try
         {
-            using var reader = new StreamReader(request.Body);
+            using var reader = new StreamReader(request.Body, StrictUtf8);
             var buffer = new char[MaxBodyBytes + 1];
             var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
             if (read > MaxBodyBytes)
@@ -45,6 +48,11 @@ public sealed class JsonBody
         {
             return (null, Problems.TooLarge(MaxBodyBytes));
         }
+        catch (DecoderFallbackException)
+        {
+            // Replacing the bad bytes would store something other than what was sent.
+            return (null, Problems.BadRequest("The body is not valid UTF-8; send JSON encoded as UTF-8."));
+        }
 
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -54,6 +62,11 @@ public sealed class JsonBody
         try
         {
             var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            if (LoneSurrogateIn(text) is { } where)
+            {
+                return (null, Problems.BadRequest($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
+            }
+
             return node is JsonObject obj
                 ? (new JsonBody(obj), null)
                 : (null, Problems.BadRequest($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
@@ -62,6 +75,36 @@ public sealed class JsonBody
         {
             return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
         }
+    }
+
+    /// <summary>
+    /// Where the JSON has a string escaping half of a surrogate pair (<c>"\\ud800"</c>): valid JSON syntax, but no text, and
+    /// System.Text.Json refuses it only when the string is read, deep inside a handler. Null when every string is text.
+    /// </summary>
+    private static string? LoneSurrogateIn(string json)
+    {
+        if (!json.Contains("\\u", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return reader.TokenType == JsonTokenType.PropertyName ? "a property name" : $"a string at byte {reader.TokenStartIndex}";
+                }
+            }
+        }
+
+        return null;
     }
 
     public static JsonBody From(JsonObject json) => new(json);

@@ -89,6 +89,11 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
         foreach (var p in properties)
         {
             var v = value(p);
+            if (v is not null && EncryptedColumns.IsEncrypted(p.Metadata))
+            {
+                v = EncryptedColumns.AuditPlaceholder;
+            }
+
             values[WireFormat.SnakeCase(p.Metadata.Name)] = v switch
             {
                 Enum e => WireFormat.SnakeCase(e.ToString()),

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -11,6 +12,11 @@ public static class DataServices
     /// <summary>The app's database: SQLite in the data directory (WAL, busy timeout) or PostgreSQL by configuration.</summary>
     public static IServiceCollection AddOpsData(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
     {
+        // Sign-in cookies, antiforgery tokens and the encrypted columns (EncryptedColumns) share these keys: back them up
+        // with the database. They rotate every 90 days by themselves; older keys keep decrypting.
+        services.AddDataProtection()
+            .SetApplicationName("OpsConsole")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(settings), "keys")));
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<SqlitePragmas>();
@@ -20,7 +26,7 @@ public static class DataServices
         {
             services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
-                options.UseNpgsql(configuration.GetConnectionString("OpsConsole"));
+                options.UseNpgsql(configuration.GetConnectionString("OpsConsole")).UseEncryptedColumns();
                 options.AddInterceptors(sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
                 options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             });
@@ -31,7 +37,7 @@ public static class DataServices
 
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
-            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30));
+            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30)).UseEncryptedColumns();
             options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });

@@ -226,6 +226,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.HasOne<WorkItem>().WithMany().HasForeignKey(b => b.WorkItemId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(b => b.CreatedOn);
         });
+
+        builder.ApplyEncryptedColumns(this);
     }
 
     private static ValueConverter<List<T>, string> JsonListConverter<T>() => new(

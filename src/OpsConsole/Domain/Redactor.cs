@@ -63,6 +63,36 @@ public static partial class Redactor
         return result;
     }
 
+    /// <summary>
+    /// JSON text with its secrets redacted (<see cref="Redact(JsonNode?)"/>); the text itself when nothing was masked, and
+    /// text that is not JSON redacted as text.
+    /// </summary>
+    public static string? RedactJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return json;
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Redact(json);
+        }
+
+        if (node is null)
+        {
+            return json;
+        }
+
+        var redacted = Redact(node)!.ToJsonString();
+        return redacted == node.ToJsonString() ? json : redacted;
+    }
+
     /// <summary>Whether a field name says it holds a secret (password, api_key, client_secret…).</summary>
     public static bool IsSensitiveName(string name) => SensitiveName().IsMatch(name);
 

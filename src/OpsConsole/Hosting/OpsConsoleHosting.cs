@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Configuration.Json;
@@ -66,9 +65,6 @@ public static class OpsConsoleHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
 
-        services.AddDataProtection()
-            .SetApplicationName("OpsConsole")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataServices.DataDirectory(settings), "keys")));
         services.AddOpsData(settings, builder.Configuration);
         services.AddOpsSecurity();
         services.AddOpsProtection();
@@ -105,6 +101,7 @@ public static class OpsConsoleHosting
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCookieApiAntiforgery();
         app.Use(async (context, next) =>
         {
             if (context.User.Identity?.IsAuthenticated == true)

@@ -56,12 +56,13 @@ public sealed class OrchestrationEngine(
     {
         var item = new WorkItem
         {
-            Title = spec.Title,
-            Description = spec.Description,
+            // Whatever arrives (API, hub, intake) is redacted before it is stored: people and agents paste credentials.
+            Title = RedactedTitle(spec.Title),
+            Description = Redactor.Redact(spec.Description)!,
             Kind = spec.Kind,
             DueDate = spec.DueDate,
             EstimatedDuration = spec.EstimatedDuration,
-            InputData = spec.InputData,
+            InputData = Redactor.RedactJson(spec.InputData)!,
             AutoAssign = spec.AutoAssign,
             AutoRetry = spec.AutoRetry,
             AutoEscalate = spec.AutoEscalate,
@@ -272,6 +273,7 @@ public sealed class OrchestrationEngine(
 
             await EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent;
+            outputData = Redactor.RedactJson(outputData);
             Apply(() => item.Complete(outputData, now));
             if (agent is not null)
             {
@@ -415,6 +417,9 @@ public sealed class OrchestrationEngine(
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             Apply(() => change(item, now));
+            item.Title = RedactedTitle(item.Title);
+            item.Description = Redactor.Redact(item.Description)!;
+            item.InputData = Redactor.RedactJson(item.InputData)!;
             item.ModifiedBy = actor.Name;
             item.Touch(now);
             Log(db, item, LogSeverity.Info, "updated", $"Task edited by {actor.Name}", actor, now);
@@ -695,6 +700,8 @@ public sealed class OrchestrationEngine(
         OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
         var agent = item.AssignedAgent;
+        errorMessage = Redactor.Redact(errorMessage)!;
+        errorDetails = Redactor.RedactJson(errorDetails);
         var error = string.IsNullOrWhiteSpace(errorDetails) ? errorMessage : $"{errorMessage}\n\n{errorDetails}";
         Apply(() => item.Fail(error, now));
         statistics.FailureHandled();
@@ -930,6 +937,13 @@ public sealed class OrchestrationEngine(
         },
     };
 
+    /// <summary>A mask can be longer than the secret it hides; the title still fits its column.</summary>
+    private static string RedactedTitle(string title)
+    {
+        var redacted = Redactor.Redact(title)!;
+        return redacted.Length <= Features.WorkItems.WorkItemEndpoints.MaxTitle ? redacted : redacted[..(Features.WorkItems.WorkItemEndpoints.MaxTitle - 1)] + "…";
+    }
+
     private static WorkItemLogEntry Log(
         OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
         string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null)
@@ -941,8 +955,8 @@ public sealed class OrchestrationEngine(
             AgentId = agentId ?? actor.AgentId ?? item.AssignedAgentId,
             Level = level,
             StepName = step,
-            Message = message,
-            StepData = stepData,
+            Message = Redactor.Redact(message)!,
+            StepData = Redactor.RedactJson(stepData)!,
             Percent = percent,
             Actor = actor.Name,
             ActorKind = actor.Kind,

@@ -95,8 +95,9 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
         if (!string.IsNullOrWhiteSpace(s.Text))
         {
             var term = s.Text.Trim().ToLower();
+            // Error details are encrypted at rest (Data/EncryptedColumns), so SQL cannot look inside them.
             query = query.Where(w => w.Title.ToLower().Contains(term) || w.Description.ToLower().Contains(term)
-                || (w.ErrorDetails != null && w.ErrorDetails.ToLower().Contains(term)) || (w.Fingerprint != null && w.Fingerprint.ToLower().Contains(term)));
+                || (w.Fingerprint != null && w.Fingerprint.ToLower().Contains(term)));
         }
 
         return query;

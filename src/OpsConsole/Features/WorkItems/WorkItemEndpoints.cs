@@ -80,8 +80,8 @@ public static class WorkItemEndpoints
         if (q.Text("search") is { } search)
         {
             var term = search.ToLower();
-            query = query.Where(w => w.Title.ToLower().Contains(term) || w.Description.ToLower().Contains(term)
-                || (w.ErrorDetails != null && w.ErrorDetails.ToLower().Contains(term)));
+            // Error details are encrypted at rest (Data/EncryptedColumns), so SQL cannot look inside them.
+            query = query.Where(w => w.Title.ToLower().Contains(term) || w.Description.ToLower().Contains(term));
         }
 
         query = q.Order(query, Orderings, "-priority,-created_on");
