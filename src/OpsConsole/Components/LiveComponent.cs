@@ -78,6 +78,9 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     protected async Task<Actor> ActorAsync() => (await Authentication.GetAuthenticationStateAsync()).User.ToActor();
 
+    /// <summary>The signed-in user, for services that check the caller's role themselves.</summary>
+    protected async Task<System.Security.Claims.ClaimsPrincipal> UserAsync() => (await Authentication.GetAuthenticationStateAsync()).User;
+
     public virtual void Dispose()
     {
         subscription?.Dispose();
