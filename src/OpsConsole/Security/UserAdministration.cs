@@ -77,11 +77,12 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
                 return (user, null, null, null);
             }
 
-            NotYourself(user, self, "change your own role");
             if (before == ApiRole.Admin)
             {
                 await KeepAnAdministratorAsync(users, user, "demote");
             }
+
+            NotYourself(user, self, "change your own role");
 
             await SetRoleAsync(users, user, role);
             await users.UpdateSecurityStampAsync(user);
@@ -105,11 +106,12 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
             var before = user.LockoutEnd > time.GetUtcNow();
             if (locked)
             {
-                NotYourself(user, self, "lock yourself out");
                 if (await RoleOfAsync(users, user) == ApiRole.Admin)
                 {
                     await KeepAnAdministratorAsync(users, user, "lock");
                 }
+
+                NotYourself(user, self, "lock yourself out");
 
                 await users.SetLockoutEnabledAsync(user, true);
                 Check(await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue));
@@ -128,12 +130,13 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
         await ChangeAsync(by, async (users, self) =>
         {
             var user = await FindAsync(users, userId);
-            NotYourself(user, self, "delete your own account");
             var role = await RoleOfAsync(users, user);
             if (role == ApiRole.Admin)
             {
                 await KeepAnAdministratorAsync(users, user, "delete");
             }
+
+            NotYourself(user, self, "delete your own account");
 
             Check(await users.DeleteAsync(user));
             return (user, "deleted", Snapshot(("role", role is { } r ? Wire(r) : null)), null);
@@ -197,7 +200,10 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
         }
     }
 
-    /// <summary>Refuses to take away the last administrator who can still sign in.</summary>
+    /// <summary>
+    /// Refuses to take away the last administrator who can still sign in (checked before "not yourself", so the last
+    /// administrator hears the reason that matters: nobody else could undo it).
+    /// </summary>
     private async Task KeepAnAdministratorAsync(UserManager<IdentityUser> users, IdentityUser user, string what)
     {
         var now = time.GetUtcNow();
