@@ -63,9 +63,46 @@ public sealed class LastAdministratorTests(OpsConsoleFactory app) : IClassFixtur
     }
 }
 
-public sealed class UserAdministrationTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
+public sealed partial class UserAdministrationTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
 {
     private UserAdministration Users => app.Services.GetRequiredService<UserAdministration>();
+
+    [Fact]
+    public async Task Signed_in_viewer_asking_for_an_admin_page_is_told_it_needs_the_admin_role_not_sent_to_sign_in()
+    {
+        var name = People.Unique("viv");
+        await Users.CreateAsync(new NewUser(name, ApiRole.Viewer, People.Password), People.Admin(), CancellationToken.None);
+        var viewer = await SignedInClientAsync(name, People.Password);
+        var admin = await SignedInClientAsync("admin", OpsConsoleFactory.AdminPassword);
+
+        var page = await viewer.GetAsync("/admin/users");
+        var export = await viewer.GetAsync("/export/audit.csv");
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/access-denied?ReturnUrl=%2Fadmin%2Fusers", page.Headers.Location?.PathAndQuery);
+        Assert.StartsWith("/access-denied", export.Headers.Location?.PathAndQuery);
+        var denied = await (await viewer.GetAsync(page.Headers.Location!.PathAndQuery)).Content.ReadAsStringAsync();
+        Assert.Contains("ask one for the Admin role", denied);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/users")).StatusCode);
+    }
+
+    private async Task<HttpClient> SignedInClientAsync(string user, string password)
+    {
+        var client = app.CreateClientWithToken(null);
+        var login = await (await client.GetAsync("/login")).Content.ReadAsStringAsync();
+        var signIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(AntiforgeryField().Match(login).Groups[1].Value),
+            ["Input.UserName"] = user,
+            ["Input.Password"] = password,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        return client;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex AntiforgeryField();
 
     [Fact]
     public async Task Created_user_gets_the_role_and_those_below_it_and_the_creation_is_audited()
