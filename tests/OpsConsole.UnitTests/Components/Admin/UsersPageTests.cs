@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
+using MudBlazor;
 using OpsConsole.Components.Pages.Admin;
 using OpsConsole.Domain;
 using OpsConsole.UnitTests.TestSupport;
@@ -78,6 +79,28 @@ public sealed class UsersPageTests : IAsyncLifetime
         var audit = await db.AuditEntries.SingleAsync(a => a.TargetType == "user" && a.Action == "created");
         Assert.Equal(("admin", "alice"), (audit.Actor, audit.TargetId));
         Assert.Contains("\"role\":\"operator\"", audit.After);
+    }
+
+    [Fact]
+    public async Task Locking_a_user_from_the_row_menu_marks_them_locked_and_you_cannot_delete_yourself()
+    {
+        await context.SeedUsersAsync(("olga", ApiRole.Operator));
+        var popovers = context.Render<MudPopoverProvider>();
+        var page = context.Render<Users>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=user-row]").Count), Patience);
+
+        page.Find("button[aria-label='Actions for admin']").Click();
+        popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll(".mud-menu-item")), Patience);
+        var deleteYourself = popovers.FindAll(".mud-menu-item").Single(i => i.TextContent.Contains("Delete"));
+        Assert.True(deleteYourself.ClassList.Any(c => c.EndsWith("disabled", StringComparison.Ordinal)) || deleteYourself.GetAttribute("aria-disabled") == "true", deleteYourself.OuterHtml);
+        page.Find("button[aria-label='Actions for admin']").Click();
+
+        page.Find("button[aria-label='Actions for olga']").Click();
+        popovers.WaitForAssertion(() => Assert.Contains(popovers.FindAll(".mud-menu-item"), i => i.TextContent.Trim() == "Lock"), Patience);
+        popovers.FindAll(".mud-menu-item").Single(i => i.TextContent.Trim() == "Lock").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("locked", page.FindAll("[data-testid=user-row]")[1].TextContent), Patience);
+        Assert.Contains("active", page.FindAll("[data-testid=user-row]")[0].TextContent);
     }
 
     [Fact]
