@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
+using MudBlazor;
 using OpsConsole.Components.Pages;
 using OpsConsole.Domain;
 using OpsConsole.UnitTests.TestSupport;
@@ -82,6 +83,30 @@ public sealed class RulesPageTests : IAsyncLifetime
         var rule = await db.Rules.SingleAsync();
         Assert.Equal(("""{"task_type":"deployment"}""", """{"min_priority":"high"}""", 100, true), (rule.TriggerConditions, rule.Actions, rule.Priority, rule.IsActive));
         Assert.True(await db.AuditEntries.AnyAsync(a => a.TargetType == "rule" && a.Action == "created" && a.Actor == "admin"));
+    }
+
+    [Fact]
+    public async Task Editing_a_rule_starts_from_its_json_and_saves_the_change_audited()
+    {
+        await context.SeedUsersAsync();
+        await AddRuleAsync("Deploys first", 10);
+        var popovers = context.Render<MudPopoverProvider>();
+        var page = context.Render<Rules>();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=rule-row]")), Patience);
+
+        page.Find("button[aria-label='Actions for rule Deploys first']").Click();
+        popovers.WaitForAssertion(() => Assert.Contains(popovers.FindAll(".mud-menu-item"), i => i.TextContent.Trim() == "Edit"), Patience);
+        popovers.FindAll(".mud-menu-item").Single(i => i.TextContent.Trim() == "Edit").Click();
+        page.WaitForAssertion(() => Assert.Contains("Edit Deploys first", page.Markup), Patience);
+        Assert.Equal("{}", page.Field("Then").GetAttribute("value") ?? page.Field("Then").TextContent);
+        page.Field("Then").Change("""{"due_in_minutes": 30}""");
+        page.Click("Save");
+
+        page.WaitForAssertion(() => Assert.Contains("due_in_minutes", page.Find("[data-testid=rule-row]").TextContent), Patience);
+        await using var db = context.Db();
+        Assert.Equal("""{"due_in_minutes":30}""", (await db.Rules.SingleAsync()).Actions);
+        var audit = await db.AuditEntries.SingleAsync(a => a.TargetType == "rule" && a.Action == "updated");
+        Assert.Contains("due_in_minutes", audit.After);
     }
 
     [Fact]
