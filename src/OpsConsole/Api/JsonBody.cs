@@ -24,6 +24,9 @@ public sealed class JsonBody
 
     public bool IsValid => errors.Count == 0;
 
+    /// <summary>Every message so far, by field: the console shows them next to its form fields.</summary>
+    public IReadOnlyDictionary<string, List<string>> Errors => errors;
+
     public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
     {
         if (request.ContentLength is > MaxBodyBytes)

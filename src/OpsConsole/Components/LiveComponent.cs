@@ -78,6 +78,26 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     protected async Task<Actor> ActorAsync() => (await Authentication.GetAuthenticationStateAsync()).User.ToActor();
 
+    /// <summary>
+    /// Runs <paramref name="action"/> after the current event: a menu item that opens a confirmation dialog lets its menu
+    /// close first instead of staying open behind the dialog.
+    /// </summary>
+    protected void Later(Func<Task> action) => _ = InvokeAsync(async () =>
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LoadError = ex.Message;
+            StateHasChanged();
+        }
+    });
+
+    /// <summary>The signed-in user, for services that check the caller's role themselves.</summary>
+    protected async Task<System.Security.Claims.ClaimsPrincipal> UserAsync() => (await Authentication.GetAuthenticationStateAsync()).User;
+
     public virtual void Dispose()
     {
         subscription?.Dispose();

@@ -123,4 +123,38 @@ public static class Ui
         var due = item.DueDate is { } d ? (d < now ? $" It is overdue by {Span(now - d)}." : $" Due in {Until(d, now)}.") : "";
         return $"In work. If it fails: {onFailure}.{due}";
     }
+
+    /// <summary>
+    /// An audit entry's before and after, field by field (union of both sides, in name order); values as compact JSON,
+    /// null where that side has no such field. Text that is not a JSON object shows as one "value" row.
+    /// </summary>
+    public static IReadOnlyList<(string Field, string? Before, string? After)> AuditChanges(string? before, string? after)
+    {
+        var b = Fields(before);
+        var a = Fields(after);
+        return b.Keys.Union(a.Keys).Order(StringComparer.Ordinal)
+            .Select(k => (k, b.GetValueOrDefault(k), a.GetValueOrDefault(k)))
+            .ToList();
+
+        static Dictionary<string, string?> Fields(string? json)
+        {
+            if (string.IsNullOrWhiteSpace(json))
+            {
+                return [];
+            }
+
+            try
+            {
+                if (System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonObject obj)
+                {
+                    return obj.ToDictionary(p => p.Key, p => (string?)(p.Value is null ? "null" : p.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : p.Value.ToJsonString()));
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+
+            return new Dictionary<string, string?> { ["value"] = json };
+        }
+    }
 }

@@ -12,6 +12,7 @@ using OpsConsole.Components;
 using OpsConsole.Data;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Agents.Demo;
+using OpsConsole.Features.Audit;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
@@ -125,6 +126,7 @@ public static class OpsConsoleHosting
         app.MapProbes();
         app.MapAccountEndpoints();
         app.MapTaskExport();
+        app.MapAuditExport();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -216,9 +218,11 @@ public static class OpsConsoleHosting
         services.AddSingleton<EngineStatistics>();
         services.AddSingleton<OrchestrationEngine>();
         services.AddSingleton<AgentService>();
+        services.AddSingleton<OpsConsole.Features.Rules.RuleService>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
         services.AddSingleton<TaskQueries>();
+        services.AddSingleton<OpsConsole.Features.Audit.AuditQueries>();
         services.AddSingleton<Seeder>();
         services.AddHostedService<StartupInitializer>();
         return services;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Audit;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 
@@ -27,21 +28,13 @@ public static class KeyAndAuditEndpoints
     public static RouteGroupBuilder MapKeyAndAuditApi(this RouteGroupBuilder api)
     {
         var keys = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(OpsPolicies.Admin);
-        keys.MapGet("/", async (HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken ct) =>
+        keys.MapGet("/", async (HttpRequest request, ApiKeyService service, CancellationToken ct) =>
         {
             var q = new ListQuery(request);
-            if (!q.IsValid)
-            {
-                return q.Problem();
-            }
-
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var now = time.GetUtcNow().UtcDateTime;
-            var all = await db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedOn).ToListAsync(ct);
-            return TypedResults.Ok(q.Paginate(all.Select(k => ApiKeyDto.From(k, now)).ToList()));
+            return q.IsValid ? TypedResults.Ok(q.Paginate(await service.ListAsync(ct))) : q.Problem();
         }).Produces<Page<ApiKeyDto>>();
 
-        keys.MapPost("/", async (HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken ct) =>
+        keys.MapPost("/", async (HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
         {
             var (body, problem) = await JsonBody.ReadAsync(request);
             if (body is null)
@@ -49,33 +42,19 @@ public static class KeyAndAuditEndpoints
                 return problem!;
             }
 
-            var name = body.String("name", required: true, max: 100);
-            var role = body.Enum<ApiRole>("role", required: true);
-            var expires = body.Time("expires_at");
-            var now = time.GetUtcNow().UtcDateTime;
-            if (expires is { } e && e <= now)
-            {
-                body.Error("expires_at", "expires_at must be in the future");
-            }
-
-            if (!body.IsValid)
+            if (ApiKeyRequest.Read(body, time.GetUtcNow().UtcDateTime) is not { } spec)
             {
                 return body.Problem();
             }
 
-            var key = Secrets.NewApiKey();
-            var stored = await engine.WriteAsync(async (db, at) =>
+            return await WorkItemEndpoints.Run(async () =>
             {
-                var entity = new ApiKey { Name = name!, Role = role!.Value, KeyHash = Secrets.Hash(key), Prefix = key[..8], CreatedOn = at, ExpiresAt = expires };
-                db.ApiKeys.Add(entity);
-                await db.SaveChangesAsync(ct);
-                return entity;
-            }, ct);
-            var dto = ApiKeyDto.From(stored, now);
-            return TypedResults.Created($"/api/v1/orchestration/api-keys/{stored.Id}/", new { dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key });
+                var (dto, key) = await service.CreateAsync(spec, request.HttpContext.User, ct);
+                return TypedResults.Created($"/api/v1/orchestration/api-keys/{dto.Id}/", new { dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key });
+            });
         });
 
-        keys.MapDelete("/{id}", async (string id, OrchestrationEngine engine, CredentialCache cache, CancellationToken ct) =>
+        keys.MapDelete("/{id}", async (string id, HttpContext context, ApiKeyService service, CancellationToken ct) =>
         {
             if (!Guid.TryParse(id, out var keyId))
             {
@@ -84,14 +63,7 @@ public static class KeyAndAuditEndpoints
 
             return await WorkItemEndpoints.Run(async () =>
             {
-                await engine.WriteAsync(async (db, now) =>
-                {
-                    var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, ct) ?? throw EngineRefusedException.NotFound("API key", keyId);
-                    key.RevokedAt ??= now;
-                    await db.SaveChangesAsync(ct);
-                    return key;
-                }, ct);
-                cache.Clear();
+                await service.RevokeAsync(keyId, context.User, ct);
                 return TypedResults.NoContent();
             });
         }).Produces(204);
@@ -100,16 +72,23 @@ public static class KeyAndAuditEndpoints
         audit.MapGet("/", async (HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken ct) =>
         {
             var q = new ListQuery(request);
+            var search = new AuditSearch
+            {
+                Actor = q.Text("actor", 150),
+                TargetType = q.Text("target_type", 30),
+                TargetId = q.Text("target_id", 64),
+                Action = q.Text("action", 30),
+                From = q.Time("at__gte"),
+                To = q.Time("at__lte"),
+                Text = q.Text("search"),
+            };
+            if (!q.IsValid)
+            {
+                return q.Problem();
+            }
+
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            IQueryable<AuditEntry> query = db.AuditEntries.AsNoTracking();
-            if (q.Text("actor", 150) is { } actor) query = query.Where(a => a.Actor == actor);
-            if (q.Text("target_type", 30) is { } type) query = query.Where(a => a.TargetType == type);
-            if (q.Text("target_id", 64) is { } target) query = query.Where(a => a.TargetId == target);
-            if (q.Text("action", 30) is { } action) query = query.Where(a => a.Action == action);
-            if (q.Time("at__gte") is { } from) query = query.Where(a => a.At >= from);
-            if (q.Time("at__lte") is { } to) query = query.Where(a => a.At <= to);
-            query = query.OrderByDescending(a => a.At);
-            return q.IsValid ? TypedResults.Ok(await q.PageAsync(query, AuditEntryDto.From, ct)) : q.Problem();
+            return TypedResults.Ok(await q.PageAsync(AuditQueries.Filter(db.AuditEntries.AsNoTracking(), search), AuditEntryDto.From, ct));
         }).Produces<Page<AuditEntryDto>>();
         return api;
     }

@@ -26,29 +26,25 @@ public static class SecurityServices
             {
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
-                o.AccessDeniedPath = "/login";
+                o.AccessDeniedPath = "/access-denied";
                 o.ExpireTimeSpan = TimeSpan.FromDays(30);
                 o.SlidingExpiration = true;
                 o.Events = new CookieAuthenticationEvents
                 {
+                    // Replacing the events drops Identity's own check; keep it, so a deleted, locked or demoted user's
+                    // cookie stops working once their security stamp changes.
+                    OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync,
                     // Machine routes answer 401/403, they never redirect to a sign-in page.
                     OnRedirectToLogin = c => MachineRoute(c.Request) ? Status(c.Response, 401) : Redirect(c),
                     OnRedirectToAccessDenied = c => MachineRoute(c.Request) ? Status(c.Response, 403) : Redirect(c),
                 };
             }));
 
-        services.AddIdentityCore<IdentityUser>(o =>
-            {
-                o.Password.RequiredLength = 8;
-                o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
-                o.User.RequireUniqueEmail = false;
-            })
-            .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<OpsDbContext>()
-            .AddSignInManager()
-            .AddDefaultTokenProviders();
+        services.AddOpsIdentity().AddSignInManager();
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        services.AddSingleton<AdminGuard>();
+        services.AddSingleton<UserAdministration>();
+        services.AddSingleton<ApiKeyService>();
 
         services.AddAuthorizationBuilder()
             .AddPolicy(OpsPolicies.Viewer, p => p.RequireRole(OpsRoles.Viewer, OpsRoles.Operator, OpsRoles.Admin))
@@ -59,6 +55,20 @@ public static class SecurityServices
         services.AddCascadingAuthenticationState();
         return services;
     }
+
+    /// <summary>Users, roles and their password rules (on the app's database); the console's sign-in adds the SignInManager.</summary>
+    public static IdentityBuilder AddOpsIdentity(this IServiceCollection services) =>
+        services.AddIdentityCore<IdentityUser>(o =>
+            {
+                o.Password.RequiredLength = 8;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                o.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<OpsDbContext>()
+            .AddDefaultTokenProviders();
 
     private static bool MachineRoute(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");

@@ -115,4 +115,21 @@ public sealed class UiTests
 
         Assert.Equal("50 %", Ui.SuccessRate(agent));
     }
+
+    [Fact]
+    public void Audit_changes_line_up_before_and_after_field_by_field()
+    {
+        var changes = Ui.AuditChanges("""{"priority":"low","status":"pending"}""", """{"priority":"high","assigned_agent_id":"a-1"}""");
+
+        Assert.Equal(
+            [("assigned_agent_id", null, "a-1"), ("priority", "low", "high"), ("status", "pending", null)],
+            changes);
+    }
+
+    [Fact]
+    public void Audit_text_that_is_not_a_json_object_shows_as_one_value()
+    {
+        Assert.Equal([("value", null, "not json")], Ui.AuditChanges(null, "not json"));
+        Assert.Empty(Ui.AuditChanges(null, null));
+    }
 }

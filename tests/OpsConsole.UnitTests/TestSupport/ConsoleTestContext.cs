@@ -1,4 +1,6 @@
 using Bunit;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -8,9 +10,11 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Audit;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Hosting;
 using OpsConsole.Integrations.GitHub;
@@ -57,6 +61,14 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<HealthService>();
         Services.AddSingleton<StatusQueries>();
         Services.AddSingleton<TaskQueries>();
+        Services.AddDataProtection();
+        Services.AddOpsIdentity();
+        Services.AddSingleton<CredentialCache>();
+        Services.AddSingleton<AdminGuard>();
+        Services.AddSingleton<UserAdministration>();
+        Services.AddSingleton<ApiKeyService>();
+        Services.AddSingleton<RuleService>();
+        Services.AddSingleton<AuditQueries>();
 
         var authorization = AddAuthorization();
         authorization.SetAuthorized("admin");
@@ -111,6 +123,32 @@ public sealed class ConsoleTestContext : BunitContext
             new NewWorkItem { Title = title, Kind = WorkItemKind.Deployment, MaxRetries = 0, AutoEscalate = false }, Operator, CancellationToken.None);
         await Engine.FailAsync(item.Id, "exit code 1", null, Operator, CancellationToken.None);
         return item;
+    }
+
+    /// <summary>
+    /// The signed-in "admin" as a stored user with the Admin role (the admin services check the caller against the
+    /// database), plus any <paramref name="others"/> with the given roles; password "Secret-pass1" for all.
+    /// </summary>
+    public async Task SeedUsersAsync(params (string Name, ApiRole Role)[] others)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Enum.GetNames<ApiRole>())
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        foreach (var (name, role) in others.Prepend(("admin", ApiRole.Admin)))
+        {
+            var user = new IdentityUser(name);
+            var created = await users.CreateAsync(user, "Secret-pass1");
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(e => e.Description)));
+            await users.AddToRolesAsync(user, OpsRoles.Implied(role));
+        }
     }
 
     /// <summary>Hands an event to every subscribed page, as the fan-out does after a commit.</summary>

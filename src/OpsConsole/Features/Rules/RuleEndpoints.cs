@@ -35,9 +35,9 @@ public static class RuleEndpoints
         var rules = api.MapGroup("/rules").WithTags("Rules");
         rules.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<RuleDto>>();
         rules.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<RuleDto>();
-        rules.MapPost("/", (HttpRequest r, OrchestrationEngine e, CancellationToken c) => SaveAsync(null, r, e, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>(201);
-        rules.MapPut("/{id}", (string id, HttpRequest r, OrchestrationEngine e, CancellationToken c) => SaveAsync(id, r, e, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
-        rules.MapPatch("/{id}", (string id, HttpRequest r, OrchestrationEngine e, CancellationToken c) => SaveAsync(id, r, e, false, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
+        rules.MapPost("/", (HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(null, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>(201);
+        rules.MapPut("/{id}", (string id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
+        rules.MapPatch("/{id}", (string id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
         rules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin).Produces(204);
         return api;
     }
@@ -73,7 +73,7 @@ public static class RuleEndpoints
         return rule is null ? Problems.NotFound("Rule", ruleId) : TypedResults.Ok(RuleDto.From(rule));
     }
 
-    private static async Task<IResult> SaveAsync(string? id, HttpRequest request, OrchestrationEngine engine, bool replace, CancellationToken cancellationToken)
+    private static async Task<IResult> SaveAsync(string? id, HttpRequest request, RuleService service, bool replace, CancellationToken cancellationToken)
     {
         Guid? ruleId = null;
         if (id is not null)
@@ -92,72 +92,21 @@ public static class RuleEndpoints
             return problem!;
         }
 
-        var name = body.String("name", replace, 100);
-        var description = body.String("description", max: 5000, allowEmpty: true);
-        var kind = body.Enum<RuleKind>("rule_type", replace);
-        var conditions = body.Object("trigger_conditions", 64 * 1024);
-        var actions = body.Object("actions", 64 * 1024);
-        var priority = body.Int("priority", 0, 1_000_000);
-        var active = body.Bool("is_active");
-        if (replace && conditions is null && !body.Has("trigger_conditions")) body.Error("trigger_conditions", "trigger_conditions is required (a JSON object)");
-        if (replace && actions is null && !body.Has("actions")) body.Error("actions", "actions is required (a JSON object)");
-        foreach (var readOnly in new[] { "trigger_count", "last_triggered" })
-        {
-            if (body.Has(readOnly)) body.Error(readOnly, $"{readOnly} is read-only");
-        }
-
-        if (kind == RuleKind.TaskCreation && body.IsValid)
-        {
-            foreach (var (field, message) in RuleEvaluator.Validate(conditions ?? "{}", actions ?? "{}"))
-            {
-                body.Error(field, message);
-            }
-        }
-
-        if (!body.IsValid)
+        if (RuleSpec.Read(body, replace) is not { } spec)
         {
             return body.Problem();
         }
 
         return await WorkItemEndpoints.Run(async () =>
         {
-            var (rule, created) = await engine.WriteAsync(async (db, now) =>
-            {
-                OrchestrationRule rule;
-                if (ruleId is { } existingId)
-                {
-                    rule = await db.Rules.FirstOrDefaultAsync(r => r.Id == existingId, cancellationToken)
-                        ?? throw EngineRefusedException.NotFound("Rule", existingId);
-                }
-                else
-                {
-                    rule = new OrchestrationRule { CreatedOn = now };
-                    db.Rules.Add(rule);
-                }
-
-                if (name is not null && await db.Rules.AnyAsync(r => r.Name == name && r.Id != rule.Id, cancellationToken))
-                {
-                    throw EngineRefusedException.Conflict($"A rule named '{name}' already exists; rule names are unique");
-                }
-
-                if (name is not null) rule.Name = name;
-                if (description is not null) rule.Description = description;
-                if (kind is { } k) rule.Kind = k;
-                if (conditions is not null) rule.TriggerConditions = conditions;
-                if (actions is not null) rule.Actions = actions;
-                if (priority is { } p) rule.Priority = p;
-                if (active is { } a) rule.IsActive = a;
-                rule.ModifiedOn = now;
-                await db.SaveChangesAsync(cancellationToken);
-                return (rule, ruleId is null);
-            }, cancellationToken);
+            var (rule, created) = await service.SaveAsync(ruleId, spec, request.HttpContext.User, cancellationToken);
             return created
                 ? TypedResults.Created($"/api/v1/orchestration/rules/{rule.Id}/", RuleDto.From(rule))
                 : TypedResults.Ok(RuleDto.From(rule));
         });
     }
 
-    private static async Task<IResult> DeleteAsync(string id, OrchestrationEngine engine, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService service, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var ruleId))
         {
@@ -166,11 +115,7 @@ public static class RuleEndpoints
 
         return await WorkItemEndpoints.Run(async () =>
         {
-            await engine.WriteAsync(async (db, now) =>
-            {
-                var deleted = await db.Rules.Where(r => r.Id == ruleId).ExecuteDeleteAsync(cancellationToken);
-                return deleted == 0 ? throw EngineRefusedException.NotFound("Rule", ruleId) : deleted;
-            }, cancellationToken);
+            await service.DeleteAsync(ruleId, context.User, cancellationToken);
             return TypedResults.NoContent();
         });
     }
