@@ -36,6 +36,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
         ViewerOrAgent,
         Operator,
         OperatorOrAgent,
+        AdminOrAgent,
         Admin,
 
         /// <summary>Only a valid GitHub signature gets in; no key or token does.</summary>
@@ -76,7 +77,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
         ["DELETE /api/v1/orchestration/agents/{id}"] = Access.Admin,
         ["POST /api/v1/orchestration/agents/{id}/update_status"] = Access.Admin,
         ["POST /api/v1/orchestration/agents/{id}/rotate_token"] = Access.Admin,
-        ["POST /api/v1/orchestration/agents/{id}/heartbeat"] = Access.OperatorOrAgent,
+        ["POST /api/v1/orchestration/agents/{id}/heartbeat"] = Access.AdminOrAgent,
         ["GET /api/v1/orchestration/agents/{id}/current_tasks"] = Access.ViewerOrAgent,
         ["GET /api/v1/orchestration/agents/{id}/task_history"] = Access.ViewerOrAgent,
         ["GET /api/v1/orchestration/assignments/"] = Access.Viewer,
@@ -219,6 +220,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
         Access.ViewerOrAgent => [Caller.Viewer, Caller.Operator, Caller.Admin, Caller.Agent],
         Access.Operator => [Caller.Operator, Caller.Admin],
         Access.OperatorOrAgent => [Caller.Operator, Caller.Admin, Caller.Agent],
+        Access.AdminOrAgent => [Caller.Admin, Caller.Agent],
         Access.Admin => [Caller.Admin],
         Access.Signature => [],
         _ => throw new ArgumentOutOfRangeException(nameof(access)),

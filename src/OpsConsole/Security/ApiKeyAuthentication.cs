@@ -142,4 +142,7 @@ public static class OpsPolicies
 
     /// <summary>Operators, or the agent that holds the task (checked again by the engine).</summary>
     public const string OperatorOrAgent = "ops:operator-or-agent";
+
+    /// <summary>Administrators, or the agent itself (heartbeats: CONTRACT.md).</summary>
+    public const string AdminOrAgent = "ops:admin-or-agent";
 }

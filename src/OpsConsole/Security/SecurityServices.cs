@@ -51,7 +51,8 @@ public static class SecurityServices
             .AddPolicy(OpsPolicies.Operator, p => p.RequireRole(OpsRoles.Operator, OpsRoles.Admin))
             .AddPolicy(OpsPolicies.Admin, p => p.RequireRole(OpsRoles.Admin))
             .AddPolicy(OpsPolicies.ViewerOrAgent, p => p.RequireRole(OpsRoles.Viewer, OpsRoles.Operator, OpsRoles.Admin, OpsRoles.Agent))
-            .AddPolicy(OpsPolicies.OperatorOrAgent, p => p.RequireRole(OpsRoles.Operator, OpsRoles.Admin, OpsRoles.Agent));
+            .AddPolicy(OpsPolicies.OperatorOrAgent, p => p.RequireRole(OpsRoles.Operator, OpsRoles.Admin, OpsRoles.Agent))
+            .AddPolicy(OpsPolicies.AdminOrAgent, p => p.RequireRole(OpsRoles.Admin, OpsRoles.Agent));
         services.AddCascadingAuthenticationState();
         return services;
     }

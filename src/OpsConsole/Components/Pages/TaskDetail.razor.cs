@@ -175,7 +175,7 @@ public sealed partial class TaskDetail
         }
     }
 
-    private static readonly JsonSerializerOptions PrettyJson = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions PrettyJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public sealed record CandidateRow(string Name, double Score, double Efficiency, double Capability, double PriorityBoost, double LoadPenalty, double Availability, string Note);
 

@@ -26,7 +26,7 @@ public static class AgentEndpoints
         agents.MapDelete("/{id}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin).Produces(204);
         agents.MapPost("/{id}/update_status", UpdateStatusAsync).RequireAuthorization(OpsPolicies.Admin);
         agents.MapPost("/{id}/rotate_token", RotateTokenAsync).RequireAuthorization(OpsPolicies.Admin);
-        agents.MapPost("/{id}/heartbeat", HeartbeatAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        agents.MapPost("/{id}/heartbeat", HeartbeatAsync).RequireAuthorization(OpsPolicies.AdminOrAgent);
         agents.MapGet("/{id}/current_tasks", CurrentTasksAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
         agents.MapGet("/{id}/task_history", TaskHistoryAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
         return api;
