@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Domain;
 using OpsConsole.Features.Deployments;
@@ -219,6 +220,44 @@ public sealed class GitHubIssueTests(GitHubApp app) : IClassFixture<GitHubApp>
         {
             Assert.Fail("a bug report with an issue number should be linked to it");
         }
+    }
+
+    [Fact]
+    public async Task A_completed_failure_that_comes_back_reopens_its_issue_and_observers_hear_IssueLinked()
+    {
+        await using var observer = TestAgent.HubFor(app, OpsConsoleFactory.BootstrapKey);
+        var linked = System.Threading.Channels.Channel.CreateUnbounded<JsonObject>();
+        observer.On<System.Text.Json.JsonElement>("IssueLinked", e => linked.Writer.TryWrite(JsonNode.Parse(e.GetRawText())!.AsObject()));
+        await observer.StartAsync();
+
+        var deployment = $"deploy-{Guid.NewGuid():N}"[..20];
+        var first = await app.ProductionFailureAsync(deployment);
+        await app.DeliverAsync();
+
+        using var timeout = new CancellationTokenSource(TestAgent.EventTimeout);
+        JsonObject heard;
+        do
+        {
+            heard = await linked.Reader.ReadAsync(timeout.Token);
+        }
+        while ((string?)heard["task_id"] != first.ToString() || (string?)heard["github_issue_state"] != "synced");
+        var number = (int)heard["github_issue_number"]!;
+        Assert.Equal(app.GitHub.Issue(number).Number, await app.IssueNumberAsync(first));
+
+        var client = app.CreateAdminClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"{Api}/tasks/{first}/complete/", new { })).StatusCode);
+        await app.DeliverAsync();
+        Assert.Equal("closed", app.GitHub.Issue(number).State);
+
+        var regression = await app.ProductionFailureAsync(deployment, "Deployment failed again: migration 0042 timed out");
+        Assert.NotEqual(first, regression);
+        await app.DeliverAsync();
+
+        var issue = app.GitHub.Issue(number);
+        Assert.Equal("open", issue.State);
+        Assert.Contains(issue.Comments, c => c.Contains("**Regression**", StringComparison.Ordinal) && c.Contains(regression.ToString(), StringComparison.Ordinal));
+        Assert.Equal(number, await app.IssueNumberAsync(regression));
+        Assert.Single(app.GitHub.Issues, i => i.Title.Contains(deployment, StringComparison.Ordinal));
     }
 
     [Fact]

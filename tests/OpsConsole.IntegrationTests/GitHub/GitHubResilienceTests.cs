@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests.GitHub;
@@ -56,6 +57,11 @@ public sealed class GitHubOutageTests(GitHubOpsConsole app) : IClassFixture<GitH
         Assert.Equal(3, (int)status["backlog"]!["local_issues"]!);
         Assert.NotNull(status["last_error"]);
 
+        var health = app.Services.GetRequiredService<OpsConsole.Features.Health.HealthService>();
+        var sample = (await health.SnapshotAsync(false, CancellationToken.None)).Single(h => h.Component == "github");
+        Assert.Equal(OpsConsole.Domain.HealthState.Warning, sample.Status);
+        Assert.Contains("\"state\":\"paused\"", sample.MetricValue, StringComparison.Ordinal);
+
         app.GitHub.Down = false;
         app.Time.Advance(TimeSpan.FromMinutes(15));
         var drained = await app.DrainAsync();
@@ -67,6 +73,7 @@ public sealed class GitHubOutageTests(GitHubOpsConsole app) : IClassFixture<GitH
         var numbers = new[] { first, second, third }.Select(t => app.GitHub.Issues.Single(i => i.Body.Contains(t.ToString(), StringComparison.Ordinal)).Number).ToList();
         Assert.Equal(numbers.Order().ToList(), numbers);
         Assert.Equal(numbers[1], await app.IssueNumberAsync(second));
+        Assert.Equal(OpsConsole.Domain.HealthState.Healthy, (await health.SnapshotAsync(false, CancellationToken.None)).Single(h => h.Component == "github").Status);
     }
 }
 
@@ -205,5 +212,39 @@ public sealed class GitHubLocalIssueTests
         Assert.Equal(1, synced.GitHub.IssuesFor(task));
         Assert.Equal(synced.GitHub.Issues[0].Number, await synced.IssueNumberAsync(task));
         await synced.GitHub.DisposeAsync();
+    }
+}
+
+/// <summary>Dry-run: the issue is written to the log and shown, nothing is sent.</summary>
+public sealed class GitHubDryRunTests(GitHubDryRunTests.DryRunApp app) : IClassFixture<GitHubDryRunTests.DryRunApp>
+{
+    public sealed class DryRunApp : GitHubOpsConsole
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [.. base.Settings, new("Orchestration:DryRun", "true")];
+    }
+
+    [Fact]
+    public async Task In_dry_run_the_issue_is_previewed_and_logged_but_nothing_reaches_GitHub()
+    {
+        var client = app.CreateAdminClient();
+        var created = await client.PostJsonAsync($"{GitHubTestApi.Api}/tasks/", new { title = "Rotate the TLS certificate", task_type = "maintenance", priority = "high" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = Guid.Parse((string)(await created.ReadObjectAsync())["id"]!);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostJsonAsync($"{GitHubTestApi.Api}/tasks/{id}/github_issue/", new { })).StatusCode);
+
+        var pass = await app.DeliverAsync();
+
+        Assert.Contains("dry-run", pass.StoppedBecause, StringComparison.Ordinal);
+        Assert.Empty(app.GitHub.Requests);
+        var preview = await (await client.GetAsync($"{GitHubTestApi.Api}/tasks/{id}/github_issue/")).ReadObjectAsync();
+        Assert.True((bool)preview["dry_run"]!);
+        Assert.Contains("Rotate the TLS certificate", (string)preview["preview"]!["title"]!, StringComparison.Ordinal);
+        Assert.Equal("open", (string?)preview["changes"]![0]!["kind"]);
+        var log = Directory.GetFiles(Path.Combine(app.DataDirectory, "logs")).Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd();
+        });
+        Assert.Contains(log, text => text.Contains("[dry-run] Would open a GitHub issue", StringComparison.Ordinal) && text.Contains("Rotate the TLS certificate", StringComparison.Ordinal));
     }
 }
