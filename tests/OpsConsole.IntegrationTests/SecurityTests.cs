@@ -100,3 +100,26 @@ public sealed class SignInRateLimitTests(OpsConsoleFactory app) : IClassFixture<
         Assert.True(last.Headers.RetryAfter is RetryConditionHeaderValue { Delta: { } delta } && delta > TimeSpan.Zero);
     }
 }
+
+/// <summary>OpsConsole:WallFrameAncestors lets a dashboard rotator frame the wall screen, and nothing else.</summary>
+public sealed class WallFramingTests(WallFramingTests.FramedWall app) : IClassFixture<WallFramingTests.FramedWall>
+{
+    public sealed class FramedWall : OpsConsoleFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("OpsConsole:WallFrameAncestors", "https://tv.example.com")];
+    }
+
+    [Fact]
+    public async Task Only_the_wall_may_be_framed_and_only_by_the_configured_origin()
+    {
+        var client = await app.CreateClientAsync(ApiRole.Viewer);
+
+        var wall = await client.GetAsync("/wall");
+        var console = await client.GetAsync("/login");
+
+        Assert.Contains("frame-ancestors https://tv.example.com", wall.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.False(wall.Headers.Contains("X-Frame-Options"));
+        Assert.Contains("frame-ancestors 'none'", console.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("DENY", console.Headers.GetValues("X-Frame-Options").Single());
+    }
+}

@@ -15,6 +15,9 @@ public sealed class OpsConsoleOptions
     /// <summary>The console's address as people reach it; links back from GitHub issues use it.</summary>
     public string PublicUrl { get; set; } = "http://localhost:5080";
 
+    /// <summary>Origins allowed to frame the wall screen (space separated, e.g. https://tv.example.com); none by default.</summary>
+    public string? WallFrameAncestors { get; set; }
+
     public sealed class AdminOptions
     {
         public string UserName { get; set; } = "admin";
@@ -64,6 +67,12 @@ public sealed class OpsConsoleOptions
         if (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var publicUrl) || publicUrl.Scheme is not ("http" or "https"))
         {
             yield return $"{Section}:PublicUrl is '{PublicUrl}'; give the console's absolute http(s) address, e.g. https://ops.example.com";
+        }
+
+        foreach (var origin in (WallFrameAncestors ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(o => o != "'self'" && !(Uri.TryCreate(o, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.AbsolutePath == "/")))
+        {
+            yield return $"{Section}:WallFrameAncestors has '{origin}'; give origins such as https://tv.example.com (or 'self'), separated by spaces";
         }
 
         if (Api.BootstrapKey is { Length: > 0 and < 24 })

@@ -26,6 +26,8 @@ public static class Protection
 
     public static IServiceCollection AddOpsProtection(this IServiceCollection services)
     {
+        // Framing is decided by UseSecurityHeaders alone (DENY, or the wall's configured framers), not by antiforgery's SAMEORIGIN.
+        services.Configure<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>(o => o.SuppressXFrameOptionsHeader = true);
         services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -72,11 +74,19 @@ public static class Protection
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.XFrameOptions = "DENY";
             var path = context.Request.Path;
+            var wallFramers = path.StartsWithSegments("/wall") ? context.RequestServices.GetService<Hosting.OpsConsoleOptions>()?.WallFrameAncestors : null;
+            if (string.IsNullOrWhiteSpace(wallFramers))
+            {
+                headers.XFrameOptions = "DENY";
+            }
+
             if (!path.StartsWithSegments("/api/v1") && !path.StartsWithSegments("/hubs"))
             {
-                headers.ContentSecurityPolicy = path.StartsWithSegments("/api/docs") || path.StartsWithSegments("/hangfire") ? ToolPolicy : ConsolePolicy;
+                var policy = path.StartsWithSegments("/api/docs") || path.StartsWithSegments("/hangfire") ? ToolPolicy : ConsolePolicy;
+
+                // The wall screen may be framed by the origins OpsConsole:WallFrameAncestors names (a dashboard rotator); nothing else may.
+                headers.ContentSecurityPolicy = string.IsNullOrWhiteSpace(wallFramers) ? policy : policy.Replace("frame-ancestors 'none'", $"frame-ancestors {wallFramers.Trim()}", StringComparison.Ordinal);
             }
 
             return Task.CompletedTask;
