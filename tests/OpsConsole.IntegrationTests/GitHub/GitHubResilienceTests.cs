@@ -248,3 +248,31 @@ public sealed class GitHubDryRunTests(GitHubDryRunTests.DryRunApp app) : IClassF
         Assert.Contains(log, text => text.Contains("[dry-run] Would open a GitHub issue", StringComparison.Ordinal) && text.Contains("Rotate the TLS certificate", StringComparison.Ordinal));
     }
 }
+
+/// <summary>A change GitHub refuses for good fails that task's issue only; the others go on, and a person retries it.</summary>
+public sealed class GitHubRefusedChangeTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task A_refused_change_marks_its_issue_failed_without_holding_up_others_and_retry_delivers_it()
+    {
+        app.GitHub.FailNext(1, 422);
+        var refused = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        var failed = await app.TaskAsync(refused);
+        Assert.Equal("failed", (string?)failed["github_issue_state"]);
+
+        var other = await app.ProductionFailureAsync();
+        await app.DrainAsync();
+        Assert.Equal(1, app.GitHub.IssuesFor(other));
+        Assert.Equal(0, app.GitHub.IssuesFor(refused));
+        var status = await (await app.CreateAdminClient().GetAsync($"{GitHubTestApi.Api}/integrations/github/")).ReadObjectAsync();
+        Assert.Equal("failing", (string?)status["state"]);
+
+        var retry = await app.CreateAdminClient().PostJsonAsync($"{GitHubTestApi.Api}/tasks/{refused}/github_issue/retry/", new { });
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        await app.DrainAsync();
+
+        Assert.Equal(1, app.GitHub.IssuesFor(refused));
+        Assert.Equal(app.GitHub.Issues.Single(i => i.Body.Contains(refused.ToString(), StringComparison.Ordinal)).Number, await app.IssueNumberAsync(refused));
+    }
+}

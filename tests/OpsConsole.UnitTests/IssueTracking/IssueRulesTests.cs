@@ -132,6 +132,15 @@ public sealed class IssueTemplateTests
     }
 
     [Fact]
+    public void A_long_environment_name_still_makes_a_label_GitHub_accepts()
+    {
+        var task = Task();
+        task.Environment = "production-" + new string('e', 80);
+
+        Assert.All(IssueTemplates.Labels(task), l => Assert.True(l.Name.Length <= 50, l.Name));
+    }
+
+    [Fact]
     public void A_long_title_is_cut_to_what_GitHub_accepts()
     {
         Assert.Equal(IssueTemplates.MaxTitle, IssueTemplates.Title(Task(new string('x', 400))).Length);

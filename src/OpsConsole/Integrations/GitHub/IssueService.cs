@@ -81,7 +81,11 @@ public sealed class IssueService(
                     ?? throw EngineRefusedException.BadRequest($"issue_number: #{number} does not exist in {settings.Repository}");
                 url = issue.Url;
             }
-            catch (IssueTrackerException ex) when (ex.Failure != TrackerFailure.Rejected)
+            catch (IssueTrackerException ex) when (ex.Failure == TrackerFailure.Rejected)
+            {
+                throw EngineRefusedException.BadRequest($"issue_number: #{number} cannot be linked: {ex.Message}");
+            }
+            catch (IssueTrackerException ex)
             {
                 // GitHub cannot be asked now; the link is kept and its comment delivered once GitHub answers.
                 logger.LogInformation("Linking issue #{Number} without checking it: {Message}", number, ex.Message);

@@ -23,6 +23,7 @@ public static class IssueTemplates
     public static readonly IssueLabel Origin = new("opsconsole", "5319e7", "Opened and kept up to date by OpsConsole");
 
     public const int MaxTitle = 256;
+    public const int MaxLabel = 50;
     private const int MaxBody = 60_000;
 
     /// <summary>The hidden marker that ties an issue to its task; searched for before creating, so a retry never duplicates.</summary>
@@ -117,7 +118,8 @@ public static class IssueTemplates
             labels.Add(new("bug", "d73a4a", "Something isn't working"));
         }
 
-        return labels;
+        // GitHub refuses label names over 50 characters; a long environment name must not stop the issue.
+        return labels.Select(l => l.Name.Length <= MaxLabel ? l : l with { Name = l.Name[..MaxLabel] }).ToList();
     }
 
     private static string PriorityColor(WorkItemPriority p) => p switch
