@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm | agents&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm | agents | circuits&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -24,8 +24,11 @@ public static class BenchMain
             case "agents":
                 await AgentLoad.RunAsync(Count(args, 1, 20), Count(args, 2, 1000), Count(args, 3, 8));
                 break;
+            case "circuits":
+                Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"));
+                break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap]");
                 break;
         }
     }

@@ -37,6 +37,9 @@ public sealed class AppServer : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>The console's process id while it runs (the circuits benchmark reads its memory).</summary>
+    public int? ProcessId => IsRunning ? process!.Id : null;
+
     /// <summary>How the last stop went, for diagnostics.</summary>
     public string? LastStop { get; private set; }
 
