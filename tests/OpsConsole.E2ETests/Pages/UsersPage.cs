@@ -19,8 +19,11 @@ public sealed class UsersPage(IPage page) : ConsolePage(page)
         await Expect(form).ToBeVisibleAsync();
         await form.GetByLabel("User name").FillAsync(userName);
         await form.GetByLabel("Initial password").FillAsync(password);
-        await form.Locator("div.mud-select").First.ClickAsync();
+        var roleSelect = form.Locator("div.mud-select").First;
+        await roleSelect.ClickAsync();
         await Page.GetByRole(AriaRole.Option, new() { Name = role, Exact = true }).ClickAsync();
+        // The choice travels to the server before the form is sent; without this wait "Create user" can overtake it.
+        await Expect(roleSelect.Locator("input").First).ToHaveValueAsync(role);
         await form.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
     }
 }

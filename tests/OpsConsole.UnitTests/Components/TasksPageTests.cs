@@ -13,11 +13,12 @@ public sealed class TasksPageTests : IAsyncLifetime
     private readonly ConsoleTestContext context = new();
 
     [Fact]
-    public void Empty_list_says_no_task_matches()
+    public void Empty_list_without_filters_says_no_tasks_yet()
     {
         var page = context.Render<Tasks>();
 
-        page.WaitForAssertion(() => Assert.Contains("No task matches these filters.", page.Markup), Patience);
+        page.WaitForAssertion(() => Assert.Contains("No tasks yet.", page.Markup), Patience);
+        Assert.DoesNotContain("Clear filters", page.Markup);
         Assert.Contains("0 task(s)", page.Markup);
     }
 

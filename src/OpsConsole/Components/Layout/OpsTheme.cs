@@ -12,7 +12,9 @@ public static class OpsTheme
             Secondary = "#8e24aa",
             AppbarBackground = "#102a43",
             Error = "#c62828",
-            Warning = "#ef6c00",
+            // Darker than Material's defaults so white text on chips and buttons (and the colour as text) stays readable.
+            Warning = "#b45309",
+            Info = "#0b6bcb",
             Success = "#2e7d32",
         },
         PaletteDark = new PaletteDark
@@ -26,6 +28,13 @@ public static class OpsTheme
             Error = "#ef5350",
             Warning = "#ffa726",
             Success = "#66bb6a",
+            Info = "#4fa3f7",
+            // These fills are light on a dark page: white text on them is unreadable (about 2:1), dark text is not.
+            PrimaryContrastText = "#0b1724",
+            SecondaryContrastText = "#0b1724",
+            WarningContrastText = "#0b1724",
+            SuccessContrastText = "#0b1724",
+            InfoContrastText = "#0b1724",
         },
     };
 }

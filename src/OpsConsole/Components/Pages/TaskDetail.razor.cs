@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor;
@@ -133,6 +134,10 @@ public sealed partial class TaskDetail
     private Task CompleteAsync() => ActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
 
     private Task CancelAsync() => ActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
+
+    /// <summary>Enter in a one-line field does what its button next to it does, as people expect of a form.</summary>
+    private Task OnEnterAsync(KeyboardEventArgs e, bool allowed, Func<Task> action) =>
+        e.Key is "Enter" or "NumpadEnter" && allowed && !busy ? action() : Task.CompletedTask;
 
     private async Task ActAsync<T>(string done, Func<Actor, CancellationToken, Task<T>> action)
     {

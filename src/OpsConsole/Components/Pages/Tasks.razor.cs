@@ -103,6 +103,11 @@ public sealed partial class Tasks
         }
     }
 
+    /// <summary>Whether anything narrows the list (the sort order is not a filter).</summary>
+    private bool HasFilters => (search with { SortBy = "priority", Descending = true }).ToQueryString().Length > 0;
+
+    private Task ClearFiltersAsync() => ApplyAsync(new TaskSearch { SortBy = search.SortBy, Descending = search.Descending });
+
     private void SelectionChanged(HashSet<WorkItem> items) => selected = new HashSet<WorkItem>(items, TaskIdComparer.Instance);
 
     private string RowClass(WorkItem item, int index) => item.NeedsAttention ? "ops-attention" : "";
