@@ -221,6 +221,7 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsConsole.Features.Rules.RuleService>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
+        services.AddSingleton<DashboardFeed>();
         services.AddSingleton<TaskQueries>();
         services.AddSingleton<OpsConsole.Features.Audit.AuditQueries>();
         services.AddSingleton<Seeder>();

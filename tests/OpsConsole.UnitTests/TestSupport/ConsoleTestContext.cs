@@ -60,6 +60,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<OrchestrationEngine>();
         Services.AddSingleton<HealthService>();
         Services.AddSingleton<StatusQueries>();
+        Services.AddSingleton<DashboardFeed>();
         Services.AddSingleton<TaskQueries>();
         Services.AddDataProtection();
         Services.AddOpsIdentity();

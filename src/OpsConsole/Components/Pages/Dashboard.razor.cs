@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Dashboard;
 
@@ -10,30 +8,20 @@ namespace OpsConsole.Components.Pages;
 public sealed partial class Dashboard
 {
     private DashboardDto? dashboard;
-    private List<Agent> agents = [];
-    private List<WorkItem> openTasks = [];
+    private IReadOnlyList<Agent> agents = [];
+    private IReadOnlyList<WorkItem> openTasks = [];
     private MetricsDto? metrics;
     private (TimeSpan? ToAssign, TimeSpan? ToResolve) timings;
-    private List<(WorkItemLogEntry Entry, string TaskTitle)> activity = [];
+    private IReadOnlyList<(WorkItemLogEntry Entry, string TaskTitle)> activity = [];
     private DateTime now;
 
-    [Inject] private StatusQueries Status { get; set; } = default!;
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private DashboardFeed Feed { get; set; } = default!;
 
     protected override async Task LoadAsync()
     {
-        now = Now;
-        dashboard = await Status.DashboardAsync(CancellationToken.None);
-        metrics = await Status.MetricsAsync(CancellationToken.None);
-        timings = await Status.TimingsAsync(CancellationToken.None);
-        activity = await Status.RecentActivityAsync(12, CancellationToken.None);
-        await using var db = await DbFactory.CreateDbContextAsync();
-        agents = (await db.Agents.AsNoTracking().ToListAsync())
-            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
-        openTasks = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
-            .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
-            .OrderByDescending(w => w.NeedsAttention).ThenByDescending(w => w.Priority).ThenBy(w => w.CreatedOn)
-            .Take(15).ToListAsync();
+        var snapshot = await Feed.GetAsync();
+        (now, dashboard, metrics, timings, activity, agents, openTasks) =
+            (snapshot.Now, snapshot.Dashboard, snapshot.Metrics, snapshot.Timings, snapshot.Activity, snapshot.Agents, snapshot.OpenTasks);
     }
 
     private IEnumerable<(string Label, int Value, Color Color)> Tiles()
