@@ -268,6 +268,6 @@ public static class DeploymentEntryReader
         return lines.Count > MaxLogLines ? lines[^MaxLogLines..] : lines;
     }
 
-    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
+    private static string Shorten(string text) => text.Clip(40);
 
 }

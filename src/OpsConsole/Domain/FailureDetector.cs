@@ -205,5 +205,5 @@ public static partial class FailureDetector
     private static string? FirstIn(string text, string[] words) =>
         words.FirstOrDefault(w => text.Contains(w, StringComparison.OrdinalIgnoreCase));
 
-    private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
+    private static string Shorten(string text) => text.Clip(80);
 }

@@ -130,9 +130,8 @@ public static class IssuePolicy
         $"Retries: {t.RetryCount}, escalation level: {t.EscalationLevel}, occurrences: {t.Occurrences}.";
 
     private static string Because(string? error) =>
-        string.IsNullOrWhiteSpace(error) ? "" : $"\n\n```text\n{Redactor.Redact(Clip(error, 1500))}\n```";
+        string.IsNullOrWhiteSpace(error) ? "" : $"\n\n```text\n{Redactor.Redact(error.Clip(1500))}\n```";
 
-    private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
-
-    private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    /// <summary>How issue texts write a time.</summary>
+    public static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

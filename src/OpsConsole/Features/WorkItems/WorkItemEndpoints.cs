@@ -518,7 +518,7 @@ public static class WorkItemEndpoints
 
     internal static IResult BadId(string id) => Problems.BadRequest($"'{Truncate(id)}' is not a task id; task ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
 
-    internal static string Truncate(string text) => text.Length > 60 ? text[..60] + "…" : text;
+    internal static string Truncate(string text) => text.Clip(60);
 
     /// <summary>Runs an engine call and turns its refusals into problem details.</summary>
     internal static async Task<IResult> Run(Func<Task<IResult>> action)

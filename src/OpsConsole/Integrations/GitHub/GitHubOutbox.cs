@@ -275,7 +275,7 @@ public sealed class GitHubOutbox(
     private Task RecordAttemptErrorAsync(long rowId, string error, CancellationToken cancellationToken) =>
         engine.WriteAsync(async (db, _) =>
         {
-            var message = Clip(error);
+            var message = error.Clip(1000);
             await db.IssueOutbox.Where(r => r.Id == rowId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastError, message), cancellationToken);
             return true;
         }, CancellationToken.None);
@@ -317,7 +317,7 @@ public sealed class GitHubOutbox(
             if (head is not null)
             {
                 head.FailedAt = now;
-                head.LastError = Clip(error);
+                head.LastError = error.Clip(1000);
                 head.Attempts++;
             }
 
@@ -331,6 +331,4 @@ public sealed class GitHubOutbox(
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }, CancellationToken.None);
-
-    private static string Clip(string text) => text.Length <= 1000 ? text : text[..1000] + "…";
 }

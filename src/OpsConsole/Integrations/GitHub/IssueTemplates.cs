@@ -61,8 +61,8 @@ public static class IssueTemplates
         Row(b, "Assigned agent", task.AssignedAgent?.Name ?? "not yet assigned");
         Row(b, "Retries", $"{task.RetryCount} of {task.MaxRetries}");
         Row(b, "Escalation level", task.EscalationLevel.ToString(CultureInfo.InvariantCulture));
-        Row(b, "Occurrences", $"{task.Occurrences}{(task.FirstSeen is { } first ? $" (first {Stamp(first)}, last {Stamp(task.LastSeen ?? first)})" : "")}");
-        Row(b, "Due", task.DueDate is { } due ? Stamp(due) : "no deadline");
+        Row(b, "Occurrences", $"{task.Occurrences}{(task.FirstSeen is { } first ? $" (first {IssuePolicy.Stamp(first)}, last {IssuePolicy.Stamp(task.LastSeen ?? first)})" : "")}");
+        Row(b, "Due", task.DueDate is { } due ? IssuePolicy.Stamp(due) : "no deadline");
         if (task.Fingerprint is { } fingerprint)
         {
             Row(b, "Fingerprint", $"`{fingerprint}`");
@@ -75,7 +75,7 @@ public static class IssueTemplates
             : reported?["error_message"] is JsonValue message && message.GetValueKind() == JsonValueKind.String ? message.GetValue<string>() : null;
         if (!string.IsNullOrWhiteSpace(error))
         {
-            b.Append("\n### Error\n\n```text\n").Append(Redactor.Redact(Clip(error, 8_000))).Append("\n```\n");
+            b.Append("\n### Error\n\n```text\n").Append(Redactor.Redact(error.Clip(8_000))).Append("\n```\n");
         }
 
         if ((input?["recovery_suggestions"] ?? reported?["recovery_suggestions"]) is JsonArray suggestions && suggestions.Count > 0)
@@ -90,7 +90,7 @@ public static class IssueTemplates
         if (input is { Count: > 0 })
         {
             var json = Redactor.Redact(input)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            b.Append("\n<details><summary>Input data</summary>\n\n```json\n").Append(Clip(json, 20_000)).Append("\n```\n</details>\n");
+            b.Append("\n<details><summary>Input data</summary>\n\n```json\n").Append(json.Clip(20_000)).Append("\n```\n</details>\n");
         }
 
         b.Append("\n---\n*Opened by OpsConsole. Progress on this task (retries, escalations, reassignment, completion) is posted here; ")
@@ -155,7 +155,4 @@ public static class IssueTemplates
         }
     }
 
-    private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
-
-    private static string Stamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }
