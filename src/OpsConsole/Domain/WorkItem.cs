@@ -393,5 +393,13 @@ public sealed class WorkItem : Entity
 
     private static TransitionRefusedException Refused(string message) => new(message);
 
+    /// <summary>
+    /// Two copies of a task read at different moments are the same task. A grid keyed by its rows (MudDataGrid keys
+    /// each row by its item) keeps the row, and the focus and selection in it, when the list is read again.
+    /// </summary>
+    public override bool Equals(object? obj) => obj is WorkItem other && other.Id == Id;
+
+    public override int GetHashCode() => Id.GetHashCode();
+
     public override string ToString() => $"{Title} ({Priority}) - {Status}";
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using OpsConsole.Api;
 using OpsConsole.Components;
+using OpsConsole.Components.Layout;
 using OpsConsole.Data;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Agents.Demo;
@@ -127,6 +128,7 @@ public static class OpsConsoleHosting
         app.MapAccountEndpoints();
         app.MapTaskExport();
         app.MapAuditExport();
+        app.MapThemeStylesheet();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
@@ -222,6 +224,8 @@ public static class OpsConsoleHosting
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
         services.AddSingleton<DashboardFeed>();
+        services.AddSingleton<OpsConsole.Components.Dashboard.DashboardMarkup>();
+        services.AddSingleton<OpsConsole.Components.Layout.ThemeStylesheet>();
         services.AddSingleton<TaskQueries>();
         services.AddSingleton<OpsConsole.Features.Audit.AuditQueries>();
         services.AddSingleton<Seeder>();

@@ -61,6 +61,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<HealthService>();
         Services.AddSingleton<StatusQueries>();
         Services.AddSingleton<DashboardFeed>();
+        Services.AddSingleton<OpsConsole.Components.Dashboard.DashboardMarkup>();
         Services.AddSingleton<TaskQueries>();
         Services.AddDataProtection();
         Services.AddOpsIdentity();
@@ -71,9 +72,9 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<RuleService>();
         Services.AddSingleton<AuditQueries>();
 
-        var authorization = AddAuthorization();
-        authorization.SetAuthorized("admin");
-        authorization.SetRoles(OpsRoles.Admin, OpsRoles.Operator, OpsRoles.Viewer);
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized("admin");
+        Authorization.SetRoles(OpsRoles.Admin, OpsRoles.Operator, OpsRoles.Viewer);
 
         if (migrated)
         {
@@ -83,6 +84,9 @@ public sealed class ConsoleTestContext : BunitContext
     }
 
     public FakeTimeProvider Time { get; } = new(Start);
+
+    /// <summary>Who is signed in: "admin" with every role unless a test says otherwise.</summary>
+    public Bunit.TestDoubles.BunitAuthorizationContext Authorization { get; }
 
     public DateTime Now => Time.GetUtcNow().UtcDateTime;
 

@@ -21,7 +21,7 @@ public sealed partial class Tasks
 {
     private MudDataGrid<WorkItem>? grid;
     private TaskSearch search = new();
-    private HashSet<WorkItem> selected = new(TaskIdComparer.Instance);
+    private HashSet<WorkItem> selected = [];
     private List<Agent> agents = [];
     private int total;
     private string? gridError;
@@ -108,7 +108,7 @@ public sealed partial class Tasks
 
     private Task ClearFiltersAsync() => ApplyAsync(new TaskSearch { SortBy = search.SortBy, Descending = search.Descending });
 
-    private void SelectionChanged(HashSet<WorkItem> items) => selected = new HashSet<WorkItem>(items, TaskIdComparer.Instance);
+    private void SelectionChanged(HashSet<WorkItem> items) => selected = [.. items];
 
     private string RowClass(WorkItem item, int index) => item.NeedsAttention ? "ops-attention" : "";
 
@@ -158,14 +158,4 @@ public sealed partial class Tasks
         selected.Clear();
         await ReloadAsync();
     }
-}
-
-/// <summary>Tasks are the same row when their ids are, so selection survives reloads.</summary>
-public sealed class TaskIdComparer : IEqualityComparer<WorkItem>
-{
-    public static readonly TaskIdComparer Instance = new();
-
-    public bool Equals(WorkItem? x, WorkItem? y) => x?.Id == y?.Id;
-
-    public int GetHashCode(WorkItem obj) => obj.Id.GetHashCode();
 }

@@ -1,0 +1,109 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using OpsConsole.E2ETests.Infrastructure;
+using OpsConsole.E2ETests.Pages;
+using static Microsoft.Playwright.Assertions;
+
+namespace OpsConsole.E2ETests;
+
+/// <summary>The frame around every page (issue #7): the theme switch, the navigation drawer, and a grid that keeps focus.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class FrameTests(ConsoleFixture console)
+{
+    private const string Background = "() => getComputedStyle(document.body).backgroundColor";
+
+    [Fact]
+    public async Task The_theme_switch_turns_the_console_light_and_the_choice_survives_a_reload_but_not_on_the_wall()
+    {
+        await using var context = await console.SignedInContextAsync();
+        var dashboard = new DashboardPage(await context.NewPageAsync());
+        await dashboard.OpenAsync();
+        var page = dashboard.Page;
+        var dark = await page.EvaluateAsync<string>(Background);
+        Assert.Equal("rgb(15, 27, 39)", dark); // OpsTheme's dark background
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch theme" }).ClickAsync();
+
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor !== '{dark}'");
+        var light = await page.EvaluateAsync<string>(Background);
+        await Screenshots.SaveAsync(page, "dashboard-light");
+
+        await page.ReloadAsync();
+        await dashboard.WaitUntilInteractiveAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "light");
+        Assert.Equal(light, await page.EvaluateAsync<string>(Background));
+
+        var wall = await context.NewPageAsync();
+        await wall.GotoAsync("wall");
+        await Expect(wall.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Switch theme" }).ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_navigation_opens_over_the_page_and_closes_when_a_page_is_chosen()
+    {
+        await using var context = await console.SignedInContextAsync(width: 390, height: 844);
+        var dashboard = new DashboardPage(await context.NewPageAsync());
+        await dashboard.OpenAsync();
+        var page = dashboard.Page;
+        var tasksLink = page.Locator("#ops-nav").GetByRole(AriaRole.Link, new() { Name = "Tasks", Exact = true });
+        await Expect(tasksLink).ToBeHiddenAsync();
+        await dashboard.MarkDocumentAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
+        await Expect(tasksLink).ToBeInViewportAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" })).ToHaveAttributeAsync("aria-expanded", "true");
+        await Screenshots.SaveAsync(page, "phone-navigation-open");
+        await tasksLink.ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/tasks$"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Tasks");
+        await Expect(tasksLink).Not.ToBeInViewportAsync();
+        Assert.True(await dashboard.IsSameDocumentAsync(), "choosing a page reloaded the document");
+        await Expect(tasksLink).ToHaveAttributeAsync("aria-current", "page");
+    }
+
+    [Fact]
+    public async Task On_a_wide_screen_the_navigation_can_be_hidden_to_give_the_page_the_width()
+    {
+        await using var context = await console.SignedInContextAsync();
+        var dashboard = new DashboardPage(await context.NewPageAsync());
+        await dashboard.OpenAsync();
+        var page = dashboard.Page;
+        var main = page.Locator("#main-content");
+        var narrower = (await main.BoundingBoxAsync())!.Width;
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
+
+        await Expect(page.Locator("#ops-nav").GetByRole(AriaRole.Link, new() { Name = "Tasks", Exact = true })).Not.ToBeInViewportAsync();
+        await page.WaitForFunctionAsync($"() => document.getElementById('main-content').getBoundingClientRect().width > {narrower + 200}");
+    }
+
+    [Fact]
+    public async Task A_focused_row_keeps_the_focus_when_the_grid_is_read_again_after_a_change()
+    {
+        var batch = Guid.NewGuid().ToString("N")[..6];
+        var title = $"Disk full on db-2 {batch}";
+        var other = $"Backup job late {batch}";
+        var id = (string)(await console.Api.CreateTaskAsync(title, maxRetries: 0, autoEscalate: false))["id"]!;
+        await console.Api.CreateTaskAsync(other, priority: "low");
+        await using var context = await console.SignedInContextAsync();
+        var tasks = new TasksPage(await context.NewPageAsync());
+        await tasks.OpenAsync(batch);
+        var box = tasks.Row(title).Locator("input[type=checkbox]");
+        await Expect(tasks.Status(title)).Not.ToHaveTextAsync("failed");
+        await box.FocusAsync();
+        await Expect(box).ToBeFocusedAsync();
+
+        // Someone else fails the task: the grid reads the page again and shows the new status in the same row.
+        await console.Api.FailAsync(id, "disk full");
+
+        await Expect(tasks.Status(title)).ToHaveTextAsync("failed");
+        await Expect(box).ToBeFocusedAsync();
+        await tasks.Page.Keyboard.PressAsync("Space");
+        await Expect(tasks.Toolbar).ToContainTextAsync("1 selected");
+    }
+}
