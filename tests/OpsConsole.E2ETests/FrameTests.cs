@@ -83,6 +83,32 @@ public sealed class FrameTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task From_the_dashboard_the_tasks_page_opens_its_filter_menus_and_confirmation_dialogs()
+    {
+        var batch = Guid.NewGuid().ToString("N")[..6];
+        var title = $"Certificate expires on api-7 {batch}";
+        await console.Api.CreateTaskAsync(title, priority: "low");
+        await using var context = await console.SignedInContextAsync();
+        var dashboard = new DashboardPage(await context.NewPageAsync());
+        await dashboard.OpenAsync();
+        var page = dashboard.Page;
+
+        await page.Locator("#ops-nav").GetByRole(AriaRole.Link, new() { Name = "Tasks", Exact = true }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Tasks");
+        await page.GetByLabel("Search title").FillAsync(batch);
+        var tasks = new TasksPage(page);
+        await Expect(tasks.Row(title)).ToBeVisibleAsync();
+
+        // A select's list is a popover; a bulk action asks in a dialog; its outcome is a snackbar.
+        await page.Locator("div.mud-select", new() { HasText = "Priority" }).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Option, new() { Name = "low" })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await tasks.SelectAsync(title);
+        await tasks.BulkAsync("Escalate");
+        await Expect(tasks.Snackbar).ToContainTextAsync("Escalate: 1 task(s) done.");
+    }
+
+    [Fact]
     public async Task A_focused_row_keeps_the_focus_when_the_grid_is_read_again_after_a_change()
     {
         var batch = Guid.NewGuid().ToString("N")[..6];

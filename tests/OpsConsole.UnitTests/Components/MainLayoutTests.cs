@@ -65,6 +65,23 @@ public sealed class MainLayoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_dashboard_holds_no_dialog_or_snackbar_host_and_the_first_other_page_brings_them_for_the_session()
+    {
+        var layout = Render();
+        Assert.Empty(layout.FindAll("#mud-snackbar-container"));
+        Assert.Empty(layout.FindAll(".mud-popover-provider"));
+
+        var navigation = context.Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("tasks");
+        layout.WaitForAssertion(() => Assert.Single(layout.FindAll("#mud-snackbar-container")), ConsoleTestContext.Patience);
+        Assert.Single(layout.FindAll(".mud-popover-provider"));
+
+        navigation.NavigateTo("");
+        layout.WaitForAssertion(() => Assert.Equal("Dashboard", layout.Find("#ops-nav a[aria-current=page]").TextContent.Trim()), ConsoleTestContext.Patience);
+        Assert.Single(layout.FindAll("#mud-snackbar-container"));
+    }
+
+    [Fact]
     public void The_theme_and_navigation_buttons_are_named_and_left_to_the_browser()
     {
         var layout = Render();

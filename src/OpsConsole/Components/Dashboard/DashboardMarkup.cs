@@ -18,7 +18,7 @@ public enum DashboardPart
 }
 
 /// <summary>One snapshot of the dashboard as HTML, a string per part.</summary>
-public sealed record DashboardView(DashboardSnapshot Snapshot, IReadOnlyDictionary<DashboardPart, MarkupString> Parts)
+public sealed record DashboardView(IReadOnlyDictionary<DashboardPart, MarkupString> Parts)
 {
     public MarkupString this[DashboardPart part] => Parts[part];
 }
@@ -33,6 +33,7 @@ public sealed class DashboardMarkup(DashboardFeed feed, IServiceScopeFactory sco
 {
     private readonly Lock gate = new();
     private (DashboardSnapshot Snapshot, Task<DashboardView> View)? current;
+    private DashboardView? previous;
 
     public async Task<DashboardView> GetAsync()
     {
@@ -69,10 +70,12 @@ public sealed class DashboardMarkup(DashboardFeed feed, IServiceScopeFactory sco
                     [nameof(DashboardSection.Snapshot)] = snapshot,
                     [nameof(DashboardSection.Part)] = part,
                 }));
-                parts[part] = new MarkupString(output.ToHtmlString());
+                var html = output.ToHtmlString();
+                // A part that did not change keeps its string: dashboards still showing an older snapshot share it.
+                parts[part] = previous?.Parts[part] is { } before && before.Value == html ? before : new MarkupString(html);
             }
 
-            return new DashboardView(snapshot, parts);
+            return previous = new DashboardView(parts);
         });
     }
 }

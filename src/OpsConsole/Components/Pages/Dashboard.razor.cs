@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using OpsConsole.Components.Dashboard;
+using OpsConsole.Domain;
 
 namespace OpsConsole.Components.Pages;
 
@@ -8,6 +9,9 @@ public sealed partial class Dashboard
     private DashboardView? view;
 
     [Inject] private DashboardMarkup Markup { get; set; } = default!;
+
+    /// <summary>Everything but a GitHub issue's delivery, which the dashboard does not show.</summary>
+    protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is not IssueLinked;
 
     protected override async Task LoadAsync() => view = await Markup.GetAsync();
 }
