@@ -25,12 +25,20 @@ public static class BenchMain
                 await AgentLoad.RunAsync(Count(args, 1, 20), Count(args, 2, 1000), Count(args, 3, 8));
                 break;
             case "circuits":
-                Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"));
+                Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"), Viewport(args));
                 break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH]");
                 break;
         }
+    }
+
+    /// <summary>--viewport WxH, for the circuits benchmark's pages.</summary>
+    private static (int, int)? Viewport(string[] args)
+    {
+        var at = Array.IndexOf(args, "--viewport");
+        var parts = at >= 0 && at + 1 < args.Length ? args[at + 1].Split('x') : [];
+        return parts.Length == 2 && int.TryParse(parts[0], out var w) && int.TryParse(parts[1], out var h) && w > 0 && h > 0 ? (w, h) : null;
     }
 
     private static int Count(string[] args, int index, int fallback) =>
