@@ -101,8 +101,10 @@ public sealed class FrameTests(ConsoleFixture console)
 
         // A select's list is a popover; a bulk action asks in a dialog; its outcome is a snackbar.
         await page.Locator("div.mud-select", new() { HasText = "Priority" }).First.ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Option, new() { Name = "low" })).ToBeVisibleAsync();
-        await page.Keyboard.PressAsync("Escape");
+        var low = page.GetByRole(AriaRole.Option, new() { Name = "low" });
+        await Expect(low).ToBeVisibleAsync();
+        await page.Locator("h1").ClickAsync(); // outside the list: it closes
+        await Expect(low).ToBeHiddenAsync();
         await tasks.SelectAsync(title);
         await tasks.BulkAsync("Escalate");
         await Expect(tasks.Snackbar).ToContainTextAsync("Escalate: 1 task(s) done.");

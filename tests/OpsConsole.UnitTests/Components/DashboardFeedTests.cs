@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Components.Dashboard;
 using OpsConsole.Domain;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.UnitTests.TestSupport;
@@ -29,6 +30,27 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         Assert.NotSame(first, fresh);
         Assert.Contains(fresh.OpenTasks, w => w.Id == task.Id);
         Assert.Equal(5, fresh.Agents.Count);
+    }
+
+    [Fact]
+    public async Task A_new_task_adds_its_row_and_every_row_that_did_not_change_keeps_the_html_the_dashboards_hold()
+    {
+        await context.SeedAgentsAsync();
+        var payments = await context.CreateTaskAsync("Payments API returns 502", WorkItemKind.Deployment, WorkItemPriority.Critical);
+        var markup = context.Services.GetRequiredService<DashboardMarkup>();
+        var before = await markup.GetAsync();
+
+        var hostile = await context.CreateTaskAsync("<script>alert('x')</script> & <b>bold</b>", WorkItemKind.Deployment, WorkItemPriority.Low);
+        context.PublishLive(new WorkItemChanged(hostile.Id));
+        var after = await markup.GetAsync();
+
+        Assert.Equal([payments.Id, hostile.Id], after.OpenTasks.Select(r => (Guid)r.Key));
+        Assert.Same(before.OpenTasks.Single().Html.Value, after.OpenTasks.Single(r => (Guid)r.Key == payments.Id).Html.Value);
+        // What people typed is shown as text, never as markup.
+        var row = after.OpenTasks.Single(r => (Guid)r.Key == hostile.Id).Html.Value;
+        Assert.Contains("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;", row);
+        Assert.DoesNotContain("<script>", row);
+        Assert.NotEqual(string.Concat(before.Tiles.Select(t => t.Html.Value)), string.Concat(after.Tiles.Select(t => t.Html.Value))); // a count moved
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -17,7 +17,7 @@ public sealed partial class ThemeStylesheet(IServiceScopeFactory scopes, ILogger
 {
     public const string Cookie = "ops-theme";
 
-    private readonly Lazy<Task<(Sheet Dark, Sheet Light)>> sheets = new(() => RenderBothAsync(scopes, loggers));
+    private Task<(Sheet Dark, Sheet Light)>? sheets;
 
     public sealed record Sheet(string Css, string Version);
 
@@ -28,7 +28,14 @@ public sealed partial class ThemeStylesheet(IServiceScopeFactory scopes, ILogger
 
     public async Task<Sheet> GetAsync(bool dark)
     {
-        var (darkSheet, lightSheet) = await sheets.Value;
+        // Rendered on first use; a failed rendering is tried again by the next request instead of being kept.
+        var rendering = sheets;
+        if (rendering is null || rendering.IsFaulted || rendering.IsCanceled)
+        {
+            rendering = sheets = RenderBothAsync(scopes, loggers);
+        }
+
+        var (darkSheet, lightSheet) = await rendering;
         return dark ? darkSheet : lightSheet;
     }
 
