@@ -53,9 +53,16 @@ public sealed class FrameTests(ConsoleFixture console)
         await Expect(tasksLink).ToBeHiddenAsync();
         await dashboard.MarkDocumentAsync();
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" }).ClickAsync();
+        var toggle = page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
+        await toggle.ClickAsync();
         await Expect(tasksLink).ToBeInViewportAsync();
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" })).ToHaveAttributeAsync("aria-expanded", "true");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(tasksLink).Not.ToBeInViewportAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+
+        await toggle.ClickAsync();
+        await Expect(tasksLink).ToBeInViewportAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
         await Screenshots.SaveAsync(page, "phone-navigation-open");
         await tasksLink.ClickAsync();
 
