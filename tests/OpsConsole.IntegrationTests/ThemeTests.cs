@@ -28,6 +28,18 @@ public sealed partial class ThemeTests(OpsConsoleFactory app) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task A_HEAD_request_learns_the_stylesheet_is_there_without_its_body()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/theme/dark.css");
+
+        var response = await app.CreateClientWithToken(null).SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/css", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task An_unknown_theme_is_a_404()
     {
         var response = await app.CreateClientWithToken(null).GetAsync("/theme/sepia.css");

@@ -64,10 +64,10 @@ public sealed partial class ThemeStylesheet(IServiceScopeFactory scopes, ILogger
 
 public static class ThemeStylesheetEndpoints
 {
-    /// <summary>GET /theme/dark.css and /theme/light.css, for everyone (the sign-in page is themed too).</summary>
+    /// <summary>GET (and HEAD) /theme/dark.css and /theme/light.css, for everyone (the sign-in page is themed too).</summary>
     public static IEndpointRouteBuilder MapThemeStylesheet(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/theme/{mode}.css", async (string mode, ThemeStylesheet themes, HttpContext http) =>
+        app.MapMethods("/theme/{mode}.css", [HttpMethods.Get, HttpMethods.Head], async (string mode, ThemeStylesheet themes, HttpContext http) =>
         {
             if (mode is not ("dark" or "light"))
             {
@@ -77,6 +77,13 @@ public static class ThemeStylesheetEndpoints
             var sheet = await themes.GetAsync(dark: mode == "dark");
             // The page links it with ?v=<version>: a new theme is a new address, so it can be cached for long.
             http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            if (HttpMethods.IsHead(http.Request.Method))
+            {
+                http.Response.ContentType = "text/css; charset=utf-8";
+                http.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(sheet.Css);
+                return Results.Empty;
+            }
+
             return Results.Text(sheet.Css, "text/css; charset=utf-8");
         }).AllowAnonymous().ExcludeFromDescription();
         return app;
