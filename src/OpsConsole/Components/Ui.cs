@@ -6,14 +6,12 @@ namespace OpsConsole.Components;
 /// <summary>Pure formatting helpers shared by pages (tested without a renderer).</summary>
 public static class Ui
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Svg, string Classes), Microsoft.AspNetCore.Components.MarkupString> Icons = new();
-
     /// <summary>
-    /// A MudBlazor icon (an <c>Icons.Material.*</c> string) as the &lt;svg&gt; MudIcon renders, built once and shared:
-    /// markup that is in every circuit (the layout) holds one reference instead of a component.
+    /// A MudBlazor icon (an <c>Icons.Material.*</c> string) as the &lt;svg&gt; MudIcon renders. Callers build it once and
+    /// keep it: markup that is in every circuit (the layout) then holds one shared string instead of a component.
     /// </summary>
-    public static Microsoft.AspNetCore.Components.MarkupString Icon(string svg, string classes = "") => Icons.GetOrAdd((svg, classes), key =>
-        new($"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-medium {key.Classes}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{key.Svg}</svg>"));
+    public static Microsoft.AspNetCore.Components.MarkupString Icon(string svg, string classes = "") =>
+        new($"<svg class=\"mud-icon-root mud-svg-icon mud-icon-size-medium {classes}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{svg}</svg>");
 
     public static Color PriorityColor(WorkItemPriority priority) => priority switch
     {

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
 using OpsConsole.Features.Dashboard;
 
 namespace OpsConsole.Components.Dashboard;
@@ -70,10 +69,8 @@ public sealed class DashboardMarkup(DashboardFeed feed, IServiceScopeFactory sco
 
     private async Task<DashboardView> RenderAsync(DashboardSnapshot snapshot)
     {
-        // A renderer per snapshot: an HtmlRenderer keeps every root component it rendered until it is disposed.
-        await using var scope = scopes.CreateAsyncScope();
-        await using var renderer = new HtmlRenderer(scope.ServiceProvider, loggers);
-        return await renderer.Dispatcher.InvokeAsync(async () =>
+        await using var renderer = new StaticHtml(scopes, loggers);
+        return await renderer.InvokeAsync(async () =>
         {
             var rendered = new Dictionary<(DashboardPart, object), MarkupString>();
 
@@ -81,7 +78,7 @@ public sealed class DashboardMarkup(DashboardFeed feed, IServiceScopeFactory sco
             {
                 parameters[nameof(DashboardSection.Snapshot)] = snapshot;
                 parameters[nameof(DashboardSection.Part)] = part;
-                var html = (await renderer.RenderComponentAsync<DashboardSection>(ParameterView.FromDictionary(parameters))).ToHtmlString();
+                var html = await renderer.RenderAsync<DashboardSection>(parameters);
                 // What did not change keeps its string: dashboards still showing an older snapshot share it.
                 var markup = previous.TryGetValue((part, key), out var before) && before.Value == html ? before : new MarkupString(html);
                 return rendered[(part, key)] = markup;
@@ -94,7 +91,7 @@ public sealed class DashboardMarkup(DashboardFeed feed, IServiceScopeFactory sco
             }
 
             var tiles = new List<KeyedMarkup>();
-            for (var i = 0; i < DashboardSection.TileCount; i++)
+            for (var i = 0; i < DashboardSection.Tiles(snapshot.Dashboard).Length; i++)
             {
                 tiles.Add(new(i, await RenderPartAsync(DashboardPart.Tile, i, new() { [nameof(DashboardSection.Index)] = i })));
             }

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 
 namespace OpsConsole.Components.Layout;
@@ -41,19 +39,18 @@ public sealed partial class ThemeStylesheet(IServiceScopeFactory scopes, ILogger
 
     private static async Task<(Sheet, Sheet)> RenderBothAsync(IServiceScopeFactory scopes, ILoggerFactory loggers)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        await using var renderer = new HtmlRenderer(scope.ServiceProvider, loggers);
-        return await renderer.Dispatcher.InvokeAsync(async () => (await RenderAsync(renderer, dark: true), await RenderAsync(renderer, dark: false)));
+        await using var html = new StaticHtml(scopes, loggers);
+        return await html.InvokeAsync(async () => (await RenderAsync(html, dark: true), await RenderAsync(html, dark: false)));
     }
 
-    private static async Task<Sheet> RenderAsync(HtmlRenderer renderer, bool dark)
+    private static async Task<Sheet> RenderAsync(StaticHtml html, bool dark)
     {
-        var output = await renderer.RenderComponentAsync<MudThemeProvider>(ParameterView.FromDictionary(new Dictionary<string, object?>
+        var output = await html.RenderAsync<MudThemeProvider>(new Dictionary<string, object?>
         {
             [nameof(MudThemeProvider.Theme)] = OpsTheme.Theme,
             [nameof(MudThemeProvider.IsDarkMode)] = dark,
-        }));
-        var css = string.Join('\n', StyleBlock().Matches(output.ToHtmlString()).Select(m => m.Groups[1].Value.Trim()));
+        });
+        var css = string.Join('\n', StyleBlock().Matches(output).Select(m => m.Groups[1].Value.Trim()));
         var version = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(css)))[..12];
         return new Sheet(css, version);
     }
