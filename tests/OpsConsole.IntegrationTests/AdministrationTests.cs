@@ -32,12 +32,12 @@ public sealed class LastAdministratorTests(OpsConsoleFactory app) : IClassFixtur
         var users = app.Services.GetRequiredService<UserAdministration>();
         var admin = (await users.ListAsync(CancellationToken.None)).Single(u => u.UserName == "admin");
 
-        var delete = await Assert.ThrowsAsync<EngineRefusedException>(() => users.DeleteAsync(admin.Id, People.Admin(), CancellationToken.None));
-        var demote = await Assert.ThrowsAsync<EngineRefusedException>(() => users.ChangeRoleAsync(admin.Id, ApiRole.Operator, People.Admin(), CancellationToken.None));
-        var lockOut = await Assert.ThrowsAsync<EngineRefusedException>(() => users.SetLockedAsync(admin.Id, true, People.Admin(), CancellationToken.None));
+        var delete = await Assert.ThrowsAsync<RefusedException>(() => users.DeleteAsync(admin.Id, People.Admin(), CancellationToken.None));
+        var demote = await Assert.ThrowsAsync<RefusedException>(() => users.ChangeRoleAsync(admin.Id, ApiRole.Operator, People.Admin(), CancellationToken.None));
+        var lockOut = await Assert.ThrowsAsync<RefusedException>(() => users.SetLockedAsync(admin.Id, true, People.Admin(), CancellationToken.None));
         Assert.All([delete, demote, lockOut], refused =>
         {
-            Assert.Equal(409, refused.StatusCode);
+            Assert.Equal(RefusalKind.Conflict, refused.Kind);
             Assert.Contains("admin is the last administrator who can sign in", refused.Message);
             Assert.Contains("make another user an administrator first", refused.Message);
         });
@@ -45,12 +45,12 @@ public sealed class LastAdministratorTests(OpsConsoleFactory app) : IClassFixtur
         // A second administrator may demote the first; the first's open session (claims from its sign-in) is then refused.
         var ada = await users.CreateAsync(new NewUser("ada", ApiRole.Admin, People.Password), People.Admin(), CancellationToken.None);
         await users.ChangeRoleAsync(admin.Id, ApiRole.Viewer, People.Admin("ada"), CancellationToken.None);
-        var stale = await Assert.ThrowsAsync<EngineRefusedException>(() => users.DeleteAsync(ada.Id, People.Admin(), CancellationToken.None));
-        Assert.Equal(403, stale.StatusCode);
+        var stale = await Assert.ThrowsAsync<RefusedException>(() => users.DeleteAsync(ada.Id, People.Admin(), CancellationToken.None));
+        Assert.Equal(RefusalKind.Forbidden, stale.Kind);
 
         // ada is now the last administrator: not even ada can remove ada.
-        var self = await Assert.ThrowsAsync<EngineRefusedException>(() => users.DeleteAsync(ada.Id, People.Admin("ada"), CancellationToken.None));
-        Assert.Equal(409, self.StatusCode);
+        var self = await Assert.ThrowsAsync<RefusedException>(() => users.DeleteAsync(ada.Id, People.Admin("ada"), CancellationToken.None));
+        Assert.Equal(RefusalKind.Conflict, self.Kind);
         Assert.Contains("ada is the last administrator", self.Message);
 
         var listed = await users.ListAsync(CancellationToken.None);
@@ -140,10 +140,10 @@ public sealed partial class UserAdministrationTests(OpsConsoleFactory app) : ICl
     {
         var victim = await Users.CreateAsync(new NewUser(People.Unique("vic"), ApiRole.Viewer, People.Password), People.Admin(), CancellationToken.None);
 
-        var byOperator = await Assert.ThrowsAsync<EngineRefusedException>(() =>
+        var byOperator = await Assert.ThrowsAsync<RefusedException>(() =>
             Users.ChangeRoleAsync(victim.Id, ApiRole.Admin, People.Person("admin", OpsRoles.Operator, OpsRoles.Viewer), CancellationToken.None));
 
-        Assert.Equal(403, byOperator.StatusCode);
+        Assert.Equal(RefusalKind.Forbidden, byOperator.Kind);
         Assert.Equal(ApiRole.Viewer, (await Users.ListAsync(CancellationToken.None)).Single(u => u.Id == victim.Id).Role);
     }
 
@@ -206,10 +206,10 @@ public sealed class KeyRuleAndAuditAdministrationTests(OpsConsoleFactory app) : 
     {
         var keys = app.Services.GetRequiredService<ApiKeyService>();
 
-        var refused = await Assert.ThrowsAsync<EngineRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<RefusedException>(() =>
             keys.CreateAsync(new ApiKeyRequest("sneaky", ApiRole.Admin, null), People.Person("admin", OpsRoles.Operator), CancellationToken.None));
 
-        Assert.Equal(403, refused.StatusCode);
+        Assert.Equal(RefusalKind.Forbidden, refused.Kind);
         await using var db = await app.DbAsync();
         Assert.False(await db.ApiKeys.AnyAsync(k => k.Name == "sneaky"));
     }

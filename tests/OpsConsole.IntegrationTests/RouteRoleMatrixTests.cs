@@ -346,7 +346,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
                 {
                     await app.Engine.CancelAsync(id, "route matrix done", Actor.Engine, CancellationToken.None);
                 }
-                catch (EngineRefusedException)
+                catch (RefusedException)
                 {
                 }
                 catch (TransitionRefusedException)

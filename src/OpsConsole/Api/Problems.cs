@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using OpsConsole.Features.Orchestration;
+using OpsConsole.Domain;
 
 namespace OpsConsole.Api;
 
@@ -25,7 +25,17 @@ public static class Problems
     public static ProblemHttpResult TooLarge(int maxBytes) =>
         Create(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes / 1024} KiB; send less data per request.");
 
-    public static ProblemHttpResult From(EngineRefusedException refused) => Create(refused.StatusCode, refused.Message);
+    public static ProblemHttpResult From(RefusedException refused) => Create(StatusOf(refused.Kind), refused.Message);
+
+    /// <summary>The one place a domain refusal becomes an HTTP status.</summary>
+    public static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+        RefusalKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status409Conflict,
+    };
 
     public static ValidationProblem Validation(IDictionary<string, List<string>> errors) =>
         TypedResults.ValidationProblem(
@@ -34,6 +44,8 @@ public static class Problems
             title: "The request has invalid fields");
 
     public static ProblemHttpResult NotFound(string what, Guid id) => NotFound($"{what} {id} was not found");
+
+    public static string Title(int status) => ReasonPhrase(status);
 
     private static string ReasonPhrase(int status) => status switch
     {
@@ -44,6 +56,7 @@ public static class Problems
         409 => "Conflict",
         413 => "Request body too large",
         429 => "Too many requests",
+        503 => "Service unavailable",
         _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
     };
 }

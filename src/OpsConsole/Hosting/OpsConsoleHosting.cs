@@ -294,6 +294,7 @@ public static class OpsConsoleHosting
                 _ => null,
             };
         });
+        services.AddExceptionHandler<RefusalExceptionHandler>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "OpsConsole orchestration API";

@@ -247,7 +247,7 @@ public sealed class OrchestrationHub(
         {
             return await action();
         }
-        catch (EngineRefusedException refused)
+        catch (RefusedException refused)
         {
             throw new HubException(refused.Message);
         }

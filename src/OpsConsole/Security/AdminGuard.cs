@@ -18,7 +18,7 @@ public sealed class AdminGuard(IDbContextFactory<OpsDbContext> dbFactory, TimePr
     {
         if (user.Identity?.IsAuthenticated != true || !user.IsInRole(OpsRoles.Admin))
         {
-            throw EngineRefusedException.Forbidden(Refusal);
+            throw RefusedException.Forbidden(Refusal);
         }
 
         // API keys are looked up on every request (revocation clears the cache); a person's claims date from the sign-in.
@@ -38,7 +38,7 @@ public sealed class AdminGuard(IDbContextFactory<OpsDbContext> dbFactory, TimePr
             .FirstOrDefaultAsync(cancellationToken);
         if (stored is null || !stored.IsAdmin || stored.LockoutEnd > time.GetUtcNow())
         {
-            throw EngineRefusedException.Forbidden(Refusal + " (Your account changed since you signed in: sign in again.)");
+            throw RefusedException.Forbidden(Refusal + " (Your account changed since you signed in: sign in again.)");
         }
     }
 }

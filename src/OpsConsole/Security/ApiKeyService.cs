@@ -65,7 +65,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Orc
         AuditContext.Use(by.ToActor());
         var name = await engine.WriteAsync(async (db, now) =>
         {
-            var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken) ?? throw EngineRefusedException.NotFound("API key", keyId);
+            var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken) ?? throw RefusedException.NotFound("API key", keyId);
             key.RevokedAt ??= now;
             await db.SaveChangesAsync(cancellationToken);
             return key.Name;

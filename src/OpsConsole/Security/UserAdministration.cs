@@ -18,7 +18,7 @@ public sealed record NewUser(string UserName, ApiRole Role, string Password);
 
 /// <summary>A refusal that names the fields at fault (user_name, password, role), so a form can show each next to its field.</summary>
 public sealed class FieldErrorsException(IReadOnlyDictionary<string, string[]> errors)
-    : EngineRefusedException(StatusCodes.Status400BadRequest, string.Join(" ", errors.SelectMany(e => e.Value)))
+    : RefusedException(RefusalKind.Invalid, string.Join(" ", errors.SelectMany(e => e.Value)))
 {
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 }
@@ -190,13 +190,13 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
     }
 
     private static async Task<IdentityUser> FindAsync(UserManager<IdentityUser> users, string userId) =>
-        await users.FindByIdAsync(userId) ?? throw new EngineRefusedException(StatusCodes.Status404NotFound, "That user no longer exists; reload the list.");
+        await users.FindByIdAsync(userId) ?? throw RefusedException.NotFound("That user no longer exists; reload the list.");
 
     private static void NotYourself(IdentityUser user, string self, string what)
     {
         if (string.Equals(user.UserName, self, StringComparison.OrdinalIgnoreCase))
         {
-            throw EngineRefusedException.Conflict($"You cannot {what}; ask another administrator to do it.");
+            throw RefusedException.Conflict($"You cannot {what}; ask another administrator to do it.");
         }
     }
 
@@ -211,7 +211,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
             .Count(u => u.Id != user.Id && (u.LockoutEnd is null || u.LockoutEnd <= now));
         if (others == 0)
         {
-            throw EngineRefusedException.Conflict(
+            throw RefusedException.Conflict(
                 $"{user.UserName} is the last administrator who can sign in, so you cannot {what} them; make another user an administrator first.");
         }
     }

@@ -86,7 +86,7 @@ public sealed partial class Agents
 
             editing = null;
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }
@@ -105,7 +105,7 @@ public sealed partial class Agents
             await Engine.UpdateAgentStatusAsync(agent.Id, action, await ActorAsync(), CancellationToken.None);
             Snackbar.Add($"{agent.Name}: {action.Replace('_', ' ')}.", Severity.Success);
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }

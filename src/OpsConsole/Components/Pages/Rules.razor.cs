@@ -108,7 +108,7 @@ public sealed partial class Rules
             Snackbar.Add(created ? $"Rule {rule.Name} created." : $"Rule {rule.Name} saved.", Severity.Success);
             CloseForm();
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }
@@ -127,7 +127,7 @@ public sealed partial class Rules
             await Service.SaveAsync(rule.Id, new RuleSpec(null, null, null, null, null, null, active), await UserAsync(), CancellationToken.None);
             Snackbar.Add($"{rule.Name}: {(active ? "active" : "inactive")}.", Severity.Success);
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }
@@ -155,7 +155,7 @@ public sealed partial class Rules
                 CloseForm();
             }
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }

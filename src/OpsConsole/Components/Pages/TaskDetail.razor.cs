@@ -76,7 +76,7 @@ public sealed partial class TaskDetail
             Snackbar.Add(state.Message, Severity.Success);
             linkNumber = null;
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }
@@ -147,7 +147,7 @@ public sealed partial class TaskDetail
             await action(await ActorAsync(), CancellationToken.None);
             Snackbar.Add($"{done}.", Severity.Success);
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }

@@ -146,7 +146,7 @@ public sealed partial class Tasks
 
                 done++;
             }
-            catch (EngineRefusedException ex)
+            catch (RefusedException ex)
             {
                 refusals.Add($"{item.Title}: {ex.Message}");
             }

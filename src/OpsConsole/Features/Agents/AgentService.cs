@@ -94,7 +94,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
         var deactivating = await engine.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Agent", agentId);
+                ?? throw RefusedException.NotFound("Agent", agentId);
             if (spec.Name is not null)
             {
                 await EnsureUniqueNameAsync(db, spec.Name, agentId, cancellationToken);
@@ -124,7 +124,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
         await engine.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Agent", agentId);
+                ?? throw RefusedException.NotFound("Agent", agentId);
             db.Agents.Remove(agent);
             await db.SaveChangesAsync(cancellationToken);
             credentials.Clear();
@@ -140,7 +140,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
         await engine.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Agent", agentId);
+                ?? throw RefusedException.NotFound("Agent", agentId);
             agent.SetTokenHash(Secrets.Hash(token), now);
             await db.SaveChangesAsync(cancellationToken);
             credentials.Clear();
@@ -154,7 +154,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
     {
         if (await db.Agents.AnyAsync(a => a.Name == name && a.Id != self, cancellationToken))
         {
-            throw EngineRefusedException.Conflict($"An agent named '{name}' already exists; agent names are unique");
+            throw RefusedException.Conflict($"An agent named '{name}' already exists; agent names are unique");
         }
     }
 }

@@ -92,7 +92,7 @@ public sealed class BugReportService(OrchestrationEngine engine)
             if (bugReportId is { } id)
             {
                 report = await db.BugReports.FirstOrDefaultAsync(b => b.Id == id, cancellationToken)
-                    ?? throw new EngineRefusedException(StatusCodes.Status404NotFound, $"Bug report {id} was not found");
+                    ?? throw RefusedException.NotFound($"Bug report {id} was not found");
                 if (report.WorkItemId is { } taskId
                     && await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken) is { } open
                     && !open.Status.IsTerminal())

@@ -318,7 +318,7 @@ public static class IntakeEndpoints
             {
                 if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
                 {
-                    throw EngineRefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
+                    throw RefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
                 }
 
                 db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });

@@ -90,7 +90,7 @@ public sealed class OrchestrationEngine(
             var missing = ids.Except(dependencies.Select(d => d.Id)).ToList();
             if (missing.Count > 0)
             {
-                throw EngineRefusedException.BadRequest($"depends_on_ids: no task with id {string.Join(", ", missing)}");
+                throw RefusedException.BadRequest($"depends_on_ids: no task with id {string.Join(", ", missing)}");
             }
 
             item.DependsOn.AddRange(dependencies);
@@ -167,12 +167,12 @@ public sealed class OrchestrationEngine(
             await db.Entry(item).Collection(w => w.DependsOn).LoadAsync(cancellationToken);
             if (!item.Status.IsWaiting())
             {
-                throw EngineRefusedException.Conflict($"only a pending or escalated task can be assigned; this one is {item.Status.Wire()}");
+                throw RefusedException.Conflict($"only a pending or escalated task can be assigned; this one is {item.Status.Wire()}");
             }
 
             if (item.HasUnmetDependencies)
             {
-                throw EngineRefusedException.Conflict("the task waits for tasks it depends on to complete");
+                throw RefusedException.Conflict("the task waits for tasks it depends on to complete");
             }
 
             var agents = await db.Agents.ToListAsync(cancellationToken);
@@ -181,10 +181,10 @@ public sealed class OrchestrationEngine(
             if (agentId is { } id)
             {
                 var agent = agents.FirstOrDefault(a => a.Id == id && a.IsActive)
-                    ?? throw EngineRefusedException.NotFound("Active agent", id);
+                    ?? throw RefusedException.NotFound("Active agent", id);
                 if (!agent.IsAvailableForAssignment)
                 {
-                    throw EngineRefusedException.Conflict(
+                    throw RefusedException.Conflict(
                         $"Agent {agent.Name} is not available for assignment (status {agent.Status.Wire()}, {agent.ActiveTaskCount}/{agent.MaxConcurrentTasks} tasks)");
                 }
 
@@ -195,7 +195,7 @@ public sealed class OrchestrationEngine(
                 choice = AgentScorer.Choose(item, agents);
                 if (choice.Agent is null)
                 {
-                    throw EngineRefusedException.Conflict($"No suitable agent available: {choice.Reason}");
+                    throw RefusedException.Conflict($"No suitable agent available: {choice.Reason}");
                 }
 
                 assignment = Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, actor, now);
@@ -238,13 +238,13 @@ public sealed class OrchestrationEngine(
                 // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
                 return earlier.WorkItemId == item.Id && earlier.AgentId == (actor.AgentId ?? earlier.AgentId)
                     ? earlier
-                    : throw EngineRefusedException.Conflict($"progress id {reportId} was already used for another report; send a new id for each report");
+                    : throw RefusedException.Conflict($"progress id {reportId} was already used for another report; send a new id for each report");
             }
 
             await EnsureHolderAsync(db, item, actor, cancellationToken);
             if (!item.Status.IsActive() && item.Status is not (WorkItemStatus.Blocked or WorkItemStatus.Review))
             {
-                throw EngineRefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
+                throw RefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
             }
 
             if (item.Status == WorkItemStatus.Assigned)
@@ -322,7 +322,7 @@ public sealed class OrchestrationEngine(
 
             await EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent
-                ?? throw EngineRefusedException.Conflict($"no agent holds this task; it is {item.Status.Wire()}");
+                ?? throw RefusedException.Conflict($"no agent holds this task; it is {item.Status.Wire()}");
             Apply(() => item.ReturnToQueue(now));
             await EndHoldAsync(db, item, agent, "released", now, cancellationToken);
             Log(db, item, LogSeverity.Warning, "released", $"{agent.Name} gave the task back; it goes to another agent (no retry used)", actor, now);
@@ -341,7 +341,7 @@ public sealed class OrchestrationEngine(
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (!item.CanRetry)
             {
-                throw EngineRefusedException.Conflict($"Task cannot be retried: only a failed task can be retried; this one is {item.Status.Wire()}");
+                throw RefusedException.Conflict($"Task cannot be retried: only a failed task can be retried; this one is {item.Status.Wire()}");
             }
 
             Apply(() => item.RetryNow(now));
@@ -361,7 +361,7 @@ public sealed class OrchestrationEngine(
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (item.Status.IsTerminal())
             {
-                throw EngineRefusedException.Conflict($"a {item.Status.Wire()} task cannot be escalated");
+                throw RefusedException.Conflict($"a {item.Status.Wire()} task cannot be escalated");
             }
 
             var before = item.Priority;
@@ -455,7 +455,7 @@ public sealed class OrchestrationEngine(
         return await WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Agent", agentId);
+                ?? throw RefusedException.NotFound("Agent", agentId);
             var wasOffline = agent.Status == AgentStatus.Offline;
             agent.Heartbeat(now, ip);
             await db.SaveChangesAsync(cancellationToken);
@@ -476,20 +476,20 @@ public sealed class OrchestrationEngine(
         return await WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Agent", agentId);
+                ?? throw RefusedException.NotFound("Agent", agentId);
             switch (action)
             {
                 case "activate": agent.Activate(now); break;
                 case "deactivate": agent.Deactivate(now); break;
                 case "set_available": agent.SetStatus(AgentStatus.Available, now); break;
                 case "set_busy":
-                    throw EngineRefusedException.BadRequest(
+                    throw RefusedException.BadRequest(
                         $"busy follows the agent's load ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks}); to stop giving {agent.Name} work, use set_maintenance or lower max_concurrent_tasks");
                 case "set_offline": agent.SetStatus(AgentStatus.Offline, now); break;
                 case "set_maintenance": agent.SetStatus(AgentStatus.Maintenance, now); break;
                 case "set_error": agent.SetStatus(AgentStatus.Error, now); break;
                 default:
-                    throw EngineRefusedException.BadRequest(
+                    throw RefusedException.BadRequest(
                         $"action must be one of activate, deactivate, set_available, set_busy, set_offline, set_maintenance, set_error (got '{action}')");
             }
 
@@ -633,13 +633,13 @@ public sealed class OrchestrationEngine(
         }
         catch (TransitionRefusedException ex)
         {
-            throw EngineRefusedException.Conflict(ex.Message);
+            throw RefusedException.Conflict(ex.Message);
         }
     }
 
     private static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
         await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken)
-            ?? throw EngineRefusedException.NotFound("Task", taskId);
+            ?? throw RefusedException.NotFound("Task", taskId);
 
     /// <summary>
     /// An agent may act only on a task it holds now. A task it never held belongs to another agent (403: the token is
@@ -655,11 +655,11 @@ public sealed class OrchestrationEngine(
 
         if (!await db.Assignments.AnyAsync(a => a.WorkItemId == item.Id && a.AgentId == actor.AgentId, cancellationToken))
         {
-            throw EngineRefusedException.Forbidden(
+            throw RefusedException.Forbidden(
                 $"this agent token belongs to {actor.Name}, which has never held task {item.Id}; an agent can act only on the tasks assigned to it");
         }
 
-        throw EngineRefusedException.Conflict(
+        throw RefusedException.Conflict(
             $"this agent no longer holds the task (it is {item.Status.Wire()}{(item.AssignedAgent is { } a ? $", held by {a.Name}" : "")}); the report was not applied");
     }
 

@@ -56,7 +56,7 @@ public sealed class RuleService(OrchestrationEngine engine, AdminGuard guard, IL
             if (ruleId is { } existingId)
             {
                 rule = await db.Rules.FirstOrDefaultAsync(r => r.Id == existingId, cancellationToken)
-                    ?? throw EngineRefusedException.NotFound("Rule", existingId);
+                    ?? throw RefusedException.NotFound("Rule", existingId);
             }
             else
             {
@@ -66,7 +66,7 @@ public sealed class RuleService(OrchestrationEngine engine, AdminGuard guard, IL
 
             if (spec.Name is { } name && await db.Rules.AnyAsync(r => r.Name == name && r.Id != rule.Id, cancellationToken))
             {
-                throw EngineRefusedException.Conflict($"A rule named '{name}' already exists; rule names are unique");
+                throw RefusedException.Conflict($"A rule named '{name}' already exists; rule names are unique");
             }
 
             if (spec.Name is not null) rule.Name = spec.Name;
@@ -91,7 +91,7 @@ public sealed class RuleService(OrchestrationEngine engine, AdminGuard guard, IL
         AuditContext.Use(by.ToActor());
         var name = await engine.WriteAsync(async (db, now) =>
         {
-            var rule = await db.Rules.FirstOrDefaultAsync(r => r.Id == ruleId, cancellationToken) ?? throw EngineRefusedException.NotFound("Rule", ruleId);
+            var rule = await db.Rules.FirstOrDefaultAsync(r => r.Id == ruleId, cancellationToken) ?? throw RefusedException.NotFound("Rule", ruleId);
             db.Rules.Remove(rule);
             await db.SaveChangesAsync(cancellationToken);
             return rule.Name;

@@ -527,7 +527,7 @@ public static class WorkItemEndpoints
         {
             return await action();
         }
-        catch (EngineRefusedException refused)
+        catch (RefusedException refused)
         {
             return Problems.From(refused);
         }
@@ -555,7 +555,7 @@ public static class WorkItemEndpoints
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var item = await LoadDetailAsync(db, taskId, cancellationToken)
-            ?? throw EngineRefusedException.NotFound("Task", taskId);
+            ?? throw RefusedException.NotFound("Task", taskId);
         return TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime);
     }
 }

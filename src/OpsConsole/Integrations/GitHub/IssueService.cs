@@ -66,10 +66,10 @@ public sealed class IssueService(
         await using (var read = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             var current = await read.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.GithubIssueNumber }).FirstOrDefaultAsync(cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Task", taskId);
+                ?? throw RefusedException.NotFound("Task", taskId);
             if (current.GithubIssueNumber is { } linked && linked != number)
             {
-                throw EngineRefusedException.Conflict($"The task is linked to issue #{linked}; unlink it first (DELETE this route) to link #{number}.");
+                throw RefusedException.Conflict($"The task is linked to issue #{linked}; unlink it first (DELETE this route) to link #{number}.");
             }
         }
 
@@ -78,12 +78,12 @@ public sealed class IssueService(
             try
             {
                 var issue = await tracker.GetAsync(number, cancellationToken)
-                    ?? throw EngineRefusedException.BadRequest($"issue_number: #{number} does not exist in {settings.Repository}");
+                    ?? throw RefusedException.BadRequest($"issue_number: #{number} does not exist in {settings.Repository}");
                 url = issue.Url;
             }
             catch (IssueTrackerException ex) when (ex.Failure == TrackerFailure.Rejected)
             {
-                throw EngineRefusedException.BadRequest($"issue_number: #{number} cannot be linked: {ex.Message}");
+                throw RefusedException.BadRequest($"issue_number: #{number} cannot be linked: {ex.Message}");
             }
             catch (IssueTrackerException ex)
             {
@@ -103,7 +103,7 @@ public sealed class IssueService(
 
             if (task.GithubIssueNumber is { } other)
             {
-                throw EngineRefusedException.Conflict($"The task is linked to issue #{other}; unlink it first (DELETE this route) to link #{number}.");
+                throw RefusedException.Conflict($"The task is linked to issue #{other}; unlink it first (DELETE this route) to link #{number}.");
             }
 
             var wasWaiting = task.GithubIssueState != GitHubIssueState.None;
@@ -236,7 +236,7 @@ public sealed class IssueService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         {
             var task = await db.WorkItems.AsNoTracking().FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken)
-                ?? throw EngineRefusedException.NotFound("Task", taskId);
+                ?? throw RefusedException.NotFound("Task", taskId);
             var rows = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == taskId && r.DeliveredAt == null).ToListAsync(cancellationToken);
             return new IssueStateDto(task.Id, WireFormat.Of(task.GithubIssueState), task.GithubIssueNumber, task.GithubIssueUrl,
                 rows.Count(r => r.FailedAt is null), rows.Count(r => r.FailedAt is not null), rows.Select(r => r.LastError).LastOrDefault(e => e is not null), message);
@@ -245,5 +245,5 @@ public sealed class IssueService(
 
     private static async Task<WorkItem> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
         await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken)
-            ?? throw EngineRefusedException.NotFound("Task", taskId);
+            ?? throw RefusedException.NotFound("Task", taskId);
 }

@@ -70,7 +70,7 @@ public sealed partial class ApiKeys
             errors = new Dictionary<string, List<string>>();
             Snackbar.Add($"Key {created.Key.Name} created. Copy it from the dialog now.", Severity.Success);
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }
@@ -117,7 +117,7 @@ public sealed partial class ApiKeys
             await Service.RevokeAsync(key.Id, await UserAsync(), CancellationToken.None);
             Snackbar.Add($"{key.Name} revoked: it stopped working at once.", Severity.Success);
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
         }

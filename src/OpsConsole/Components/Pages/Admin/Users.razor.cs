@@ -175,7 +175,7 @@ public sealed partial class Users
             Snackbar.Add(ex.Errors.Keys.Any(k => k != "user") ? "Not saved: correct the fields marked in red." : $"Not saved: {ex.Message}", Severity.Warning);
             return false;
         }
-        catch (EngineRefusedException ex)
+        catch (RefusedException ex)
         {
             Snackbar.Add(ex.Message, Severity.Warning);
             return false;

@@ -105,7 +105,7 @@ public sealed class DemoAgents(
             {
                 await AdvanceAsync(taskId, title, item, actor, now, cancellationToken);
             }
-            catch (EngineRefusedException refused)
+            catch (RefusedException refused)
             {
                 // The task was taken away meanwhile (cancelled, reassigned): drop it, as a real worker would.
                 logger.LogDebug("Demo agent {Agent} dropped task {TaskId}: {Reason}", agentName, taskId, refused.Message);

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Diagnostics;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// Turns a refusal that reached the pipeline (domain rules, entity transitions) into problem details with its status,
+/// so no handler has to catch them and nothing a client sends ends as a 500.
+/// </summary>
+public sealed class RefusalExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, detail) = exception switch
+        {
+            RefusedException refused => (Problems.StatusOf(refused.Kind), refused.Message),
+            TransitionRefusedException refused => (StatusCodes.Status409Conflict, refused.Message),
+            _ => (0, ""),
+        };
+        if (status == 0 || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = status;
+        if (exception is RefusedException { Kind: RefusalKind.Unavailable })
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = Problems.Title(status), Detail = detail, Type = $"https://httpstatuses.io/{status}" },
+        });
+    }
+}
