@@ -13,7 +13,7 @@ public sealed class AgentHeartbeatFlowTests(OpsConsoleFactory app) : IClassFixtu
     {
         foreach (var agent in Results(await admin.GetObjectAsync($"{Routes.Agents}?page_size=100")).Where(a => Id(a) != silent))
         {
-            await app.Engine.HeartbeatAsync(Id(agent), "127.0.0.1", CancellationToken.None);
+            await app.AgentOperations.HeartbeatAsync(Id(agent), "127.0.0.1", CancellationToken.None);
         }
     }
 

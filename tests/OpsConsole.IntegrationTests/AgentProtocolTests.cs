@@ -148,7 +148,7 @@ public sealed class AgentProtocolTests
         app.Time.Advance(TimeSpan.FromMinutes(11));
         await monitoring.InvokeAsync("Heartbeat");
         await backup.InvokeAsync("Heartbeat");
-        var sweep = await app.Engine.SweepAsync(CancellationToken.None);
+        var sweep = await app.Sweep.SweepAsync(CancellationToken.None);
         Assert.Equal(1, sweep.Requeued);
         var moved = await app.TaskAsync(taskId);
         Assert.Equal("assigned", (string?)moved["status"]);

@@ -331,7 +331,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
         {
             var engine = app.Engine;
             var item = await engine.CreateAsync(new NewWorkItem { Title = $"matrix {Routes.Tag()}", Kind = WorkItemKind.Testing, AutoAssign = false }, Actor.Engine, CancellationToken.None);
-            await engine.HeartbeatAsync(AgentId, "127.0.0.1", CancellationToken.None);
+            await app.AgentOperations.HeartbeatAsync(AgentId, "127.0.0.1", CancellationToken.None);
             await engine.AssignAsync(item.Id, AgentId, "route matrix", Actor.Engine, CancellationToken.None);
             tasks.Add(item.Id);
             return item.Id;

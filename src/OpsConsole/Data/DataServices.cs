@@ -32,6 +32,7 @@ public static class DataServices
             });
             services.AddSingleton<IDbContextFactory<OpsDbContext>, PostgresContextFactory>();
             services.AddScoped<OpsDbContext>(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
+            services.AddSingleton<UnitOfWork>();
             return services;
         }
 
@@ -41,6 +42,8 @@ public static class DataServices
             options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteWriteQueue>(sp, SqliteConnectionString(settings)));
+        services.AddSingleton<UnitOfWork>();
         return services;
     }
 
@@ -67,7 +70,10 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         command.ExecuteNonQuery();
     }
 
-    public override async Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        ApplyAsync(connection, cancellationToken);
+
+    public static async Task ApplyAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;

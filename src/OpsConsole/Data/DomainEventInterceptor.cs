@@ -1,14 +1,42 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsConsole.Domain;
-using OpsConsole.Realtime;
 
 namespace OpsConsole.Data;
 
-/// <summary>Collects the events raised by entities while saving and publishes them only once the save has committed.</summary>
-public sealed class DomainEventInterceptor(OpsEvents events) : SaveChangesInterceptor
+/// <summary>Where committed domain events go (the real-time event bus); Data knows only this seam.</summary>
+public interface IDomainEventSink
 {
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, List<DomainEvent>> pending = new();
+    void Publish(DomainEvent domainEvent);
+}
+
+/// <summary>
+/// Collects the events raised by entities while saving and publishes them only once they are committed: at once for a
+/// save that is its own transaction, or when the unit of work commits (<see cref="PublishCommitted"/>) for a save inside
+/// one. A unit of work that rolls back, or runs again after a conflict, publishes nothing of that try.
+/// </summary>
+public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesInterceptor
+{
+    private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> saving = new();
+    private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> uncommitted = new();
+    private readonly ConditionalWeakTable<DbContext, List<Action>> afterCommit = new();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once what <paramref name="context"/> saved is committed: now when the save was its own
+    /// transaction, when the unit of work commits otherwise, never when it rolls back (waking a job that reads the rows).
+    /// </summary>
+    public void AfterCommit(DbContext context, Action action)
+    {
+        if (context.Database.CurrentTransaction is null)
+        {
+            action();
+        }
+        else
+        {
+            afterCommit.GetOrCreateValue(context).Add(action);
+        }
+    }
 
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
         DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
@@ -25,13 +53,13 @@ public sealed class DomainEventInterceptor(OpsEvents events) : SaveChangesInterc
 
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        Publish(eventData.Context);
+        Saved(eventData.Context);
         return base.SavedChangesAsync(eventData, result, cancellationToken);
     }
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        Publish(eventData.Context);
+        Saved(eventData.Context);
         return base.SavedChanges(eventData, result);
     }
 
@@ -41,6 +69,32 @@ public sealed class DomainEventInterceptor(OpsEvents events) : SaveChangesInterc
     {
         Forget(eventData.Context);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The unit of work over <paramref name="context"/> committed: its saved events go out, in the order they were raised.</summary>
+    public void PublishCommitted(DbContext context)
+    {
+        if (uncommitted.TryGetValue(context, out var events))
+        {
+            uncommitted.Remove(context);
+            Publish(events);
+        }
+
+        if (afterCommit.TryGetValue(context, out var actions))
+        {
+            afterCommit.Remove(context);
+            foreach (var action in actions.Distinct())
+            {
+                action();
+            }
+        }
+    }
+
+    /// <summary>The unit of work over <paramref name="context"/> rolled back: what it saved never happened.</summary>
+    public void DiscardUncommitted(DbContext context)
+    {
+        uncommitted.Remove(context);
+        afterCommit.Remove(context);
     }
 
     private void Collect(DbContext? context)
@@ -57,29 +111,40 @@ public sealed class DomainEventInterceptor(OpsEvents events) : SaveChangesInterc
             entry.Entity.ClearEvents();
         }
 
-        pending.AddOrUpdate(context, collected);
+        saving.AddOrUpdate(context, collected);
+    }
+
+    private void Saved(DbContext? context)
+    {
+        if (context is null || !saving.TryGetValue(context, out var collected))
+        {
+            return;
+        }
+
+        saving.Remove(context);
+        if (context.Database.CurrentTransaction is null)
+        {
+            Publish(collected);
+        }
+        else
+        {
+            uncommitted.GetOrCreateValue(context).AddRange(collected);
+        }
     }
 
     private void Forget(DbContext? context)
     {
         if (context is not null)
         {
-            pending.Remove(context);
+            saving.Remove(context);
         }
     }
 
-    private void Publish(DbContext? context)
+    private void Publish(List<DomainEvent> events)
     {
-        if (context is null || !pending.TryGetValue(context, out var collected))
+        foreach (var e in events.Distinct())
         {
-            return;
-        }
-
-        pending.Remove(context);
-
-        foreach (var e in collected.Distinct())
-        {
-            events.Publish(e);
+            sink.Publish(e);
         }
     }
 }

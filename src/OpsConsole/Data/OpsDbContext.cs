@@ -35,6 +35,37 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     public DbSet<BugReport> BugReports => Set<BugReport>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
 
+    /// <summary>
+    /// The row version of tasks and agents: every update writes version + 1 where the version is still the one read,
+    /// so of two writers that read the same row, the second changes nothing and its unit of work runs again.
+    /// </summary>
+    public const string VersionColumn = "Version";
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        StampVersions();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        StampVersions();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private void StampVersions()
+    {
+        ChangeTracker.DetectChanges();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State == EntityState.Modified && entry.Entity is WorkItem or Agent)
+            {
+                var version = entry.Property(VersionColumn);
+                version.CurrentValue = (long)version.OriginalValue! + 1;
+            }
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Every timestamp is UTC; SQLite stores text, so the kind has to be restored on the way out.
@@ -76,6 +107,10 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.HasIndex(w => w.DueDate);
             e.HasIndex(w => w.NextAttemptAt);
             e.HasIndex(w => w.Fingerprint);
+            // One open task per problem, held by the database whatever runs at the same time (two requests, two nodes).
+            e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
+                .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
+            e.Property<long>(VersionColumn).IsConcurrencyToken();
         });
 
         builder.Entity<IssueOutboxEntry>(e =>
@@ -104,6 +139,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.Property(a => a.TokenHash).HasMaxLength(128);
             e.HasIndex(a => a.TokenHash);
             e.HasIndex(a => new { a.Status, a.IsActive });
+            e.Property<long>(VersionColumn).IsConcurrencyToken();
         });
 
         builder.Entity<Assignment>(e =>

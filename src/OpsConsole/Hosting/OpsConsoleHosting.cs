@@ -219,8 +219,7 @@ public static class OpsConsoleHosting
 
     private static IServiceCollection AddOpsEngine(this IServiceCollection services)
     {
-        services.AddSingleton<EngineStatistics>();
-        services.AddSingleton<OrchestrationEngine>();
+        services.AddOrchestration();
         services.AddSingleton<AgentService>();
         services.AddSingleton<OpsConsole.Features.Rules.RuleService>();
         services.AddSingleton<HealthService>();
@@ -274,6 +273,7 @@ public static class OpsConsoleHosting
     private static IServiceCollection AddOpsRealtime(this IServiceCollection services)
     {
         services.AddSingleton<OpsEvents>();
+        services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         services.AddSingleton<OpsEventStream>();
         services.AddHostedService<EventFanOut>();
         services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));

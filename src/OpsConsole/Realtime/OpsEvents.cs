@@ -1,10 +1,11 @@
 using System.Threading.Channels;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Realtime;
 
 /// <summary>The one channel committed changes go through on their way to circuits and hub clients.</summary>
-public sealed class OpsEvents
+public sealed class OpsEvents : IDomainEventSink
 {
     private readonly Channel<DomainEvent> channel = Channel.CreateBounded<DomainEvent>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });

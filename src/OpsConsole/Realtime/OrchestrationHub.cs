@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Agents;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
@@ -27,6 +28,7 @@ public sealed record HeartbeatAnswer(string Message, DateTime? Timestamp, string
 [Authorize]
 public sealed class OrchestrationHub(
     OrchestrationEngine engine,
+    AgentOperations agents,
     IDbContextFactory<OpsDbContext> dbFactory,
     TimeProvider time,
     ILogger<OrchestrationHub> logger) : Hub
@@ -106,7 +108,7 @@ public sealed class OrchestrationHub(
             throw new HubException("Heartbeat() is for agents: connect with the agent's own token (opa_…).");
         }
 
-        var agent = await RunAsync(() => engine.HeartbeatAsync(agentId, Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), Context.ConnectionAborted));
+        var agent = await RunAsync(() => agents.HeartbeatAsync(agentId, Context.GetHttpContext()?.Connection.RemoteIpAddress?.ToString(), Context.ConnectionAborted));
         return new HeartbeatAnswer("Heartbeat updated", agent.LastHeartbeat, agent.Status.Wire());
     }
 

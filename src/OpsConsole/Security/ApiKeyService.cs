@@ -29,7 +29,7 @@ public sealed record ApiKeyRequest(string Name, ApiRole Role, DateTime? ExpiresA
 public sealed record CreatedApiKey(ApiKeyDto Key, string Secret);
 
 /// <summary>Lists, creates and revokes API keys, for the api-keys/ routes and the console's API keys page alike.</summary>
-public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, OrchestrationEngine engine, AdminGuard guard, CredentialCache credentials, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AdminGuard guard, CredentialCache credentials, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public async Task<List<ApiKeyDto>> ListAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +44,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Orc
         await guard.DemandAsync(by, cancellationToken);
         AuditContext.Use(by.ToActor());
         var secret = Secrets.NewApiKey();
-        var stored = await engine.WriteAsync(async (db, now) =>
+        var stored = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var entity = new ApiKey
             {
@@ -63,7 +63,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Orc
     {
         await guard.DemandAsync(by, cancellationToken);
         AuditContext.Use(by.ToActor());
-        var name = await engine.WriteAsync(async (db, now) =>
+        var name = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == keyId, cancellationToken) ?? throw RefusedException.NotFound("API key", keyId);
             key.RevokedAt ??= now;

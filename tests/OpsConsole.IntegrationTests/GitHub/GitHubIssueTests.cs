@@ -115,7 +115,7 @@ public sealed class GitHubIssueTests(GitHubApp app) : IClassFixture<GitHubApp>
         if ((string?)task["status"] is "pending" or "escalated")
         {
             await app.HeartbeatAllAsync();
-            await app.Engine.ProcessPendingAsync(CancellationToken.None);
+            await app.Sweep.ProcessPendingAsync(CancellationToken.None);
         }
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostJsonAsync($"{Api}/tasks/{taskId}/complete/", new { output_data = new { fixed_by = "rollback" } })).StatusCode);

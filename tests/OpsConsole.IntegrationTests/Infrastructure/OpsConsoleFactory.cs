@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Agents;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
 
@@ -113,11 +114,15 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
 
     public OrchestrationEngine Engine => Services.GetRequiredService<OrchestrationEngine>();
 
+    public SafetySweep Sweep => Services.GetRequiredService<SafetySweep>();
+
+    public AgentOperations AgentOperations => Services.GetRequiredService<AgentOperations>();
+
     /// <summary>Moves fake time forward and runs the safety-net sweep, as the recurring job would.</summary>
     public async Task<SweepReport> AdvanceAndSweepAsync(TimeSpan by)
     {
         Time.Advance(by);
-        return await Engine.SweepAsync(CancellationToken.None);
+        return await Sweep.SweepAsync(CancellationToken.None);
     }
 
     /// <summary>Gives every seeded agent a fresh heartbeat (agents that never report go offline after the timeout).</summary>
@@ -126,7 +131,7 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
         await using var db = await DbAsync();
         foreach (var id in await db.Agents.Select(a => a.Id).ToListAsync())
         {
-            await Engine.HeartbeatAsync(id, "127.0.0.1", CancellationToken.None);
+            await AgentOperations.HeartbeatAsync(id, "127.0.0.1", CancellationToken.None);
         }
     }
 

@@ -48,6 +48,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton(new OpsConsole.Hosting.OpsConsoleOptions());
         Services.AddSingleton(new Random(7));
         Services.AddSingleton<OpsEvents>();
+        Services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         Services.AddSingleton<OpsEventStream>();
         Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
         Services.AddSingleton<IJobStatistics, NoJobStatistics>();
@@ -56,8 +57,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.Configure<OpsConsoleOptions>(_ => { });
         Services.AddOpsGitHub(new ConfigurationBuilder().Build());
         Services.AddSingleton<IIssueDeliveryTrigger, NoIssueDeliveryTrigger>();
-        Services.AddSingleton<EngineStatistics>();
-        Services.AddSingleton<OrchestrationEngine>();
+        Services.AddOrchestration();
         Services.AddSingleton<HealthService>();
         Services.AddSingleton<StatusQueries>();
         Services.AddSingleton<DashboardFeed>();

@@ -19,7 +19,7 @@ public sealed partial class Agents
 
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private AgentService AgentService { get; set; } = default!;
-    [Inject] private OrchestrationEngine Engine { get; set; } = default!;
+    [Inject] private AgentOperations Operations { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is AgentChanged;
@@ -102,7 +102,7 @@ public sealed partial class Agents
     {
         try
         {
-            await Engine.UpdateAgentStatusAsync(agent.Id, action, await ActorAsync(), CancellationToken.None);
+            await Operations.UpdateStatusAsync(agent.Id, action, await ActorAsync(), CancellationToken.None);
             Snackbar.Add($"{agent.Name}: {action.Replace('_', ' ')}.", Severity.Success);
         }
         catch (RefusedException ex)

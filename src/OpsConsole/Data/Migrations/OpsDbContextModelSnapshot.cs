@@ -287,6 +287,10 @@ namespace OpsConsole.Data.Migrations
                     b.Property<int>("TotalTasksFailed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -992,6 +996,10 @@ namespace OpsConsole.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedOn");
@@ -1012,6 +1020,10 @@ namespace OpsConsole.Data.Migrations
 
                     b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
                         .IsDescending(false, false, true, false);
+
+                    b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
+                        .IsUnique()
+                        .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
 
                     b.ToTable("tasks", (string)null);
                 });

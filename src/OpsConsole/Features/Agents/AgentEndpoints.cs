@@ -204,7 +204,7 @@ public static class AgentEndpoints
         });
     }
 
-    private static async Task<IResult> UpdateStatusAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateStatusAsync(string id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var agentId))
         {
@@ -226,7 +226,7 @@ public static class AgentEndpoints
 
         return await WorkItemEndpoints.Run(async () =>
         {
-            var agent = await engine.UpdateAgentStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
+            var agent = await agents.UpdateStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
             return TypedResults.Ok(new { message = $"Agent status updated: {action}", new_status = agent.Status.Wire(), is_active = agent.IsActive });
         });
     }
@@ -242,7 +242,7 @@ public static class AgentEndpoints
             TypedResults.Ok(new { token = await service.RotateTokenAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken) }));
     }
 
-    private static async Task<IResult> HeartbeatAsync(string id, HttpContext context, OrchestrationEngine engine, CancellationToken cancellationToken)
+    private static async Task<IResult> HeartbeatAsync(string id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var agentId))
         {
@@ -256,7 +256,7 @@ public static class AgentEndpoints
 
         return await WorkItemEndpoints.Run(async () =>
         {
-            var agent = await engine.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            var agent = await agents.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
             return TypedResults.Ok(new { message = "Heartbeat updated", timestamp = agent.LastHeartbeat, status = agent.Status.Wire() });
         });
     }

@@ -67,13 +67,13 @@ public sealed record AgentSpec(
 }
 
 /// <summary>Creates, edits and removes agents, and issues their tokens (stored only as hashes).</summary>
-public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, OrchestrationEngine engine, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
+public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AgentOperations operations, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
 {
     public async Task<(Agent Agent, string Token)> CreateAsync(AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
-        var agent = await engine.WriteAsync(async (db, now) =>
+        var agent = await unitOfWork.WriteAsync(async (db, now) =>
         {
             await EnsureUniqueNameAsync(db, spec.Name!, null, cancellationToken);
             var agent = new Agent { CreatedOn = now, ModifiedOn = now };
@@ -84,14 +84,14 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
             return agent;
         }, cancellationToken);
         logger.LogInformation("Agent {Agent} created by {Actor}", agent.Name, actor.Name);
-        await engine.AgentsChangedAsync(cancellationToken);
+        await operations.AgentsChangedAsync(cancellationToken);
         return (agent, token);
     }
 
     public async Task<AgentDto> UpdateAsync(Guid agentId, AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        var deactivating = await engine.WriteAsync(async (db, now) =>
+        var deactivating = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
                 ?? throw RefusedException.NotFound("Agent", agentId);
@@ -108,10 +108,10 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
         }, cancellationToken);
         if (deactivating)
         {
-            await engine.UpdateAgentStatusAsync(agentId, "deactivate", actor, cancellationToken);
+            await operations.UpdateStatusAsync(agentId, "deactivate", actor, cancellationToken);
         }
 
-        await engine.AgentsChangedAsync(cancellationToken);
+        await operations.AgentsChangedAsync(cancellationToken);
         await using var read = await dbFactory.CreateDbContextAsync(cancellationToken);
         return AgentDto.From(await read.Agents.AsNoTracking().FirstAsync(a => a.Id == agentId, cancellationToken), time.GetUtcNow().UtcDateTime);
     }
@@ -120,8 +120,8 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
     public async Task DeleteAsync(Guid agentId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        await engine.UpdateAgentStatusAsync(agentId, "deactivate", actor, cancellationToken);
-        await engine.WriteAsync(async (db, now) =>
+        await operations.UpdateStatusAsync(agentId, "deactivate", actor, cancellationToken);
+        await unitOfWork.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
                 ?? throw RefusedException.NotFound("Agent", agentId);
@@ -137,7 +137,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Orch
     {
         AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
-        await engine.WriteAsync(async (db, now) =>
+        await unitOfWork.WriteAsync(async (db, now) =>
         {
             var agent = await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken)
                 ?? throw RefusedException.NotFound("Agent", agentId);

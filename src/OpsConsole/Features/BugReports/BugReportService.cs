@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 
@@ -68,11 +69,11 @@ public sealed record BugReportInput
 /// <summary>A bug-report task and whether it is new (false: the report's task was still open and is returned).</summary>
 public sealed record BugReportTask(WorkItem Task, BugReport Report, bool Created);
 
-/// <summary>Stores bug reports and turns them into bug_fix tasks (reference §5), through the engine's single writer.</summary>
-public sealed class BugReportService(OrchestrationEngine engine)
+/// <summary>Stores bug reports and turns them into bug_fix tasks (reference §5), one unit of work each.</summary>
+public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creation)
 {
     public async Task<BugReport> StoreAsync(BugReportInput input, Actor actor, CancellationToken cancellationToken) =>
-        await engine.WriteAsync(async (db, now) =>
+        await unitOfWork.WriteAsync(async (db, now) =>
         {
             var report = input.ToEntity(actor.Name, now);
             db.BugReports.Add(report);
@@ -85,9 +86,8 @@ public sealed class BugReportService(OrchestrationEngine engine)
     /// transaction). A stored report whose task is still open gets that task back rather than a second one.
     /// </summary>
     public async Task<BugReportTask> CreateTaskAsync(int? bugReportId, BugReportInput? inline, WorkItemPriority? overridePriority, Actor actor, CancellationToken cancellationToken) =>
-        await engine.WriteAsync(async (db, now) =>
+        await unitOfWork.WriteAsync(async (db, now) =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             BugReport report;
             if (bugReportId is { } id)
             {
@@ -108,7 +108,7 @@ public sealed class BugReportService(OrchestrationEngine engine)
             }
 
             var priority = overridePriority ?? report.Severity;
-            var item = await engine.AddTaskAsync(db, new NewWorkItem
+            var item = await creation.AddTaskAsync(db, new NewWorkItem
             {
                 Title = BugReportTemplate.Title(report),
                 Description = BugReportTemplate.Description(report, priority),
@@ -125,13 +125,12 @@ public sealed class BugReportService(OrchestrationEngine engine)
             }, actor, now, cancellationToken);
             if (overridePriority is { } p && p != report.Severity)
             {
-                OrchestrationEngine.AddLog(db, item, LogSeverity.Info, "priority_override",
+                TaskLog.Add(db, item, LogSeverity.Info, "priority_override",
                     $"Priority {p.Wire()} set by {actor.Name} instead of the report's {report.Severity.Wire()}", actor, now);
             }
 
             report.TaskCreated(item.Id);
-            await engine.CommitCreatedAsync(db, [item], now, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return new BugReportTask(item, report, true);
         }, cancellationToken);
 }

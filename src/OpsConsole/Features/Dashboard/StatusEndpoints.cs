@@ -12,14 +12,14 @@ public static class StatusEndpoints
         status.MapGet("/status", (StatusQueries q, CancellationToken c) => q.StatusAsync(c)).RequireAuthorization(OpsPolicies.Viewer);
         status.MapGet("/dashboard", (StatusQueries q, CancellationToken c) => q.DashboardAsync(c)).RequireAuthorization(OpsPolicies.Viewer);
         status.MapGet("/metrics", (StatusQueries q, CancellationToken c) => q.MetricsAsync(c)).RequireAuthorization(OpsPolicies.Viewer);
-        status.MapPost("/process_pending_tasks", async (OrchestrationEngine engine, CancellationToken c) =>
+        status.MapPost("/process_pending_tasks", async (SafetySweep sweep, CancellationToken c) =>
         {
-            var assigned = await engine.ProcessPendingAsync(c);
+            var assigned = await sweep.ProcessPendingAsync(c);
             return TypedResults.Ok(new { message = "Processed pending tasks", assigned_count = assigned });
         }).RequireAuthorization(OpsPolicies.Operator);
-        status.MapPost("/sweep", async (OrchestrationEngine engine, CancellationToken c) =>
+        status.MapPost("/sweep", async (SafetySweep sweep, CancellationToken c) =>
         {
-            var report = await engine.SweepAsync(c);
+            var report = await sweep.SweepAsync(c);
             return TypedResults.Ok(new
             {
                 message = "Sweep finished",

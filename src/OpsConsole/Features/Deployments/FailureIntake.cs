@@ -18,11 +18,12 @@ public sealed record IntakeResult(
     IntakeOutcome Outcome);
 
 /// <summary>
-/// Turns failures into tasks, exactly once per problem: redact, fingerprint, then under the engine's lock and in one
-/// transaction either create the task, add an occurrence to the open one, open a regression of a completed one, or (in a
-/// maintenance window) only record it. Every failure is kept as a <see cref="FailureRecord"/>.
+/// Turns failures into tasks, exactly once per problem: redact, fingerprint, then in one unit of work either create the
+/// task, add an occurrence to the open one, open a regression of a completed one, or (in a maintenance window) only record
+/// it. Exactly once holds across processes: the database allows one open task per fingerprint. Every failure is kept as a
+/// <see cref="FailureRecord"/>.
 /// </summary>
-public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureIntake> logger)
+public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, ILogger<FailureIntake> logger)
 {
     private const string SystemOwner = "orchestration_system";
 
@@ -39,8 +40,9 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
     {
         var prepared = reports.Select(r => r.Redacted()).Select(r => (Report: r, Fingerprint: FailureFingerprint.Of(r))).ToList();
         var created = new List<WorkItem>();
-        var results = await engine.WriteAsync(async (db, now) =>
+        var results = await unitOfWork.WriteAsync(async (db, now) =>
         {
+            created.Clear(); // a write that met a concurrent change runs again from the start
             if (alongside is not null)
             {
                 await alongside(db, now);
@@ -49,7 +51,7 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
             var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, cancellationToken);
             if (created.Count > 0)
             {
-                await engine.CommitCreatedAsync(db, created, now, cancellationToken);
+                await creation.CommitCreatedAsync(db, created, now, cancellationToken);
             }
             else
             {
@@ -103,7 +105,7 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
             {
                 var plan = DeploymentFailureTemplate.For(report, fingerprint, now);
                 var regressionOf = existing is { Status: WorkItemStatus.Completed } ? existing : null;
-                var item = await engine.AddTaskAsync(db, new NewWorkItem
+                var item = await creation.AddTaskAsync(db, new NewWorkItem
                 {
                     Title = plan.Title,
                     Description = plan.Description,
@@ -122,15 +124,15 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
                     GithubIssueNumber = regressionOf?.GithubIssueNumber,
                     GithubIssueUrl = regressionOf?.GithubIssueUrl,
                 }, actor, now, cancellationToken);
-                OrchestrationEngine.AddLog(db, item, LogSeverity.Error, "detected",
+                TaskLog.Add(db, item, LogSeverity.Error, "detected",
                     $"{report.Environment} deployment failure from {report.Source}{(report.Origin is null ? "" : $" ({report.Origin})")}: {report.Reason}; severity {plan.Severity}",
                     actor, now, OccurrenceData(report));
                 if (regressionOf is not null)
                 {
-                    OrchestrationEngine.AddLog(db, regressionOf, LogSeverity.Warning, "regression",
+                    TaskLog.Add(db, regressionOf, LogSeverity.Warning, "regression",
                         $"The problem came back after this task was completed: new task {item.Id}", actor, now,
                         JsonSerializer.Serialize(new { regression_task_id = item.Id }, Json));
-                    OrchestrationEngine.AddLog(db, item, LogSeverity.Warning, "regression",
+                    TaskLog.Add(db, item, LogSeverity.Warning, "regression",
                         $"Regression of task {regressionOf.Id} ('{regressionOf.Title}'), completed {regressionOf.CompletedAt:u}", actor, now,
                         JsonSerializer.Serialize(new { regression_of = regressionOf.Id }, Json));
                 }
@@ -162,7 +164,7 @@ public sealed class FailureIntake(OrchestrationEngine engine, ILogger<FailureInt
 
         foreach (var (task, count, last) in repeats.Values)
         {
-            OrchestrationEngine.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now);
+            TaskLog.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now);
         }
 
         return results;

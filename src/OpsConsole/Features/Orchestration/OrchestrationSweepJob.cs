@@ -6,11 +6,11 @@ namespace OpsConsole.Features.Orchestration;
 /// <summary>The safety-net sweep (and the wake-up for a due retry or deadline). Periodic, so a crashed run is not retried.</summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class OrchestrationSweepJob(OrchestrationEngine engine, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
+public sealed class OrchestrationSweepJob(SafetySweep sweep, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var report = await engine.SweepAsync(cancellationToken);
+        var report = await sweep.SweepAsync(cancellationToken);
         var settings = options.CurrentValue;
         var level = settings.Verbose || settings.DryRun ? LogLevel.Information : LogLevel.Debug;
         foreach (var decision in report.Decisions)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
@@ -43,14 +44,14 @@ public sealed record RuleSpec(string? Name, string? Description, RuleKind? Kind,
 }
 
 /// <summary>Creates, changes and deletes rules (administrators only, checked here too); the audit trail records each change.</summary>
-public sealed class RuleService(OrchestrationEngine engine, AdminGuard guard, ILogger<RuleService> logger)
+public sealed class RuleService(UnitOfWork unitOfWork, AdminGuard guard, ILogger<RuleService> logger)
 {
     /// <summary>Creates a rule (<paramref name="ruleId"/> null) or changes the fields <paramref name="spec"/> sets.</summary>
     public async Task<(OrchestrationRule Rule, bool Created)> SaveAsync(Guid? ruleId, RuleSpec spec, ClaimsPrincipal by, CancellationToken cancellationToken)
     {
         await guard.DemandAsync(by, cancellationToken);
         AuditContext.Use(by.ToActor());
-        (OrchestrationRule Rule, bool Created) saved = await engine.WriteAsync(async (db, now) =>
+        (OrchestrationRule Rule, bool Created) saved = await unitOfWork.WriteAsync(async (db, now) =>
         {
             OrchestrationRule rule;
             if (ruleId is { } existingId)
@@ -89,7 +90,7 @@ public sealed class RuleService(OrchestrationEngine engine, AdminGuard guard, IL
     {
         await guard.DemandAsync(by, cancellationToken);
         AuditContext.Use(by.ToActor());
-        var name = await engine.WriteAsync(async (db, now) =>
+        var name = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var rule = await db.Rules.FirstOrDefaultAsync(r => r.Id == ruleId, cancellationToken) ?? throw RefusedException.NotFound("Rule", ruleId);
             db.Rules.Remove(rule);

@@ -18,7 +18,7 @@ public sealed record OutboxPass(int Delivered, int Failed, int Pending, DateTime
 /// </summary>
 public sealed class GitHubOutbox(
     IDbContextFactory<OpsDbContext> dbFactory,
-    OrchestrationEngine engine,
+    UnitOfWork unitOfWork,
     IIssueTracker tracker,
     GitHubStatus status,
     IOptionsMonitor<GitHubOptions> options,
@@ -260,11 +260,11 @@ public sealed class GitHubOutbox(
         }
     }
 
-    // ---------------------------------------------------------------- bookkeeping (through the engine's one writer)
+    // ---------------------------------------------------------------- bookkeeping (one unit of work each)
 
     /// <summary>Written before a call that changes GitHub: if its answer is lost, the next attempt looks before creating.</summary>
     private Task RecordAttemptAsync(long rowId, CancellationToken cancellationToken) =>
-        engine.WriteAsync(async (db, now) =>
+        unitOfWork.WriteAsync(async (db, now) =>
         {
             await db.IssueOutbox.Where(r => r.Id == rowId).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Attempts, r => r.Attempts + 1)
@@ -273,7 +273,7 @@ public sealed class GitHubOutbox(
         }, cancellationToken);
 
     private Task RecordAttemptErrorAsync(long rowId, string error, CancellationToken cancellationToken) =>
-        engine.WriteAsync(async (db, _) =>
+        unitOfWork.WriteAsync(async (db, _) =>
         {
             var message = error.Clip(1000);
             await db.IssueOutbox.Where(r => r.Id == rowId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastError, message), cancellationToken);
@@ -281,7 +281,7 @@ public sealed class GitHubOutbox(
         }, CancellationToken.None);
 
     private Task CompleteAsync(Guid taskId, List<long> rowIds, TrackedIssue? created, CancellationToken cancellationToken) =>
-        engine.WriteAsync(async (db, now) =>
+        unitOfWork.WriteAsync(async (db, now) =>
         {
             if (rowIds.Count > 0)
             {
@@ -296,7 +296,7 @@ public sealed class GitHubOutbox(
                 if (created is not null)
                 {
                     task.LinkIssue(created.Number, created.Url);
-                    OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue", $"GitHub issue #{created.Number} linked: {created.Url}", Actor.Engine, now,
+                    TaskLog.Add(db, task, LogSeverity.Info, "github_issue", $"GitHub issue #{created.Number} linked: {created.Url}", Actor.Engine, now,
                         System.Text.Json.JsonSerializer.Serialize(new { github_issue_number = created.Number, github_issue_url = created.Url }));
                 }
                 else if (task.GithubIssueNumber is { } n)
@@ -311,7 +311,7 @@ public sealed class GitHubOutbox(
         }, CancellationToken.None);
 
     private Task MarkFailedAsync(Guid taskId, string error, CancellationToken cancellationToken) =>
-        engine.WriteAsync(async (db, now) =>
+        unitOfWork.WriteAsync(async (db, now) =>
         {
             var head = await db.IssueOutbox.Where(r => r.WorkItemId == taskId && r.DeliveredAt == null && r.FailedAt == null).OrderBy(r => r.Id).FirstOrDefaultAsync(cancellationToken);
             if (head is not null)
@@ -325,7 +325,7 @@ public sealed class GitHubOutbox(
             if (task is not null)
             {
                 task.IssueDeliveryFailed();
-                OrchestrationEngine.AddLog(db, task, LogSeverity.Error, "github_issue", $"GitHub refused a change to this task's issue: {error}. Retry delivery or unlink the issue.", Actor.Engine, now);
+                TaskLog.Add(db, task, LogSeverity.Error, "github_issue", $"GitHub refused a change to this task's issue: {error}. Retry delivery or unlink the issue.", Actor.Engine, now);
             }
 
             await db.SaveChangesAsync(cancellationToken);

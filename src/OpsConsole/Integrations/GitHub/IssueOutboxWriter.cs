@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Integrations.GitHub;
@@ -11,7 +12,7 @@ namespace OpsConsole.Integrations.GitHub;
 /// Turns task changes into GitHub outbox rows inside the same save, so a task change and what it means for its issue
 /// commit together or not at all. Runs before the audit and event interceptors (it may ask for an issue, which they record).
 /// </summary>
-public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger) : SaveChangesInterceptor
+public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger, DomainEventInterceptor commits) : SaveChangesInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, object> wroteRows = [];
 
@@ -89,7 +90,7 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
         if (context is not null && wroteRows.TryGetValue(context, out _))
         {
             wroteRows.Remove(context);
-            trigger.Soon();
+            commits.AfterCommit(context, trigger.Soon); // the delivery reads committed rows only
         }
     }
 

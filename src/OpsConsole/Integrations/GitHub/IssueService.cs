@@ -21,6 +21,7 @@ public sealed record IssueStateDto(
 
 /// <summary>The manual controls of a task's issue: create, link by number, unlink, retry delivery; and the inbound close from GitHub.</summary>
 public sealed class IssueService(
+    UnitOfWork unitOfWork,
     OrchestrationEngine engine,
     IDbContextFactory<OpsDbContext> dbFactory,
     IIssueTracker tracker,
@@ -32,13 +33,13 @@ public sealed class IssueService(
     public async Task<IssueStateDto> RequestAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        var message = await engine.WriteAsync(async (db, now) =>
+        var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var task = await LoadAsync(db, taskId, cancellationToken);
             if (task.GithubIssueState == GitHubIssueState.Failed)
             {
                 await RetryRowsAsync(db, task, cancellationToken);
-                OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue", $"GitHub delivery retried by {actor.Name}", actor, now);
+                TaskLog.Add(db, task, LogSeverity.Info, "github_issue", $"GitHub delivery retried by {actor.Name}", actor, now);
                 await db.SaveChangesAsync(cancellationToken);
                 return "Delivery of the issue's changes will be retried.";
             }
@@ -48,7 +49,7 @@ public sealed class IssueService(
                 return task.GithubIssueNumber is { } n ? $"The task already has issue #{n}." : "The task's issue is already waiting to be created.";
             }
 
-            OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue", $"GitHub issue requested by {actor.Name}", actor, now);
+            TaskLog.Add(db, task, LogSeverity.Info, "github_issue", $"GitHub issue requested by {actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return options.CurrentValue.IsConfigured
                 ? "The issue will be created on GitHub shortly."
@@ -93,7 +94,7 @@ public sealed class IssueService(
         }
 
         AuditContext.Use(actor);
-        var message = await engine.WriteAsync(async (db, now) =>
+        var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var task = await LoadAsync(db, taskId, cancellationToken);
             if (task.GithubIssueNumber == number)
@@ -118,7 +119,7 @@ public sealed class IssueService(
                 }
             }
 
-            OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue", $"Linked to GitHub issue #{number} by {actor.Name}: {url}", actor, now,
+            TaskLog.Add(db, task, LogSeverity.Info, "github_issue", $"Linked to GitHub issue #{number} by {actor.Name}: {url}", actor, now,
                 JsonSerializer.Serialize(new { github_issue_number = number, github_issue_url = url }));
             await db.SaveChangesAsync(cancellationToken);
             return $"Linked to issue #{number}.";
@@ -129,7 +130,7 @@ public sealed class IssueService(
     public async Task<IssueStateDto> UnlinkAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        var message = await engine.WriteAsync(async (db, now) =>
+        var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var task = await LoadAsync(db, taskId, cancellationToken);
             if (task.GithubIssueState == GitHubIssueState.None)
@@ -140,7 +141,7 @@ public sealed class IssueService(
             var dropped = await db.IssueOutbox.Where(r => r.WorkItemId == taskId && r.DeliveredAt == null).ExecuteDeleteAsync(cancellationToken);
             var was = task.GithubIssueNumber is { } n ? $"issue #{n}" : "its local issue";
             task.UnlinkIssue();
-            OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue",
+            TaskLog.Add(db, task, LogSeverity.Info, "github_issue",
                 $"Unlinked from {was} by {actor.Name}{(dropped > 0 ? $"; {dropped} undelivered changes dropped" : "")}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return $"Unlinked from {was}; the issue itself is left as it is on GitHub.";
@@ -158,13 +159,13 @@ public sealed class IssueService(
     public async Task<int> RetryDeliveryAsync(Guid? taskId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        var retried = await engine.WriteAsync(async (db, now) =>
+        var retried = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var tasks = await db.WorkItems.Where(w => w.GithubIssueState == GitHubIssueState.Failed && (taskId == null || w.Id == taskId)).ToListAsync(cancellationToken);
             foreach (var task in tasks)
             {
                 await RetryRowsAsync(db, task, cancellationToken);
-                OrchestrationEngine.AddLog(db, task, LogSeverity.Info, "github_issue", $"GitHub delivery retried by {actor.Name}", actor, now);
+                TaskLog.Add(db, task, LogSeverity.Info, "github_issue", $"GitHub delivery retried by {actor.Name}", actor, now);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -197,10 +198,10 @@ public sealed class IssueService(
             var task = ids.FirstOrDefault();
             if (task is not null)
             {
-                await engine.WriteAsync(async (db, now) =>
+                await unitOfWork.WriteAsync(async (db, now) =>
                 {
                     var item = await LoadAsync(db, task.Id, cancellationToken);
-                    OrchestrationEngine.AddLog(db, item, LogSeverity.Info, "github_issue", $"Issue #{number} was {(closed ? "closed" : "reopened")} on GitHub by {by ?? "someone"}", actor, now);
+                    TaskLog.Add(db, item, LogSeverity.Info, "github_issue", $"Issue #{number} was {(closed ? "closed" : "reopened")} on GitHub by {by ?? "someone"}", actor, now);
                     await db.SaveChangesAsync(cancellationToken);
                     return true;
                 }, cancellationToken);

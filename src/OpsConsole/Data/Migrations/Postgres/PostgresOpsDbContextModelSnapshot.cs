@@ -296,6 +296,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.Property<int>("TotalTasksFailed")
                         .HasColumnType("integer");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -1005,6 +1009,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedOn");
@@ -1025,6 +1033,10 @@ namespace OpsConsole.Data.Migrations.Postgres
 
                     b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
                         .IsDescending(false, false, true, false);
+
+                    b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
+                        .IsUnique()
+                        .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
 
                     b.ToTable("tasks", (string)null);
                 });

@@ -15,6 +15,7 @@ namespace OpsConsole.Features.Agents.Demo;
 /// </summary>
 public sealed class DemoAgents(
     OrchestrationEngine engine,
+    AgentOperations agentOperations,
     IDbContextFactory<OpsDbContext> dbFactory,
     TimeProvider time,
     Random random,
@@ -76,7 +77,7 @@ public sealed class DemoAgents(
         {
             if (!lastHeartbeat.TryGetValue(id, out var last) || now - last >= HeartbeatEvery)
             {
-                await engine.HeartbeatAsync(id, "127.0.0.1", cancellationToken);
+                await agentOperations.HeartbeatAsync(id, "127.0.0.1", cancellationToken);
                 lastHeartbeat[id] = now;
             }
         }

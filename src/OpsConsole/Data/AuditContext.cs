@@ -1,6 +1,6 @@
 using OpsConsole.Domain;
 
-namespace OpsConsole.Security;
+namespace OpsConsole.Data;
 
 /// <summary>
 /// Who is acting right now, for the audit trail: set for each HTTP request by middleware and by console pages
@@ -15,6 +15,9 @@ public static class AuditContext
     public static void Set(Actor actor, string? ip) => Current.Value = (actor, ip);
 
     public static void Clear() => Current.Value = null;
+
+    /// <summary>Puts back an author captured earlier (a queued write runs on the writer's flow, not its caller's).</summary>
+    public static void Restore((Actor Actor, string? Ip)? author) => Current.Value = author;
 
     /// <summary>Makes <paramref name="actor"/> the author of what follows in this async flow, keeping the request's address.</summary>
     public static void Use(Actor actor) => Current.Value = (actor, Current.Value?.Ip);

@@ -1,0 +1,254 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace OpsConsole.Data;
+
+/// <summary>
+/// Group commit for SQLite. SQLite has one writer at a time per file; instead of every request taking that lock on its own
+/// (and the losers sleeping in SQLite's busy handler), this process's writes queue here and one loop runs whatever has
+/// queued in one <c>BEGIN IMMEDIATE</c> transaction, each write in its own savepoint: a refused write rolls back alone, the
+/// rest commit together. What keeps data right is that immediate transaction, which another process on the same file waits
+/// for just the same; this queue only decides the order of this process's writers.
+/// </summary>
+public sealed class SqliteWriteQueue : IAsyncDisposable
+{
+    /// <summary>The most writes one transaction carries; a storm is committed in steps this size.</summary>
+    public const int MaxGroup = 64;
+
+    private readonly Channel<IQueuedWrite> pending = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IDbContextFactory<OpsDbContext> dbFactory;
+    private readonly DomainEventInterceptor events;
+    private readonly TimeProvider time;
+    private readonly ILogger<SqliteWriteQueue> logger;
+    private readonly string connectionString;
+    private readonly Task loop;
+    private SqliteConnection? connection;
+
+    public SqliteWriteQueue(IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
+    {
+        this.dbFactory = dbFactory;
+        this.events = events;
+        this.time = time;
+        this.logger = logger;
+        this.connectionString = connectionString;
+        using (ExecutionContext.SuppressFlow())
+        {
+            loop = Task.Run(RunAsync); // nothing of the first caller's flow (its audit author) leaks into the writer
+        }
+    }
+
+    private interface IQueuedWrite
+    {
+        CancellationToken CancellationToken { get; }
+
+        Task<Exception?> RunAsync(OpsDbContext db, DateTime now);
+
+        void Committed();
+
+        void Failed(Exception ex);
+    }
+
+    public Task<T> EnqueueAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new QueuedWrite<T>(operation, AuditContext.Value, cancellationToken);
+        if (!pending.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(SqliteWriteQueue), "The application is stopping; the write was not applied.");
+        }
+
+        return write.Result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        pending.Writer.TryComplete();
+        await loop;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        UnitOfWork.MarkWriting(true);
+        var group = new List<IQueuedWrite>(MaxGroup);
+        while (await pending.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && pending.Reader.TryRead(out var write))
+            {
+                if (write.CancellationToken.IsCancellationRequested)
+                {
+                    write.Failed(new OperationCanceledException(write.CancellationToken));
+                    continue;
+                }
+
+                group.Add(write);
+            }
+
+            if (group.Count > 0)
+            {
+                await CommitGroupAsync(group);
+            }
+        }
+    }
+
+    private async Task CommitGroupAsync(List<IQueuedWrite> group)
+    {
+        var done = new List<(IQueuedWrite Write, OpsDbContext Db)>(group.Count);
+        try
+        {
+            var open = await OpenAsync();
+            await using var transaction = await open.BeginTransactionAsync(); // BEGIN IMMEDIATE: waits for other processes' writers
+            foreach (var write in group)
+            {
+                if (await RunOneAsync(write, open, transaction) is { } db)
+                {
+                    done.Add((write, db));
+                }
+            }
+
+            await transaction.CommitAsync();
+        }
+        catch (Exception ex)
+        {
+            // The transaction itself failed (the database stayed locked by another process, an I/O error): nothing of this
+            // group was applied, and each of its writers hears so.
+            await ResetConnectionAsync();
+            var refusal = WriteConflicts.IsUnavailable(ex) ? WriteConflicts.Unavailable(ex) : ex;
+            WriteLog.GroupFailed(logger, group.Count, ex);
+            foreach (var (write, db) in done)
+            {
+                events.DiscardUncommitted(db);
+                write.Failed(refusal);
+                await db.DisposeAsync();
+            }
+
+            foreach (var write in group.Except(done.Select(d => d.Write)))
+            {
+                write.Failed(refusal);
+            }
+
+            return;
+        }
+
+        foreach (var (write, db) in done)
+        {
+            events.PublishCommitted(db);
+            write.Committed();
+            await db.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Runs one write in its savepoint; its context when it succeeded, null when it was refused (rolled back alone). A write
+    /// that met a changed row runs again at once: inside this transaction nothing else can change it a second time.
+    /// </summary>
+    private async Task<OpsDbContext?> RunOneAsync(IQueuedWrite write, SqliteConnection open, DbTransaction transaction)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var db = await dbFactory.CreateDbContextAsync();
+            db.Database.SetDbConnection(open);
+            await db.Database.UseTransactionAsync(transaction);
+            db.Database.AutoSavepointsEnabled = false;
+            await transaction.SaveAsync("w");
+            var error = await write.RunAsync(db, time.GetUtcNow().UtcDateTime);
+            if (error is null)
+            {
+                await transaction.ReleaseAsync("w");
+                return db;
+            }
+
+            events.DiscardUncommitted(db);
+            await db.DisposeAsync();
+            await transaction.RollbackAsync("w");
+            await transaction.ReleaseAsync("w");
+            if (WriteConflicts.IsRetryable(error) && attempt < UnitOfWork.MaxAttempts)
+            {
+                continue;
+            }
+
+            write.Failed(await MapAsync(error, attempt));
+            return null;
+        }
+    }
+
+    private static async Task<Exception> MapAsync(Exception error, int attempt) => error switch
+    {
+        _ when WriteConflicts.IsRetryable(error) => await WriteConflicts.RefusalAsync(error, attempt, CancellationToken.None),
+        _ when WriteConflicts.IsUniqueViolation(error) => new Domain.RefusedException(Domain.RefusalKind.Conflict,
+            $"The request would duplicate a record that must be unique ({error.InnerException?.Message}); nothing was applied.", error),
+        _ when WriteConflicts.IsUnavailable(error) => WriteConflicts.Unavailable(error),
+        _ => error,
+    };
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        if (connection is { State: System.Data.ConnectionState.Open })
+        {
+            return connection;
+        }
+
+        connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await SqlitePragmas.ApplyAsync(connection, CancellationToken.None);
+        return connection;
+    }
+
+    private async Task ResetConnectionAsync()
+    {
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+            connection = null;
+        }
+    }
+
+    private sealed class QueuedWrite<T>(WriteOperation<T> operation, (Domain.Actor Actor, string? Ip)? author, CancellationToken cancellationToken) : IQueuedWrite
+    {
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? result;
+
+        public Task<T> Result => completion.Task;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public async Task<Exception?> RunAsync(OpsDbContext db, DateTime now)
+        {
+            // The author of the write is whoever queued it (the audit reads it while saving).
+            AuditContext.Restore(author);
+            try
+            {
+                result = await operation(db, now);
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+            finally
+            {
+                AuditContext.Clear();
+            }
+        }
+
+        public void Committed() => completion.TrySetResult(result!);
+
+        public void Failed(Exception ex)
+        {
+            if (ex is OperationCanceledException)
+            {
+                completion.TrySetCanceled(CancellationToken);
+            }
+            else
+            {
+                completion.TrySetException(ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Data;
+
+/// <summary>
+/// The execution log of tasks: every entry redacted on the way in, written inside the caller's unit of work (the caller saves).
+/// </summary>
+public static class TaskLog
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static WorkItemLogEntry Add(
+        OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
+        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null)
+    {
+        var entry = new WorkItemLogEntry
+        {
+            Id = entryId ?? Guid.NewGuid(),
+            WorkItemId = item.Id,
+            AgentId = agentId ?? actor.AgentId ?? item.AssignedAgentId,
+            Level = level,
+            StepName = step,
+            Message = Redactor.Redact(message)!,
+            StepData = Redactor.RedactJson(stepData)!,
+            Percent = percent,
+            Actor = actor.Name,
+            ActorKind = actor.Kind,
+            CreatedOn = now,
+        };
+        db.LogEntries.Add(entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences and one
+    /// execution-log entry on that task instead of a new task.
+    /// </summary>
+    public static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now)
+    {
+        var first = item.Occurrences + 1;
+        item.RecordOccurrence(now, times);
+        var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
+        Add(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData);
+    }
+
+    /// <summary>An escalation entry: who or what raised the level, and the priority before and after.</summary>
+    public static void Escalation(OpsDbContext db, WorkItem item, WorkItemPriority before, string message, Actor actor, DateTime now, string? reason = null) =>
+        Add(db, item, LogSeverity.Warning, "escalation", message, actor, now, reason is null
+            ? Serialize(new { escalation_level = item.EscalationLevel, previous_priority = before.Wire(), new_priority = item.Priority.Wire() })
+            : Serialize(new { escalation_level = item.EscalationLevel, previous_priority = before.Wire(), new_priority = item.Priority.Wire(), reason }));
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+}

@@ -1,0 +1,167 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Data;
+
+/// <summary>A write: what it does with a fresh context at the moment it runs. It may run more than once (after a conflict).</summary>
+public delegate Task<T> WriteOperation<T>(OpsDbContext db, DateTime now);
+
+/// <summary>
+/// The one way to write. Each operation runs in one database transaction with a fresh context, and its events go out only
+/// after the commit. The database keeps data right, never a lock in this process:
+/// <list type="bullet">
+/// <item>SQLite: every write transaction is <c>BEGIN IMMEDIATE</c>, so its reads and writes are one atomic step against every
+/// other writer, in this process or another. Writers of this process are queued and committed in groups
+/// (<see cref="SqliteWriteQueue"/>), so they neither poll SQLite's busy handler nor pay one commit each.</item>
+/// <item>PostgreSQL: writers run in parallel; tasks and agents carry a row version that every update checks, open fingerprints
+/// a unique index. A writer that loses a race runs again with fresh data, a few times, then gets a 409 that says what changed.</item>
+/// </list>
+/// Operations must not call external services (GitHub, agents): they may run twice, and they hold the database.
+/// </summary>
+public sealed class UnitOfWork(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    DomainEventInterceptor events,
+    TimeProvider time,
+    ILogger<UnitOfWork> logger,
+    SqliteWriteQueue? queue = null)
+{
+    /// <summary>How many times a write runs before a conflict is reported to its caller.</summary>
+    public const int MaxAttempts = 6;
+
+    private static readonly AsyncLocal<bool> Writing = new();
+
+    public Task<T> WriteAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken)
+    {
+        if (Writing.Value)
+        {
+            // Each write is one transaction; a write inside a write would wait for itself.
+            throw new InvalidOperationException("A unit of work was started inside another one; pass the context down instead.");
+        }
+
+        return queue is not null
+            ? queue.EnqueueAsync(operation, cancellationToken)
+            : RunWithRetriesAsync(operation, cancellationToken);
+    }
+
+    /// <summary>Marks the current flow as inside a write (for the queue's loop, which runs operations on behalf of callers).</summary>
+    internal static void MarkWriting(bool value) => Writing.Value = value;
+
+    private async Task<T> RunWithRetriesAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            try
+            {
+                Writing.Value = true;
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                var result = await operation(db, time.GetUtcNow().UtcDateTime);
+                await transaction.CommitAsync(cancellationToken);
+                events.PublishCommitted(db);
+                return result;
+            }
+            catch (Exception ex) when (WriteConflicts.IsRetryable(ex))
+            {
+                events.DiscardUncommitted(db);
+                if (attempt >= MaxAttempts)
+                {
+                    throw await WriteConflicts.RefusalAsync(ex, attempt, cancellationToken);
+                }
+
+                WriteLog.ConflictRetried(logger, attempt, WriteConflicts.Describe(ex));
+                await Task.Delay(WriteConflicts.Backoff(attempt), CancellationToken.None);
+            }
+            catch (Exception ex) when (WriteConflicts.IsUnavailable(ex))
+            {
+                events.DiscardUncommitted(db);
+                throw WriteConflicts.Unavailable(ex);
+            }
+            catch
+            {
+                events.DiscardUncommitted(db);
+                throw;
+            }
+            finally
+            {
+                Writing.Value = false;
+                await db.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>What a failed write means: a race to run again, a busy database, or the caller's own mistake.</summary>
+public static class WriteConflicts
+{
+    /// <summary>Another writer got there first: a changed row version, a unique key taken meanwhile, a serialization failure.</summary>
+    public static bool IsRetryable(Exception ex) => ex switch
+    {
+        DbUpdateConcurrencyException => true,
+        DbUpdateException { InnerException: PostgresException pg } => pg.SqlState is PostgresErrorCodes.UniqueViolation
+            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        _ => false,
+    };
+
+    /// <summary>A unique key broken by the write itself (SQLite's writers are serialized, so running it again cannot help).</summary>
+    public static bool IsUniqueViolation(Exception ex) =>
+        ex is DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } }
+            or DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } };
+
+    /// <summary>The database could not be had in time (SQLite's write lock held elsewhere, PostgreSQL unreachable).</summary>
+    public static bool IsUnavailable(Exception ex) => ex switch
+    {
+        SqliteException { SqliteErrorCode: 5 or 6 } => true, // SQLITE_BUSY, SQLITE_LOCKED
+        DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 5 or 6 } } => true,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => true,
+        _ => false,
+    };
+
+    public static RefusedException Unavailable(Exception ex) => new(RefusalKind.Unavailable,
+        "The database is busy or unreachable (another process holds it, or it is restarting); the request was not applied. Send it again in a few seconds.", ex);
+
+    /// <summary>Random, growing pauses, so two writers that collided do not collide again in step.</summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Random.Shared.Next(1, 4 << Math.Min(attempt, 6)));
+
+    public static string Describe(Exception ex) => ex switch
+    {
+        DbUpdateConcurrencyException c => string.Join(", ", c.Entries.Select(e => $"{Target(e.Metadata.ClrType)} {e.Property("Id").CurrentValue}")),
+        DbUpdateException { InnerException: { } inner } => inner.Message,
+        _ => ex.Message,
+    };
+
+    /// <summary>The 409 for a write that lost its race <paramref name="attempts"/> times: which record changed, and which of its fields.</summary>
+    public static async Task<RefusedException> RefusalAsync(Exception ex, int attempts, CancellationToken cancellationToken)
+    {
+        if (ex is not DbUpdateConcurrencyException conflict)
+        {
+            return new RefusedException(RefusalKind.Conflict,
+                $"Another request changed the same data at the same time ({attempts} tries: {Describe(ex)}); nothing was applied. Reload and try again.", ex);
+        }
+
+        var changes = new List<string>();
+        foreach (var entry in conflict.Entries)
+        {
+            var stored = await entry.GetDatabaseValuesAsync(cancellationToken);
+            var what = $"{Target(entry.Metadata.ClrType)} {entry.Property("Id").CurrentValue}";
+            if (stored is null)
+            {
+                changes.Add($"{what} was deleted");
+                continue;
+            }
+
+            var fields = entry.Properties
+                .Where(p => p.Metadata.Name != OpsDbContext.VersionColumn && !Equals(stored[p.Metadata], p.OriginalValue))
+                .Select(p => WireFormat.SnakeCase(p.Metadata.Name))
+                .ToList();
+            changes.Add(fields.Count == 0 ? $"{what} was changed" : $"{what} was changed ({string.Join(", ", fields)})");
+        }
+
+        return new RefusedException(RefusalKind.Conflict,
+            $"{string.Join("; ", changes)} by another request while this one ran ({attempts} tries); nothing was applied. Reload and try again.", ex);
+    }
+
+    private static string Target(Type type) => type == typeof(WorkItem) ? "task" : type.Name.ToLowerInvariant();
+}

@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+
+namespace OpsConsole.Features.Agents;
+
+/// <summary>
+/// What changes an agent's availability: heartbeats, the original's update_status actions, edits of capacity or
+/// capabilities. Taking an agent out of service hands its tasks to others; an agent coming back gets waiting work.
+/// </summary>
+public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher dispatcher, ILogger<AgentOperations> logger)
+{
+    public Task<Agent> HeartbeatAsync(Guid agentId, string? ip, CancellationToken cancellationToken) =>
+        unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var agent = await FindAsync(db, agentId, cancellationToken);
+            var wasOffline = agent.Status == AgentStatus.Offline;
+            agent.Heartbeat(now, ip);
+            await db.SaveChangesAsync(cancellationToken);
+            if (wasOffline && agent.Status != AgentStatus.Offline)
+            {
+                logger.LogInformation("Agent {Agent} is back (heartbeat)", agent.Name);
+                await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
+            }
+
+            return agent;
+        }, cancellationToken);
+
+    /// <summary>The original's update_status actions; taking an agent out of service hands its tasks to others.</summary>
+    public Task<Agent> UpdateStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
+    {
+        AuditContext.Use(actor);
+        return unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var agent = await FindAsync(db, agentId, cancellationToken);
+            switch (action)
+            {
+                case "activate": agent.Activate(now); break;
+                case "deactivate": agent.Deactivate(now); break;
+                case "set_available": agent.SetStatus(AgentStatus.Available, now); break;
+                case "set_busy":
+                    throw RefusedException.BadRequest(
+                        $"busy follows the agent's load ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks}); to stop giving {agent.Name} work, use set_maintenance or lower max_concurrent_tasks");
+                case "set_offline": agent.SetStatus(AgentStatus.Offline, now); break;
+                case "set_maintenance": agent.SetStatus(AgentStatus.Maintenance, now); break;
+                case "set_error": agent.SetStatus(AgentStatus.Error, now); break;
+                default:
+                    throw RefusedException.BadRequest(
+                        $"action must be one of activate, deactivate, set_available, set_busy, set_offline, set_maintenance, set_error (got '{action}')");
+            }
+
+            if (!agent.IsActive || agent.Status is AgentStatus.Offline or AgentStatus.Maintenance or AgentStatus.Error)
+            {
+                await AgentHolds.RequeueHeldTasksAsync(db, agent, $"{agent.Name} was set {agent.Status.Wire()} by {actor.Name}", actor, now, cancellationToken);
+            }
+
+            logger.LogInformation("Agent {Agent} {Action} by {Actor}", agent.Name, action, actor.Name);
+            await db.SaveChangesAsync(cancellationToken);
+            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
+            return agent;
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs after an agent was created or edited (capacity, capabilities): work may now fit.</summary>
+    public Task<int> AgentsChangedAsync(CancellationToken cancellationToken) =>
+        unitOfWork.WriteAsync(async (db, now) =>
+        {
+            foreach (var agent in await db.Agents.ToListAsync(cancellationToken))
+            {
+                agent.CapacityChanged(now);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            return await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
+        }, cancellationToken);
+
+    private static async Task<Agent> FindAsync(OpsDbContext db, Guid agentId, CancellationToken cancellationToken) =>
+        await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken) ?? throw RefusedException.NotFound("Agent", agentId);
+}

@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Features.Orchestration;
+
+/// <summary>
+/// Who holds a task: the lease an agent has on the tasks assigned to it, checked on every report, and ended when the
+/// task completes, fails, is released, cancelled or taken away. All of it inside the caller's unit of work.
+/// </summary>
+public static class AgentHolds
+{
+    /// <summary>
+    /// An agent may act only on a task it holds now. A task it never held belongs to another agent (403: the token is
+    /// good for its own agent only); a task it held before was taken from it (a late report after reassignment, 409).
+    /// Either way the report is refused, never applied.
+    /// </summary>
+    public static async Task EnsureHolderAsync(OpsDbContext db, WorkItem item, Actor actor, CancellationToken cancellationToken)
+    {
+        if (actor.Kind != ActorKind.Agent || item.AssignedAgentId == actor.AgentId)
+        {
+            return;
+        }
+
+        if (!await db.Assignments.AnyAsync(a => a.WorkItemId == item.Id && a.AgentId == actor.AgentId, cancellationToken))
+        {
+            throw RefusedException.Forbidden(
+                $"this agent token belongs to {actor.Name}, which has never held task {item.Id}; an agent can act only on the tasks assigned to it");
+        }
+
+        throw RefusedException.Conflict(
+            $"this agent no longer holds the task (it is {item.Status.Wire()}{(item.AssignedAgent is { } a ? $", held by {a.Name}" : "")}); the report was not applied");
+    }
+
+    /// <summary>
+    /// True when an agent resends a report that already ended its hold on the task (complete, fail or release twice):
+    /// its latest assignment of the task ended for that reason and it has not been given the task again since.
+    /// </summary>
+    public static async Task<bool> AlreadyReportedAsync(OpsDbContext db, WorkItem item, Actor actor, string endReason, CancellationToken cancellationToken)
+    {
+        if (actor.Kind != ActorKind.Agent || (item.AssignedAgentId == actor.AgentId && item.Status.IsActive()))
+        {
+            return false;
+        }
+
+        var latest = await db.Assignments.AsNoTracking()
+            .Where(a => a.WorkItemId == item.Id && a.AgentId == actor.AgentId)
+            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.AssignedAt)
+            .Select(a => new { a.IsActive, a.EndReason })
+            .FirstOrDefaultAsync(cancellationToken);
+        return latest is { IsActive: false } && latest.EndReason == endReason;
+    }
+
+    public static Task<Assignment?> ActiveAssignmentAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
+        db.Assignments.Where(a => a.WorkItemId == taskId && a.IsActive).OrderByDescending(a => a.AssignedAt).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>Closes the task's active assignment and frees the agent's slot (the agent's row version makes this race-free).</summary>
+    public static async Task EndHoldAsync(OpsDbContext db, WorkItem item, Agent agent, string reason, DateTime now, CancellationToken cancellationToken)
+    {
+        var assignments = await db.Assignments.Where(a => a.WorkItemId == item.Id && a.IsActive).ToListAsync(cancellationToken);
+        foreach (var assignment in assignments)
+        {
+            assignment.Close(reason, now);
+        }
+
+        agent.ReleaseTask(now);
+    }
+
+    /// <summary>An agent that is out of service gives back everything it holds: to the queue, or (blocked) to nobody until unblocked.</summary>
+    public static async Task<int> RequeueHeldTasksAsync(OpsDbContext db, Agent agent, string why, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var heldTasks = await db.WorkItems
+            .Where(w => w.AssignedAgentId == agent.Id && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress
+                || w.Status == WorkItemStatus.Review || w.Status == WorkItemStatus.Blocked))
+            .ToListAsync(cancellationToken);
+        foreach (var item in heldTasks)
+        {
+            await EndHoldAsync(db, item, agent, "agent unavailable", now, cancellationToken);
+            if (item.Status == WorkItemStatus.Blocked)
+            {
+                // Still blocked on something outside; when it is unblocked it goes to whichever agent is free then.
+                item.DetachAgent(now);
+                TaskLog.Add(db, item, LogSeverity.Warning, "reassignment", $"{why}: the blocked task no longer has an agent; it is queued again once unblocked", actor, now, agentId: agent.Id);
+                continue;
+            }
+
+            item.ReturnToQueue(now);
+            TaskLog.Add(db, item, LogSeverity.Warning, "reassignment", $"{why}: task returned to the queue for another agent (no retry used)", actor, now, agentId: agent.Id);
+        }
+
+        agent.ReconcileLoad(0, now);
+        return heldTasks.Count;
+    }
+}

@@ -1,0 +1,151 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Features.Orchestration;
+
+/// <summary>
+/// Gives waiting tasks to agents inside the caller's unit of work. A claim writes the task (now assigned) and the agent (one
+/// more task) under their row versions, so it only lands if neither changed since it was read: a task is never held twice
+/// and an agent never takes more than its capacity, whoever assigns at the same time, in this process or another.
+/// </summary>
+public sealed class AssignmentDispatcher(IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, ILogger<AssignmentDispatcher> logger)
+{
+    /// <summary>How many waiting tasks one assignment pass looks at per free agent slot.</summary>
+    private const int LookAheadPerSlot = 4;
+
+    /// <summary>Gives waiting tasks (highest priority first) to the best free agents, as long as capacity lasts; saves what it assigned.</summary>
+    public async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
+    {
+        if (options.CurrentValue.DryRun)
+        {
+            return 0;
+        }
+
+        var agents = await db.Agents.Where(a => a.IsActive).ToListAsync(cancellationToken);
+        var freeSlots = agents.Where(a => a.IsAvailableForAssignment).Sum(a => a.MaxConcurrentTasks - a.ActiveTaskCount);
+        if (freeSlots <= 0)
+        {
+            return 0;
+        }
+
+        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
+        var assigned = 0;
+        foreach (var item in waiting)
+        {
+            var choice = AgentScorer.Choose(item, agents);
+            if (choice.Agent is null)
+            {
+                continue;
+            }
+
+            Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, Actor.Engine, now);
+            assigned++;
+            if (--freeSlots == 0)
+            {
+                break;
+            }
+        }
+
+        if (assigned > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            statistics.Assigned(assigned);
+            if (options.CurrentValue.Verbose)
+            {
+                logger.LogInformation("Assigned {Count} pending tasks", assigned);
+            }
+        }
+
+        return assigned;
+    }
+
+    /// <summary>Claims <paramref name="item"/> for <paramref name="agent"/> with the scorer's reasons; the caller saves.</summary>
+    public static Assignment Assign(
+        OpsDbContext db, WorkItem item, Agent agent, string reason, double score, IReadOnlyList<CandidateScore> candidates, Actor actor, DateTime now)
+    {
+        item.AssignTo(agent, now);
+        agent.TakeTask(now);
+        var assignment = new Assignment
+        {
+            WorkItemId = item.Id,
+            AgentId = agent.Id,
+            AssignedBy = actor.AssignedBy,
+            AssignmentReason = reason,
+            Score = Math.Round(score, 4),
+            Candidates = TaskLog.Serialize(candidates.Select(CandidateJson)),
+            AssignedAt = now,
+        };
+        db.Assignments.Add(assignment);
+        TaskLog.Add(db, item, LogSeverity.Info, "assignment", $"Task assigned to {agent.Name}. Reason: {reason}", actor, now,
+            TaskLog.Serialize(new { selection_score = Math.Round(score, 4), assignment_id = assignment.Id }), agentId: agent.Id);
+        return assignment;
+    }
+
+    public static object CandidateJson(CandidateScore c) => new
+    {
+        agent_id = c.AgentId,
+        agent_name = c.AgentName,
+        score = c.Score,
+        note = c.Note,
+        factors = new
+        {
+            efficiency = Math.Round(c.Factors.Efficiency, 4),
+            capability = c.Factors.Capability,
+            priority_boost = c.Factors.PriorityBoost,
+            load_penalty = Math.Round(c.Factors.LoadPenalty, 4),
+            availability = c.Factors.Availability,
+        },
+    };
+
+    /// <summary>
+    /// The waiting tasks that could go now, most urgent first (priority, then production, then oldest). One small
+    /// index seek per (status, kind) pair keeps this cheap however long the backlog is.
+    /// </summary>
+    public static async Task<List<WorkItem>> WaitingTasksAsync(
+        OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
+    {
+        var found = new List<WorkItem>();
+        foreach (var status in new[] { WorkItemStatus.Pending, WorkItemStatus.Escalated })
+        {
+            foreach (var kind in kinds)
+            {
+                found.AddRange(await db.WorkItems
+                    .Where(w => w.Status == status && w.Kind == kind && w.AutoAssign
+                        && w.AssignedAgentId == null
+                        && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
+                        && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+                    .OrderByDescending(w => w.Priority)
+                    .ThenBy(w => w.CreatedOn)
+                    .Take(limit)
+                    .ToListAsync(cancellationToken));
+            }
+        }
+
+        return found
+            .OrderByDescending(w => w.Priority)
+            .ThenByDescending(w => string.Equals(w.Environment, "production", StringComparison.OrdinalIgnoreCase))
+            .ThenBy(w => w.CreatedOn)
+            .Take(limit)
+            .ToList();
+    }
+
+    /// <summary>The task kinds at least one agent with free capacity may take.</summary>
+    private static HashSet<WorkItemKind> KindsFreeAgentsTake(IEnumerable<Agent> agents)
+    {
+        var kinds = new HashSet<WorkItemKind>();
+        foreach (var agent in agents.Where(a => a.IsAvailableForAssignment))
+        {
+            foreach (var kind in Enum.GetValues<WorkItemKind>())
+            {
+                if (AgentScorer.IsCompatible(kind, agent))
+                {
+                    kinds.Add(kind);
+                }
+            }
+        }
+
+        return kinds;
+    }
+}

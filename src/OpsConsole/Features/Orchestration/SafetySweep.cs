@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Features.Orchestration;
+
+/// <summary>
+/// The safety net run by the recurring job: reconciles agents' loads, takes silent agents offline and moves their work,
+/// escalates overdue and long-blocked tasks, and assigns what is due. With dry-run it decides and reports but writes nothing.
+/// Each run is one unit of work, so two nodes sweeping at once cannot both apply the same decision.
+/// </summary>
+public sealed class SafetySweep(
+    UnitOfWork unitOfWork,
+    AssignmentDispatcher dispatcher,
+    IOptionsMonitor<OrchestrationOptions> options,
+    EngineStatistics statistics)
+{
+    private OrchestrationOptions Settings => options.CurrentValue;
+
+    /// <summary>Assigns every waiting task that is due and fits an agent (status/process_pending_tasks).</summary>
+    public Task<int> ProcessPendingAsync(CancellationToken cancellationToken) =>
+        unitOfWork.WriteAsync((db, now) => dispatcher.AssignWaitingAsync(db, now, cancellationToken), cancellationToken);
+
+    public Task<SweepReport> SweepAsync(CancellationToken cancellationToken) =>
+        unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var decisions = new List<string>();
+            var agents = await db.Agents.ToListAsync(cancellationToken);
+            var reconciled = await ReconcileLoadsAsync(db, agents, now, decisions, cancellationToken);
+            statistics.Monitored(agents.Count(a => a.IsActive));
+
+            var offline = 0;
+            var requeued = 0;
+            foreach (var agent in agents.Where(a => a.IsActive && a.IsHeartbeatStale(now, Settings.HeartbeatTimeout)))
+            {
+                var silentFor = now - (agent.LastHeartbeat ?? agent.CreatedOn);
+                decisions.Add($"{agent.Name}: no heartbeat for {FailurePolicy.Humanize(silentFor)}, marking offline");
+                agent.MarkOffline(now);
+                offline++;
+                requeued += await AgentHolds.RequeueHeldTasksAsync(db, agent, $"{agent.Name} went silent (no heartbeat for {FailurePolicy.Humanize(silentFor)})", Actor.Engine, now, cancellationToken);
+            }
+
+            var escalated = await EscalateByTimeAsync(db, now, decisions, cancellationToken);
+
+            if (Settings.DryRun)
+            {
+                foreach (var item in await AssignmentDispatcher.WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
+                {
+                    var choice = AgentScorer.Choose(item, agents);
+                    decisions.Add($"would assign '{item.Title}' → {choice.Agent?.Name ?? "nobody"}: {choice.Reason}");
+                }
+
+                db.ChangeTracker.Clear();
+                statistics.Swept();
+                return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            var assigned = await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
+            statistics.Swept();
+            return new SweepReport(reconciled, offline, requeued, escalated, assigned, decisions);
+        }, cancellationToken);
+
+    /// <summary>Each agent's stored load made equal to the tasks it really holds (a crash between two writes cannot leave it wrong for long).</summary>
+    private static async Task<int> ReconcileLoadsAsync(OpsDbContext db, List<Agent> agents, DateTime now, List<string> decisions, CancellationToken cancellationToken)
+    {
+        var held = await db.WorkItems
+            .Where(w => w.AssignedAgentId != null && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress
+                || w.Status == WorkItemStatus.Blocked || w.Status == WorkItemStatus.Review))
+            .GroupBy(w => w.AssignedAgentId)
+            .Select(g => new { AgentId = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.AgentId!.Value, g => g.Count, cancellationToken);
+
+        var reconciled = 0;
+        foreach (var agent in agents)
+        {
+            if (agent.ReconcileLoad(held.GetValueOrDefault(agent.Id), now))
+            {
+                reconciled++;
+                decisions.Add($"{agent.Name}: load corrected to {agent.ActiveTaskCount}/{agent.MaxConcurrentTasks} ({agent.Status.Wire()})");
+            }
+        }
+
+        return reconciled;
+    }
+
+    private async Task<int> EscalateByTimeAsync(OpsDbContext db, DateTime now, List<string> decisions, CancellationToken cancellationToken)
+    {
+        // Two index-friendly queries instead of one OR across columns: overdue open tasks, and blocked tasks.
+        var overdue = await db.WorkItems
+            .Where(w => w.DueDate != null && w.DueDate < now && w.AutoEscalate
+                && w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled && w.Status != WorkItemStatus.Failed)
+            .Include(w => w.AssignedAgent)
+            .ToListAsync(cancellationToken);
+        var blocked = await db.WorkItems
+            .Where(w => w.Status == WorkItemStatus.Blocked && w.AutoEscalate && (w.DueDate == null || w.DueDate >= now))
+            .Include(w => w.AssignedAgent)
+            .ToListAsync(cancellationToken);
+        var count = 0;
+        foreach (var item in overdue.Concat(blocked))
+        {
+            if (EscalationPolicy.TimeEscalationDue(item, now, Settings.BlockedEscalation) is not { } why)
+            {
+                continue;
+            }
+
+            var before = item.Priority;
+            item.Escalate(now);
+            item.MarkTimeEscalated(now);
+            statistics.Escalated();
+            count++;
+            decisions.Add($"'{item.Title}': {why}, escalated to level {item.EscalationLevel} ({item.Priority.Wire()})");
+            TaskLog.Escalation(db, item, before, $"Escalated by time: {why}; level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}", Actor.Engine, now, why);
+        }
+
+        return count;
+    }
+}
