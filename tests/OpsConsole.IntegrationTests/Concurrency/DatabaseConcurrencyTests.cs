@@ -1,0 +1,116 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests.Concurrency;
+
+/// <summary>
+/// The rules that keep tasks and agents right under concurrency are the database's: these tests write around the unit of
+/// work, through separate contexts and through two app instances on one SQLite file, and fail if the database stops
+/// enforcing them (no engine lock is involved anywhere).
+/// </summary>
+public sealed class DatabaseConcurrencyTests : IClassFixture<OpsConsoleFactory>
+{
+    private readonly OpsConsoleFactory app;
+
+    public DatabaseConcurrencyTests(OpsConsoleFactory app) => this.app = app;
+
+    private DateTime Now => app.Time.GetUtcNow().UtcDateTime;
+
+    [Fact]
+    public async Task Two_writers_that_read_an_agent_with_one_free_slot_cannot_both_take_it()
+    {
+        var agentId = await NewAgentAsync(capacity: 1);
+        var first = await NewTaskAsync();
+        var second = await NewTaskAsync();
+
+        await using var a = await app.DbAsync();
+        await using var b = await app.DbAsync();
+        var agentA = await a.Agents.SingleAsync(x => x.Id == agentId);
+        var agentB = await b.Agents.SingleAsync(x => x.Id == agentId);
+        Assert.True(agentA.IsAvailableForAssignment);
+        Assert.True(agentB.IsAvailableForAssignment);
+
+        AssignmentDispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == first), agentA, "a", 1, [], Actor.Engine, Now);
+        AssignmentDispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == second), agentB, "b", 1, [], Actor.Engine, Now);
+        await a.SaveChangesAsync();
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => b.SaveChangesAsync());
+
+        await using var check = await app.DbAsync();
+        var agent = await check.Agents.SingleAsync(x => x.Id == agentId);
+        Assert.Equal(1, agent.ActiveTaskCount);
+        Assert.Equal(1, await check.Assignments.CountAsync(x => x.AgentId == agentId && x.IsActive));
+        Assert.Equal(WorkItemStatus.Pending, (await check.WorkItems.SingleAsync(w => w.Id == second)).Status);
+    }
+
+    [Fact]
+    public async Task Two_writers_that_read_the_same_waiting_task_cannot_both_assign_it()
+    {
+        var one = await NewAgentAsync(capacity: 3);
+        var other = await NewAgentAsync(capacity: 3);
+        var taskId = await NewTaskAsync();
+
+        await using var a = await app.DbAsync();
+        await using var b = await app.DbAsync();
+        AssignmentDispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == taskId), await a.Agents.SingleAsync(x => x.Id == one), "a", 1, [], Actor.Engine, Now);
+        AssignmentDispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == taskId), await b.Agents.SingleAsync(x => x.Id == other), "b", 1, [], Actor.Engine, Now);
+        await a.SaveChangesAsync();
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => b.SaveChangesAsync());
+
+        await using var check = await app.DbAsync();
+        Assert.Equal(one, (await check.WorkItems.SingleAsync(w => w.Id == taskId)).AssignedAgentId);
+        Assert.Equal(1, await check.Assignments.CountAsync(x => x.WorkItemId == taskId && x.IsActive));
+        Assert.Equal(0, (await check.Agents.SingleAsync(x => x.Id == other)).ActiveTaskCount);
+    }
+
+    [Fact]
+    public async Task The_database_holds_one_open_task_per_fingerprint_and_allows_a_new_one_once_it_is_completed()
+    {
+        var fingerprint = $"fp-{Guid.NewGuid():N}";
+        await using (var a = await app.DbAsync())
+        {
+            a.WorkItems.Add(new WorkItem { Title = "first", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            await a.SaveChangesAsync();
+        }
+
+        await using (var b = await app.DbAsync())
+        {
+            b.WorkItems.Add(new WorkItem { Title = "second", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            var refused = await Assert.ThrowsAsync<DbUpdateException>(() => b.SaveChangesAsync());
+            Assert.True(WriteConflicts.IsUniqueViolation(refused));
+        }
+
+        await using (var c = await app.DbAsync())
+        {
+            var open = await c.WorkItems.SingleAsync(w => w.Fingerprint == fingerprint);
+            open.Cancel(Now);
+            c.WorkItems.Add(new WorkItem { Title = "after", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            await c.SaveChangesAsync();
+        }
+
+        await using var check = await app.DbAsync();
+        Assert.Equal(2, await check.WorkItems.CountAsync(w => w.Fingerprint == fingerprint));
+    }
+
+    private async Task<Guid> NewAgentAsync(int capacity)
+    {
+        await using var db = await app.DbAsync();
+        var agent = new Agent { Name = $"race-{Guid.NewGuid():N}"[..20], Kind = AgentKind.General, MaxConcurrentTasks = capacity, CreatedOn = Now, ModifiedOn = Now };
+        agent.Heartbeat(Now, "127.0.0.1");
+        db.Agents.Add(agent);
+        await db.SaveChangesAsync();
+        return agent.Id;
+    }
+
+    private async Task<Guid> NewTaskAsync()
+    {
+        await using var db = await app.DbAsync();
+        var item = new WorkItem { Title = $"race {Guid.NewGuid():N}", Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = Now };
+        db.WorkItems.Add(item);
+        await db.SaveChangesAsync();
+        return item.Id;
+    }
+}
