@@ -12,7 +12,22 @@ public static partial class Redactor
 {
     public const string Mask = "[REDACTED]";
 
-    private const string SensitiveKey = @"[\w.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|accountkey|sharedaccesskey|sharedaccesssignature|session[_-]?id|cookie)[\w-]*";
+    // Every pattern runs in time linear in the text, whatever the text (it comes from outside and can be made adversarial:
+    // "a.a.a.…", "password-password-…"). A backtracking pattern goes quadratic or worse when it may start anywhere inside
+    // a run of its characters and every start rescans the rest of the run. So the patterns that read such a run (URL
+    // scheme, JWT, secret-named key) start only where the run starts (a one-character negative lookbehind), read it once
+    // and commit with atomic groups (?>…) wherever backtracking could not have found another result; they find what the
+    // former patterns, tried from every word boundary, found. The other patterns start at a literal (-----BEGIN, ghp_,
+    // AKIA, authorization, bearer…), and what they read is either bounded or not read again from another start.
+
+    private const string SensitiveWord = "(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|accountkey|sharedaccesskey|sharedaccesssignature|session[_-]?id|cookie)";
+
+    /// <summary>
+    /// A secret-sounding name read to the end of its run of [\w.-]. A name ends with its sensitive word and then only word
+    /// characters and '-', so the word has to be in the run's last dot-separated part: the parts before the last '.' are
+    /// skipped at once, and the first sensitive word of the last part is taken for good (any of them gives the same name).
+    /// </summary>
+    private const string SensitiveKeyTail = @"(?>(?:[\w-]*\.)*)(?>[\w-]*?" + SensitiveWord + @"[\w-]*)";
 
     [GeneratedRegex(@"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)", RegexOptions.CultureInvariant)]
     private static partial Regex PrivateKey();
@@ -23,7 +38,11 @@ public static partial class Redactor
     [GeneratedRegex(@"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b", RegexOptions.CultureInvariant)]
     private static partial Regex AwsAccessKeyId();
 
-    [GeneratedRegex(@"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// header.payload.signature. Tried once per run of [A-Za-z0-9_-], from its first "eyJ" at a word boundary (group keep:
+    /// the part of the run before it, kept); a later "eyJ" in the same run could only end at the same '.', with less.
+    /// </summary>
+    [GeneratedRegex(@"(?<![A-Za-z0-9_-])(?<keep>(?>[A-Za-z0-9_-]*?(?=\beyJ)))eyJ(?>[A-Za-z0-9_-]{8,})\.eyJ(?>[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant)]
     private static partial Regex JsonWebToken();
 
     [GeneratedRegex(@"\b(?<key>(?:proxy-)?authorization|x-api-key|x-auth-token|x-access-token)(?<sep>[""']?\s*[:=]\s*[""']?)(?:(?<scheme>bearer|basic|token|digest|negotiate)\s+)?(?!\[REDACTED)(?<value>[^\s""',;]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -32,13 +51,23 @@ public static partial class Redactor
     [GeneratedRegex(@"\b(?<scheme>bearer|basic)\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]{8,}=*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SchemeCredentials();
 
-    [GeneratedRegex(@"\b(?<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?<user>[^\s:/?#@""'<>]+):(?<password>[^\s@/?#""'<>]+)@", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// scheme://user:password@. Tried once per run of scheme characters ([A-Za-z0-9+.-]), which all end at the same "://";
+    /// the scheme group holds the whole run (kept as it is), the scheme proper starting at its first letter after a word
+    /// boundary.
+    /// </summary>
+    [GeneratedRegex(@"(?<![A-Za-z0-9+.-])(?<scheme>(?>[A-Za-z0-9+.-]*?\b(?=[A-Za-z]))(?>[A-Za-z0-9+.-]*)://)(?<user>[^\s:/?#@""'<>]+):(?<password>[^\s@/?#""'<>]+)@", RegexOptions.CultureInvariant)]
     private static partial Regex UrlCredentials();
 
-    [GeneratedRegex(@"(?<key>\b" + SensitiveKey + @")(?<q1>[""']?)(?<sep>\s*[:=]\s*)(?:(?<q>[""'])(?!\[REDACTED)(?<value>[^""'\r\n]*)\k<q>|(?!\[REDACTED)(?<value>[^\s,;&""'}\]<>]+))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// name=value, name: value, "name": "value"… for a secret-sounding name. Tried once per run of [\w.-] (the name is the run
+    /// from its first word boundary; group key holds the whole run, kept as it is): only the run's end can be followed by
+    /// the separator, so the name has to end there (<see cref="SensitiveKeyTail"/>).
+    /// </summary>
+    [GeneratedRegex(@"(?<![\w.-])(?<key>(?>[\w.-]*?\b)" + SensitiveKeyTail + @")(?<q1>[""']?)(?<sep>\s*[:=]\s*)(?:(?<q>[""'])(?!\[REDACTED)(?<value>[^""'\r\n]*)\k<q>|(?!\[REDACTED)(?<value>[^\s,;&""'}\]<>]+))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex KeyValue();
 
-    [GeneratedRegex("^" + SensitiveKey + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^" + SensitiveKeyTail + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SensitiveName();
 
     /// <summary>The text with every secret it contains replaced by <see cref="Mask"/>; null stays null.</summary>
@@ -56,7 +85,7 @@ public static partial class Redactor
         result = UrlCredentials().Replace(result, m => $"{m.Groups["scheme"].Value}{m.Groups["user"].Value}:{Mask}@");
         result = KnownTokens().Replace(result, Mask);
         result = AwsAccessKeyId().Replace(result, Mask);
-        result = JsonWebToken().Replace(result, Mask);
+        result = JsonWebToken().Replace(result, m => m.Groups["keep"].Value + Mask);
         result = KeyValue().Replace(result, m =>
             m.Groups["key"].Value + m.Groups["q1"].Value + m.Groups["sep"].Value
             + (m.Groups["q"].Success ? m.Groups["q"].Value + Mask + m.Groups["q"].Value : Mask));

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using OpsConsole.Domain;
 
@@ -114,5 +115,108 @@ public sealed class RedactorTests
         Assert.DoesNotContain("ghp_", redacted.ErrorMessage, StringComparison.Ordinal);
         Assert.DoesNotContain("toor", redacted.Hostname, StringComparison.Ordinal);
         Assert.Equal(Redactor.Mask, (string?)redacted.ServerExtra!["secret_key"]);
+    }
+
+    // Long adversarial text: each input is a unit repeated to ~400,000 characters between a prefix and a suffix. With a
+    // pattern that rescans a run from every start inside it (as the former ones did: "a." × 10,000 took 6 s) these take
+    // hours, so a regression shows as a test run that does not finish.
+
+    private const int LongText = 400_000;
+
+    private static string Long(string unit) => new StringBuilder(LongText + unit.Length).Insert(0, unit, LongText / unit.Length).ToString();
+
+    [Theory]
+    [InlineData("", "a.", "")]
+    [InlineData("", "a-", "")]
+    [InlineData("", "a", "")]
+    [InlineData("", "a_1", "")]
+    [InlineData("", "=", "")]
+    [InlineData("", ":", "")]
+    [InlineData("", "a=", "")]
+    [InlineData("", "'", "")]
+    [InlineData("", "\"", "")]
+    [InlineData("", "password", "")]
+    [InlineData("", "password-", "")]
+    [InlineData("", "password.", "a=1")]
+    [InlineData("password:", " ", "")]
+    [InlineData("password='", "a", "")]
+    [InlineData("", "eyJ-", "")]
+    [InlineData("", "eyJa", "")]
+    [InlineData("eyJabcdefgh.", "eyJ-", "")]
+    [InlineData("", "a.", "://")]
+    [InlineData("", "a-", "://")]
+    [InlineData("a://", "a:", "")]
+    [InlineData("", "a://", "")]
+    [InlineData("", "-----BEGIN ", "")]
+    [InlineData("-----BEGIN ", "A ", "")]
+    [InlineData("authorization:", " ", "")]
+    [InlineData("", "bearer ", "")]
+    [InlineData("bearer", " ", "")]
+    [InlineData("", "ghp_", "")]
+    [InlineData("", "AKIA", "")]
+    public void A_long_adversarial_text_without_secrets_is_left_as_it_is(string prefix, string unit, string suffix)
+    {
+        var text = prefix + Long(unit) + suffix;
+
+        Assert.Equal(text, Redactor.Redact(text));
+    }
+
+    [Theory]
+    [InlineData("", "a.", "password=hunter2", "password=[REDACTED]")]
+    [InlineData("", "a-", "password=hunter2", "password=[REDACTED]")]
+    [InlineData("", "a.", " DB_PASSWORD=hunter2 ./run.sh", " DB_PASSWORD=[REDACTED] ./run.sh")]
+    [InlineData("", "password-", "=hunter2", "=[REDACTED]")]
+    [InlineData("", "password.", "token=hunter2", "token=[REDACTED]")]
+    [InlineData("", "a.", "client_secret: \"shh-very-secret\"", "client_secret: \"[REDACTED]\"")]
+    [InlineData("password:", " ", "hunter2", "[REDACTED]")]
+    [InlineData("", "=", "password=hunter2", "password=[REDACTED]")]
+    [InlineData("", ":", " api_key: abc123def456", " api_key: [REDACTED]")]
+    [InlineData("", "a.", "://deploy:hunter2@github.com/org/repo.git", "://deploy:[REDACTED]@github.com/org/repo.git")]
+    [InlineData("", "a-", " https://deploy:hunter2@github.com", " https://deploy:[REDACTED]@github.com")]
+    [InlineData("", "eyJ-", " eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", " [REDACTED]")]
+    [InlineData("", "a.", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "[REDACTED]")]
+    [InlineData("", "bearer ", "bearer 0123456789abcdefXYZ", "bearer [REDACTED]")]
+    [InlineData("authorization: ", " ", "Bearer abc.def.ghi-123456", "Bearer [REDACTED]")]
+    [InlineData("", "-----BEGIN ", "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END RSA PRIVATE KEY-----", "[REDACTED PRIVATE KEY]")]
+    public void Secrets_at_the_end_of_a_long_adversarial_text_are_masked(string prefix, string unit, string secret, string masked)
+    {
+        var text = prefix + Long(unit);
+
+        Assert.Equal(text + masked, Redactor.Redact(text + secret));
+    }
+
+    [Fact]
+    public void Secrets_between_long_adversarial_runs_are_masked_and_the_runs_kept()
+    {
+        string dots = Long("a."), dashes = Long("a-"), tokens = Long("eyJ-");
+        var text = $"{dots} password=hunter2 {dashes} https://u:pw@h.example {tokens} token: 'abc'";
+
+        Assert.Equal($"{dots} password=[REDACTED] {dashes} https://u:[REDACTED]@h.example {tokens} token: '[REDACTED]'", Redactor.Redact(text));
+    }
+
+    [Theory]
+    [InlineData("", "a.", "password", true)]
+    [InlineData("", "password-", "", true)]
+    [InlineData("", "a-", "api_key", true)]
+    [InlineData("", "password", ".a", false)]
+    [InlineData("", "a.", "", false)]
+    [InlineData("", "a-", "", false)]
+    [InlineData("password ", "a", "", false)]
+    public void Long_field_names_are_told_sensitive_or_not(string prefix, string unit, string suffix, bool sensitive)
+    {
+        Assert.Equal(sensitive, Redactor.IsSensitiveName(prefix + Long(unit) + suffix));
+    }
+
+    [Fact]
+    public void Json_with_long_adversarial_names_and_values_is_redacted()
+    {
+        string dots = Long("a."), dashes = Long("a-"), words = Long("password");
+        var json = new JsonObject { [dots + "password"] = "hunter2", ["note"] = dashes + " token=abc", [words + ".a"] = "kept" }.ToJsonString();
+
+        var redacted = JsonNode.Parse(Redactor.RedactJson(json)!)!.AsObject();
+
+        Assert.Equal(Redactor.Mask, (string?)redacted[dots + "password"]);
+        Assert.Equal(dashes + " token=[REDACTED]", (string?)redacted["note"]);
+        Assert.Equal("kept", (string?)redacted[words + ".a"]);
     }
 }
