@@ -153,7 +153,7 @@ public static class WriteConflicts
             }
 
             var fields = entry.Properties
-                .Where(p => p.Metadata.Name != OpsDbContext.VersionColumn && !Equals(stored[p.Metadata], p.OriginalValue))
+                .Where(p => p.Metadata.Name != OpsDbContext.VersionColumn && !p.Metadata.GetValueComparer().Equals(stored[p.Metadata], p.OriginalValue))
                 .Select(p => WireFormat.SnakeCase(p.Metadata.Name))
                 .ToList();
             changes.Add(fields.Count == 0 ? $"{what} was changed" : $"{what} was changed ({string.Join(", ", fields)})");
@@ -164,4 +164,24 @@ public static class WriteConflicts
     }
 
     private static string Target(Type type) => type == typeof(WorkItem) ? "task" : type.Name.ToLowerInvariant();
+}
+
+/// <summary>Provider-specific steps a unit of work may take.</summary>
+public static class UnitOfWorkSteps
+{
+    /// <summary>A transaction-scoped advisory key that assignment passes of every node take, so they run one after another.</summary>
+    private const long AssignmentLock = 0x4F7053_41737367; // "OpsAssg"
+
+    /// <summary>
+    /// Makes assignment passes take turns: on PostgreSQL a transaction-scoped advisory lock held until commit (other writers
+    /// are not held up, and a pass holds no row when it asks, so it cannot deadlock); on SQLite every write transaction
+    /// already has the database to itself.
+    /// </summary>
+    public static async Task SerializeAssignmentAsync(this OpsDbContext db, CancellationToken cancellationToken)
+    {
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AssignmentLock})", cancellationToken);
+        }
+    }
 }

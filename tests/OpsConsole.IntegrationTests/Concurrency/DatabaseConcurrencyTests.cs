@@ -12,11 +12,8 @@ namespace OpsConsole.IntegrationTests.Concurrency;
 /// work, through separate contexts and through two app instances on one SQLite file, and fail if the database stops
 /// enforcing them (no engine lock is involved anywhere).
 /// </summary>
-public sealed class DatabaseConcurrencyTests : IClassFixture<OpsConsoleFactory>
+public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
 {
-    private readonly OpsConsoleFactory app;
-
-    public DatabaseConcurrencyTests(OpsConsoleFactory app) => this.app = app;
 
     private DateTime Now => app.Time.GetUtcNow().UtcDateTime;
 
@@ -72,13 +69,13 @@ public sealed class DatabaseConcurrencyTests : IClassFixture<OpsConsoleFactory>
         var fingerprint = $"fp-{Guid.NewGuid():N}";
         await using (var a = await app.DbAsync())
         {
-            a.WorkItems.Add(new WorkItem { Title = "first", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            a.WorkItems.Add(new WorkItem { Title = "first", Kind = WorkItemKind.Documentation, AutoAssign = false, Fingerprint = fingerprint, CreatedOn = Now });
             await a.SaveChangesAsync();
         }
 
         await using (var b = await app.DbAsync())
         {
-            b.WorkItems.Add(new WorkItem { Title = "second", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            b.WorkItems.Add(new WorkItem { Title = "second", Kind = WorkItemKind.Documentation, AutoAssign = false, Fingerprint = fingerprint, CreatedOn = Now });
             var refused = await Assert.ThrowsAsync<DbUpdateException>(() => b.SaveChangesAsync());
             Assert.True(WriteConflicts.IsUniqueViolation(refused));
         }
@@ -87,7 +84,7 @@ public sealed class DatabaseConcurrencyTests : IClassFixture<OpsConsoleFactory>
         {
             var open = await c.WorkItems.SingleAsync(w => w.Fingerprint == fingerprint);
             open.Cancel(Now);
-            c.WorkItems.Add(new WorkItem { Title = "after", Kind = WorkItemKind.Deployment, Fingerprint = fingerprint, CreatedOn = Now });
+            c.WorkItems.Add(new WorkItem { Title = "after", Kind = WorkItemKind.Documentation, AutoAssign = false, Fingerprint = fingerprint, CreatedOn = Now });
             await c.SaveChangesAsync();
         }
 
@@ -114,3 +111,7 @@ public sealed class DatabaseConcurrencyTests : IClassFixture<OpsConsoleFactory>
         return item.Id;
     }
 }
+
+public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<OpsConsoleFactory>;
+
+public sealed class PostgresConcurrencyTests(PostgresOpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<PostgresOpsConsoleFactory>;

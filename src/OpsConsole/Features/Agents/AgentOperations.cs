@@ -11,27 +11,30 @@ namespace OpsConsole.Features.Agents;
 /// </summary>
 public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher dispatcher, ILogger<AgentOperations> logger)
 {
-    public Task<Agent> HeartbeatAsync(Guid agentId, string? ip, CancellationToken cancellationToken) =>
-        unitOfWork.WriteAsync(async (db, now) =>
+    public async Task<Agent> HeartbeatAsync(Guid agentId, string? ip, CancellationToken cancellationToken)
+    {
+        var (agent, back) = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var agent = await FindAsync(db, agentId, cancellationToken);
             var wasOffline = agent.Status == AgentStatus.Offline;
             agent.Heartbeat(now, ip);
             await db.SaveChangesAsync(cancellationToken);
-            if (wasOffline && agent.Status != AgentStatus.Offline)
-            {
-                logger.LogInformation("Agent {Agent} is back (heartbeat)", agent.Name);
-                await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
-            }
-
-            return agent;
+            return (agent, wasOffline && agent.Status != AgentStatus.Offline);
         }, cancellationToken);
+        if (back)
+        {
+            logger.LogInformation("Agent {Agent} is back (heartbeat)", agent.Name);
+            await dispatcher.DispatchAsync();
+        }
+
+        return agent;
+    }
 
     /// <summary>The original's update_status actions; taking an agent out of service hands its tasks to others.</summary>
-    public Task<Agent> UpdateStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
+    public async Task<Agent> UpdateStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return unitOfWork.WriteAsync(async (db, now) =>
+        var changed = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var agent = await FindAsync(db, agentId, cancellationToken);
             switch (action)
@@ -55,25 +58,28 @@ public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher 
                 await AgentHolds.RequeueHeldTasksAsync(db, agent, $"{agent.Name} was set {agent.Status.Wire()} by {actor.Name}", actor, now, cancellationToken);
             }
 
-            logger.LogInformation("Agent {Agent} {Action} by {Actor}", agent.Name, action, actor.Name);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return agent;
         }, cancellationToken);
+        logger.LogInformation("Agent {Agent} {Action} by {Actor}", changed.Name, action, actor.Name);
+        await dispatcher.DispatchAsync(); // its tasks went back to the queue, or it has room now
+        return changed;
     }
 
     /// <summary>Runs after an agent was created or edited (capacity, capabilities): work may now fit.</summary>
-    public Task<int> AgentsChangedAsync(CancellationToken cancellationToken) =>
-        unitOfWork.WriteAsync(async (db, now) =>
+    public async Task<int> AgentsChangedAsync(CancellationToken cancellationToken)
+    {
+        await unitOfWork.WriteAsync(async (db, now) =>
         {
             foreach (var agent in await db.Agents.ToListAsync(cancellationToken))
             {
                 agent.CapacityChanged(now);
             }
 
-            await db.SaveChangesAsync(cancellationToken);
-            return await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
+            return await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken);
+        return await dispatcher.DispatchAsync();
+    }
 
     private static async Task<Agent> FindAsync(OpsDbContext db, Guid agentId, CancellationToken cancellationToken) =>
         await db.Agents.FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken) ?? throw RefusedException.NotFound("Agent", agentId);

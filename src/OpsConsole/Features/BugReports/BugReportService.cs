@@ -70,7 +70,7 @@ public sealed record BugReportInput
 public sealed record BugReportTask(WorkItem Task, BugReport Report, bool Created);
 
 /// <summary>Stores bug reports and turns them into bug_fix tasks (reference §5), one unit of work each.</summary>
-public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creation)
+public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creation, AssignmentDispatcher dispatcher)
 {
     public async Task<BugReport> StoreAsync(BugReportInput input, Actor actor, CancellationToken cancellationToken) =>
         await unitOfWork.WriteAsync(async (db, now) =>
@@ -85,8 +85,9 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
     /// A task for a stored report (<paramref name="bugReportId"/>) or for one sent inline (stored first, in the same
     /// transaction). A stored report whose task is still open gets that task back rather than a second one.
     /// </summary>
-    public async Task<BugReportTask> CreateTaskAsync(int? bugReportId, BugReportInput? inline, WorkItemPriority? overridePriority, Actor actor, CancellationToken cancellationToken) =>
-        await unitOfWork.WriteAsync(async (db, now) =>
+    public async Task<BugReportTask> CreateTaskAsync(int? bugReportId, BugReportInput? inline, WorkItemPriority? overridePriority, Actor actor, CancellationToken cancellationToken)
+    {
+        var result = await unitOfWork.WriteAsync(async (db, now) =>
         {
             BugReport report;
             if (bugReportId is { } id)
@@ -133,4 +134,11 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return new BugReportTask(item, report, true);
         }, cancellationToken);
+        if (result.Created)
+        {
+            await dispatcher.DispatchAsync();
+        }
+
+        return result;
+    }
 }

@@ -23,7 +23,7 @@ public sealed record IntakeResult(
 /// it. Exactly once holds across processes: the database allows one open task per fingerprint. Every failure is kept as a
 /// <see cref="FailureRecord"/>.
 /// </summary>
-public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, ILogger<FailureIntake> logger)
+public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, AssignmentDispatcher dispatcher, ILogger<FailureIntake> logger)
 {
     private const string SystemOwner = "orchestration_system";
 
@@ -63,9 +63,12 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
         foreach (var item in created)
         {
-            logger.LogInformation(
-                "Deployment failure → task {TaskId} '{Title}' ({Priority}, {Environment}){Agent}",
-                item.Id, item.Title, item.Priority.Wire(), item.Environment, item.AssignedAgent is { } a ? $", assigned to {a.Name}" : ", waiting for an agent");
+            logger.LogInformation("Deployment failure → task {TaskId} '{Title}' ({Priority}, {Environment})", item.Id, item.Title, item.Priority.Wire(), item.Environment);
+        }
+
+        if (created.Count > 0)
+        {
+            await dispatcher.DispatchAsync();
         }
 
         return results;

@@ -6,17 +6,84 @@ using OpsConsole.Domain;
 namespace OpsConsole.Features.Orchestration;
 
 /// <summary>
-/// Gives waiting tasks to agents inside the caller's unit of work. A claim writes the task (now assigned) and the agent (one
-/// more task) under their row versions, so it only lands if neither changed since it was read: a task is never held twice
-/// and an agent never takes more than its capacity, whoever assigns at the same time, in this process or another.
+/// Gives waiting tasks to agents. A claim writes the task (now assigned) and the agent (one more task) under their row
+/// versions, so it only lands if neither changed since it was read: a task is never held twice and an agent never takes
+/// more than its capacity, whoever assigns at the same time, in this process or another.
+/// <para>
+/// After every change that may let work move (a task created, retried or freed, an agent back), <see cref="DispatchAsync"/>
+/// runs an assignment pass as a unit of work of its own, so a change never fails because assignment met a concurrent change,
+/// and callers that arrive while a pass has not started yet share it (a burst of creates is one pass, not one each).
+/// </para>
 /// </summary>
-public sealed class AssignmentDispatcher(IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, ILogger<AssignmentDispatcher> logger)
+public sealed class AssignmentDispatcher(
+    UnitOfWork unitOfWork,
+    IOptionsMonitor<OrchestrationOptions> options,
+    EngineStatistics statistics,
+    ILogger<AssignmentDispatcher> logger)
 {
     /// <summary>How many waiting tasks one assignment pass looks at per free agent slot.</summary>
     private const int LookAheadPerSlot = 4;
 
+    private readonly Lock gate = new();
+    private TaskCompletionSource<int>? waiting;
+
+    /// <summary>
+    /// Assigns whatever can go now, in a pass of its own after the caller's change committed; the number of tasks assigned.
+    /// Never throws for a conflict or a busy database: the pass gives up and the next change, or the sweep, assigns instead.
+    /// </summary>
+    public Task<int> DispatchAsync()
+    {
+        TaskCompletionSource<int> pass;
+        lock (gate)
+        {
+            if (waiting is { } shared)
+            {
+                return shared.Task;
+            }
+
+            pass = waiting = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _ = RunPassAsync(pass);
+        return pass.Task;
+    }
+
+    private async Task RunPassAsync(TaskCompletionSource<int> pass)
+    {
+        try
+        {
+            pass.TrySetResult(await unitOfWork.WriteAsync(async (db, now) =>
+            {
+                lock (gate)
+                {
+                    // From here on this pass reads the database; a change committed after this needs the next pass.
+                    if (waiting == pass)
+                    {
+                        waiting = null;
+                    }
+                }
+
+                await db.SerializeAssignmentAsync(CancellationToken.None);
+                return await AssignWaitingAsync(db, now, CancellationToken.None);
+            }, CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            lock (gate)
+            {
+                if (waiting == pass)
+                {
+                    waiting = null;
+                }
+            }
+
+            logger.LogWarning(ex, "An assignment pass gave up ({Reason}); waiting tasks go at the next change or sweep", ex.Message);
+            pass.TrySetResult(0);
+        }
+    }
+
     /// <summary>Gives waiting tasks (highest priority first) to the best free agents, as long as capacity lasts; saves what it assigned.</summary>
-    public async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
+    private async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
     {
         if (options.CurrentValue.DryRun)
         {

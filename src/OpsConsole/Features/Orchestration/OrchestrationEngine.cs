@@ -12,6 +12,7 @@ namespace OpsConsole.Features.Orchestration;
 /// </summary>
 public sealed class OrchestrationEngine(
     UnitOfWork unitOfWork,
+    IDbContextFactory<OpsDbContext> dbFactory,
     TaskCreation creation,
     AssignmentDispatcher dispatcher,
     FailureHandler failures,
@@ -27,12 +28,12 @@ public sealed class OrchestrationEngine(
     public async Task<WorkItem> CreateAsync(NewWorkItem spec, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await creation.AddTaskAsync(db, spec, actor, now, cancellationToken);
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <summary>Assigns a task: to the given agent (a person's choice) or to the best agent the scorer finds.</summary>
@@ -141,7 +142,7 @@ public sealed class OrchestrationEngine(
     public async Task<WorkItem> CompleteAsync(Guid taskId, string? outputData, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "completed", cancellationToken))
@@ -161,16 +162,15 @@ public sealed class OrchestrationEngine(
 
             TaskLog.Add(db, item, LogSeverity.Info, "completed", $"Task completed by {actor.Name}", actor, now, outputData ?? "{}");
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
     public async Task<FailResult> FailAsync(Guid taskId, string errorMessage, string? errorDetails, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "failed", cancellationToken))
@@ -182,15 +182,14 @@ public sealed class OrchestrationEngine(
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             var decision = await failures.HandleAsync(db, item, errorMessage, errorDetails, actor, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return new FailResult(item, decision);
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     public async Task<WorkItem> ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "released", cancellationToken))
@@ -205,16 +204,15 @@ public sealed class OrchestrationEngine(
             await AgentHolds.EndHoldAsync(db, item, agent, "released", now, cancellationToken);
             TaskLog.Add(db, item, LogSeverity.Warning, "released", $"{agent.Name} gave the task back; it goes to another agent (no retry used)", actor, now);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <summary>A person asks for another attempt of a failed task, now.</summary>
     public async Task<WorkItem> RetryAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (!item.CanRetry)
@@ -225,16 +223,15 @@ public sealed class OrchestrationEngine(
             Apply(() => item.RetryNow(now));
             TaskLog.Add(db, item, LogSeverity.Info, "retry", $"Retried by {actor.Name} (attempt {item.RetryCount + 1})", actor, now);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <summary>Manual escalation: raises the level and the priority; it never fails or retries the task.</summary>
     public async Task<WorkItem> EscalateAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (item.Status.IsTerminal())
@@ -249,15 +246,14 @@ public sealed class OrchestrationEngine(
             TaskLog.Escalation(db, item, before,
                 $"Escalated by {actor.Name} to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}: {why}", actor, now, why);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     public async Task<WorkItem> CancelAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             var agent = item.AssignedAgent;
@@ -269,9 +265,8 @@ public sealed class OrchestrationEngine(
 
             TaskLog.Add(db, item, LogSeverity.Warning, "cancelled", $"Cancelled by {actor.Name}{(string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}")}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     public Task<WorkItem> BlockAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken) =>
@@ -290,7 +285,7 @@ public sealed class OrchestrationEngine(
     public async Task<WorkItem> UpdateAsync(Guid taskId, Action<WorkItem, DateTime> change, Actor actor, CancellationToken cancellationToken)
     {
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             Apply(() => change(item, now));
@@ -301,9 +296,8 @@ public sealed class OrchestrationEngine(
             item.Touch(now);
             TaskLog.Add(db, item, LogSeverity.Info, "updated", $"Task edited by {actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     public async Task DeleteAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
@@ -320,15 +314,37 @@ public sealed class OrchestrationEngine(
             db.WorkItems.Remove(item);
             logger.LogInformation("Task {TaskId} ({Title}) deleted by {Actor}", item.Id, item.Title, actor.Name);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return true;
         }, cancellationToken);
+        await dispatcher.DispatchAsync(); // the agent that held it has room again
     }
 
     // ---------------------------------------------------------------- internals
 
+    /// <summary>
+    /// After a change has committed: an assignment pass (the change may have let work move), then the task as it is now,
+    /// assigned or not, for the caller to answer with.
+    /// </summary>
+    private async Task<WorkItem> DispatchedAsync(Task<WorkItem> change, CancellationToken cancellationToken)
+    {
+        var item = await change;
+        return await dispatcher.DispatchAsync() == 0 ? item : await ReloadAsync(item, cancellationToken);
+    }
+
+    private async Task<FailResult> DispatchedAsync(Task<FailResult> change, CancellationToken cancellationToken)
+    {
+        var result = await change;
+        return await dispatcher.DispatchAsync() == 0 ? result : result with { Task = await ReloadAsync(result.Task, cancellationToken) };
+    }
+
+    private async Task<WorkItem> ReloadAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == item.Id, cancellationToken) ?? item;
+    }
+
     private Task<WorkItem> SimpleTransitionAsync(Guid taskId, Actor actor, Action<WorkItem, DateTime> transition, string step, string message, CancellationToken cancellationToken) =>
-        AuditContext.Use(actor, () => unitOfWork.WriteAsync(async (db, now) =>
+        AuditContext.Use(actor, () => DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
@@ -341,9 +357,8 @@ public sealed class OrchestrationEngine(
 
             TaskLog.Add(db, item, LogSeverity.Info, step, message, actor, now);
             await db.SaveChangesAsync(cancellationToken);
-            await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
             return item;
-        }, cancellationToken));
+        }, cancellationToken), cancellationToken));
 
     private static string Suffix(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
 

@@ -19,11 +19,11 @@ public sealed class SafetySweep(
     private OrchestrationOptions Settings => options.CurrentValue;
 
     /// <summary>Assigns every waiting task that is due and fits an agent (status/process_pending_tasks).</summary>
-    public Task<int> ProcessPendingAsync(CancellationToken cancellationToken) =>
-        unitOfWork.WriteAsync((db, now) => dispatcher.AssignWaitingAsync(db, now, cancellationToken), cancellationToken);
+    public Task<int> ProcessPendingAsync(CancellationToken cancellationToken) => dispatcher.DispatchAsync();
 
-    public Task<SweepReport> SweepAsync(CancellationToken cancellationToken) =>
-        unitOfWork.WriteAsync(async (db, now) =>
+    public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
+    {
+        var report = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var decisions = new List<string>();
             var agents = await db.Agents.ToListAsync(cancellationToken);
@@ -57,10 +57,16 @@ public sealed class SafetySweep(
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            var assigned = await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
-            statistics.Swept();
-            return new SweepReport(reconciled, offline, requeued, escalated, assigned, decisions);
+            return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions);
         }, cancellationToken);
+        if (!Settings.DryRun)
+        {
+            report = report with { Assigned = await dispatcher.DispatchAsync() };
+            statistics.Swept();
+        }
+
+        return report;
+    }
 
     /// <summary>Each agent's stored load made equal to the tasks it really holds (a crash between two writes cannot leave it wrong for long).</summary>
     private static async Task<int> ReconcileLoadsAsync(OpsDbContext db, List<Agent> agents, DateTime now, List<string> decisions, CancellationToken cancellationToken)

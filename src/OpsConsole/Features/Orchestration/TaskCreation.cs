@@ -6,10 +6,10 @@ namespace OpsConsole.Features.Orchestration;
 
 /// <summary>
 /// How a task comes to be, inside the caller's unit of work: redacted fields, dependencies checked, the creation log, the
-/// task_creation rules applied; then saved, woken at its due date, and assigned in the same transaction. The API, intake
+/// task_creation rules applied; then saved and woken at its due date; assigned once committed. The API, intake
 /// and bug reports all create tasks through here.
 /// </summary>
-public sealed class TaskCreation(AssignmentDispatcher dispatcher, IDueWorkScheduler scheduler)
+public sealed class TaskCreation(IDueWorkScheduler scheduler)
 {
     /// <summary>
     /// Adds a new task to <paramref name="db"/> (with its creation log and task_creation rules) without saving; for
@@ -65,8 +65,11 @@ public sealed class TaskCreation(AssignmentDispatcher dispatcher, IDueWorkSchedu
         return item;
     }
 
-    /// <summary>Saves what <see cref="AddTaskAsync"/> (and the caller) added, wakes the engine at the new deadlines and assigns what can go.</summary>
-    public async Task<int> CommitCreatedAsync(OpsDbContext db, IReadOnlyCollection<WorkItem> created, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves what <see cref="AddTaskAsync"/> (and the caller) added and wakes the engine at the new deadlines; once the caller's
+    /// unit of work has committed, <see cref="AssignmentDispatcher.DispatchAsync"/> gives the new tasks to agents.
+    /// </summary>
+    public async Task CommitCreatedAsync(OpsDbContext db, IReadOnlyCollection<WorkItem> created, DateTime now, CancellationToken cancellationToken)
     {
         await db.SaveChangesAsync(cancellationToken);
         foreach (var due in created.Select(w => w.DueDate).OfType<DateTime>().Where(d => d > now && d < now.AddYears(10)).Distinct())
@@ -74,7 +77,6 @@ public sealed class TaskCreation(AssignmentDispatcher dispatcher, IDueWorkSchedu
             scheduler.WakeAt(due.AddSeconds(1));
         }
 
-        return await dispatcher.AssignWaitingAsync(db, now, cancellationToken);
     }
 
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
