@@ -312,32 +312,29 @@ public static class IntakeEndpoints
         }
 
         var meaning = GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
-        return await WorkItemEndpoints.Run(async () =>
+        var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
         {
-            var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
+            if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
             {
-                if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
-                {
-                    throw RefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
-                }
-
-                db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });
-            });
-            if (eventName == "issues")
-            {
-                return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
-                    statusCode: StatusCodes.Status202Accepted);
+                throw RefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
             }
 
-            if (eventName == "ping")
-            {
-                return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
-            }
-
-            var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
-            return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
-                ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });
         });
+        if (eventName == "issues")
+        {
+            return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
+                statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (eventName == "ping")
+        {
+            return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
+        }
+
+        var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
+        return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
+            ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>An issue closed or reopened on GitHub: the task linked to it records it (reference: the original never listened).</summary>

@@ -97,13 +97,10 @@ public static class RuleEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var (rule, created) = await service.SaveAsync(ruleId, spec, request.HttpContext.User, cancellationToken);
-            return created
-                ? TypedResults.Created($"/api/v1/orchestration/rules/{rule.Id}/", RuleDto.From(rule))
-                : TypedResults.Ok(RuleDto.From(rule));
-        });
+        var (rule, created) = await service.SaveAsync(ruleId, spec, request.HttpContext.User, cancellationToken);
+        return created
+            ? TypedResults.Created($"/api/v1/orchestration/rules/{rule.Id}/", RuleDto.From(rule))
+            : TypedResults.Ok(RuleDto.From(rule));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService service, CancellationToken cancellationToken)
@@ -113,11 +110,8 @@ public static class RuleEndpoints
             return BadId(id);
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            await service.DeleteAsync(ruleId, context.User, cancellationToken);
-            return TypedResults.NoContent();
-        });
+        await service.DeleteAsync(ruleId, context.User, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static IResult BadId(string id) => Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not a rule id (UUID)");

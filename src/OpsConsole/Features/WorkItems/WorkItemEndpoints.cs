@@ -154,11 +154,8 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
-        {
-            var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
-            return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
-        });
+        var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
+        return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
@@ -201,27 +198,24 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
+        var item = await engine.UpdateAsync(taskId, (w, now) =>
         {
-            var item = await engine.UpdateAsync(taskId, (w, now) =>
-            {
-                if (title is not null) w.Title = title;
-                if (description is not null) w.Description = description;
-                if (kind is { } k) w.Kind = k;
-                if (priority is { } p) w.SetPriority(p, now);
-                if (clearDue) w.DueDate = null;
-                if (due is { } d) w.DueDate = d;
-                if (estimate is { } e) w.EstimatedDuration = e;
-                if (input is not null) w.InputData = input;
-                if (autoAssign is { } aa) w.AutoAssign = aa;
-                if (autoRetry is { } ar) w.AutoRetry = ar;
-                if (autoEscalate is { } ae) w.AutoEscalate = ae;
-                if (maxRetries is { } mr) w.MaxRetries = mr;
-                if (environment is not null) w.Environment = environment;
-                if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
-            }, ActorOf(request), cancellationToken);
-            return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
-        });
+            if (title is not null) w.Title = title;
+            if (description is not null) w.Description = description;
+            if (kind is { } k) w.Kind = k;
+            if (priority is { } p) w.SetPriority(p, now);
+            if (clearDue) w.DueDate = null;
+            if (due is { } d) w.DueDate = d;
+            if (estimate is { } e) w.EstimatedDuration = e;
+            if (input is not null) w.InputData = input;
+            if (autoAssign is { } aa) w.AutoAssign = aa;
+            if (autoRetry is { } ar) w.AutoRetry = ar;
+            if (autoEscalate is { } ae) w.AutoEscalate = ae;
+            if (maxRetries is { } mr) w.MaxRetries = mr;
+            if (environment is not null) w.Environment = environment;
+            if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
+        }, ActorOf(request), cancellationToken);
+        return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
 
     /// <summary>The status changes a plain edit may make; the rest have their own routes, with their side effects.</summary>
@@ -246,11 +240,8 @@ public static class WorkItemEndpoints
             return BadId(id);
         }
 
-        return await Run(async () =>
-        {
-            await engine.DeleteAsync(taskId, ActorOf(request), cancellationToken);
-            return TypedResults.NoContent();
-        });
+        await engine.DeleteAsync(taskId, ActorOf(request), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> AssignAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
@@ -279,17 +270,14 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
+        var result = await engine.AssignAsync(taskId, agentId, reason, ActorOf(request), cancellationToken);
+        var agentName = result.Task.AssignedAgent?.Name;
+        return TypedResults.Ok(new
         {
-            var result = await engine.AssignAsync(taskId, agentId, reason, ActorOf(request), cancellationToken);
-            var agentName = result.Task.AssignedAgent?.Name;
-            return TypedResults.Ok(new
-            {
-                message = agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
-                assignment_id = result.Assignment?.Id,
-                reason = result.Assignment?.AssignmentReason,
-                task = TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime),
-            });
+            message = agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
+            assignment_id = result.Assignment?.Id,
+            reason = result.Assignment?.AssignmentReason,
+            task = TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime),
         });
     }
 
@@ -300,12 +288,9 @@ public static class WorkItemEndpoints
             return BadId(id);
         }
 
-        return await Run(async () =>
-        {
-            var item = await engine.RetryAsync(taskId, ActorOf(request), cancellationToken);
-            var assigned = item.AssignedAgent is { } a ? $" and assigned to {a.Name}" : "";
-            return TypedResults.Ok(new { message = $"Task retried (attempt {item.RetryCount}){assigned}", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
-        });
+        var item = await engine.RetryAsync(taskId, ActorOf(request), cancellationToken);
+        var assigned = item.AssignedAgent is { } a ? $" and assigned to {a.Name}" : "";
+        return TypedResults.Ok(new { message = $"Task retried (attempt {item.RetryCount}){assigned}", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
     }
 
     private static async Task<IResult> EscalateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
@@ -327,15 +312,12 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
+        var item = await engine.EscalateAsync(taskId, reason, ActorOf(request), cancellationToken);
+        return TypedResults.Ok(new
         {
-            var item = await engine.EscalateAsync(taskId, reason, ActorOf(request), cancellationToken);
-            return TypedResults.Ok(new
-            {
-                message = $"Task escalated to level {item.EscalationLevel}",
-                new_priority = item.Priority.Wire(),
-                task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime),
-            });
+            message = $"Task escalated to level {item.EscalationLevel}",
+            new_priority = item.Priority.Wire(),
+            task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime),
         });
     }
 
@@ -358,11 +340,8 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
-        {
-            var item = await engine.CancelAsync(taskId, reason, ActorOf(request), cancellationToken);
-            return TypedResults.Ok(new { message = "Task cancelled", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
-        });
+        var item = await engine.CancelAsync(taskId, reason, ActorOf(request), cancellationToken);
+        return TypedResults.Ok(new { message = "Task cancelled", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
     }
 
     private static async Task<IResult> BlockAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -384,11 +363,8 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
-        {
-            await engine.BlockAsync(taskId, reason, ActorOf(request), cancellationToken);
-            return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
-        });
+        await engine.BlockAsync(taskId, reason, ActorOf(request), cancellationToken);
+        return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
     }
 
     private static Task<IResult> UnblockAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
@@ -461,11 +437,8 @@ public static class WorkItemEndpoints
             return body.Problem();
         }
 
-        return await Run(async () =>
-        {
-            var entry = await engine.ProgressAsync(taskId, report, ActorOf(request), cancellationToken);
-            return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
-        });
+        var entry = await engine.ProgressAsync(taskId, report, ActorOf(request), cancellationToken);
+        return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
     }
 
     private static async Task<IResult> LogsAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
@@ -520,23 +493,6 @@ public static class WorkItemEndpoints
 
     internal static string Truncate(string text) => text.Clip(60);
 
-    /// <summary>Runs an engine call and turns its refusals into problem details.</summary>
-    internal static async Task<IResult> Run(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (RefusedException refused)
-        {
-            return Problems.From(refused);
-        }
-        catch (TransitionRefusedException refused)
-        {
-            return Problems.Conflict(refused.Message);
-        }
-    }
-
     private static async Task<IResult> Act(string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Func<Guid, Task<WorkItem>> action, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var taskId))
@@ -544,11 +500,8 @@ public static class WorkItemEndpoints
             return BadId(id);
         }
 
-        return await Run(async () =>
-        {
-            await action(taskId);
-            return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
-        });
+        await action(taskId);
+        return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
