@@ -28,7 +28,7 @@ internal static class GitHubWebhookReceiver
                 "Webhooks are refused until the server has a secret: set GitHub:WebhookSecret and the same secret in the GitHub webhook's settings.");
         }
 
-        var (bytes, tooLarge) = await ReadRawAsync(request, cancellationToken);
+        var (bytes, tooLarge) = await RequestBody.ReadBytesAsync(request, cancellationToken);
         if (bytes is null)
         {
             return tooLarge!;
@@ -104,36 +104,6 @@ internal static class GitHubWebhookReceiver
         static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
         return await issues.IssueClosedOnGitHubAsync(number, Text((payload["repository"] as JsonObject)?["full_name"]), action == "closed",
             Text(issue["state_reason"]), Text((payload["sender"] as JsonObject)?["login"]), cancellationToken);
-    }
-
-    /// <summary>The raw body (the signature covers its exact bytes), at most <see cref="JsonBody.MaxBodyBytes"/>.</summary>
-    private static async Task<(byte[]? Bytes, IResult? TooLarge)> ReadRawAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is > JsonBody.MaxBodyBytes)
-        {
-            return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > JsonBody.MaxBodyBytes)
-                {
-                    return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-                }
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-        }
-
-        return (buffer.ToArray(), null);
     }
 
     /// <summary>GitHub sends JSON, or (content type application/x-www-form-urlencoded) the JSON in a form field named payload.</summary>
