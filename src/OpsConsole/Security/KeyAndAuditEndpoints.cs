@@ -4,7 +4,6 @@ using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Audit;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 
 namespace OpsConsole.Security;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Integrations.GitHub;
 

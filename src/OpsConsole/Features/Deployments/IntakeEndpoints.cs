@@ -6,7 +6,6 @@ using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.BugReports;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 

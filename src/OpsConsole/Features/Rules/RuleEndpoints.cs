@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 
