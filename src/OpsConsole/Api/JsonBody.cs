@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpsConsole.Domain;
 
@@ -12,10 +10,6 @@ namespace OpsConsole.Api;
 /// </summary>
 public sealed class JsonBody
 {
-    public const int MaxBodyBytes = 1024 * 1024;
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private readonly Dictionary<string, List<string>> errors = [];
 
     private JsonBody(JsonObject json) => Json = json;
@@ -27,87 +21,11 @@ public sealed class JsonBody
     /// <summary>Every message so far, by field: the console shows them next to its form fields.</summary>
     public IReadOnlyDictionary<string, List<string>> Errors => errors;
 
+    /// <summary>The request's JSON object to read field by field, or the problem that says why there is none (see <see cref="RequestBody"/>).</summary>
     public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
     {
-        if (request.ContentLength is > MaxBodyBytes)
-        {
-            return (null, Problems.TooLarge(MaxBodyBytes));
-        }
-
-        string text;
-        try
-        {
-            using var reader = new StreamReader(request.Body, StrictUtf8);
-            var buffer = new char[MaxBodyBytes + 1];
-            var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
-            if (read > MaxBodyBytes)
-            {
-                return (null, Problems.TooLarge(MaxBodyBytes));
-            }
-
-            text = new string(buffer, 0, read);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Problems.TooLarge(MaxBodyBytes));
-        }
-        catch (DecoderFallbackException)
-        {
-            // Replacing the bad bytes would store something other than what was sent.
-            return (null, Problems.BadRequest("The body is not valid UTF-8; send JSON encoded as UTF-8."));
-        }
-
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return allowEmpty ? (new JsonBody([]), null) : (null, Problems.BadRequest("The request needs a JSON object body."));
-        }
-
-        try
-        {
-            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-            if (LoneSurrogateIn(text) is { } where)
-            {
-                return (null, Problems.BadRequest($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
-            }
-
-            return node is JsonObject obj
-                ? (new JsonBody(obj), null)
-                : (null, Problems.BadRequest($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
-        }
-        catch (JsonException ex)
-        {
-            return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
-        }
-    }
-
-    /// <summary>
-    /// Where the JSON has a string escaping half of a surrogate pair (<c>"\\ud800"</c>): valid JSON syntax, but no text, and
-    /// System.Text.Json refuses it only when the string is read, deep inside a handler. Null when every string is text.
-    /// </summary>
-    private static string? LoneSurrogateIn(string json)
-    {
-        if (!json.Contains("\\u", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 64 });
-        while (reader.Read())
-        {
-            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
-            {
-                try
-                {
-                    reader.GetString();
-                }
-                catch (InvalidOperationException)
-                {
-                    return reader.TokenType == JsonTokenType.PropertyName ? "a property name" : $"a string at byte {reader.TokenStartIndex}";
-                }
-            }
-        }
-
-        return null;
+        var (json, problem) = await RequestBody.ReadJsonObjectAsync(request, allowEmpty);
+        return json is null ? (null, problem) : (new JsonBody(json), null);
     }
 
     public static JsonBody From(JsonObject json) => new(json);
@@ -149,13 +67,13 @@ public sealed class JsonBody
             return null;
         }
 
-        if (node is not JsonValue value || !value.TryGetValue<string>(out var text))
+        var text = JsonText.Read(node, field, max, out var error);
+        if (text is null)
         {
-            Error(field, $"{field} must be a string, not {JsonKinds.Describe(node)}");
+            Error(field, error!);
             return null;
         }
 
-        text = text.Trim();
         if (text.Length == 0 && !allowEmpty)
         {
             if (required)
@@ -163,12 +81,6 @@ public sealed class JsonBody
                 Error(field, $"{field} is required and may not be blank");
             }
 
-            return null;
-        }
-
-        if (text.Length > max)
-        {
-            Error(field, $"{field} is {text.Length} characters long; at most {max} are allowed");
             return null;
         }
 

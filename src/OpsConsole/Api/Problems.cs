@@ -25,8 +25,6 @@ public static class Problems
     public static ProblemHttpResult TooLarge(int maxBytes) =>
         Create(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes / 1024} KiB; send less data per request.");
 
-    public static ProblemHttpResult From(RefusedException refused) => Create(StatusOf(refused.Kind), refused.Message);
-
     /// <summary>The one place a domain refusal becomes an HTTP status.</summary>
     public static int StatusOf(RefusalKind kind) => kind switch
     {

@@ -73,33 +73,11 @@ public static class DeploymentEntryReader
                 return null;
             }
 
-            string? text = null;
-            if (node is JsonValue value)
-            {
-                text = value.GetValueKind() switch
-                {
-                    JsonValueKind.String => value.GetValue<string>(),
-                    JsonValueKind.Number => value.ToJsonString(),
-                    _ => null,
-                };
-            }
-
+            var text = JsonText.Read(node, Name(field), max, out var error, numbers: true, clip: truncate);
             if (text is null)
             {
-                errors.Add(new(Name(field), $"{Name(field)} must be a string, not {JsonKinds.Describe(node)}"));
+                errors.Add(new(Name(field), error!));
                 return null;
-            }
-
-            text = text.Trim();
-            if (text.Length > max)
-            {
-                if (!truncate)
-                {
-                    errors.Add(new(Name(field), $"{Name(field)} is {text.Length} characters long; at most {max} are allowed"));
-                    return null;
-                }
-
-                text = text[..max] + "…";
             }
 
             return text.Length == 0 ? null : text;

@@ -4,7 +4,6 @@ using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Audit;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 
 namespace OpsConsole.Security;
@@ -47,25 +46,19 @@ public static class KeyAndAuditEndpoints
                 return body.Problem();
             }
 
-            return await WorkItemEndpoints.Run(async () =>
-            {
-                var (dto, key) = await service.CreateAsync(spec, request.HttpContext.User, ct);
-                return TypedResults.Created($"/api/v1/orchestration/api-keys/{dto.Id}/", new { dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key });
-            });
+            var (dto, key) = await service.CreateAsync(spec, request.HttpContext.User, ct);
+            return TypedResults.Created($"/api/v1/orchestration/api-keys/{dto.Id}/", new { dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key });
         });
 
-        keys.MapDelete("/{id}", async (string id, HttpContext context, ApiKeyService service, CancellationToken ct) =>
+        keys.MapDelete("/{id}", async Task<IResult> (string id, HttpContext context, ApiKeyService service, CancellationToken ct) =>
         {
             if (!Guid.TryParse(id, out var keyId))
             {
                 return Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an API key id (UUID)");
             }
 
-            return await WorkItemEndpoints.Run(async () =>
-            {
-                await service.RevokeAsync(keyId, context.User, ct);
-                return TypedResults.NoContent();
-            });
+            await service.RevokeAsync(keyId, context.User, ct);
+            return TypedResults.NoContent();
         }).Produces(204);
 
         var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(OpsPolicies.Admin);

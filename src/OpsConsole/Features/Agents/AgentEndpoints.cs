@@ -152,12 +152,9 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var (agent, token) = await service.CreateAsync(spec, WorkItemEndpoints.ActorOf(request), cancellationToken);
-            var dto = AgentDto.From(agent, time.GetUtcNow().UtcDateTime);
-            return TypedResults.Created($"/api/v1/orchestration/agents/{agent.Id}/", new AgentWithTokenDto(dto, token));
-        });
+        var (agent, token) = await service.CreateAsync(spec, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        var dto = AgentDto.From(agent, time.GetUtcNow().UtcDateTime);
+        return TypedResults.Created($"/api/v1/orchestration/agents/{agent.Id}/", new AgentWithTokenDto(dto, token));
     }
 
     private static async Task<IResult> UpdateAsync(string id, HttpRequest request, AgentService service, bool replace, CancellationToken cancellationToken)
@@ -187,7 +184,7 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () => TypedResults.Ok(await service.UpdateAsync(agentId, spec, WorkItemEndpoints.ActorOf(request), cancellationToken)));
+        return TypedResults.Ok(await service.UpdateAsync(agentId, spec, WorkItemEndpoints.ActorOf(request), cancellationToken));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
@@ -197,11 +194,8 @@ public static class AgentEndpoints
             return BadAgentId(id);
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            await service.DeleteAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken);
-            return TypedResults.NoContent();
-        });
+        await service.DeleteAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> UpdateStatusAsync(string id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
@@ -224,11 +218,8 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var agent = await agents.UpdateStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
-            return TypedResults.Ok(new { message = $"Agent status updated: {action}", new_status = agent.Status.Wire(), is_active = agent.IsActive });
-        });
+        var agent = await agents.UpdateStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        return TypedResults.Ok(new { message = $"Agent status updated: {action}", new_status = agent.Status.Wire(), is_active = agent.IsActive });
     }
 
     private static async Task<IResult> RotateTokenAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
@@ -238,8 +229,7 @@ public static class AgentEndpoints
             return BadAgentId(id);
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-            TypedResults.Ok(new { token = await service.RotateTokenAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken) }));
+        return TypedResults.Ok(new { token = await service.RotateTokenAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken) });
     }
 
     private static async Task<IResult> HeartbeatAsync(string id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
@@ -254,11 +244,8 @@ public static class AgentEndpoints
             return forbidden;
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var agent = await agents.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
-            return TypedResults.Ok(new { message = "Heartbeat updated", timestamp = agent.LastHeartbeat, status = agent.Status.Wire() });
-        });
+        var agent = await agents.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        return TypedResults.Ok(new { message = "Heartbeat updated", timestamp = agent.LastHeartbeat, status = agent.Status.Wire() });
     }
 
     private static Task<IResult> CurrentTasksAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>

@@ -77,14 +77,11 @@ public static class BugReportEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var result = await service.CreateTaskAsync(bugReportId, inline, overridePriority, user.ToActor(), cancellationToken);
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var item = await WorkItemEndpoints.LoadDetailAsync(db, result.Task.Id, cancellationToken);
-            var dto = TaskDetailDto.From(item!, time.GetUtcNow().UtcDateTime);
-            return result.Created ? TypedResults.Created($"{ApiRoutes.Base}/tasks/{dto.Id}/", dto) : TypedResults.Ok(dto);
-        });
+        var result = await service.CreateTaskAsync(bugReportId, inline, overridePriority, user.ToActor(), cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var item = await WorkItemEndpoints.LoadDetailAsync(db, result.Task.Id, cancellationToken);
+        var dto = TaskDetailDto.From(item!, time.GetUtcNow().UtcDateTime);
+        return result.Created ? TypedResults.Created($"{ApiRoutes.Base}/tasks/{dto.Id}/", dto) : TypedResults.Ok(dto);
     }
 
     private static async Task<IResult> StoreAsync(HttpRequest request, ClaimsPrincipal user, BugReportService service, CancellationToken cancellationToken)

@@ -1,58 +1,15 @@
 using System.Linq.Expressions;
-using System.Net;
 using System.Security.Claims;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.BugReports;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 
 namespace OpsConsole.Features.Deployments;
-
-/// <summary>One result of POST failures/ (and of a webhook delivery), in the order the failures were sent.</summary>
-public sealed record FailureResultDto(
-    Guid? TaskId,
-    bool Deduplicated,
-    string? Fingerprint,
-    string Outcome,
-    int Occurrences,
-    bool Suppressed,
-    string? MaintenanceWindow,
-    Guid? RegressionOf,
-    string? Ignored)
-{
-    public static FailureResultDto From(IntakeResult r) => new(
-        r.TaskId, r.Deduplicated, r.Fingerprint, WireFormat.Of(r.Outcome), r.Occurrences, r.Suppressed, r.MaintenanceWindow, r.RegressionOf, null);
-
-    public static FailureResultDto NotAFailure(string reason) => new(null, false, null, "ignored", 0, false, null, null, $"not a failure: {reason}");
-}
-
-public sealed record FailureBatchDto(IReadOnlyList<FailureResultDto> Results, int Created, int Deduplicated, int Regressions, int Suppressed, int Ignored)
-{
-    public static FailureBatchDto From(IReadOnlyList<FailureResultDto> results) => new(
-        results,
-        results.Count(r => r.Outcome == "created"),
-        results.Count(r => r.Deduplicated),
-        results.Count(r => r.RegressionOf is not null),
-        results.Count(r => r.Suppressed),
-        results.Count(r => r.Ignored is not null));
-}
-
-/// <summary>A recorded failure (GET failures/).</summary>
-public sealed record FailureRecordDto(
-    Guid Id, DateTime ReceivedAt, DateTime? OccurredAt, string Channel, string? ReportedSource, string Environment, string? DeploymentId,
-    string Fingerprint, string Step, string ErrorMessage, string Severity, string Outcome, Guid? TaskId, Guid? MaintenanceRuleId, string? Origin)
-{
-    public static FailureRecordDto From(FailureRecord f) => new(
-        f.Id, f.ReceivedAt, f.OccurredAt, f.Channel, f.ReportedSource, f.Environment, f.DeploymentId, f.Fingerprint, f.Step,
-        f.ErrorMessage, f.Severity, WireFormat.Of(f.Outcome), f.WorkItemId, f.MaintenanceRuleId, f.Origin);
-}
 
 /// <summary>
 /// The failure intake routes: POST failures/ (one or a batch), GET failures/ and failures/summary/, the GitHub webhook,
@@ -76,7 +33,7 @@ public static class IntakeEndpoints
         failures.MapGet("/", ListFailuresAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<FailureRecordDto>>();
         failures.MapGet("/summary", SummaryAsync).RequireAuthorization(OpsPolicies.Viewer);
 
-        api.MapPost(GitHubWebhookPath, GitHubWebhookAsync).AllowAnonymous().WithTags("Failures").Produces<FailureBatchDto>(202);
+        api.MapPost(GitHubWebhookPath, GitHubWebhookReceiver.GitHubWebhookAsync).AllowAnonymous().WithTags("Failures").Produces<FailureBatchDto>(202);
         api.MapPost("/tasks/create_from_deployment_failure", CreateFromDeploymentFailureAsync)
             .RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks").Produces<TaskDetailDto>(201);
         api.MapPost("/status/check_deployment_failures", CheckDeploymentFailuresAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Status");
@@ -261,147 +218,6 @@ public static class IntakeEndpoints
     }
 
     // ---------------------------------------------------------------- webhook
-
-    private static async Task<IResult> GitHubWebhookAsync(
-        HttpRequest request, FailureIntake intake, Integrations.GitHub.IssueService issues, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
-    {
-        var logger = loggers.CreateLogger("OpsConsole.Features.Deployments.GitHubWebhook");
-        var secret = configuration["GitHub:WebhookSecret"];
-        if (string.IsNullOrEmpty(secret))
-        {
-            return Problems.Create(StatusCodes.Status401Unauthorized,
-                "Webhooks are refused until the server has a secret: set GitHub:WebhookSecret and the same secret in the GitHub webhook's settings.");
-        }
-
-        var (bytes, tooLarge) = await ReadRawAsync(request, cancellationToken);
-        if (bytes is null)
-        {
-            return tooLarge!;
-        }
-
-        var signature = request.Headers[GitHubSignature.Header].ToString();
-        if (string.IsNullOrWhiteSpace(signature))
-        {
-            logger.LogWarning("Unsigned webhook delivery refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
-            return Problems.Create(StatusCodes.Status401Unauthorized, $"The delivery is not signed: GitHub sends {GitHubSignature.Header} when the webhook has a secret; set it to GitHub:WebhookSecret.");
-        }
-
-        if (!GitHubSignature.IsValid(bytes, signature, secret))
-        {
-            logger.LogWarning("Webhook delivery with a wrong signature refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
-            return Problems.Create(StatusCodes.Status401Unauthorized, $"{GitHubSignature.Header} does not match the body: the webhook's secret differs from GitHub:WebhookSecret, or the body was changed.");
-        }
-
-        var delivery = request.Headers["X-GitHub-Delivery"].ToString().Trim();
-        var eventName = request.Headers["X-GitHub-Event"].ToString().Trim();
-        if (delivery.Length is 0 or > 100 || eventName.Length is 0 or > 100)
-        {
-            return Problems.BadRequest("X-GitHub-Delivery and X-GitHub-Event are required (at most 100 characters each), as GitHub sends them.");
-        }
-
-        JsonObject payload;
-        try
-        {
-            payload = JsonNode.Parse(PayloadText(request, bytes), documentOptions: new JsonDocumentOptions { MaxDepth = 128 }) as JsonObject
-                ?? throw new JsonException("the payload is not a JSON object");
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The payload is not a JSON object: {ex.Message}");
-        }
-
-        var meaning = GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
-            {
-                if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
-                {
-                    throw RefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
-                }
-
-                db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });
-            });
-            if (eventName == "issues")
-            {
-                return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
-                    statusCode: StatusCodes.Status202Accepted);
-            }
-
-            if (eventName == "ping")
-            {
-                return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
-            }
-
-            var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
-            return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
-                ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
-        });
-    }
-
-    /// <summary>An issue closed or reopened on GitHub: the task linked to it records it (reference: the original never listened).</summary>
-    private static async Task<string> IssueEventAsync(JsonObject payload, Integrations.GitHub.IssueService issues, CancellationToken cancellationToken)
-    {
-        var action = payload["action"]?.GetValueKind() == JsonValueKind.String ? payload["action"]!.GetValue<string>() : null;
-        if (action is not ("closed" or "reopened") || payload["issue"] is not JsonObject issue
-            || issue["number"]?.GetValueKind() != JsonValueKind.Number || !issue["number"]!.AsValue().TryGetValue<int>(out var number))
-        {
-            return $"'{action}' on an issue changes nothing here; closed and reopened do";
-        }
-
-        static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
-        return await issues.IssueClosedOnGitHubAsync(number, Text((payload["repository"] as JsonObject)?["full_name"]), action == "closed",
-            Text(issue["state_reason"]), Text((payload["sender"] as JsonObject)?["login"]), cancellationToken);
-    }
-
-    /// <summary>The raw body (the signature covers its exact bytes), at most <see cref="JsonBody.MaxBodyBytes"/>.</summary>
-    private static async Task<(byte[]? Bytes, IResult? TooLarge)> ReadRawAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength is > JsonBody.MaxBodyBytes)
-        {
-            return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > JsonBody.MaxBodyBytes)
-                {
-                    return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-                }
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Problems.TooLarge(JsonBody.MaxBodyBytes));
-        }
-
-        return (buffer.ToArray(), null);
-    }
-
-    /// <summary>GitHub sends JSON, or (content type application/x-www-form-urlencoded) the JSON in a form field named payload.</summary>
-    private static string PayloadText(HttpRequest request, byte[] bytes)
-    {
-        var text = Encoding.UTF8.GetString(bytes);
-        if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            foreach (var pair in text.Split('&'))
-            {
-                if (pair.StartsWith("payload=", StringComparison.Ordinal))
-                {
-                    return WebUtility.UrlDecode(pair["payload=".Length..]);
-                }
-            }
-        }
-
-        return text;
-    }
 
     // ---------------------------------------------------------------- the original's routes
 

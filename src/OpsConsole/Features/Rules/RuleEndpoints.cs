@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 
@@ -97,13 +96,10 @@ public static class RuleEndpoints
             return body.Problem();
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            var (rule, created) = await service.SaveAsync(ruleId, spec, request.HttpContext.User, cancellationToken);
-            return created
-                ? TypedResults.Created($"/api/v1/orchestration/rules/{rule.Id}/", RuleDto.From(rule))
-                : TypedResults.Ok(RuleDto.From(rule));
-        });
+        var (rule, created) = await service.SaveAsync(ruleId, spec, request.HttpContext.User, cancellationToken);
+        return created
+            ? TypedResults.Created($"/api/v1/orchestration/rules/{rule.Id}/", RuleDto.From(rule))
+            : TypedResults.Ok(RuleDto.From(rule));
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService service, CancellationToken cancellationToken)
@@ -113,11 +109,8 @@ public static class RuleEndpoints
             return BadId(id);
         }
 
-        return await WorkItemEndpoints.Run(async () =>
-        {
-            await service.DeleteAsync(ruleId, context.User, cancellationToken);
-            return TypedResults.NoContent();
-        });
+        await service.DeleteAsync(ruleId, context.User, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static IResult BadId(string id) => Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not a rule id (UUID)");

@@ -38,11 +38,11 @@ public static class GitHubEndpoints
         issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<TaskIssueDto>();
         issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
         issue.MapDelete("/", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            WithTask(id, taskId => WorkItemEndpoints.Run(async () => TypedResults.Ok(await issues.UnlinkAsync(taskId, WorkItemEndpoints.ActorOf(request), ct)))))
+            WithTask(id, async taskId => TypedResults.Ok(await issues.UnlinkAsync(taskId, WorkItemEndpoints.ActorOf(request), ct))))
             .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>();
         issue.MapPost("/retry", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            WithTask(id, taskId => WorkItemEndpoints.Run(async () =>
-                TypedResults.Json(await issues.RetryTaskAsync(taskId, WorkItemEndpoints.ActorOf(request), ct), ApiJson.Options, statusCode: 202))))
+            WithTask(id, async taskId =>
+                TypedResults.Json(await issues.RetryTaskAsync(taskId, WorkItemEndpoints.ActorOf(request), ct), ApiJson.Options, statusCode: 202)))
             .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
 
         var github = api.MapGroup("/integrations/github").WithTags("GitHub");
@@ -95,12 +95,9 @@ public static class GitHubEndpoints
                 return body.Problem();
             }
 
-            return await WorkItemEndpoints.Run(async () =>
-            {
-                var actor = WorkItemEndpoints.ActorOf(request);
-                var state = number is { } n ? await issues.LinkAsync(taskId, n, actor, cancellationToken) : await issues.RequestAsync(taskId, actor, cancellationToken);
-                return TypedResults.Json(state, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
-            });
+            var actor = WorkItemEndpoints.ActorOf(request);
+            var state = number is { } n ? await issues.LinkAsync(taskId, n, actor, cancellationToken) : await issues.RequestAsync(taskId, actor, cancellationToken);
+            return TypedResults.Json(state, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
 
     private static async Task<IResult> WithTask(string id, Func<Guid, Task<IResult>> action) =>

@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// Takes a request's body off the wire with a size limit: as the JSON object a handler reads field by field (strict UTF-8,
+/// valid Unicode, bounded depth), or as the exact bytes a signature covers. What is wrong with it becomes a problem, never a 500.
+/// </summary>
+public static class RequestBody
+{
+    public const int MaxBytes = 1024 * 1024;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The body's JSON object (an empty one for an empty body when <paramref name="allowEmpty"/>), or the problem that says why not.</summary>
+    public static async Task<(JsonObject? Json, IResult? Problem)> ReadJsonObjectAsync(HttpRequest request, bool allowEmpty)
+    {
+        if (request.ContentLength is > MaxBytes)
+        {
+            return (null, Problems.TooLarge(MaxBytes));
+        }
+
+        string text;
+        try
+        {
+            using var reader = new StreamReader(request.Body, StrictUtf8);
+            var buffer = new char[MaxBytes + 1];
+            var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
+            if (read > MaxBytes)
+            {
+                return (null, Problems.TooLarge(MaxBytes));
+            }
+
+            text = new string(buffer, 0, read);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(MaxBytes));
+        }
+        catch (DecoderFallbackException)
+        {
+            // Replacing the bad bytes would store something other than what was sent.
+            return (null, Problems.BadRequest("The body is not valid UTF-8; send JSON encoded as UTF-8."));
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return allowEmpty ? (new JsonObject(), null) : (null, Problems.BadRequest("The request needs a JSON object body."));
+        }
+
+        try
+        {
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            if (LoneSurrogateIn(text) is { } where)
+            {
+                return (null, Problems.BadRequest($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
+            }
+
+            return node is JsonObject obj
+                ? (obj, null)
+                : (null, Problems.BadRequest($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
+        }
+    }
+
+    /// <summary>The raw body, byte for byte (a signature covers its exact bytes), at most <see cref="MaxBytes"/>.</summary>
+    public static async Task<(byte[]? Bytes, IResult? TooLarge)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is > MaxBytes)
+        {
+            return (null, Problems.TooLarge(MaxBytes));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBytes)
+                {
+                    return (null, Problems.TooLarge(MaxBytes));
+                }
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(MaxBytes));
+        }
+
+        return (buffer.ToArray(), null);
+    }
+
+    /// <summary>
+    /// Where the JSON has a string escaping half of a surrogate pair (<c>"\\ud800"</c>): valid JSON syntax, but no text, and
+    /// System.Text.Json refuses it only when the string is read, deep inside a handler. Null when every string is text.
+    /// </summary>
+    private static string? LoneSurrogateIn(string json)
+    {
+        if (!json.Contains("\\u", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return reader.TokenType == JsonTokenType.PropertyName ? "a property name" : $"a string at byte {reader.TokenStartIndex}";
+                }
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Api;
+using OpsConsole.Domain;
+using OpsConsole.Integrations.GitHub;
+
+namespace OpsConsole.Features.Deployments;
+
+/// <summary>
+/// POST webhooks/github: checks the delivery's signature against GitHub:WebhookSecret, refuses a replayed delivery, and hands
+/// what the event means (failed runs and deployments, closed or reopened issues) to the intake.
+/// </summary>
+internal static class GitHubWebhookReceiver
+{
+    internal static async Task<IResult> GitHubWebhookAsync(
+        HttpRequest request, FailureIntake intake, IssueService issues, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger("OpsConsole.Features.Deployments.GitHubWebhook");
+        var secret = configuration["GitHub:WebhookSecret"];
+        if (string.IsNullOrEmpty(secret))
+        {
+            return Problems.Create(StatusCodes.Status401Unauthorized,
+                "Webhooks are refused until the server has a secret: set GitHub:WebhookSecret and the same secret in the GitHub webhook's settings.");
+        }
+
+        var (bytes, tooLarge) = await RequestBody.ReadBytesAsync(request, cancellationToken);
+        if (bytes is null)
+        {
+            return tooLarge!;
+        }
+
+        var signature = request.Headers[GitHubSignature.Header].ToString();
+        if (string.IsNullOrWhiteSpace(signature))
+        {
+            logger.LogWarning("Unsigned webhook delivery refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
+            return Problems.Create(StatusCodes.Status401Unauthorized, $"The delivery is not signed: GitHub sends {GitHubSignature.Header} when the webhook has a secret; set it to GitHub:WebhookSecret.");
+        }
+
+        if (!GitHubSignature.IsValid(bytes, signature, secret))
+        {
+            logger.LogWarning("Webhook delivery with a wrong signature refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
+            return Problems.Create(StatusCodes.Status401Unauthorized, $"{GitHubSignature.Header} does not match the body: the webhook's secret differs from GitHub:WebhookSecret, or the body was changed.");
+        }
+
+        var delivery = request.Headers["X-GitHub-Delivery"].ToString().Trim();
+        var eventName = request.Headers["X-GitHub-Event"].ToString().Trim();
+        if (delivery.Length is 0 or > 100 || eventName.Length is 0 or > 100)
+        {
+            return Problems.BadRequest("X-GitHub-Delivery and X-GitHub-Event are required (at most 100 characters each), as GitHub sends them.");
+        }
+
+        JsonObject payload;
+        try
+        {
+            payload = JsonNode.Parse(PayloadText(request, bytes), documentOptions: new JsonDocumentOptions { MaxDepth = 128 }) as JsonObject
+                ?? throw new JsonException("the payload is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The payload is not a JSON object: {ex.Message}");
+        }
+
+        var meaning = GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
+        var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
+        {
+            if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
+            {
+                throw RefusedException.Conflict($"Delivery {delivery} was already received at {ApiJson.Timestamp(earlier.ReceivedAt)}; a replayed delivery creates nothing.");
+            }
+
+            db.WebhookDeliveries.Add(new WebhookDelivery { DeliveryId = delivery, Event = eventName, ReceivedAt = now });
+        });
+        if (eventName == "issues")
+        {
+            return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
+                statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (eventName == "ping")
+        {
+            return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
+        }
+
+        var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
+        return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
+            ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>An issue closed or reopened on GitHub: the task linked to it records it (reference: the original never listened).</summary>
+    private static async Task<string> IssueEventAsync(JsonObject payload, IssueService issues, CancellationToken cancellationToken)
+    {
+        var action = payload["action"]?.GetValueKind() == JsonValueKind.String ? payload["action"]!.GetValue<string>() : null;
+        if (action is not ("closed" or "reopened") || payload["issue"] is not JsonObject issue
+            || issue["number"]?.GetValueKind() != JsonValueKind.Number || !issue["number"]!.AsValue().TryGetValue<int>(out var number))
+        {
+            return $"'{action}' on an issue changes nothing here; closed and reopened do";
+        }
+
+        static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+        return await issues.IssueClosedOnGitHubAsync(number, Text((payload["repository"] as JsonObject)?["full_name"]), action == "closed",
+            Text(issue["state_reason"]), Text((payload["sender"] as JsonObject)?["login"]), cancellationToken);
+    }
+
+    /// <summary>GitHub sends JSON, or (content type application/x-www-form-urlencoded) the JSON in a form field named payload.</summary>
+    private static string PayloadText(HttpRequest request, byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            foreach (var pair in text.Split('&'))
+            {
+                if (pair.StartsWith("payload=", StringComparison.Ordinal))
+                {
+                    return WebUtility.UrlDecode(pair["payload=".Length..]);
+                }
+            }
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using OpsConsole.Api;
+using OpsConsole.Domain;
+using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
+
+namespace OpsConsole.Features.WorkItems;
+
+/// <summary>The /tasks/ routes that create, edit and delete a task; state changes beyond a plain edit have their action routes.</summary>
+internal static class WorkItemEditHandlers
+{
+    internal static async Task<IResult> CreateAsync(
+        HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var spec = new NewWorkItem
+        {
+            Title = body.String("title", required: true, max: WorkItemEndpoints.MaxTitle) ?? "",
+            Description = body.String("description", max: WorkItemEndpoints.MaxDescription, allowEmpty: true) ?? "",
+            Kind = body.Enum<WorkItemKind>("task_type", required: true) ?? default,
+            Priority = body.Enum<WorkItemPriority>("priority") ?? WorkItemPriority.Medium,
+            DueDate = body.Time("due_date"),
+            EstimatedDuration = body.Duration("estimated_duration", WorkItemEndpoints.MaxEstimate) ?? TimeSpan.FromHours(1),
+            InputData = body.Object("input_data") ?? "{}",
+            AutoAssign = body.Bool("auto_assign") ?? true,
+            AutoRetry = body.Bool("auto_retry") ?? true,
+            AutoEscalate = body.Bool("auto_escalate") ?? true,
+            MaxRetries = body.Int("max_retries", 0, 20) ?? 3,
+            DependsOn = body.Guids("depends_on_ids", 100) ?? [],
+            Environment = body.String("environment", max: 50),
+        };
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
+
+        var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
+        return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
+    }
+
+    internal static async Task<IResult> UpdateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var taskId))
+        {
+            return WorkItemEndpoints.BadId(id);
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync(request);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var title = body.String("title", required: replace, max: WorkItemEndpoints.MaxTitle);
+        var description = body.String("description", max: WorkItemEndpoints.MaxDescription, allowEmpty: true);
+        var kind = body.Enum<WorkItemKind>("task_type", required: replace);
+        var priority = body.Enum<WorkItemPriority>("priority");
+        var clearDue = body.Json.TryGetPropertyValue("due_date", out var dueNode) && dueNode is null;
+        var due = body.Time("due_date");
+        var estimate = body.Duration("estimated_duration", WorkItemEndpoints.MaxEstimate);
+        var input = body.Object("input_data");
+        var autoAssign = body.Bool("auto_assign");
+        var autoRetry = body.Bool("auto_retry");
+        var autoEscalate = body.Bool("auto_escalate");
+        var maxRetries = body.Int("max_retries", 0, 20);
+        var environment = body.String("environment", max: 50);
+        var status = body.Enum<WorkItemStatus>("status");
+        foreach (var readOnly in new[] { "retry_count", "escalation_level", "assigned_agent", "started_at", "completed_at", "output_data", "error_details" })
+        {
+            if (body.Has(readOnly))
+            {
+                body.Error(readOnly, $"{readOnly} is read-only; use the task's action routes (assign, retry, escalate, complete, fail, cancel)");
+            }
+        }
+
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
+
+        var item = await engine.UpdateAsync(taskId, (w, now) =>
+        {
+            if (title is not null) w.Title = title;
+            if (description is not null) w.Description = description;
+            if (kind is { } k) w.Kind = k;
+            if (priority is { } p) w.SetPriority(p, now);
+            if (clearDue) w.DueDate = null;
+            if (due is { } d) w.DueDate = d;
+            if (estimate is { } e) w.EstimatedDuration = e;
+            if (input is not null) w.InputData = input;
+            if (autoAssign is { } aa) w.AutoAssign = aa;
+            if (autoRetry is { } ar) w.AutoRetry = ar;
+            if (autoEscalate is { } ae) w.AutoEscalate = ae;
+            if (maxRetries is { } mr) w.MaxRetries = mr;
+            if (environment is not null) w.Environment = environment;
+            if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
+        }, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
+    }
+
+    /// <summary>The status changes a plain edit may make; the rest have their own routes, with their side effects.</summary>
+    private static void ChangeStatus(WorkItem item, WorkItemStatus target, DateTime now)
+    {
+        switch (target)
+        {
+            case WorkItemStatus.Blocked: item.Block(now); break;
+            case WorkItemStatus.Review: item.SubmitForReview(now); break;
+            case WorkItemStatus.InProgress when item.Status == WorkItemStatus.Review: item.ResumeFromReview(now); break;
+            case WorkItemStatus.InProgress or WorkItemStatus.Pending or WorkItemStatus.Assigned when item.Status == WorkItemStatus.Blocked: item.Unblock(now); break;
+            default:
+                throw new TransitionRefusedException(
+                    $"status cannot change from {item.Status.Wire()} to {target.Wire()} by an edit; use POST .../assign/, start/, complete/, fail/, retry/, escalate/ or cancel/");
+        }
+    }
+
+    internal static async Task<IResult> DeleteAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var taskId))
+        {
+            return WorkItemEndpoints.BadId(id);
+        }
+
+        await engine.DeleteAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        return TypedResults.NoContent();
+    }
+}
