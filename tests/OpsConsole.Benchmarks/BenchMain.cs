@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm | agents | circuits&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | create | list | storm | agents | circuits | contention&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -27,8 +27,11 @@ public static class BenchMain
             case "circuits":
                 Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"), Viewport(args));
                 break;
+            case "contention":
+                Environment.ExitCode = await ContentionLoad.RunAsync(Count(args, 1, 2000), Count(args, 2, 20), Count(args, 3, 16), Count(args, 4, 0));
+                break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds]");
                 break;
         }
     }
