@@ -28,10 +28,10 @@ public static class BenchMain
                 Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"), Viewport(args));
                 break;
             case "contention":
-                Environment.ExitCode = await ContentionLoad.RunAsync(Count(args, 1, 2000), Count(args, 2, 20), Count(args, 3, 16), Count(args, 4, 0));
+                Environment.ExitCode = await ContentionLoad.RunAsync(Count(args, 1, 2000), Count(args, 2, 20), Count(args, 3, 16), Count(args, 4, 0), args.Contains("--one-node"));
                 break;
             default:
-                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds]");
+                Console.WriteLine("usage: scorer | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds] [--one-node]");
                 break;
         }
     }

@@ -14,14 +14,19 @@ namespace OpsConsole.Benchmarks;
 /// overruns, lost updates, duplicate tasks per fingerprint, stale reports applied (each must be 0), plus throughput.
 /// SQLite (one file in a fresh directory) by default; PostgreSQL when ConnectionStrings__OpsConsole is set (Hangfire on
 /// ConnectionStrings__Hangfire, or the same database). The same load and checks as the TwoNodeSqliteTests.
+/// --one-node is the control: the same load through one process only, where the rules must hold whatever holds them.
 /// </summary>
 public static class ContentionLoad
 {
-    public static async Task<int> RunAsync(int taskCount, int agentCount, int writers, int deadlineSeconds)
+    public static async Task<int> RunAsync(int taskCount, int agentCount, int writers, int deadlineSeconds, bool oneNode)
     {
         var postgres = Environment.GetEnvironmentVariable("ConnectionStrings__OpsConsole");
         var usesPostgres = !string.IsNullOrWhiteSpace(postgres);
-        var root = AppProcess.NewRoot();
+        // On PostgreSQL the data directory still holds the Data Protection key ring that encrypts columns at rest: it must be
+        // the same for every run on that database (a new ring could not read what earlier runs wrote), so it is kept.
+        var root = usesPostgres
+            ? Path.Combine(Path.GetTempPath(), "opsconsole-nodes", "postgres-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(postgres!)))[..16])
+            : AppProcess.NewRoot();
         var settings = new Dictionary<string, string?>
         {
             // Hourly sweeps: the sweep corrects agents' loads, and a lost update must show instead of being repaired meanwhile.
@@ -46,14 +51,14 @@ public static class ContentionLoad
             Deadline = TimeSpan.FromSeconds(deadlineSeconds > 0 ? deadlineSeconds : Math.Max(60, taskCount / 4)),
         };
         Console.WriteLine($"contention: {taskCount} tasks, {agentCount} agents (capacity 1–2), {writers} writers, {plan.Fingerprints * plan.FailuresPerFingerprint} failures over "
-            + $"{plan.Fingerprints} fingerprints, two nodes on {(usesPostgres ? "PostgreSQL" : $"SQLite in {root}")}, deadline {plan.Deadline.TotalSeconds:F0} s");
+            + $"{plan.Fingerprints} fingerprints, {(oneNode ? "one node" : "two nodes")} on {(usesPostgres ? $"PostgreSQL (key ring kept in {root})" : $"SQLite in {root}")}, deadline {plan.Deadline.TotalSeconds:F0} s");
 
         var nodes = new List<AppProcess>();
         var clients = new List<ContentionNode>();
         try
         {
             var starting = Stopwatch.StartNew();
-            foreach (var name in new[] { "node-a", "node-b" })
+            foreach (var name in oneNode ? ["node-a"] : new[] { "node-a", "node-b" })
             {
                 // One after the other: the first one creates and migrates the database.
                 var node = await AppProcess.StartAsync(root, name, settings);
@@ -75,12 +80,26 @@ public static class ContentionLoad
             Console.WriteLine(report.Violations == 0 ? "OK: every rule held" : $"FAILED: {report.Violations} violations");
             return report.Violations == 0 ? 0 : 1;
         }
+        catch (Exception ex) when (nodes.Count > 0)
+        {
+            // The nodes' own words (an exception, a refused start) are what explains a run that could not go on.
+            foreach (var node in nodes)
+            {
+                Console.Error.WriteLine($"--- {node.Name}, last output:\n{node.Tail(6000)}");
+            }
+
+            Console.Error.WriteLine(ex);
+            return 2;
+        }
         finally
         {
             clients.ForEach(c => c.Dispose());
             await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
             SqliteConnection.ClearAllPools();
-            AppProcess.DeleteRoot(root);
+            if (!usesPostgres)
+            {
+                AppProcess.DeleteRoot(root);
+            }
         }
     }
 }

@@ -152,7 +152,7 @@ public sealed record ContentionReport
         var seconds = Math.Max(0.001, Elapsed.TotalSeconds);
         text.AppendLine($"throughput: {CompletionsAcknowledged} completions in {seconds:F1} s ({CompletionsAcknowledged / seconds:F1}/s), {Requests} requests ({Requests / seconds:F0}/s)");
         text.AppendLine($"load: {TasksCreated} tasks created ({TasksUnfinished} unfinished), {ProgressAcknowledged} progress, {FailuresAcknowledged} agent failures, "
-            + $"{RetriesAcknowledged} retries ({RetryRaces} raced on both nodes), {CancelsAcknowledged} cancels, {AssignRaces} assign races ({AssignRacesWonTwice} acknowledged twice), "
+            + $"{RetriesAcknowledged} retries acknowledged in {RetryRaces} retry races, {CancelsAcknowledged} cancels, {AssignRaces} assign races ({AssignRacesWonTwice} acknowledged twice), "
             + $"{LateReportProbes} late-report probes, {FailuresAccepted} failures accepted, {Unanswered} requests unanswered");
         if (MidwayRan)
         {
@@ -311,7 +311,7 @@ public sealed class ContentionRun
             Guard(() => SampleAsync(stop.Token)),
             Guard(() => SendFailuresAsync(hardStop.Token)),
         };
-        actors.AddRange(Enumerable.Range(0, plan.Writers).Select(w => Guard(() => WriteAsync(new Random(plan.Seed + w), stop.Token, hardStop.Token))));
+        actors.AddRange(Enumerable.Range(0, plan.Writers).Select(w => Guard(() => WriteAsync(new Random(plan.Seed + w), creates: w % 2 == 0, stop.Token, hardStop.Token))));
         actors.AddRange(agents.Select(a => Guard(() => WorkAsync(a, stop.Token, hardStop.Token))));
         await Task.WhenAll(actors);
         var elapsed = clock.Elapsed;
@@ -359,11 +359,14 @@ public sealed class ContentionRun
                 }
             }
 
-            await Delay(150, stop.Token);
+            await Delay(250, stop.Token);
         }
     }
 
-    /// <summary>Reads the database during the load: a task with two active assignments, an agent over its capacity.</summary>
+    /// <summary>
+    /// Reads the database during the load: a task with two active assignments to this run's agents, one of them over its
+    /// capacity. One statement, so one consistent snapshot; assignments left active by earlier runs on a shared database are not counted.
+    /// </summary>
     private async Task SampleAsync(CancellationToken stop)
     {
         var capacities = agents.ToDictionary(a => a.Id, a => a.Capacity);
@@ -373,17 +376,15 @@ public sealed class ContentionRun
             {
                 await using var connection = openStore();
                 await connection.OpenAsync(stop);
-                foreach (var (task, count) in await PairsAsync(connection, "SELECT \"WorkItemId\", COUNT(*) FROM assignments WHERE \"IsActive\" GROUP BY \"WorkItemId\" HAVING COUNT(*) > 1", stop))
+                var active = (await ActiveAssignmentsAsync(connection, stop)).Where(a => capacities.ContainsKey(a.Agent)).ToList();
+                foreach (var task in active.GroupBy(a => a.Task).Where(g => g.Count() > 1))
                 {
-                    sampledDoubles.AddOrUpdate(task, count, (_, seen) => Math.Max(seen, count));
+                    sampledDoubles.AddOrUpdate(task.Key, task.Count(), (_, seen) => Math.Max(seen, task.Count()));
                 }
 
-                foreach (var (agent, count) in await PairsAsync(connection, "SELECT \"AgentId\", COUNT(*) FROM assignments WHERE \"IsActive\" GROUP BY \"AgentId\"", stop))
+                foreach (var agent in active.GroupBy(a => a.Agent).Where(g => g.Count() > capacities[g.Key]))
                 {
-                    if (capacities.TryGetValue(agent, out var capacity) && count > capacity)
-                    {
-                        sampledOverruns.AddOrUpdate(agent, count, (_, seen) => Math.Max(seen, count));
-                    }
+                    sampledOverruns.AddOrUpdate(agent.Key, agent.Count(), (_, seen) => Math.Max(seen, agent.Count()));
                 }
             }
             catch (DbException)
@@ -442,13 +443,15 @@ public sealed class ContentionRun
         await Task.WhenAll(sends);
     }
 
-    /// <summary>An admin client: creates tasks while some are left to create, and meanwhile races assignments, retries and cancels over both nodes.</summary>
-    private async Task WriteAsync(Random random, CancellationToken stop, CancellationToken hardStop)
+    /// <summary>
+    /// An admin client. Half of them create tasks as fast as they go until all are created, while the other half (and then
+    /// all) race assignments, retries and cancels over both nodes: everything happens at once.
+    /// </summary>
+    private async Task WriteAsync(Random random, bool creates, CancellationToken stop, CancellationToken hardStop)
     {
         while (!stop.IsCancellationRequested)
         {
-            // Tasks are created as fast as the writers go, while agents already work and the others race their triage.
-            if (Volatile.Read(ref nextTask) < plan.Tasks && Interlocked.Increment(ref nextTask) - 1 is var index && index < plan.Tasks)
+            if (creates && Volatile.Read(ref nextTask) < plan.Tasks && Interlocked.Increment(ref nextTask) - 1 is var index && index < plan.Tasks)
             {
                 await CreateTaskAsync(index, hardStop);
                 continue;
@@ -463,7 +466,7 @@ public sealed class ContentionRun
             };
             if (!acted)
             {
-                await Delay(30, stop);
+                await Delay(50, stop);
             }
         }
     }
@@ -601,7 +604,7 @@ public sealed class ContentionRun
                 working.Remove(done);
             }
 
-            if (lastHeartbeat.Elapsed > TimeSpan.FromSeconds(2))
+            if (lastHeartbeat.Elapsed > TimeSpan.FromSeconds(3))
             {
                 await SendResendableAsync(random, HttpMethod.Post, $"agents/{agent.Id}/heartbeat/", agent.Token, new { }, hardStop);
                 lastHeartbeat.Restart();
@@ -626,7 +629,7 @@ public sealed class ContentionRun
                 }
             }
 
-            await Delay(working.Count < agent.Capacity ? 40 : 150, stop);
+            await Delay(working.Count < agent.Capacity ? 100 : 300, stop);
         }
 
         await Task.WhenAll(working.Values);
@@ -702,8 +705,7 @@ public sealed class ContentionRun
             Number(names, r, "ActiveTaskCount"), Number(names, r, "TotalTasksCompleted"), Number(names, r, "TotalTasksFailed")), cancellationToken);
         var storedTasks = await RowsAsync(store, "SELECT \"Id\", \"Status\", \"AssignedAgentId\", \"RetryCount\" FROM tasks WHERE \"Title\" LIKE @p",
             TaskPrefix + "%", r => new StoredTask(IdOf(r[0]), Normal((string)r[1]), r[2] is DBNull ? null : IdOf(r[2]), Convert.ToInt32(r[3])), cancellationToken);
-        var active = await RowsAsync(store, "SELECT \"WorkItemId\", \"AgentId\" FROM assignments WHERE \"IsActive\"",
-            null, r => (Task: IdOf(r[0]), Agent: IdOf(r[1])), cancellationToken);
+        var active = await ActiveAssignmentsAsync(store, cancellationToken);
         var logs = await RowsAsync(store,
             $"SELECT l.\"Id\", l.\"WorkItemId\", l.\"StepName\", l.\"ActorKind\", l.\"AgentId\" FROM execution_logs l JOIN tasks t ON t.\"Id\" = l.\"WorkItemId\" WHERE t.\"Title\" LIKE @p{(storeKeepsInsertOrder ? " ORDER BY l.rowid" : "")}",
             TaskPrefix + "%", r => new StoredLog(IdOf(r[0]), IdOf(r[1]), (string)r[2], Normal((string)r[3]), r[4] is DBNull ? null : IdOf(r[4])), cancellationToken);
@@ -717,15 +719,15 @@ public sealed class ContentionRun
         var names = storedAgents.ToDictionary(a => a.Id, a => a.Name);
         string NameOf(Guid agentId) => names.GetValueOrDefault(agentId, agentId.ToString());
 
-        // Double assignments: during the load (sampled) or left at the end.
+        // Double assignments: during the load (sampled) or left at the end, between this run's agents.
         var doubles = new HashSet<Guid>(sampledDoubles.Keys);
-        foreach (var (task, holders) in activeByTask.Where(p => p.Value.Count > 1))
+        foreach (var (task, holders) in activeByTask.Where(p => p.Value.Count(mine.ContainsKey) > 1))
         {
             doubles.Add(task);
             details.Add($"double assignment: task {task} has {holders.Count} active assignments ({string.Join(", ", holders.Select(NameOf))})");
         }
 
-        foreach (var (task, count) in sampledDoubles.Where(p => !activeByTask.TryGetValue(p.Key, out var h) || h.Count < 2))
+        foreach (var (task, count) in sampledDoubles.Where(p => !activeByTask.TryGetValue(p.Key, out var h) || h.Count(mine.ContainsKey) < 2))
         {
             details.Add($"double assignment: task {task} had {count} active assignments during the load");
         }
@@ -1116,8 +1118,8 @@ public sealed class ContentionRun
         return rows;
     }
 
-    private static Task<List<(Guid Id, int Count)>> PairsAsync(DbConnection connection, string sql, CancellationToken cancellationToken) =>
-        RowsAsync(connection, sql, null, r => (IdOf(r[0]), Convert.ToInt32(r[1])), cancellationToken);
+    private static Task<List<(Guid Task, Guid Agent)>> ActiveAssignmentsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        RowsAsync(connection, "SELECT \"WorkItemId\", \"AgentId\" FROM assignments WHERE \"IsActive\"", null, r => (IdOf(r[0]), IdOf(r[1])), cancellationToken);
 
     private static async Task Delay(int milliseconds, CancellationToken cancellationToken)
     {
