@@ -396,51 +396,49 @@ public sealed class ContentionRun
         }
     }
 
-    /// <summary>The same few failures, many times each, all at once through every node: one task per problem, every occurrence counted.</summary>
+    /// <summary>
+    /// The same few failures, many times each: one burst per fingerprint, every copy at the same moment and split over the
+    /// nodes, the bursts a moment apart so they meet the nodes busy with the rest of the load. One task per problem, every
+    /// occurrence counted.
+    /// </summary>
     private async Task SendFailuresAsync(CancellationToken hardStop)
     {
-        using var inFlight = new SemaphoreSlim(8);
-        var sends = new List<Task>();
-        for (var copy = 0; copy < plan.FailuresPerFingerprint; copy++)
+        var spacing = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, plan.Deadline.Ticks / (2 * Math.Max(1, plan.Fingerprints))));
+        var bursts = new List<Task>();
+        for (var f = 0; f < plan.Fingerprints; f++)
         {
-            for (var f = 0; f < plan.Fingerprints; f++)
+            if (f > 0)
             {
-                var deployment = $"{DeploymentPrefix}{f}";
-                var node = nodes[(copy + f) % nodes.Count];
-                await inFlight.WaitAsync(hardStop);
-                sends.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        var facts = failures.GetOrAdd(deployment, _ => new FingerprintFacts());
-                        var reply = await SendAdminAsync(node, HttpMethod.Post, "failures/", new
-                        {
-                            deployment_id = deployment,
-                            step = "migrate",
-                            error_message = "Database migration failed: relation \"users\" already exists",
-                            environment = "staging",
-                            status = "failed",
-                        }, hardStop);
-                        if (reply.Status == 202)
-                        {
-                            var result = reply.Body!["results"]![0]!;
-                            Interlocked.Increment(ref facts.Accepted);
-                            facts.Fingerprint ??= (string?)result["fingerprint"];
-                        }
-                        else if (Unknown(reply))
-                        {
-                            Interlocked.Increment(ref facts.Unknown);
-                        }
-                    }
-                    finally
-                    {
-                        inFlight.Release();
-                    }
-                }, hardStop));
+                await Delay((int)spacing.TotalMilliseconds, hardStop);
             }
+
+            var deployment = $"{DeploymentPrefix}{f}";
+            var facts = failures.GetOrAdd(deployment, _ => new FingerprintFacts());
+            bursts.Add(Task.WhenAll(Enumerable.Range(0, plan.FailuresPerFingerprint).Select(copy => SendFailureAsync(deployment, facts, nodes[copy % nodes.Count], hardStop))));
         }
 
-        await Task.WhenAll(sends);
+        await Task.WhenAll(bursts);
+    }
+
+    private async Task SendFailureAsync(string deployment, FingerprintFacts facts, ContentionNode node, CancellationToken hardStop)
+    {
+        var reply = await SendAdminAsync(node.Alive ? node : Pick(Random.Shared), HttpMethod.Post, "failures/", new
+        {
+            deployment_id = deployment,
+            step = "migrate",
+            error_message = "Database migration failed: relation \"users\" already exists",
+            environment = "staging",
+            status = "failed",
+        }, hardStop);
+        if (reply.Status == 202)
+        {
+            Interlocked.Increment(ref facts.Accepted);
+            facts.Fingerprint ??= (string?)reply.Body!["results"]![0]!["fingerprint"];
+        }
+        else if (Unknown(reply))
+        {
+            Interlocked.Increment(ref facts.Unknown);
+        }
     }
 
     /// <summary>

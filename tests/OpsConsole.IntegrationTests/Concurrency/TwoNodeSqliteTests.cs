@@ -58,8 +58,7 @@ public sealed class TwoNodeSqliteTests(ITestOutputHelper output) : IAsyncLifetim
         AssertTheRulesHeld(report);
         Assert.True(report.FailuresAccepted == Plan.Fingerprints * Plan.FailuresPerFingerprint, $"every failure sent was accepted\n{report.Summary()}");
         Assert.True(report.AssignRaces > 0 && report.RetryRaces > 0 && report.LateReportProbes > 0, $"the load raced assignments, retries and late reports\n{report.Summary()}");
-        Assert.True(report.TasksCreated == Plan.Tasks && report.CompletionsAcknowledged >= Plan.Tasks / 5,
-            $"all {Plan.Tasks} tasks were created and agents completed a fifth of them at least\n{report.Summary()}");
+        Assert.True(report.CompletionsAcknowledged >= Plan.Tasks / 5, $"agents completed {Plan.Tasks / 5} tasks at least\n{report.Summary()}");
     }
 
     [Fact]
