@@ -194,6 +194,8 @@ public sealed class ContentionRun
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private static readonly string[] ActiveStatuses = ["assigned", "inprogress", "blocked", "review"];
+    private const string ReportMark = "[report ";
+
     private static readonly string[] AgentReportSteps = ["started", "work", "completed", "failure", "released"];
 
     private readonly ContentionPlan plan;
@@ -577,7 +579,7 @@ public sealed class ContentionRun
         var probeId = Guid.NewGuid();
         progress[probeId] = new ProgressFact(id, agent.Id, ProgressOutcome.Pending, Probe: true);
         var late = await SendAsync(Pick(random, node), HttpMethod.Post, $"tasks/{id}/progress/", agent.Token,
-            new { message = $"{Tag} late report after cancel", step = "work", id = probeId }, hardStop);
+            new { message = $"{Tag} late report after cancel {ReportMark}{probeId}]", step = "work", id = probeId }, hardStop);
         Interlocked.Increment(ref lateProbes);
         progress[probeId] = progress[probeId] with { Outcome = OutcomeOf(late) };
         if (late.Status is >= 200 and < 300)
@@ -651,7 +653,7 @@ public sealed class ContentionRun
             var reportId = Guid.NewGuid();
             progress[reportId] = new ProgressFact(id, agent.Id, ProgressOutcome.Pending, Probe: false);
             var reply = await SendResendableAsync(random, HttpMethod.Post, $"tasks/{id}/progress/", agent.Token,
-                new { message = $"{Tag} step {k} of {reports}", step = "work", percent = 100 * k / (reports + 1), id = reportId }, hardStop);
+                new { message = $"{Tag} step {k} of {reports} {ReportMark}{reportId}]", step = "work", percent = 100 * k / (reports + 1), id = reportId }, hardStop);
             progress[reportId] = progress[reportId] with { Outcome = OutcomeOf(reply) };
             if (reply.Status != 201)
             {
@@ -705,8 +707,8 @@ public sealed class ContentionRun
             TaskPrefix + "%", r => new StoredTask(IdOf(r[0]), Normal((string)r[1]), r[2] is DBNull ? null : IdOf(r[2]), Convert.ToInt32(r[3])), cancellationToken);
         var active = await ActiveAssignmentsAsync(store, cancellationToken);
         var logs = await RowsAsync(store,
-            $"SELECT l.\"Id\", l.\"WorkItemId\", l.\"StepName\", l.\"ActorKind\", l.\"AgentId\" FROM execution_logs l JOIN tasks t ON t.\"Id\" = l.\"WorkItemId\" WHERE t.\"Title\" LIKE @p{(storeKeepsInsertOrder ? " ORDER BY l.rowid" : "")}",
-            TaskPrefix + "%", r => new StoredLog(IdOf(r[0]), IdOf(r[1]), (string)r[2], Normal((string)r[3]), r[4] is DBNull ? null : IdOf(r[4])), cancellationToken);
+            $"SELECT l.\"Id\", l.\"WorkItemId\", l.\"StepName\", l.\"ActorKind\", l.\"AgentId\", l.\"Message\" FROM execution_logs l JOIN tasks t ON t.\"Id\" = l.\"WorkItemId\" WHERE t.\"Title\" LIKE @p{(storeKeepsInsertOrder ? " ORDER BY l.rowid" : "")}",
+            TaskPrefix + "%", r => new StoredLog(IdOf(r[0]), IdOf(r[1]), (string)r[2], Normal((string)r[3]), r[4] is DBNull ? null : IdOf(r[4]), ReportIdIn((string)r[5])), cancellationToken);
         var failureTasks = await RowsAsync(store, "SELECT \"Id\", \"Fingerprint\", \"Status\", \"Occurrences\" FROM tasks WHERE \"Fingerprint\" LIKE @p",
             $"deployment:{DeploymentPrefix}%", r => (Id: IdOf(r[0]), Fingerprint: (string)r[1], Status: Normal((string)r[2]), Occurrences: Convert.ToInt32(r[3])), cancellationToken);
         var failureRecords = await RowsAsync(store, "SELECT \"Fingerprint\" FROM failure_records WHERE \"Fingerprint\" LIKE @p",
@@ -762,12 +764,14 @@ public sealed class ContentionRun
             details.Add("lost update: " + what);
         }
 
-        var logIds = logs.Select(l => l.Id).ToHashSet();
+        // Each report carries its id in its message too, so "exactly once" does not depend on the entry taking the client's id.
+        var stored = logs.Where(l => l.Report is not null).GroupBy(l => l.Report!.Value).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (reportId, fact) in progress.Where(p => p.Value.Outcome == ProgressOutcome.Acknowledged))
         {
-            if (!logIds.Contains(reportId))
+            var times = stored.GetValueOrDefault(reportId);
+            if (times != 1)
             {
-                Lost($"progress {reportId} on task {fact.Task} was acknowledged (201) but is not stored");
+                Lost($"progress {reportId} on task {fact.Task} was acknowledged (201) but is stored {times} times");
             }
         }
 
@@ -855,7 +859,7 @@ public sealed class ContentionRun
 
         // Stale reports: refused reports that were applied, and anything applied to a task after it ended.
         var stale = new List<string>(lateReportsAccepted);
-        foreach (var (reportId, fact) in progress.Where(p => p.Value.Outcome == ProgressOutcome.Refused && logIds.Contains(p.Key)))
+        foreach (var (reportId, fact) in progress.Where(p => p.Value.Outcome == ProgressOutcome.Refused && stored.ContainsKey(p.Key)))
         {
             stale.Add($"progress {reportId} on task {fact.Task} was refused{(fact.Probe ? " (a late report after a cancel)" : "")} but is stored");
         }
@@ -1031,6 +1035,13 @@ public sealed class ContentionRun
             ? reply.Body!
             : throw new InvalidOperationException($"{what} through {reply.Node.Name}: expected {status} but got {reply.Status}: {reply.Body?.ToJsonString()}");
 
+    /// <summary>The id a progress message carries: "… [report 0f8f…]".</summary>
+    private static Guid? ReportIdIn(string message)
+    {
+        var at = message.LastIndexOf(ReportMark, StringComparison.Ordinal);
+        return at >= 0 && Guid.TryParse(message.AsSpan(at + ReportMark.Length).TrimEnd(']'), out var id) ? id : null;
+    }
+
     private static bool Unknown(Reply reply) => reply.Status == 0 || (reply.Status >= 500 && reply.Status != 503);
 
     private static ProgressOutcome OutcomeOf(Reply reply) => reply.Status switch
@@ -1157,7 +1168,7 @@ public sealed class ContentionRun
 
     private sealed record StoredTask(Guid Id, string Status, Guid? Agent, int RetryCount);
 
-    private sealed record StoredLog(Guid Id, Guid Task, string Step, string ActorKind, Guid? Agent);
+    private sealed record StoredLog(Guid Id, Guid Task, string Step, string ActorKind, Guid? Agent, Guid? Report);
 
     private sealed class TaskFacts
     {
