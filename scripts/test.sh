@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of OpsConsole (unit, integration, browser) and prints one summary line.
-# Installs what the tests need first: the dotnet tools of .config/dotnet-tools.json and,
-# when the browser tests exist, Chromium from Debian's `chromium` package.
+# Installs what the tests need first: the dotnet tools of .config/dotnet-tools.json, PostgreSQL from
+# Debian's `postgresql` package and, when the browser tests exist, Chromium from Debian's `chromium` package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,16 @@ if [ -d tests/OpsConsole.E2ETests ] && [ -z "${OPSCONSOLE_CHROMIUM:-}" ] && ! co
   echo "Installing Chromium (Debian package) for the browser tests..."
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# The concurrency tests run two nodes on a real PostgreSQL: each test run starts a throw-away cluster of Debian's
+# postgresql package on loopback (tests/OpsConsole.IntegrationTests/Infrastructure/PostgresServer.cs); install it when missing.
+if [ -z "${OPSCONSOLE_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "Installing PostgreSQL (Debian package) for the two-node tests..."
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  # The package starts its own cluster on 5432; the tests need none of it.
+  $SUDO service postgresql stop >/dev/null 2>&1 || true
 fi
 
 dotnet tool restore >/dev/null

@@ -73,7 +73,7 @@ public static class ApiLoad
         }
     }
 
-    private static void Report(string name, List<double> samples)
+    internal static void Report(string name, List<double> samples)
     {
         samples.Sort();
         double P(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];

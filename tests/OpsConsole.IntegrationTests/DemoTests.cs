@@ -103,9 +103,10 @@ public sealed class DemoTests
         await feeder.StartAsync(CancellationToken.None);
         try
         {
-            // The feeder's loop starts on its own thread; fake time moves on until its first wait is over and it has written.
+            // The feeder's loop starts on its own thread; fake time moves on until its first wait is over and it has written
+            // (the task is stored, then given to an agent by the assignment pass right after).
             JsonArray tasks = [];
-            for (var i = 0; i < 100 && tasks.Count == 0; i++)
+            for (var i = 0; i < 100 && (tasks.Count == 0 || (string?)tasks[0]!["status"] == "pending"); i++)
             {
                 app.Time.Advance(DemoFeeder.FirstAfter);
                 await Task.Delay(50);

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Text;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>
+/// <c>post [requests=1000]</c>: <c>POST tasks/</c> one after another over a real Kestrel port, against the built console as a
+/// child process (Production, fresh data directory, the seeded agents): what a CI script or curl sees. OPSCONSOLE_APP_DLL
+/// runs another build (a baseline) the same way, for a side-by-side comparison in one sitting.
+/// </summary>
+public static class PostLoad
+{
+    public static async Task RunAsync(int requests)
+    {
+        var root = AppProcess.NewRoot();
+        await using var node = await AppProcess.StartAsync(root, "post");
+        var client = node.Client;
+        var body = """{"title":"Bench deploy failure","description":"x","task_type":"deployment","priority":"high"}""";
+        for (var i = 0; i < 50; i++)
+        {
+            using var warm = await client.PostAsync($"{AppProcess.Api}tasks/", Json(body));
+            warm.EnsureSuccessStatusCode();
+        }
+
+        var samples = new List<double>(requests);
+        for (var i = 0; i < requests; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await client.PostAsync($"{AppProcess.Api}tasks/", Json(body));
+            await response.Content.ReadAsByteArrayAsync();
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+            response.EnsureSuccessStatusCode();
+        }
+
+        Console.WriteLine($"console: {AppProcess.AppDll()}");
+        ApiLoad.Report("sequential POST /tasks/ over HTTP", samples);
+        await node.StopAsync();
+        Directory.Delete(root, recursive: true);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
