@@ -68,16 +68,10 @@ internal static class WorkItemActionHandlers
             return WorkItemEndpoints.BadId(id);
         }
 
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        var (reason, problem) = await ReasonAsync(request);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        var reason = body.String("reason", max: 1000);
-        if (!body.IsValid)
-        {
-            return body.Problem();
+            return problem;
         }
 
         var item = await engine.EscalateAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
@@ -96,16 +90,10 @@ internal static class WorkItemActionHandlers
             return WorkItemEndpoints.BadId(id);
         }
 
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        var (reason, problem) = await ReasonAsync(request);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        var reason = body.String("reason", max: 1000);
-        if (!body.IsValid)
-        {
-            return body.Problem();
+            return problem;
         }
 
         var item = await engine.CancelAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
@@ -119,16 +107,10 @@ internal static class WorkItemActionHandlers
             return WorkItemEndpoints.BadId(id);
         }
 
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        var (reason, problem) = await ReasonAsync(request);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        var reason = body.String("reason", max: 1000);
-        if (!body.IsValid)
-        {
-            return body.Problem();
+            return problem;
         }
 
         await engine.BlockAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
@@ -226,5 +208,18 @@ internal static class WorkItemActionHandlers
         var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, cancellationToken)
             ?? throw RefusedException.NotFound("Task", taskId);
         return TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime);
+    }
+
+    /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>
+    private static async Task<(string? Reason, IResult? Problem)> ReasonAsync(HttpRequest request)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
+        if (body is null)
+        {
+            return (null, problem);
+        }
+
+        var reason = body.String("reason", max: 1000);
+        return body.IsValid ? (reason, null) : (null, body.Problem());
     }
 }
