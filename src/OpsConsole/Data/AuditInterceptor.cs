@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsConsole.Domain;
-using OpsConsole.Security;
 
 namespace OpsConsole.Data;
 

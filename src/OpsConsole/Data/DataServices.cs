@@ -19,14 +19,14 @@ public static class DataServices
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(settings), "keys")));
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
-        services.AddSingleton<SqlitePragmas>();
+        services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));
         // Outbox rows are written in the same save as the task change (before audit and events see the save).
         services.AddSingleton<IssueOutboxWriter>();
         if (settings.UsesPostgres)
         {
             services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
-                options.UseNpgsql(configuration.GetConnectionString("OpsConsole")).UseEncryptedColumns();
+                options.UseNpgsql(configuration.GetConnectionString("OpsConsole"), npgsql => npgsql.CommandTimeout(settings.Database.CommandTimeoutSeconds)).UseEncryptedColumns();
                 options.AddInterceptors(sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
                 options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             });
@@ -38,7 +38,7 @@ public static class DataServices
 
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
-            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(30)).UseEncryptedColumns();
+            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(settings.Database.CommandTimeoutSeconds)).UseEncryptedColumns();
             options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
@@ -54,29 +54,32 @@ public static class DataServices
         DataSource = Path.Combine(DataDirectory(settings), "opsconsole.db"),
         Cache = SqliteCacheMode.Private,
         Pooling = true,
-        DefaultTimeout = 30,
+        DefaultTimeout = settings.Database.CommandTimeoutSeconds,
     }.ToString();
 }
 
-/// <summary>Every SQLite connection waits for locks instead of failing, and the file runs in WAL mode.</summary>
-public sealed class SqlitePragmas : DbConnectionInterceptor
+/// <summary>
+/// Every SQLite connection runs in WAL mode (readers never wait for a writer) and waits for the write lock up to the
+/// configured budget (OpsConsole:Database:CommandTimeoutSeconds), then fails, which the unit of work answers with a 503.
+/// </summary>
+public sealed class SqlitePragmas(int busyTimeoutSeconds) : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    private readonly string pragmas = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutSeconds * 1000}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = pragmas;
         command.ExecuteNonQuery();
     }
 
     public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default) =>
         ApplyAsync(connection, cancellationToken);
 
-    public static async Task ApplyAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    public async Task ApplyAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

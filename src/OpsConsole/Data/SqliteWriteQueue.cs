@@ -23,16 +23,18 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private readonly TimeProvider time;
     private readonly ILogger<SqliteWriteQueue> logger;
     private readonly string connectionString;
+    private readonly SqlitePragmas pragmas;
     private readonly Task loop;
     private SqliteConnection? connection;
 
-    public SqliteWriteQueue(IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
+    public SqliteWriteQueue(IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, SqlitePragmas pragmas, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
     {
         this.dbFactory = dbFactory;
         this.events = events;
         this.time = time;
         this.logger = logger;
         this.connectionString = connectionString;
+        this.pragmas = pragmas;
         using (ExecutionContext.SuppressFlow())
         {
             loop = Task.Run(RunAsync); // nothing of the first caller's flow (its audit author) leaks into the writer
@@ -196,7 +198,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
 
         connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
-        await SqlitePragmas.ApplyAsync(connection, CancellationToken.None);
+        await pragmas.ApplyAsync(connection, CancellationToken.None);
         return connection;
     }
 

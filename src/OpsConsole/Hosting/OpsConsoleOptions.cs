@@ -10,6 +10,7 @@ public sealed class OpsConsoleOptions
     public string DatabaseProvider { get; set; } = "sqlite";
     public AdminOptions Admin { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
+    public DatabaseOptions Database { get; set; } = new();
     public bool Demo { get; set; }
 
     /// <summary>The console's address as people reach it; links back from GitHub issues use it.</summary>
@@ -27,6 +28,15 @@ public sealed class OpsConsoleOptions
     public sealed class ApiOptions
     {
         public string? BootstrapKey { get; set; }
+    }
+
+    public sealed class DatabaseOptions
+    {
+        /// <summary>
+        /// How long a request waits for the database (SQLite's write lock held by another process, a busy PostgreSQL) before it
+        /// is answered 503 with Retry-After, nothing applied.
+        /// </summary>
+        public int CommandTimeoutSeconds { get; set; } = 5;
     }
 
     public bool UsesPostgres => string.Equals(DatabaseProvider, "postgres", StringComparison.OrdinalIgnoreCase);
@@ -47,6 +57,11 @@ public sealed class OpsConsoleOptions
                     yield return $"ConnectionStrings:{name} is required when {Section}:DatabaseProvider is postgres";
                 }
             }
+        }
+
+        if (Database.CommandTimeoutSeconds is < 1 or > 300)
+        {
+            yield return $"{Section}:Database:CommandTimeoutSeconds is {Database.CommandTimeoutSeconds}; allowed: 1 to 300 seconds";
         }
 
         if (string.IsNullOrWhiteSpace(DataDirectory))
