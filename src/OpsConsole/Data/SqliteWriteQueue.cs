@@ -94,7 +94,19 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
 
             if (group.Count > 0)
             {
-                await CommitGroupAsync(group);
+                try
+                {
+                    await CommitGroupAsync(group);
+                }
+                catch (Exception ex)
+                {
+                    // Never let the writer die: every write queued after this one would wait for ever.
+                    WriteLog.GroupFailed(logger, group.Count, ex);
+                    foreach (var write in group)
+                    {
+                        write.Failed(ex);
+                    }
+                }
             }
         }
     }
