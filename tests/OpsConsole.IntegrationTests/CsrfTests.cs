@@ -60,6 +60,29 @@ public sealed partial class CsrfTests(OpsConsoleFactory app) : IClassFixture<Ops
         Assert.Equal(1, (int?)(await admin.GetObjectAsync($"{Routes.Tasks}?search={tag}"))["count"]);
     }
 
+    [Theory]
+    [InlineData("/hubs/orchestration/negotiate?negotiateVersion=1")]
+    [InlineData("/_blazor/negotiate?negotiateVersion=1")]
+    public async Task A_live_connection_on_the_cookie_from_another_site_is_refused_and_from_the_console_it_is_not(string negotiate)
+    {
+        var browser = await SignedInBrowserAsync();
+
+        // A page on another port of the same host, opened by the signed-in admin: the browser attaches the cookie.
+        using var foreign = new HttpRequestMessage(HttpMethod.Post, negotiate);
+        foreign.Headers.Add("Origin", "http://localhost:9999");
+        var refused = await browser.SendAsync(foreign);
+        Assert.Contains("own pages", (string?)(await refused.ProblemAsync(HttpStatusCode.Forbidden))["detail"]);
+
+        using var own = new HttpRequestMessage(HttpMethod.Post, negotiate);
+        own.Headers.Add("Origin", browser.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        await (await browser.SendAsync(own)).ExpectAsync(HttpStatusCode.OK);
+
+        // A script with a key is not riding on anyone's cookie: it may connect from any origin.
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/hubs/orchestration/negotiate?negotiateVersion=1");
+        keyed.Headers.Add("Origin", "http://localhost:9999");
+        await (await admin.SendAsync(keyed)).ExpectAsync(HttpStatusCode.OK);
+    }
+
     private async Task<HttpClient> SignedInBrowserAsync()
     {
         var browser = app.CreateClientWithToken(null);

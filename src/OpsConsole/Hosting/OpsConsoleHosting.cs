@@ -104,6 +104,7 @@ public static class OpsConsoleHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseCookieApiAntiforgery();
+        app.UseLiveConnectionOriginCheck(app.Services.GetRequiredService<IOptions<OpsConsoleOptions>>().Value.PublicUrl, "/_blazor", OrchestrationHub.Path);
         app.Use(async (context, next) =>
         {
             if (context.User.Identity?.IsAuthenticated == true)
