@@ -198,7 +198,8 @@ public static class OpsConsoleHosting
 
     private static void AddOpsLogging(this WebApplicationBuilder builder, OpsConsoleOptions settings)
     {
-        var logFile = Path.Combine(Path.GetFullPath(settings.LogDirectory), "orchestration.log");
+        // The folder exists from the start (runbooks point tail -f at it), not only once the first line is written.
+        var logFile = Path.Combine(Directory.CreateDirectory(Path.GetFullPath(settings.LogDirectory)).FullName, "orchestration.log");
         builder.Services.AddSerilog((sp, log) => log
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
