@@ -179,15 +179,19 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             }
 
             events.DiscardUncommitted(db);
-            await db.DisposeAsync();
             await transaction.RollbackAsync("w");
             await transaction.ReleaseAsync("w");
-            if (WriteConflicts.IsRetryable(error) && attempt < UnitOfWork.MaxAttempts)
+            var again = WriteConflicts.IsRetryable(error) && attempt < UnitOfWork.MaxAttempts;
+
+            // The 409 for a conflict reads the stored values through this context: map before it is disposed.
+            var failure = again ? null : await MapAsync(error, attempt);
+            await db.DisposeAsync();
+            if (failure is null)
             {
                 continue;
             }
 
-            write.Failed(await MapAsync(error, attempt));
+            write.Failed(failure);
             return null;
         }
     }
