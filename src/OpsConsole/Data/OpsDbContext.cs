@@ -102,7 +102,9 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.HasIndex(w => new { w.Status, w.Kind, w.Priority, w.CreatedOn }).IsDescending(false, false, true, false);
             e.HasIndex(w => new { w.Priority, w.CreatedOn });
             e.HasIndex(w => w.CreatedOn);
-            e.HasIndex(w => new { w.AssignedAgentId, w.Status });
+            // An agent's tasks. Only held tasks are in it: a query for unassigned tasks (AssignedAgentId IS NULL, the whole
+            // backlog) must seek the queue index above, not walk every waiting task through this one.
+            e.HasIndex(w => new { w.AssignedAgentId, w.Status }).HasFilter("\"AssignedAgentId\" IS NOT NULL");
             e.HasIndex(w => new { w.Kind, w.Status });
             e.HasIndex(w => w.DueDate);
             e.HasIndex(w => w.NextAttemptAt);

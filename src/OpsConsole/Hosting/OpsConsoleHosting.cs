@@ -217,6 +217,7 @@ public static class OpsConsoleHosting
                 fileSizeLimitBytes: 50 * 1024 * 1024,
                 rollOnFileSizeLimit: true,
                 shared: true));
+        CachedLoggerFactory.Decorate(builder.Services);
     }
 
     private static IServiceCollection AddOpsEngine(this IServiceCollection services)

@@ -1010,7 +1010,8 @@ namespace OpsConsole.Data.Migrations
 
                     b.HasIndex("NextAttemptAt");
 
-                    b.HasIndex("AssignedAgentId", "Status");
+                    b.HasIndex("AssignedAgentId", "Status")
+                        .HasFilter("\"AssignedAgentId\" IS NOT NULL");
 
                     b.HasIndex("Kind", "Status");
 

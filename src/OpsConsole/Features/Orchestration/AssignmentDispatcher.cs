@@ -17,6 +17,8 @@ namespace OpsConsole.Features.Orchestration;
 /// </summary>
 public sealed class AssignmentDispatcher(
     UnitOfWork unitOfWork,
+    IDbContextFactory<OpsDbContext> dbFactory,
+    TimeProvider time,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
     ILogger<AssignmentDispatcher> logger)
@@ -52,35 +54,82 @@ public sealed class AssignmentDispatcher(
     {
         try
         {
+            Close(pass);
+            if (!await AnythingToAssignAsync())
+            {
+                pass.TrySetResult(0);
+                return;
+            }
+
+            lock (gate)
+            {
+                // Waiting for its turn to write, the pass has read nothing yet that it will act on: changes may join it again.
+                waiting ??= pass;
+            }
+
             pass.TrySetResult(await unitOfWork.WriteAsync(async (db, now) =>
             {
-                lock (gate)
-                {
-                    // From here on this pass reads the database; a change committed after this needs the next pass.
-                    if (waiting == pass)
-                    {
-                        waiting = null;
-                    }
-                }
-
+                Close(pass);
                 await db.SerializeAssignmentAsync(CancellationToken.None);
                 return await AssignWaitingAsync(db, now, CancellationToken.None);
             }, CancellationToken.None));
         }
         catch (Exception ex)
         {
-            lock (gate)
-            {
-                if (waiting == pass)
-                {
-                    waiting = null;
-                }
-            }
-
+            Close(pass);
             logger.LogWarning(ex, "An assignment pass gave up ({Reason}); waiting tasks go at the next change or sweep", ex.Message);
             pass.TrySetResult(0);
         }
     }
+
+    /// <summary>From here on <paramref name="pass"/> reads the database: a change committed after this needs the next pass.</summary>
+    private void Close(TaskCompletionSource<int> pass)
+    {
+        lock (gate)
+        {
+            if (waiting == pass)
+            {
+                waiting = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a pass could assign anything: an agent has room and a waiting task it may take exists. Most changes leave
+    /// nothing to assign (every agent is full, or nothing waits that the free ones take), and then this one read is the whole
+    /// pass: no write transaction, no turn in the writers' queue. A change committed after this read runs a pass of its own.
+    /// </summary>
+    private async Task<bool> AnythingToAssignAsync()
+    {
+        if (options.CurrentValue.DryRun)
+        {
+            return false;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var agents = await db.Agents.AsNoTracking().Where(a => a.IsActive).ToListAsync();
+        var kinds = KindsFreeAgentsTake(agents);
+        if (kinds.Count == 0)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var statuses = WaitingStatuses;
+        var taken = kinds.ToArray();
+        return await Assignable(db.WorkItems, now)
+            .Where(w => EF.Constant(statuses).Contains(w.Status) && EF.Constant(taken).Contains(w.Kind))
+            .AnyAsync();
+    }
+
+    private static readonly WorkItemStatus[] WaitingStatuses = [WorkItemStatus.Pending, WorkItemStatus.Escalated];
+
+    /// <summary>Tasks that may go to an agent now: auto-assigned, held by nobody, not backing off, every dependency completed.</summary>
+    private static IQueryable<WorkItem> Assignable(IQueryable<WorkItem> tasks, DateTime now) =>
+        tasks.Where(w => w.AutoAssign
+            && w.AssignedAgentId == null
+            && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
+            && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed));
 
     /// <summary>Gives waiting tasks (highest priority first) to the best free agents, as long as capacity lasts; saves what it assigned.</summary>
     private async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
@@ -174,15 +223,12 @@ public sealed class AssignmentDispatcher(
         OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
     {
         var found = new List<WorkItem>();
-        foreach (var status in new[] { WorkItemStatus.Pending, WorkItemStatus.Escalated })
+        foreach (var status in WaitingStatuses)
         {
             foreach (var kind in kinds)
             {
-                found.AddRange(await db.WorkItems
-                    .Where(w => w.Status == status && w.Kind == kind && w.AutoAssign
-                        && w.AssignedAgentId == null
-                        && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
-                        && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+                found.AddRange(await Assignable(db.WorkItems, now)
+                    .Where(w => w.Status == status && w.Kind == kind)
                     .OrderByDescending(w => w.Priority)
                     .ThenBy(w => w.CreatedOn)
                     .Take(limit)

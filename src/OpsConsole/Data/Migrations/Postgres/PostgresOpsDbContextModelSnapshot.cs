@@ -1023,7 +1023,8 @@ namespace OpsConsole.Data.Migrations.Postgres
 
                     b.HasIndex("NextAttemptAt");
 
-                    b.HasIndex("AssignedAgentId", "Status");
+                    b.HasIndex("AssignedAgentId", "Status")
+                        .HasFilter("\"AssignedAgentId\" IS NOT NULL");
 
                     b.HasIndex("Kind", "Status");
 
