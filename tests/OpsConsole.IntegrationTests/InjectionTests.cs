@@ -170,6 +170,32 @@ public sealed class InjectionTests(OpsConsoleFactory app) : IClassFixture<OpsCon
     }
 
     [Fact]
+    public async Task A_body_that_starts_with_a_byte_order_mark_is_read_as_the_json_after_it()
+    {
+        var title = $"{Routes.Tag()} Déploiement échoué – 部署失败";
+        var json = Encoding.UTF8.GetBytes($$"""{"title": "{{title}}", "task_type": "testing", "auto_assign": false}""");
+        using var request = new HttpRequestMessage(HttpMethod.Post, Routes.Tasks) { Content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. json]) };
+        request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var stored = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync(response.Headers.Location))!;
+        Assert.Equal(title, (string?)stored["title"]);
+    }
+
+    [Fact]
+    public async Task A_body_over_one_mebibyte_of_multibyte_text_is_refused_with_413_by_its_bytes()
+    {
+        // 600,000 characters, 1,200,000 bytes: the limit counts what crosses the wire.
+        var body = $$"""{"title": "big", "task_type": "testing", "description": "{{new string('é', 600_000)}}"}""";
+
+        using var response = await admin.PostRawAsync(Routes.Tasks, body);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Script_in_a_task_is_shown_encoded_on_its_console_page()
     {
         var task = await admin.PostJsonAsync(Routes.Tasks, new

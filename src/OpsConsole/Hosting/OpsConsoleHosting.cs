@@ -278,6 +278,7 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsEvents>();
         services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         services.AddSingleton<OpsEventStream>();
+        services.AddSingleton<HubAudience>();
         services.AddHostedService<EventFanOut>();
         services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         return services;

@@ -7,12 +7,16 @@ using OpsConsole.Features.WorkItems;
 
 namespace OpsConsole.Realtime;
 
-/// <summary>Reads committed events and hands them to the circuits' stream and to hub clients. The only user of IHubContext.</summary>
+/// <summary>
+/// Reads committed events and hands them to the circuits' stream and to hub clients. The only user of IHubContext. What a
+/// hub message carries is read from the database only when a connection of this node is in a group that receives it.
+/// </summary>
 public sealed class EventFanOut(
     OpsEvents events,
     OpsEventStream stream,
     IHubContext<OrchestrationHub> hub,
     IDbContextFactory<OpsDbContext> dbFactory,
+    HubAudience audience,
     Features.Health.HealthService health,
     TimeProvider time,
     ILogger<EventFanOut> logger) : BackgroundService
@@ -38,7 +42,7 @@ public sealed class EventFanOut(
         var now = time.GetUtcNow().UtcDateTime;
         switch (domainEvent)
         {
-            case WorkItemChanged changed:
+            case WorkItemChanged changed when audience.Has(OrchestrationHub.Observers) || audience.Has(OrchestrationHub.TaskGroup(changed.WorkItemId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == changed.WorkItemId, cancellationToken);
@@ -52,7 +56,7 @@ public sealed class EventFanOut(
                 break;
             }
 
-            case WorkItemAssigned assigned:
+            case WorkItemAssigned assigned when audience.Has(OrchestrationHub.AgentGroup(assigned.AgentId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var item = await WorkItemEndpoints.LoadDetailAsync(db, assigned.WorkItemId, cancellationToken);
@@ -64,7 +68,7 @@ public sealed class EventFanOut(
                 break;
             }
 
-            case IssueLinked linked:
+            case IssueLinked linked when audience.Has(OrchestrationHub.Observers) || audience.Has(OrchestrationHub.TaskGroup(linked.WorkItemId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var item = await db.WorkItems.AsNoTracking().FirstOrDefaultAsync(w => w.Id == linked.WorkItemId, cancellationToken);
@@ -78,7 +82,7 @@ public sealed class EventFanOut(
                 break;
             }
 
-            case AgentChanged changed:
+            case AgentChanged changed when audience.Has(OrchestrationHub.Observers):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == changed.AgentId, cancellationToken);
@@ -90,7 +94,7 @@ public sealed class EventFanOut(
                 break;
             }
 
-            case HealthChanged:
+            case HealthChanged when audience.Has(OrchestrationHub.Observers):
             {
                 var summary = await health.SummaryAsync(cancellationToken);
                 await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { status = WireFormat.Of(summary.Status), message = summary.Message, at = now }, cancellationToken);

@@ -30,6 +30,7 @@ public sealed class OrchestrationHub(
     OrchestrationEngine engine,
     AgentOperations agents,
     IDbContextFactory<OpsDbContext> dbFactory,
+    HubAudience audience,
     TimeProvider time,
     ILogger<OrchestrationHub> logger) : Hub
 {
@@ -55,15 +56,33 @@ public sealed class OrchestrationHub(
         var actor = Caller;
         if (actor is { Kind: ActorKind.Agent, AgentId: { } agentId })
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, AgentGroup(agentId));
+            await JoinAsync(AgentGroup(agentId));
             await PushHeldTasksAsync(agentId, Context.ConnectionAborted);
         }
         else if (IsViewer)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, Observers);
+            await JoinAsync(Observers);
         }
 
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        audience.Gone(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private async Task JoinAsync(string group)
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        audience.Join(Context.ConnectionId, group);
+    }
+
+    private async Task LeaveAsync(string group)
+    {
+        audience.Leave(Context.ConnectionId, group);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
     }
 
     // ---------------------------------------------------------------- following
@@ -85,18 +104,18 @@ public sealed class OrchestrationHub(
             throw new HubException("Following tasks needs the Viewer role or higher.");
         }
 
-        await Groups.AddToGroupAsync(Context.ConnectionId, TaskGroup(id));
+        await JoinAsync(TaskGroup(id));
     }
 
-    public Task UnfollowTask(string taskId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, TaskGroup(TaskId(taskId)));
+    public Task UnfollowTask(string taskId) => LeaveAsync(TaskGroup(TaskId(taskId)));
 
     /// <summary>Receive every change again (observers do from the start).</summary>
     public Task FollowAll() => IsViewer
-        ? Groups.AddToGroupAsync(Context.ConnectionId, Observers)
+        ? JoinAsync(Observers)
         : throw new HubException("Following every change needs the Viewer role or higher; an agent token receives its own tasks.");
 
     /// <summary>Stop receiving every change, e.g. to follow only a few tasks.</summary>
-    public Task UnfollowAll() => Groups.RemoveFromGroupAsync(Context.ConnectionId, Observers);
+    public Task UnfollowAll() => LeaveAsync(Observers);
 
     // ---------------------------------------------------------------- agent protocol
 
