@@ -43,19 +43,25 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        StampVersions();
+        using var detected = DetectChangesOnce();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        StampVersions();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        using var detected = DetectChangesOnce();
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
-    private void StampVersions()
+    /// <summary>
+    /// Compares every tracked row with its snapshot once, stamps the row versions, and turns automatic detection off for
+    /// the rest of the save: otherwise each interceptor's look at the change tracker and the save itself compare every
+    /// tracked row again (five passes a save). An interceptor that changes a tracked entity detects that entry itself.
+    /// </summary>
+    private AutoDetectScope DetectChangesOnce()
     {
         ChangeTracker.DetectChanges();
+        var scope = new AutoDetectScope(ChangeTracker);
         foreach (var entry in ChangeTracker.Entries())
         {
             if (entry.State == EntityState.Modified && entry.Entity is WorkItem or Agent)
@@ -64,6 +70,23 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
                 version.CurrentValue = (long)version.OriginalValue! + 1;
             }
         }
+
+        return scope;
+    }
+
+    private readonly struct AutoDetectScope : IDisposable
+    {
+        private readonly Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker;
+        private readonly bool was;
+
+        public AutoDetectScope(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker)
+        {
+            this.tracker = tracker;
+            was = tracker.AutoDetectChangesEnabled;
+            tracker.AutoDetectChangesEnabled = false;
+        }
+
+        public void Dispose() => tracker.AutoDetectChangesEnabled = was;
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -148,7 +148,7 @@ public sealed class AssignmentDispatcher(
 
         var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
         var assigned = 0;
-        foreach (var item in waiting)
+        foreach (var (item, version) in waiting)
         {
             var choice = AgentScorer.Choose(item, agents);
             if (choice.Agent is null)
@@ -156,6 +156,11 @@ public sealed class AssignmentDispatcher(
                 continue;
             }
 
+            // Read untracked (the look-ahead can be hundreds of tasks, and every save compares each tracked row): only the
+            // claimed ones are tracked, with the row version they were read at, which still guards the claim.
+            var read = db.WorkItems.Attach(item).Property(OpsDbContext.VersionColumn);
+            read.CurrentValue = read.OriginalValue = version;
+            read.IsModified = false;
             Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, Actor.Engine, now);
             assigned++;
             if (--freeSlots == 0)
@@ -216,30 +221,31 @@ public sealed class AssignmentDispatcher(
     };
 
     /// <summary>
-    /// The waiting tasks that could go now, most urgent first (priority, then production, then oldest). One small
-    /// index seek per (status, kind) pair keeps this cheap however long the backlog is.
+    /// The waiting tasks that could go now, untracked (attach one to change it), most urgent first (priority, then
+    /// production, then oldest). One small index seek per (status, kind) pair keeps this cheap however long the backlog is.
     /// </summary>
-    public static async Task<List<WorkItem>> WaitingTasksAsync(
+    public static async Task<List<WaitingTask>> WaitingTasksAsync(
         OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
     {
-        var found = new List<WorkItem>();
+        var found = new List<WaitingTask>();
         foreach (var status in WaitingStatuses)
         {
             foreach (var kind in kinds)
             {
-                found.AddRange(await Assignable(db.WorkItems, now)
+                found.AddRange(await Assignable(db.WorkItems.AsNoTracking(), now)
                     .Where(w => w.Status == status && w.Kind == kind)
                     .OrderByDescending(w => w.Priority)
                     .ThenBy(w => w.CreatedOn)
                     .Take(limit)
+                    .Select(w => new WaitingTask(w, EF.Property<long>(w, OpsDbContext.VersionColumn)))
                     .ToListAsync(cancellationToken));
             }
         }
 
         return found
-            .OrderByDescending(w => w.Priority)
-            .ThenByDescending(w => string.Equals(w.Environment, "production", StringComparison.OrdinalIgnoreCase))
-            .ThenBy(w => w.CreatedOn)
+            .OrderByDescending(w => w.Item.Priority)
+            .ThenByDescending(w => string.Equals(w.Item.Environment, "production", StringComparison.OrdinalIgnoreCase))
+            .ThenBy(w => w.Item.CreatedOn)
             .Take(limit)
             .ToList();
     }
@@ -262,3 +268,6 @@ public sealed class AssignmentDispatcher(
         return kinds;
     }
 }
+
+/// <summary>A task that may be assigned now, read untracked, with the row version it was read at.</summary>
+public sealed record WaitingTask(WorkItem Item, long Version);

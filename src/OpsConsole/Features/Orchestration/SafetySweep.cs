@@ -45,7 +45,7 @@ public sealed class SafetySweep(
 
             if (Settings.DryRun)
             {
-                foreach (var item in await AssignmentDispatcher.WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
+                foreach (var (item, _) in await AssignmentDispatcher.WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
                 {
                     var choice = AgentScorer.Choose(item, agents);
                     decisions.Add($"would assign '{item.Title}' → {choice.Agent?.Name ?? "nobody"}: {choice.Reason}");

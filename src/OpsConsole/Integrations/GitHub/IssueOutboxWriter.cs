@@ -77,6 +77,8 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
             {
                 item.QueueIssue();
             }
+
+            entry.DetectChanges(); // the save does not compare rows again (OpsDbContext.DetectChangesOnce)
         }
 
         if (added > 0)
