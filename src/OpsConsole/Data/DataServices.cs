@@ -19,6 +19,7 @@ public static class DataServices
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(settings), "keys")));
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
+        services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));
         // Outbox rows are written in the same save as the task change (before audit and events see the save).
         services.AddSingleton<IssueOutboxWriter>();

@@ -20,6 +20,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private readonly Channel<IQueuedWrite> pending = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDbContextFactory<OpsDbContext> dbFactory;
     private readonly DomainEventInterceptor events;
+    private readonly DatabaseAvailability availability;
     private readonly TimeProvider time;
     private readonly ILogger<SqliteWriteQueue> logger;
     private readonly string connectionString;
@@ -27,10 +28,13 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private readonly Task loop;
     private SqliteConnection? connection;
 
-    public SqliteWriteQueue(IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, SqlitePragmas pragmas, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
+    public SqliteWriteQueue(
+        IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, DatabaseAvailability availability, SqlitePragmas pragmas,
+        TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
     {
         this.dbFactory = dbFactory;
         this.events = events;
+        this.availability = availability;
         this.time = time;
         this.logger = logger;
         this.connectionString = connectionString;
@@ -127,13 +131,20 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             }
 
             await transaction.CommitAsync();
+            availability.Reached();
         }
         catch (Exception ex)
         {
             // The transaction itself failed (the database stayed locked by another process, an I/O error): nothing of this
             // group was applied, and each of its writers hears so.
             await ResetConnectionAsync();
-            var refusal = WriteConflicts.IsUnavailable(ex) ? WriteConflicts.Unavailable(ex) : ex;
+            var unavailable = WriteConflicts.IsUnavailable(ex);
+            if (unavailable)
+            {
+                availability.Failed("busy");
+            }
+
+            var refusal = unavailable ? WriteConflicts.Unavailable(ex) : ex;
             WriteLog.GroupFailed(logger, group.Count, ex);
             foreach (var (write, db) in done)
             {

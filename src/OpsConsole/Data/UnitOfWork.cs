@@ -23,6 +23,7 @@ public delegate Task<T> WriteOperation<T>(OpsDbContext db, DateTime now);
 public sealed class UnitOfWork(
     IDbContextFactory<OpsDbContext> dbFactory,
     DomainEventInterceptor events,
+    DatabaseAvailability availability,
     TimeProvider time,
     ILogger<UnitOfWork> logger,
     SqliteWriteQueue? queue = null)
@@ -59,6 +60,7 @@ public sealed class UnitOfWork(
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 var result = await operation(db, time.GetUtcNow().UtcDateTime);
                 await transaction.CommitAsync(cancellationToken);
+                availability.Reached();
                 events.PublishCommitted(db);
                 return result;
             }
@@ -76,6 +78,7 @@ public sealed class UnitOfWork(
             catch (Exception ex) when (WriteConflicts.IsUnavailable(ex))
             {
                 events.DiscardUncommitted(db);
+                availability.Failed("unreachable");
                 throw WriteConflicts.Unavailable(ex);
             }
             catch

@@ -8,7 +8,7 @@ namespace OpsConsole.IntegrationTests.Concurrency;
 /// <summary>
 /// Another process holds SQLite's write lock (a backup, a <c>sqlite3</c> shell with <c>BEGIN EXCLUSIVE</c>): a write waits
 /// only OpsConsole:Database:CommandTimeoutSeconds and is answered 503 with Retry-After, changing nothing; reads still answer
-/// (WAL); once the lock is gone the same request is applied.
+/// (WAL); <c>/readyz</c> answers 503 naming the database; once the lock is gone it is ready again and the same request is applied.
 /// </summary>
 public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFixture<BusyDatabaseTests.Factory>
 {
@@ -36,11 +36,19 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
             // Readers are not held up by a writer (WAL).
             Assert.Equal(before, (int)(await admin.GetObjectAsync(Routes.Tasks))["count"]!);
 
+            // The balancer is told: not ready, and why.
+            var readiness = await app.CreateClient().GetAsync("/readyz");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
+            Assert.Contains("database: busy for", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
             await using var rollback = other.CreateCommand();
             rollback.CommandText = "ROLLBACK";
             await rollback.ExecuteNonQueryAsync();
         }
 
+        var ready = await app.CreateClient().GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
         await admin.CreateTaskAsync("after the lock", autoAssign: false);
         var after = await admin.GetObjectAsync($"{Routes.Tasks}?page_size=100");
         Assert.Equal(before + 1, (int)after["count"]!);
