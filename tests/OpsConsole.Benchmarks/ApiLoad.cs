@@ -25,20 +25,14 @@ public static class ApiLoad
         await BulkInsertTasksAsync(app, openTasks);
         Console.WriteLine($"Database holds {openTasks:N0} open tasks; posting {requests} critical deployment tasks…");
         var body = """{"title":"Bench deploy failure","description":"x","task_type":"deployment","priority":"critical"}""";
-        for (var i = 0; i < 20; i++)
+        async Task Post()
         {
-            await client.PostAsync("/api/v1/orchestration/tasks/", Json(body)); // warm-up
-        }
-
-        var samples = new List<double>(requests);
-        for (var i = 0; i < requests; i++)
-        {
-            var watch = Stopwatch.StartNew();
             using var response = await client.PostAsync("/api/v1/orchestration/tasks/", Json(body));
-            samples.Add(watch.Elapsed.TotalMilliseconds);
             response.EnsureSuccessStatusCode();
         }
 
+        Console.WriteLine($"warmed up with {await SteadyState.WarmUpAsync(Post)} requests");
+        var samples = await SteadyState.TimeAsync(Post, requests);
         Report("create+assign POST /tasks/", samples);
     }
 

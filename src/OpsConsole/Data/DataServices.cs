@@ -44,6 +44,7 @@ public static class DataServices
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteWriteQueue>(sp, SqliteConnectionString(settings)));
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, SqliteConnectionString(settings)));
         services.AddSingleton<UnitOfWork>();
         return services;
     }

@@ -226,6 +226,9 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await pragmas.ApplyAsync(connection, CancellationToken.None);
+        await using var checkpoints = connection.CreateCommand();
+        checkpoints.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.SafetyNetPages}"; // SqliteCheckpointer copies the log back
+        await checkpoints.ExecuteNonQueryAsync();
         return connection;
     }
 

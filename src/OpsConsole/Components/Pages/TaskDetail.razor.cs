@@ -135,9 +135,11 @@ public sealed partial class TaskDetail
 
     private Task CancelAsync() => ActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
 
-    /// <summary>Enter in a one-line field does what its button next to it does, as people expect of a form.</summary>
-    private Task OnEnterAsync(KeyboardEventArgs e, bool allowed, Func<Task> action) =>
-        e.Key is "Enter" or "NumpadEnter" && allowed && !busy ? action() : Task.CompletedTask;
+    /// <summary>Enter in the reason field, or the Escalate button: the form's submit.</summary>
+    private Task EscalateFromFormAsync() => item is not null && !item.Status.IsTerminal() && !busy ? EscalateAsync() : Task.CompletedTask;
+
+    /// <summary>Enter in the issue number field, or the Link button; nothing without a number.</summary>
+    private Task LinkIssueFromFormAsync() => linkNumber is not null && !busy ? LinkIssueAsync() : Task.CompletedTask;
 
     private async Task ActAsync<T>(string done, Func<Actor, CancellationToken, Task<T>> action)
     {

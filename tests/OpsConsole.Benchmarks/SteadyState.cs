@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>
+/// Measures a request the way a server is judged: after warming up. .NET compiles hot code again, optimized, in the
+/// background for the first thousand or so requests (tiered compilation); a latency benchmark that starts before that
+/// settles mostly measures the JIT. Django, the system this replaces, has no such phase after its first requests.
+/// </summary>
+public static class SteadyState
+{
+    private const int Round = 250;
+
+    /// <summary>Sends rounds of <paramref name="request"/> until the median stops improving; the number of requests it took.</summary>
+    public static async Task<int> WarmUpAsync(Func<Task> request)
+    {
+        var best = double.MaxValue;
+        var stale = 0;
+        var sent = 0;
+        while (stale < 2 && sent < 40 * Round)
+        {
+            var round = await TimeAsync(request, Round);
+            sent += Round;
+            round.Sort();
+            var median = round[Round / 2];
+            stale = median < best * 0.97 ? 0 : stale + 1;
+            best = Math.Min(best, median);
+        }
+
+        return sent;
+    }
+
+    /// <summary>Each request's time in milliseconds, one after another.</summary>
+    public static async Task<List<double>> TimeAsync(Func<Task> request, int requests)
+    {
+        var samples = new List<double>(requests);
+        for (var i = 0; i < requests; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await request();
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        return samples;
+    }
+}
