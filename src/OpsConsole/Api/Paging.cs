@@ -6,8 +6,18 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Api;
 
-/// <summary>The original's list envelope.</summary>
-public sealed record Page<T>(int Count, string? Next, string? Previous, IReadOnlyList<T> Results);
+/// <summary>
+/// The list envelope of the original (<c>count</c>, <c>next</c>, <c>previous</c>, <c>results</c>). <c>count</c> is exact up
+/// to <see cref="ListQuery.ExactCountLimit"/> matching rows; past that it is that limit and <c>count_is_lower_bound</c> is
+/// true (counting half a million rows for every page would cost more than the page). <c>next</c> is always exact.
+/// </summary>
+public sealed record Page<T>(
+    int Count,
+    string? Next,
+    string? Previous,
+    IReadOnlyList<T> Results,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    bool CountIsLowerBound = false);
 
 /// <summary>
 /// Reads the query string of a list route (filters, search, ordering, paging) and collects what is wrong with it,
@@ -16,6 +26,9 @@ public sealed record Page<T>(int Count, string? Next, string? Previous, IReadOnl
 public sealed class ListQuery
 {
     public const int DefaultPageSize = 20;
+
+    /// <summary>Up to this many matching rows a list's <c>count</c> is exact; past it, a lower bound (see <see cref="Page{T}"/>).</summary>
+    public const int ExactCountLimit = 10_000;
     public const int MaxPageSize = 100;
 
     private readonly Dictionary<string, List<string>> errors = [];
@@ -230,13 +243,27 @@ public sealed class ListQuery
     {
         var size = PageSize;
         var number = PageNumber;
-        var count = await query.CountAsync(cancellationToken);
-        var items = await query.Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var counted = await Unordered(query).Take(ExactCountLimit + 1).CountAsync(cancellationToken);
+        var items = await query.Skip((number - 1) * size).Take(size + 1).ToListAsync(cancellationToken);
         return new Page<TOut>(
-            count,
-            number * size < count ? Link(number + 1) : null,
+            Math.Min(counted, ExactCountLimit),
+            items.Count > size ? Link(number + 1) : null,
             number > 1 ? Link(number - 1) : null,
-            items.Select(map).ToList());
+            items.Take(size).Select(map).ToList(),
+            counted > ExactCountLimit);
+    }
+
+    /// <summary><paramref name="query"/> without its ordering: counting needs no order, and a sort under a LIMIT costs one.</summary>
+    private static IQueryable<T> Unordered<T>(IQueryable<T> query) =>
+        query.Provider.CreateQuery<T>(new OrderingRemover().Visit(query.Expression));
+
+    private sealed class OrderingRemover : ExpressionVisitor
+    {
+        protected override Expression VisitMethodCall(MethodCallExpression node) =>
+            node.Method.DeclaringType == typeof(Queryable) && node.Method.Name is nameof(Queryable.OrderBy) or nameof(Queryable.OrderByDescending)
+                or nameof(Queryable.ThenBy) or nameof(Queryable.ThenByDescending)
+                ? Visit(node.Arguments[0])
+                : base.VisitMethodCall(node);
     }
 
     /// <summary>The same envelope for a list already in memory (small collections such as agents).</summary>
