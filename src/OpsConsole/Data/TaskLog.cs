@@ -13,9 +13,14 @@ public static class TaskLog
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
+    /// <summary>
+    /// Adds an entry to <paramref name="item"/>'s log, its message and data redacted, unless <paramref name="redacted"/>
+    /// says they are made only of text already redacted (a <see cref="Domain.FailureReport.Redacted"/> report): the scan
+    /// then runs before the write, in parallel, not a second time inside it.
+    /// </summary>
     public static WorkItemLogEntry Add(
         OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
-        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null)
+        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false)
     {
         var entry = new WorkItemLogEntry
         {
@@ -24,8 +29,8 @@ public static class TaskLog
             AgentId = agentId ?? actor.AgentId ?? item.AssignedAgentId,
             Level = level,
             StepName = step,
-            Message = Redactor.Redact(message)!,
-            StepData = Redactor.RedactJson(stepData)!,
+            Message = redacted ? message : Redactor.Redact(message)!,
+            StepData = redacted ? stepData : Redactor.RedactJson(stepData)!,
             Percent = percent,
             Actor = actor.Name,
             ActorKind = actor.Kind,
@@ -39,12 +44,12 @@ public static class TaskLog
     /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences and one
     /// execution-log entry on that task instead of a new task.
     /// </summary>
-    public static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now)
+    public static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)
     {
         var first = item.Occurrences + 1;
         item.RecordOccurrence(now, times);
         var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
-        Add(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData);
+        Add(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData, redacted: redacted);
     }
 
     /// <summary>An escalation entry: who or what raised the level, and the priority before and after.</summary>

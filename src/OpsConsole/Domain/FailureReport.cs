@@ -81,6 +81,9 @@ public sealed record FailureReport
     /// <summary>The same report with every secret in its text masked.</summary>
     public FailureReport Redacted() => this with
     {
+        Environment = Redactor.Redact(Environment) ?? "",
+        ReportedSource = Redactor.Redact(ReportedSource),
+        Channel = Redactor.Redact(Channel) ?? "",
         DeploymentId = Redactor.Redact(DeploymentId),
         ErrorMessage = Redactor.Redact(ErrorMessage) ?? "",
         Step = Redactor.Redact(Step) ?? "Unknown",

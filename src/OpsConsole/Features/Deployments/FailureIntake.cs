@@ -129,7 +129,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
                 }, actor, now, cancellationToken);
                 TaskLog.Add(db, item, LogSeverity.Error, "detected",
                     $"{report.Environment} deployment failure from {report.Source}{(report.Origin is null ? "" : $" ({report.Origin})")}: {report.Reason}; severity {plan.Severity}",
-                    actor, now, OccurrenceData(report));
+                    actor, now, OccurrenceData(report), redacted: true);
                 if (regressionOf is not null)
                 {
                     TaskLog.Add(db, regressionOf, LogSeverity.Warning, "regression",
@@ -167,7 +167,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
         foreach (var (task, count, last) in repeats.Values)
         {
-            TaskLog.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now);
+            TaskLog.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now, redacted: true);
         }
 
         return results;
