@@ -61,6 +61,13 @@ internal sealed class ServerLink(WorkerSettings settings, CliEnvironment env, St
                     ServerUp();
                     return JsonNode.Parse(answer.GetRawText()) ?? new JsonObject();
                 }
+                catch (HubException busy) when (Strip(busy.Message).StartsWith(TryAgainPrefix, StringComparison.Ordinal))
+                {
+                    // The database was busy or restarting and nothing was applied: the same report again, after a pause.
+                    ServerDown(new InvalidOperationException(Strip(busy.Message)), "server busy");
+                    await Task.Delay(BackoffAfter(attempt), cancellationToken);
+                    continue;
+                }
                 catch (HubException refused)
                 {
                     throw new ReportRefusedException(Strip(refused.Message));
@@ -99,14 +106,17 @@ internal sealed class ServerLink(WorkerSettings settings, CliEnvironment env, St
         }
     }
 
-    public void ServerDown(Exception ex)
+    public void ServerDown(Exception ex, string what = "server unreachable")
     {
         if (!serverDown)
         {
             serverDown = true;
-            log.Write($"{style.Bad("server unreachable")}: {ex.Message}; retrying with backoff (OPSCONSOLE_URL is {env.Url})");
+            log.Write($"{style.Bad(what)}: {ex.Message}; retrying with backoff (OPSCONSOLE_URL is {env.Url})");
         }
     }
+
+    /// <summary>How the hub starts a refusal that changed nothing because the database was unavailable (OrchestrationHub.TryAgainPrefix).</summary>
+    private const string TryAgainPrefix = "Try again later: ";
 
     /// <summary>The server's own words from a hub refusal ("An unexpected error occurred invoking 'X' on the server. HubException: …").</summary>
     internal static string Strip(string message)

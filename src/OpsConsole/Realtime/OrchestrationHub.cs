@@ -261,12 +261,22 @@ public sealed class OrchestrationHub(
         return text;
     }
 
+    /// <summary>
+    /// Starts the message of a refusal that changed nothing because the database could not be had (REST answers it 503 with
+    /// Retry-After): the client sends the same call again later. <c>opsctl agent run</c> keys on it.
+    /// </summary>
+    public const string TryAgainPrefix = "Try again later: ";
+
     /// <summary>Runs an engine call; its refusals reach the client as the same message the REST route would give.</summary>
     private static async Task<T> RunAsync<T>(Func<Task<T>> action)
     {
         try
         {
             return await action();
+        }
+        catch (RefusedException refused) when (refused.Kind == RefusalKind.Unavailable)
+        {
+            throw new HubException(TryAgainPrefix + refused.Message);
         }
         catch (RefusedException refused)
         {

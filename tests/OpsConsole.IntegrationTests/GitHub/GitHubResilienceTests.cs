@@ -240,12 +240,22 @@ public sealed class GitHubDryRunTests(GitHubDryRunTests.DryRunApp app) : IClassF
         Assert.True((bool)preview["dry_run"]!);
         Assert.Contains("Rotate the TLS certificate", (string)preview["preview"]!["title"]!, StringComparison.Ordinal);
         Assert.Equal("open", (string?)preview["changes"]![0]!["kind"]);
-        var log = Directory.GetFiles(Path.Combine(app.DataDirectory, "logs")).Select(f =>
+        // The file sink may reach the disk a moment after the pass returns (a busy machine): look for a few seconds.
+        var logged = false;
+        for (var attempt = 0; attempt < 50 && !logged; attempt++)
         {
-            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return new StreamReader(stream).ReadToEnd();
-        });
-        Assert.Contains(log, text => text.Contains("[dry-run] Would open a GitHub issue", StringComparison.Ordinal) && text.Contains("Rotate the TLS certificate", StringComparison.Ordinal));
+            logged = Directory.GetFiles(Path.Combine(app.DataDirectory, "logs")).Select(f =>
+            {
+                using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                return new StreamReader(stream).ReadToEnd();
+            }).Any(text => text.Contains("[dry-run] Would open a GitHub issue", StringComparison.Ordinal) && text.Contains("Rotate the TLS certificate", StringComparison.Ordinal));
+            if (!logged)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(logged, "the dry-run preview is in the log file");
     }
 }
 

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using OpsConsole.Cli;
+using OpsConsole.IntegrationTests.Infrastructure;
+
+namespace OpsConsole.IntegrationTests;
+
+/// <summary>
+/// <c>opsctl agent run</c> rides out a busy database (#19): a report the server refused because it could not have the
+/// database (nothing applied) is sent again with backoff and lands once the database is free, exactly once.
+/// </summary>
+public sealed class OpsctlDatabaseOutageTests
+{
+    [Fact]
+    public async Task A_report_refused_while_the_database_is_busy_is_sent_again_and_lands_once_it_is_free()
+    {
+        await using var app = new BusyBudgetConsole { Port = FreePort() };
+        using var admin = new HttpClient { BaseAddress = new Uri(app.Url) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OpsConsoleFactory.BootstrapKey);
+        var rotated = await admin.PostAsync($"{TestAgent.Api}/agents/{await app.AgentIdAsync("CodeAgent-Emergency")}/rotate_token/", null);
+        var token = (string)(await rotated.ReadObjectAsync())["token"]!;
+        var output = new LockedWriter();
+        using var stop = new CancellationTokenSource();
+        var worker = CliApp.RunAsync(
+            ["agent", "run", "--token", token, "--command", "cat >/dev/null; sleep 2; echo reviewed", "--heartbeat-seconds", "1", "--poll-seconds", "1"],
+            CliRun.Environment(app.Url, null, output, new LockedWriter()), stop.Token);
+        try
+        {
+            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("connected to"), "the worker to connect", output);
+            var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review during a lock", task_type = "code_review" });
+            var taskId = (string)(await created.ReadObjectAsync())["id"]!;
+            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("Review during a lock"), "the worker to start the task", output);
+
+            // Another process takes the database while the command runs: the completion cannot be written.
+            await using (var other = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "opsconsole.db")};Pooling=False"))
+            {
+                await other.OpenAsync();
+                await using (var begin = other.CreateCommand())
+                {
+                    begin.CommandText = "BEGIN EXCLUSIVE";
+                    await begin.ExecuteNonQueryAsync();
+                }
+
+                await OpsctlTests.WaitForAsync(() => output.ToString().Contains("server busy"), "the worker to hear that the database is busy", output);
+                await using var rollback = other.CreateCommand();
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync();
+            }
+
+            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("✔ completed Review during a lock"), "the worker to complete the task once the database is free", output);
+            var task = await (await admin.GetAsync($"{TestAgent.Api}/tasks/{taskId}/")).ReadObjectAsync();
+            Assert.Equal("completed", (string?)task["status"]);
+            var logs = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync($"{TestAgent.Api}/tasks/{taskId}/execution_logs/"))!.AsArray();
+            Assert.Single(logs, l => (string?)l!["step_name"] == "completed");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await worker.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private sealed class BusyBudgetConsole : LoopbackOpsConsole
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+            [.. base.Settings, new("OpsConsole:Database:CommandTimeoutSeconds", "1")];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
