@@ -14,6 +14,9 @@ public sealed class DatabaseAvailability(TimeProvider time)
     private DateTime? unavailableSince;
     private string reason = "";
 
+    /// <summary>Writes stopped or started reaching the database (the console's banner redraws).</summary>
+    public event Action? Changed;
+
     /// <summary>When writes stopped reaching the database, and why; null while they do.</summary>
     public (DateTime Since, string Reason)? Outage
     {
@@ -31,17 +34,31 @@ public sealed class DatabaseAvailability(TimeProvider time)
     {
         lock (gate)
         {
+            if (unavailableSince is null)
+            {
+                return;
+            }
+
             unavailableSince = null;
         }
+
+        Changed?.Invoke();
     }
 
     /// <summary>A write could not have the database in time (busy elsewhere, unreachable); the first one dates the outage.</summary>
     public void Failed(string why)
     {
+        bool began;
         lock (gate)
         {
+            began = unavailableSince is null;
             unavailableSince ??= time.GetUtcNow().UtcDateTime;
             reason = why;
+        }
+
+        if (began)
+        {
+            Changed?.Invoke();
         }
     }
 

@@ -36,6 +36,21 @@ public sealed class MainLayoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public void While_writes_cannot_reach_the_database_every_page_says_so_and_the_banner_goes_when_it_is_back()
+    {
+        var layout = Render();
+        Assert.Empty(layout.FindAll("[data-testid=database-banner]"));
+        var availability = context.Services.GetRequiredService<OpsConsole.Data.DatabaseAvailability>();
+
+        availability.Failed("busy");
+
+        layout.WaitForAssertion(() => Assert.Contains("Database unavailable since", layout.Find("[data-testid=database-banner]").TextContent));
+        Assert.Contains("(busy)", layout.Find("[data-testid=database-banner]").TextContent);
+        availability.Reached();
+        layout.WaitForAssertion(() => Assert.Empty(layout.FindAll("[data-testid=database-banner]")));
+    }
+
+    [Fact]
     public void A_viewer_sees_no_admin_pages_but_the_api_reference()
     {
         context.Authorization.SetAuthorized("viewer");
