@@ -82,6 +82,8 @@ public sealed class KeyboardTests(ConsoleFixture console)
         await Keyboard.TabToAsync(page, Keyboard.ButtonNamed, "Escalate", backwards: true);
         await page.Keyboard.PressAsync("Enter");
         await Expect(dialog).ToBeVisibleAsync();
+        // The dialog takes focus a moment after it shows (its focus trap); a Tab before that still moves through the page.
+        await page.WaitForFunctionAsync("() => !!document.activeElement?.closest('.mud-dialog')");
         await Keyboard.TabToAsync(page, Keyboard.DialogButtonNamed, "Escalate", maxPresses: 5);
         await page.Keyboard.PressAsync("Enter");
 
