@@ -41,6 +41,11 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
             Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
             Assert.Contains("database: busy for", await readiness.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+            // And so does the status every dashboard and script reads.
+            var health = (await admin.GetObjectAsync($"{Routes.Status}status/"))["system_health"]!;
+            Assert.Equal("critical", (string?)health["status"]);
+            Assert.Contains("Database unavailable since", (string?)health["message"], StringComparison.Ordinal);
+
             await using var rollback = other.CreateCommand();
             rollback.CommandText = "ROLLBACK";
             await rollback.ExecuteNonQueryAsync();
@@ -49,6 +54,7 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
         var ready = await app.CreateClient().GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        Assert.NotEqual("critical", (string?)(await admin.GetObjectAsync($"{Routes.Status}status/"))["system_health"]!["status"]);
         await admin.CreateTaskAsync("after the lock", autoAssign: false);
         var after = await admin.GetObjectAsync($"{Routes.Tasks}?page_size=100");
         Assert.Equal(before + 1, (int)after["count"]!);

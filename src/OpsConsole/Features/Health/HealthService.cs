@@ -23,6 +23,7 @@ public sealed class HealthService(
     OpsEvents events,
     IJobStatistics jobs,
     Integrations.GitHub.GitHubStatusQuery github,
+    DatabaseAvailability database,
     ILogger<HealthService> logger)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
@@ -99,6 +100,12 @@ public sealed class HealthService(
 
     public async Task<HealthSummary> SummaryAsync(CancellationToken cancellationToken)
     {
+        if (database.Outage is { } outage)
+        {
+            // The latest samples were taken before it, and none can be stored until it is over.
+            return new HealthSummary(HealthState.Critical, $"Database unavailable since {outage.Since:HH:mm:ss} UTC ({outage.Reason})");
+        }
+
         try
         {
             return HealthRollup.Summarize(await LatestAsync(cancellationToken), time.GetUtcNow().UtcDateTime);
