@@ -49,7 +49,8 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
         {
             var changed = entry.Properties.Where(p => !Secret.Contains(p.Metadata.Name)
                 && (entry.State != EntityState.Modified || p.IsModified) && !p.Metadata.IsShadowProperty()).ToList();
-            if (entry.State == EntityState.Modified && IsBookkeeping(entry, changed))
+            var tokenRotated = entry.State == EntityState.Modified && entry.Entity is Agent && entry.Property(nameof(Agent.TokenHash)).IsModified;
+            if (entry.State == EntityState.Modified && !tokenRotated && IsBookkeeping(entry, changed))
             {
                 continue;
             }
@@ -59,7 +60,7 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 At = now,
                 Actor = who.Actor.Name,
                 ActorKind = who.Actor.Kind,
-                Action = entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ => "updated" },
+                Action = entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ when tokenRotated => "token_rotated", _ => "updated" },
                 TargetType = entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },
                 TargetId = entry.Property("Id").CurrentValue?.ToString() ?? "",
                 Before = entry.State == EntityState.Added ? null : Snapshot(changed, p => p.OriginalValue),

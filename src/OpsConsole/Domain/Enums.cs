@@ -99,6 +99,9 @@ public enum ActorKind
     User,
     ApiKey,
     Agent,
+
+    /// <summary>Someone outside the console acting through an integration, e.g. a GitHub user closing a task's issue.</summary>
+    External,
 }
 
 public enum GitHubIssueState

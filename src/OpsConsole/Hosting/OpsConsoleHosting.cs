@@ -291,7 +291,8 @@ public static class OpsConsoleHosting
         {
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
             {
-                401 => "Authentication required: sign in, or send Authorization: Bearer <api key or agent token>.",
+                401 => ApiKeyAuthenticationHandler.RefusalOf(context.HttpContext)
+                    ?? "Authentication required: sign in, or send Authorization: Bearer <api key or agent token>.",
                 403 => "Your role does not allow this action; ask an administrator for the right role or key.",
                 404 => "There is nothing at this address; see /api/docs for the routes.",
                 405 => "This route does not accept that HTTP method; see /api/docs.",
@@ -313,6 +314,8 @@ public static class OpsConsoleHosting
     private static IServiceCollection AddOpsUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        // Open pages re-check their user (demoted, locked, removed) instead of keeping the powers of their sign-in.
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, ConsoleAuthenticationState>();
         services.AddMudServices();
         services.AddHttpContextAccessor();
         return services;

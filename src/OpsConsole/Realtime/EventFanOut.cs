@@ -48,9 +48,16 @@ public sealed class EventFanOut(
                 var item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == changed.WorkItemId, cancellationToken);
                 if (item is not null)
                 {
+                    var group = OrchestrationHub.TaskGroup(item.Id);
+                    foreach (var connectionId in audience.OtherAgentsIn(group, item.AssignedAgentId))
+                    {
+                        audience.Leave(connectionId, group);
+                        await hub.Groups.RemoveFromGroupAsync(connectionId, group, cancellationToken);
+                    }
+
                     var dto = TaskListDto.From(item, now);
                     await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("TaskChanged", dto, cancellationToken);
-                    await hub.Clients.Group(OrchestrationHub.TaskGroup(item.Id)).SendAsync("TaskChanged", dto, cancellationToken);
+                    await hub.Clients.Group(group).SendAsync("TaskChanged", dto, cancellationToken);
                 }
 
                 break;

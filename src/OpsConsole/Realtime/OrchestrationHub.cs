@@ -53,6 +53,7 @@ public sealed class OrchestrationHub(
 
     public override async Task OnConnectedAsync()
     {
+        audience.Connected(Context);
         var actor = Caller;
         if (actor is { Kind: ActorKind.Agent, AgentId: { } agentId })
         {

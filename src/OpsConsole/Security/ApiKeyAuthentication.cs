@@ -19,6 +19,11 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
 
+    /// <summary>Why the bearer credential was refused, for the 401's problem detail (revoked, expired, deactivated...).</summary>
+    public static string? RefusalOf(HttpContext context) => context.Items[RefusalItem] as string;
+
+    private const string RefusalItem = "ops:credential-refusal";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var secret = BearerToken(Request);
@@ -41,7 +46,12 @@ public sealed class ApiKeyAuthenticationHandler(
             var agent = await db.Agents.AsNoTracking().Where(a => a.TokenHash == hash).Select(a => new { a.Id, a.Name, a.IsActive }).FirstOrDefaultAsync();
             if (agent is null)
             {
-                return AuthenticateResult.Fail("The agent token is not valid (it may have been rotated)");
+                return Refuse("The agent token is not valid (it may have been rotated or its agent deleted).");
+            }
+
+            if (!agent.IsActive)
+            {
+                return Refuse("The agent is deactivated; its token works again once an administrator activates it.");
             }
 
             return Remember(hash,
@@ -54,7 +64,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.KeyHash == hash);
         if (key is null || !key.IsUsable(now))
         {
-            return AuthenticateResult.Fail(key is null ? "The API key is not valid" : "The API key is revoked or expired");
+            return Refuse(key is null ? "The API key is not valid." : key.RevokedAt is not null ? "The API key was revoked; ask an administrator for a new one." : "The API key expired; ask an administrator for a new one.");
         }
 
         if (key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1))
@@ -70,12 +80,20 @@ public sealed class ApiKeyAuthenticationHandler(
             new(OpsClaims.ApiKeyId, key.Id.ToString()),
         };
         claims.AddRange(OpsRoles.Implied(key.Role).Select(r => new Claim(ClaimTypes.Role, r)));
-        return Remember(hash, [.. claims]);
+        return Remember(hash, [.. claims], key.ExpiresAt is { } expires ? new DateTimeOffset(expires, TimeSpan.Zero) : null);
     }
 
-    private AuthenticateResult Remember(string hash, params Claim[] claims)
+    private AuthenticateResult Refuse(string reason)
     {
-        cache.Remember(hash, claims);
+        Context.Items[RefusalItem] = reason;
+        return AuthenticateResult.Fail(reason);
+    }
+
+    private AuthenticateResult Remember(string hash, params Claim[] claims) => Remember(hash, claims, null);
+
+    private AuthenticateResult Remember(string hash, Claim[] claims, DateTimeOffset? expiresAt)
+    {
+        cache.Remember(hash, claims, expiresAt);
         return Success(claims);
     }
 

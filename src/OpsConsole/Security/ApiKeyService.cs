@@ -29,7 +29,7 @@ public sealed record ApiKeyRequest(string Name, ApiRole Role, DateTime? ExpiresA
 public sealed record CreatedApiKey(ApiKeyDto Key, string Secret);
 
 /// <summary>Lists, creates and revokes API keys, for the api-keys/ routes and the console's API keys page alike.</summary>
-public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AdminGuard guard, CredentialCache credentials, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AccessGuard guard, CredentialCache credentials, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public async Task<List<ApiKeyDto>> ListAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +41,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Uni
 
     public async Task<CreatedApiKey> CreateAsync(ApiKeyRequest request, ClaimsPrincipal by, CancellationToken cancellationToken)
     {
-        await guard.DemandAsync(by, cancellationToken);
+        await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         AuditContext.Use(by.ToActor());
         var secret = Secrets.NewApiKey();
         var stored = await unitOfWork.WriteAsync(async (db, now) =>
@@ -61,7 +61,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Uni
     /// <summary>Revokes a key at once (the credential cache is cleared); revoking a revoked key changes nothing.</summary>
     public async Task RevokeAsync(Guid keyId, ClaimsPrincipal by, CancellationToken cancellationToken)
     {
-        await guard.DemandAsync(by, cancellationToken);
+        await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         AuditContext.Use(by.ToActor());
         var name = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -70,7 +70,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Uni
             await db.SaveChangesAsync(cancellationToken);
             return key.Name;
         }, cancellationToken);
-        credentials.Clear();
+        credentials.Revoke(CredentialKind.ApiKey, keyId.ToString());
         logger.LogInformation("API key {Key} revoked by {Actor}", name, by.Identity?.Name);
     }
 }

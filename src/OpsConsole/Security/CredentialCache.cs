@@ -3,14 +3,39 @@ using System.Security.Claims;
 
 namespace OpsConsole.Security;
 
+/// <summary>What a credential belongs to: a person (user id), an API key (key id) or an agent (agent id).</summary>
+public enum CredentialKind
+{
+    User,
+    ApiKey,
+    Agent,
+}
+
+/// <summary>A credential that stopped being good: revoked, rotated, deactivated, demoted, locked or deleted.</summary>
+public readonly record struct RevokedCredential(CredentialKind Kind, string Id)
+{
+    /// <summary>Whether <paramref name="user"/> signed in with this credential.</summary>
+    public bool Matches(ClaimsPrincipal? user) => user is not null && Kind switch
+    {
+        CredentialKind.Agent => user.FindFirstValue(OpsClaims.AgentId) == Id,
+        CredentialKind.ApiKey => user.FindFirstValue(OpsClaims.ApiKeyId) == Id,
+        _ => user.FindFirstValue(OpsClaims.ActorKind) is null && user.FindFirstValue(ClaimTypes.NameIdentifier) == Id,
+    };
+}
+
 /// <summary>
-/// Remembers resolved API keys and agent tokens for a minute so each request does not hit the database.
-/// Anything that revokes or rotates a credential clears it, so the change takes effect at once.
+/// Remembers resolved API keys and agent tokens for a minute (never past a key's expiry) so each request does not hit
+/// the database. Anything that revokes a credential calls <see cref="Revoke"/> once the change is committed: the cache is
+/// emptied, so the next request is refused, and <see cref="Revoked"/> tells what is still open with it (hub connections,
+/// console circuits) to close or re-check at once.
 /// </summary>
-public sealed class CredentialCache(TimeProvider time)
+public sealed class CredentialCache(TimeProvider time, ILogger<CredentialCache> logger)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, (Claim[] Claims, DateTimeOffset Until)> entries = new();
+
+    /// <summary>Raised after a credential was revoked; handlers must be quick (they run on the revoking request).</summary>
+    public event Action<RevokedCredential>? Revoked;
 
     public Claim[]? Find(string hash)
     {
@@ -23,15 +48,31 @@ public sealed class CredentialCache(TimeProvider time)
         return null;
     }
 
-    public void Remember(string hash, Claim[] claims)
+    /// <summary>Remembers <paramref name="claims"/> for a minute, or until <paramref name="expiresAt"/> when that is sooner.</summary>
+    public void Remember(string hash, Claim[] claims, DateTimeOffset? expiresAt = null)
     {
         if (entries.Count > 10_000)
         {
             entries.Clear();
         }
 
-        entries[hash] = (claims, time.GetUtcNow() + Lifetime);
+        var until = time.GetUtcNow() + Lifetime;
+        entries[hash] = (claims, expiresAt is { } expiry && expiry < until ? expiry : until);
     }
 
-    public void Clear() => entries.Clear();
+    public void Revoke(CredentialKind kind, string id)
+    {
+        entries.Clear();
+        foreach (var handler in Revoked?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((Action<RevokedCredential>)handler)(new RevokedCredential(kind, id));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Closing what was open with a revoked {Kind} credential failed", kind);
+            }
+        }
+    }
 }

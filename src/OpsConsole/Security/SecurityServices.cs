@@ -42,7 +42,7 @@ public static class SecurityServices
 
         services.AddOpsIdentity().AddSignInManager();
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
-        services.AddSingleton<AdminGuard>();
+        services.AddSingleton<AccessGuard>();
         services.AddSingleton<UserAdministration>();
         services.AddSingleton<ApiKeyService>();
 

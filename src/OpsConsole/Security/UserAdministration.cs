@@ -27,7 +27,7 @@ public sealed class FieldErrorsException(IReadOnlyDictionary<string, string[]> e
 /// Creates, changes and removes console users. Every change is checked here (the caller is still an administrator; nobody
 /// removes, locks or demotes themselves; the last administrator stays) and written to the audit trail in the same transaction.
 /// </summary>
-public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard guard, TimeProvider time, ILogger<UserAdministration> logger)
+public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard guard, CredentialCache credentials, TimeProvider time, ILogger<UserAdministration> logger)
 {
     /// <summary>One change at a time, so two administrators cannot demote each other and leave none.</summary>
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -151,7 +151,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
         Func<UserManager<IdentityUser>, string, Task<(IdentityUser User, string? Action, string? Before, string? After)>> change,
         CancellationToken cancellationToken)
     {
-        await guard.DemandAsync(by, cancellationToken);
+        await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         var actor = by.ToActor();
         await gate.WaitAsync(cancellationToken);
         try
@@ -180,6 +180,12 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AdminGuard g
             }
 
             await transaction.CommitAsync(cancellationToken);
+            if (action is "role_changed" or "locked" or "deleted" or "password_reset")
+            {
+                // Their open console pages re-check at once and their hub connections close (they sign in again).
+                credentials.Revoke(CredentialKind.User, user.Id);
+            }
+
             var role = action == "deleted" ? null : await RoleOfAsync(users, user);
             return new UserSummary(user.Id, user.UserName ?? "", role, user.LockoutEnd, null);
         }

@@ -66,7 +66,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddDataProtection();
         Services.AddOpsIdentity();
         Services.AddSingleton<CredentialCache>();
-        Services.AddSingleton<AdminGuard>();
+        Services.AddSingleton<AccessGuard>();
         Services.AddSingleton<UserAdministration>();
         Services.AddSingleton<ApiKeyService>();
         Services.AddSingleton<RuleService>();
@@ -80,6 +80,8 @@ public sealed class ConsoleTestContext : BunitContext
         {
             using var db = Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
             db.Database.Migrate();
+            // The services check a person's role in the database when they act (AccessGuard), as the app does.
+            SeedUsersAsync(("admin", ApiRole.Admin)).GetAwaiter().GetResult();
         }
     }
 
@@ -131,8 +133,8 @@ public sealed class ConsoleTestContext : BunitContext
     }
 
     /// <summary>
-    /// The signed-in "admin" as a stored user with the Admin role (the admin services check the caller against the
-    /// database), plus any <paramref name="others"/> with the given roles; password "Secret-pass1" for all.
+    /// Stores <paramref name="others"/> with the given roles, password "Secret-pass1"; the signed-in "admin" (Admin role)
+    /// is stored by the constructor of a migrated context.
     /// </summary>
     public async Task SeedUsersAsync(params (string Name, ApiRole Role)[] others)
     {
@@ -147,8 +149,13 @@ public sealed class ConsoleTestContext : BunitContext
         }
 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
-        foreach (var (name, role) in others.Prepend(("admin", ApiRole.Admin)))
+        foreach (var (name, role) in others)
         {
+            if (await users.FindByNameAsync(name) is not null)
+            {
+                continue;
+            }
+
             var user = new IdentityUser(name);
             var created = await users.CreateAsync(user, "Secret-pass1");
             Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(e => e.Description)));

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
 
 namespace OpsConsole.Features.Agents;
 
@@ -9,7 +10,7 @@ namespace OpsConsole.Features.Agents;
 /// What changes an agent's availability: heartbeats, the original's update_status actions, edits of capacity or
 /// capabilities. Taking an agent out of service hands its tasks to others; an agent coming back gets waiting work.
 /// </summary>
-public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher dispatcher, ILogger<AgentOperations> logger)
+public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher dispatcher, AccessGuard access, CredentialCache credentials, ILogger<AgentOperations> logger)
 {
     public async Task<Agent> HeartbeatAsync(Guid agentId, string? ip, CancellationToken cancellationToken)
     {
@@ -33,6 +34,7 @@ public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher 
     /// <summary>The original's update_status actions; taking an agent out of service hands its tasks to others.</summary>
     public async Task<Agent> UpdateStatusAsync(Guid agentId, string action, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);
         AuditContext.Use(actor);
         var changed = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -62,6 +64,11 @@ public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher 
             return agent;
         }, cancellationToken);
         logger.LogInformation("Agent {Agent} {Action} by {Actor}", changed.Name, action, actor.Name);
+        if (!changed.IsActive)
+        {
+            credentials.Revoke(CredentialKind.Agent, agentId.ToString()); // its token stops working until it is activated
+        }
+
         await dispatcher.DispatchAsync(); // its tasks went back to the queue, or it has room now
         return changed;
     }

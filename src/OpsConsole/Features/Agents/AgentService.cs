@@ -67,10 +67,11 @@ public sealed record AgentSpec(
 }
 
 /// <summary>Creates, edits and removes agents, and issues their tokens (stored only as hashes).</summary>
-public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AgentOperations operations, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
+public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AgentOperations operations, AccessGuard access, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
 {
     public async Task<(Agent Agent, string Token)> CreateAsync(AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);
         AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
         var agent = await unitOfWork.WriteAsync(async (db, now) =>
@@ -90,6 +91,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
 
     public async Task<AgentDto> UpdateAsync(Guid agentId, AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);
         AuditContext.Use(actor);
         var deactivating = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -119,6 +121,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
     /// <summary>Removes an agent; the tasks it held go back to the queue first, so nothing is lost.</summary>
     public async Task DeleteAsync(Guid agentId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);
         AuditContext.Use(actor);
         await operations.UpdateStatusAsync(agentId, "deactivate", actor, cancellationToken);
         await unitOfWork.WriteAsync(async (db, now) =>
@@ -127,14 +130,15 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
                 ?? throw RefusedException.NotFound("Agent", agentId);
             db.Agents.Remove(agent);
             await db.SaveChangesAsync(cancellationToken);
-            credentials.Clear();
             logger.LogInformation("Agent {Agent} deleted by {Actor}", agent.Name, actor.Name);
             return true;
         }, cancellationToken);
+        credentials.Revoke(CredentialKind.Agent, agentId.ToString());
     }
 
     public async Task<string> RotateTokenAsync(Guid agentId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);
         AuditContext.Use(actor);
         var token = Secrets.NewAgentToken();
         await unitOfWork.WriteAsync(async (db, now) =>
@@ -143,10 +147,10 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
                 ?? throw RefusedException.NotFound("Agent", agentId);
             agent.SetTokenHash(Secrets.Hash(token), now);
             await db.SaveChangesAsync(cancellationToken);
-            credentials.Clear();
             logger.LogInformation("Token of agent {Agent} rotated by {Actor}", agent.Name, actor.Name);
             return true;
         }, cancellationToken);
+        credentials.Revoke(CredentialKind.Agent, agentId.ToString());
         return token;
     }
 

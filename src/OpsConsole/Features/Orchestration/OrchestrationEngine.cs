@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Security;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -19,6 +20,7 @@ public sealed class OrchestrationEngine(
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
     IDueWorkScheduler scheduler,
+    AccessGuard access,
     ILogger<OrchestrationEngine> logger)
 {
     private OrchestrationOptions Settings => options.CurrentValue;
@@ -27,6 +29,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItem> CreateAsync(NewWorkItem spec, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -39,6 +42,7 @@ public sealed class OrchestrationEngine(
     /// <summary>Assigns a task: to the given agent (a person's choice) or to the best agent the scorer finds.</summary>
     public async Task<AssignResult> AssignAsync(Guid taskId, Guid? agentId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -87,6 +91,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -108,6 +113,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItemLogEntry> ProgressAsync(Guid taskId, ProgressReport report, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -141,6 +147,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItem> CompleteAsync(Guid taskId, string? outputData, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -169,6 +176,7 @@ public sealed class OrchestrationEngine(
     /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
     public async Task<FailResult> FailAsync(Guid taskId, string errorMessage, string? errorDetails, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -188,6 +196,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItem> ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -211,6 +220,7 @@ public sealed class OrchestrationEngine(
     /// <summary>A person asks for another attempt of a failed task, now.</summary>
     public async Task<WorkItem> RetryAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -230,6 +240,7 @@ public sealed class OrchestrationEngine(
     /// <summary>Manual escalation: raises the level and the priority; it never fails or retries the task.</summary>
     public async Task<WorkItem> EscalateAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -252,6 +263,7 @@ public sealed class OrchestrationEngine(
 
     public async Task<WorkItem> CancelAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -284,6 +296,7 @@ public sealed class OrchestrationEngine(
     /// <summary>Applies a change of task fields (PATCH); status changes go through the transition methods.</summary>
     public async Task<WorkItem> UpdateAsync(Guid taskId, Action<WorkItem, DateTime> change, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -302,6 +315,7 @@ public sealed class OrchestrationEngine(
 
     public async Task DeleteAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -343,8 +357,11 @@ public sealed class OrchestrationEngine(
         return await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == item.Id, cancellationToken) ?? item;
     }
 
-    private Task<WorkItem> SimpleTransitionAsync(Guid taskId, Actor actor, Action<WorkItem, DateTime> transition, string step, string message, CancellationToken cancellationToken) =>
-        AuditContext.Use(actor, () => DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+    private async Task<WorkItem> SimpleTransitionAsync(Guid taskId, Actor actor, Action<WorkItem, DateTime> transition, string step, string message, CancellationToken cancellationToken)
+    {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
+        AuditContext.Use(actor);
+        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
@@ -358,7 +375,8 @@ public sealed class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Info, step, message, actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken));
+        }, cancellationToken), cancellationToken);
+    }
 
     private static string Suffix(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
 

@@ -44,12 +44,12 @@ public sealed record RuleSpec(string? Name, string? Description, RuleKind? Kind,
 }
 
 /// <summary>Creates, changes and deletes rules (administrators only, checked here too); the audit trail records each change.</summary>
-public sealed class RuleService(UnitOfWork unitOfWork, AdminGuard guard, ILogger<RuleService> logger)
+public sealed class RuleService(UnitOfWork unitOfWork, AccessGuard guard, ILogger<RuleService> logger)
 {
     /// <summary>Creates a rule (<paramref name="ruleId"/> null) or changes the fields <paramref name="spec"/> sets.</summary>
     public async Task<(OrchestrationRule Rule, bool Created)> SaveAsync(Guid? ruleId, RuleSpec spec, ClaimsPrincipal by, CancellationToken cancellationToken)
     {
-        await guard.DemandAsync(by, cancellationToken);
+        await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         AuditContext.Use(by.ToActor());
         (OrchestrationRule Rule, bool Created) saved = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -88,7 +88,7 @@ public sealed class RuleService(UnitOfWork unitOfWork, AdminGuard guard, ILogger
     /// <summary>Deletes a rule; loaded first so the audit trail keeps what it was.</summary>
     public async Task DeleteAsync(Guid ruleId, ClaimsPrincipal by, CancellationToken cancellationToken)
     {
-        await guard.DemandAsync(by, cancellationToken);
+        await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         AuditContext.Use(by.ToActor());
         var name = await unitOfWork.WriteAsync(async (db, now) =>
         {

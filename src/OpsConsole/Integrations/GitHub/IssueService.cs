@@ -28,10 +28,12 @@ public sealed class IssueService(
     GitHubStatus status,
     IIssueDeliveryTrigger trigger,
     IOptionsMonitor<GitHubOptions> options,
+    AccessGuard access,
     ILogger<IssueService> logger)
 {
     public async Task<IssueStateDto> RequestAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -93,6 +95,7 @@ public sealed class IssueService(
             }
         }
 
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -129,6 +132,7 @@ public sealed class IssueService(
 
     public async Task<IssueStateDto> UnlinkAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         var message = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -158,6 +162,7 @@ public sealed class IssueService(
     /// <summary>Retries everything that failed (or one task's), forgets the backoff, and delivers now.</summary>
     public async Task<int> RetryDeliveryAsync(Guid? taskId, Actor actor, CancellationToken cancellationToken)
     {
+        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         var retried = await unitOfWork.WriteAsync(async (db, now) =>
         {
@@ -188,7 +193,7 @@ public sealed class IssueService(
             return $"issue #{number} belongs to {repository}, not {configured}";
         }
 
-        var actor = new Actor($"github:{by ?? "unknown"}", ActorKind.User);
+        var actor = new Actor($"github:{by ?? "unknown"}", ActorKind.External);
         await using var read = await dbFactory.CreateDbContextAsync(cancellationToken);
         var ids = await read.WorkItems.Where(w => w.GithubIssueNumber == number).OrderByDescending(w => w.CreatedOn)
             .Select(w => new { w.Id, w.Status }).ToListAsync(cancellationToken);

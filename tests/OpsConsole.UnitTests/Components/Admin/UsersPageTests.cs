@@ -13,8 +13,13 @@ public sealed class UsersPageTests : IAsyncLifetime
     private readonly ConsoleTestContext context = new();
 
     [Fact]
-    public void Without_any_user_the_page_says_how_to_add_one()
+    public async Task Without_any_user_the_page_says_how_to_add_one()
     {
+        await using (var db = context.Db())
+        {
+            await db.Users.ExecuteDeleteAsync();
+        }
+
         var page = context.Render<Users>();
 
         page.WaitForAssertion(() => Assert.Contains("No users yet. Create one with New user.", page.Markup), Patience);
