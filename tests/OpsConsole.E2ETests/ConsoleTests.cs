@@ -44,7 +44,7 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
         await login.OpenAsync();
         await login.SignInAsync(AppServer.AdminUser, "not-the-password");
 
-        await Expect(login.Error).ToHaveTextAsync("The user name or password is wrong. Check them and try again.");
+        await Expect(login.Error).ToHaveTextAsync(OpsConsole.Security.ConsoleSignIn.Refusal);
         await Expect(page.GetByLabel("User name")).ToHaveValueAsync(AppServer.AdminUser);
         await Screenshots.SaveAsync(page, "login-refused");
     }

@@ -41,6 +41,7 @@ public static class SecurityServices
             }));
 
         services.AddOpsIdentity().AddSignInManager();
+        services.AddScoped<ConsoleSignIn>();
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<UserAdministration>();
