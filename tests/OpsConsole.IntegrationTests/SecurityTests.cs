@@ -81,6 +81,7 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         var csp = response.Headers.GetValues("Content-Security-Policy").Single();
         Assert.Contains("frame-ancestors 'none'", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
+        Assert.Contains("connect-src 'self';", csp); // its own origin only: no WebSocket to any other host
     }
 }
 

@@ -14,9 +14,17 @@ public static class DataServices
     {
         // Sign-in cookies, antiforgery tokens and the encrypted columns (EncryptedColumns) share these keys: back them up
         // with the database. They rotate every 90 days by themselves; older keys keep decrypting.
-        services.AddDataProtection()
+        var protection = services.AddDataProtection()
             .SetApplicationName("OpsConsole")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(settings), "keys")));
+        if (settings.DataProtection.CertificatePath is { Length: > 0 } certificatePath)
+        {
+            // The key ring is encrypted with the certificate at rest; without one, the keys are protected only by the
+            // folder's permissions (0700, the console's own account).
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                certificatePath, settings.DataProtection.CertificatePassword);
+            protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<DatabaseAvailability>();

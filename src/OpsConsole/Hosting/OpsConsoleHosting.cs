@@ -44,7 +44,7 @@ public static class OpsConsoleHosting
             throw new OpsConsoleSettingsException($"OpsConsole cannot start: {problems[0]}");
         }
 
-        Directory.CreateDirectory(DataServices.DataDirectory(settings));
+        PrivateFiles.Apply(DataServices.DataDirectory(settings), settings.LogDirectory);
         // Run from the build output (dotnet run, browser tests) outside Development, Blazor's and MudBlazor's files are
         // found only through the static web assets manifest, which ASP.NET Core reads by itself in Development alone;
         // without it they are served empty and the console is unstyled. A published app has no manifest: a no-op there.
@@ -86,7 +86,11 @@ public static class OpsConsoleHosting
         app.UseLiveConnectionShutdownGate("/_blazor", OrchestrationHub.Path);
         app.UseSerilogRequestLogging(o => o.GetLevel = (http, _, ex) =>
             ex is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Debug);
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        if (ForwardedFromKnownProxies(app.Services.GetRequiredService<OpsConsoleOptions>()) is { } forwarded)
+        {
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -134,6 +138,29 @@ public static class OpsConsoleHosting
         // (issue #7: 200 dashboards), while a dashboard update is a few kilobytes on the ops room's network.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.DisableWebSocketCompression = true);
         return app;
+    }
+
+    /// <summary>
+    /// X-Forwarded-For/-Proto only from OpsConsole:KnownProxies, and not at all without them (ASP.NET Core believes any
+    /// loopback client by default, and every client when the lists are empty, which would let a caller pick the address
+    /// that the sign-in limit and the audit trail see).
+    /// </summary>
+    private static ForwardedHeadersOptions? ForwardedFromKnownProxies(OpsConsoleOptions settings)
+    {
+        if (settings.ProxyNetworks().Count == 0)
+        {
+            return null;
+        }
+
+        var options = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
+        options.KnownIPNetworks.Clear();
+        options.KnownProxies.Clear();
+        foreach (var network in settings.ProxyNetworks())
+        {
+            options.KnownIPNetworks.Add(network);
+        }
+
+        return options;
     }
 
     internal static OrchestrationOptions BindOrchestration(IConfiguration configuration)

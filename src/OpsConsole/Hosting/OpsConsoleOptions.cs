@@ -19,6 +19,47 @@ public sealed class OpsConsoleOptions
     /// <summary>Origins allowed to frame the wall screen (space separated, e.g. https://tv.example.com); none by default.</summary>
     public string? WallFrameAncestors { get; set; }
 
+    /// <summary>
+    /// The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks such as 10.0.0.0/8,
+    /// separated by spaces or commas); none by default, so no client can choose the address that rate limits and audit see.
+    /// </summary>
+    public string? KnownProxies { get; set; }
+
+    public DataProtectionOptions DataProtection { get; set; } = new();
+
+    public sealed class DataProtectionOptions
+    {
+        /// <summary>A PKCS#12 (.pfx) certificate that encrypts the Data Protection key ring at rest; none: keys are stored plain.</summary>
+        public string? CertificatePath { get; set; }
+
+        public string? CertificatePassword { get; set; }
+    }
+
+    private string? CertificateProblem()
+    {
+        var path = DataProtection.CertificatePath!;
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, DataProtection.CertificatePassword);
+            return certificate.HasPrivateKey ? null : $"{Section}:DataProtection:CertificatePath '{path}' has no private key; give a PKCS#12 (.pfx) file with its key";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            return $"{Section}:DataProtection:CertificatePath '{path}' cannot be read ({ex.Message.TrimEnd('.')}); give a PKCS#12 (.pfx) file and its CertificatePassword";
+        }
+    }
+
+    /// <summary>The proxies of <see cref="KnownProxies"/>, parsed.</summary>
+    public IReadOnlyList<System.Net.IPNetwork> ProxyNetworks() =>
+        [.. ProxyEntries().Select(e => ParseProxy(e)!.Value)];
+
+    private IEnumerable<string> ProxyEntries() => (KnownProxies ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+
+    private static System.Net.IPNetwork? ParseProxy(string entry) =>
+        System.Net.IPNetwork.TryParse(entry, out var network) ? network
+        : System.Net.IPAddress.TryParse(entry, out var address) ? new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8)
+        : null;
+
     public sealed class AdminOptions
     {
         public string UserName { get; set; } = "admin";
@@ -28,6 +69,9 @@ public sealed class OpsConsoleOptions
     public sealed class ApiOptions
     {
         public string? BootstrapKey { get; set; }
+
+        /// <summary>Writes (POST, PUT, PATCH, DELETE) one API key or agent token may make per minute before it is answered 429.</summary>
+        public int WritesPerMinute { get; set; } = 1200;
     }
 
     public sealed class DatabaseOptions
@@ -93,6 +137,21 @@ public sealed class OpsConsoleOptions
         if (Api.BootstrapKey is { Length: > 0 and < 24 })
         {
             yield return $"{Section}:Api:BootstrapKey must be at least 24 characters";
+        }
+
+        if (Api.WritesPerMinute is < 1 or > 1_000_000)
+        {
+            yield return $"{Section}:Api:WritesPerMinute is {Api.WritesPerMinute}; allowed: 1 to 1,000,000 writes a minute per key or token";
+        }
+
+        foreach (var entry in ProxyEntries().Where(e => ParseProxy(e) is null))
+        {
+            yield return $"{Section}:KnownProxies has '{entry}'; give IP addresses or networks (10.0.0.5, 10.0.0.0/8), separated by spaces or commas";
+        }
+
+        if (DataProtection.CertificatePath is { Length: > 0 } && CertificateProblem() is { } problem)
+        {
+            yield return problem;
         }
     }
 }

@@ -8,16 +8,17 @@ namespace OpsConsole.Security;
 public static class Protection
 {
     public const int SignInPerMinute = 10;
-    /// <summary>Per API key or agent token: generous, it stops a runaway client, not a busy CI.</summary>
-    public const int KeyWritesPerMinute = 60_000;
 
     /// <summary>Per address for writes without a key (browser forms, anonymous webhooks).</summary>
     public const int AnonymousWritesPerMinute = 600;
 
-    /// <summary>Blazor Server needs its own scripts, inline styles (MudBlazor) and a WebSocket to itself; nothing else.</summary>
+    /// <summary>
+    /// Blazor Server needs its own scripts, inline styles (MudBlazor) and a WebSocket to itself ('self' covers ws: and wss:
+    /// to the page's own host and port); nothing else.
+    /// </summary>
     private const string ConsolePolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
     /// <summary>The API reference and the Hangfire dashboard ship inline scripts of their own.</summary>
     private const string ToolPolicy =
@@ -42,7 +43,8 @@ public static class Protection
                 if (request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
                 {
                     var token = ApiKeyAuthenticationHandler.BearerToken(request);
-                    var (who, limit) = token is null ? ("ip:" + Client(context), AnonymousWritesPerMinute) : ("key:" + Secrets.Hash(token)[..16], KeyWritesPerMinute);
+                    var perKey = context.RequestServices.GetRequiredService<Hosting.OpsConsoleOptions>().Api.WritesPerMinute;
+                    var (who, limit) = token is null ? ("ip:" + Client(context), AnonymousWritesPerMinute) : ("key:" + Secrets.Hash(token)[..16], perKey);
                     return RateLimitPartition.GetFixedWindowLimiter($"write:{who}",
                         _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
                 }
@@ -61,7 +63,7 @@ public static class Protection
                     title = "Too many requests",
                     status = 429,
                     detail = $"Too many requests from this client; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.",
-                }, cancellationToken: cancellationToken);
+                }, options: (System.Text.Json.JsonSerializerOptions?)null, contentType: "application/problem+json", cancellationToken: cancellationToken);
             };
         });
         return services;

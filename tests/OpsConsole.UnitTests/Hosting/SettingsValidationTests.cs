@@ -160,4 +160,25 @@ public sealed class SettingsValidationTests
         Assert.Equal(["OpsConsole:Api:BootstrapKey must be at least 24 characters"], options.Validate(Config()));
         Assert.Empty(good.Validate(Config()));
     }
+
+    [Fact]
+    public void Write_limit_proxies_and_key_ring_certificate_are_checked_at_start()
+    {
+        var options = new OpsConsoleOptions
+        {
+            Api = new() { WritesPerMinute = 0 },
+            KnownProxies = "10.0.0.5, 10.0.0.0/8 proxy.example.com",
+            DataProtection = new() { CertificatePath = "/nonexistent/keyring.pfx" },
+        };
+        var good = new OpsConsoleOptions { KnownProxies = "10.0.0.5 ::1,192.168.0.0/16" };
+
+        var problems = options.Validate(Config()).ToList();
+
+        Assert.Equal(3, problems.Count);
+        Assert.Equal("OpsConsole:Api:WritesPerMinute is 0; allowed: 1 to 1,000,000 writes a minute per key or token", problems[0]);
+        Assert.Equal("OpsConsole:KnownProxies has 'proxy.example.com'; give IP addresses or networks (10.0.0.5, 10.0.0.0/8), separated by spaces or commas", problems[1]);
+        Assert.StartsWith("OpsConsole:DataProtection:CertificatePath '/nonexistent/keyring.pfx' cannot be read", problems[2]);
+        Assert.Empty(good.Validate(Config()));
+        Assert.Equal(3, good.ProxyNetworks().Count);
+    }
 }

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Domain;
+using OpsConsole.IntegrationTests.Infrastructure;
+using static OpsConsole.IntegrationTests.Infrastructure.ApiTestExtensions;
+
+namespace OpsConsole.IntegrationTests;
+
+/// <summary>#20 item 5: forwarded headers only from known proxies (a real loopback client cannot pick its address).</summary>
+public sealed class ForwardedHeaderTests(LoopbackOpsConsole app) : IClassFixture<LoopbackOpsConsole>
+{
+    [Fact]
+    public async Task A_loopback_client_cannot_dodge_the_sign_in_limit_or_fake_its_audited_address_with_x_forwarded_for()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(app.Url) };
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= OpsConsole.Security.Protection.SignInPerMinute; i++)
+        {
+            statuses.Add((await SignInAttempt(client, $"203.0.113.{i + 1}")).StatusCode);
+        }
+
+        Assert.True(statuses[^1] == HttpStatusCode.TooManyRequests, string.Join(",", statuses));
+        await using var db = await app.DbAsync();
+        Assert.False(await db.AuditEntries.AnyAsync(a => a.Ip != null && a.Ip.StartsWith("203.0.113.")), "no audit row carries a forwarded address");
+    }
+
+    internal static Task<HttpResponseMessage> SignInAttempt(HttpClient client, string forwardedFor)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/login") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["_handler"] = "login" }) };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return client.SendAsync(request);
+    }
+}
+
+/// <summary>With OpsConsole:KnownProxies naming the proxy, the client address it forwards is the one limits apply to.</summary>
+public sealed class TrustedProxyTests(TrustedProxyTests.BehindProxy app) : IClassFixture<TrustedProxyTests.BehindProxy>
+{
+    public sealed class BehindProxy : LoopbackOpsConsole
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [.. base.Settings, new("OpsConsole:KnownProxies", "127.0.0.1, ::1")];
+    }
+
+    [Fact]
+    public async Task Clients_behind_a_known_proxy_are_limited_each_by_their_own_address()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(app.Url) };
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= OpsConsole.Security.Protection.SignInPerMinute; i++)
+        {
+            statuses.Add((await ForwardedHeaderTests.SignInAttempt(client, $"203.0.113.{i + 1}")).StatusCode);
+        }
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses);
+    }
+}
+
+/// <summary>A real write limit per key (#20 item 5): past OpsConsole:Api:WritesPerMinute a key gets 429 with Retry-After.</summary>
+public sealed class WriteLimitTests(WriteLimitTests.Limited app) : IClassFixture<WriteLimitTests.Limited>
+{
+    public sealed class Limited : OpsConsoleFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("OpsConsole:Api:WritesPerMinute", "5")];
+    }
+
+    [Fact]
+    public async Task A_key_past_its_writes_per_minute_gets_429_with_retry_after_and_other_keys_go_on()
+    {
+        var busy = await app.CreateClientAsync(ApiRole.Operator);
+        for (var i = 0; i < 5; i++)
+        {
+            await busy.CreateTaskAsync($"limited {i} {Routes.Tag()}", autoAssign: false);
+        }
+
+        var refused = await busy.PostJsonAsync(Routes.Tasks, new { title = "one too many", task_type = "documentation" });
+        var other = await app.CreateClientAsync(ApiRole.Operator);
+
+        var problem = await refused.ProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("try again in", (string?)problem["detail"]);
+        Assert.True(refused.Headers.RetryAfter is RetryConditionHeaderValue { Delta: { } wait } && wait > TimeSpan.Zero);
+        await other.CreateTaskAsync($"another key {Routes.Tag()}", autoAssign: false);
+        await (await busy.GetAsync(Routes.Tasks)).ExpectAsync(HttpStatusCode.OK); // reads are not limited
+    }
+}
+
+/// <summary>Data and log files readable by the console's account only (#20 item 5), including folders from an earlier version.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PrivateFileTests
+{
+    private const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode File = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Fact]
+    public async Task Databases_keys_and_logs_are_0600_in_0700_folders_even_where_an_earlier_version_left_them_open()
+    {
+        var directory = OpsConsoleFactory.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        System.IO.File.SetUnixFileMode(directory, Folder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var old = Path.Combine(directory, "notes-from-before.txt");
+        await System.IO.File.WriteAllTextAsync(old, "left readable by an earlier version");
+        System.IO.File.SetUnixFileMode(old, File | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        await using (var app = new KeptDataApp(directory))
+        {
+            await app.CreateAdminClient().CreateTaskAsync($"private {Routes.Tag()}", autoAssign: false);
+        }
+
+        Assert.Equal(Folder, System.IO.File.GetUnixFileMode(directory));
+        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(files, f => f.EndsWith("opsconsole.db", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Contains("/keys/", StringComparison.Ordinal) && f.EndsWith(".xml", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Contains("/logs/", StringComparison.Ordinal));
+        // The -wal and -shm files may go while the last connection closes; every file still there is private.
+        Assert.All(files.Where(System.IO.File.Exists), f => Assert.True(System.IO.File.GetUnixFileMode(f) == File, $"{f} is {System.IO.File.GetUnixFileMode(f)}"));
+        Assert.All(Directory.EnumerateDirectories(directory, "*", SearchOption.AllDirectories), d => Assert.Equal(Folder, System.IO.File.GetUnixFileMode(d)));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class KeptDataApp(string directory) : OpsConsoleFactory(directory);
+}
+
+/// <summary>OpsConsole:DataProtection:CertificatePath encrypts the key ring at rest; the console reads its data back after a restart.</summary>
+public sealed class ProtectedKeyRingTests
+{
+    [Fact]
+    public async Task With_a_certificate_the_key_ring_is_encrypted_at_rest_and_encrypted_rows_read_back_after_a_restart()
+    {
+        var directory = OpsConsoleFactory.NewDataDirectory();
+        Directory.CreateDirectory(directory);
+        var certificate = Path.Combine(directory, "keyring.pfx");
+        using (var rsa = RSA.Create(2048))
+        {
+            var request = new CertificateRequest("CN=OpsConsole key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+            await System.IO.File.WriteAllBytesAsync(certificate, created.Export(X509ContentType.Pfx, "pfx-password"));
+        }
+
+        Guid taskId;
+        await using (var first = new KeyRingApp(directory, certificate))
+        {
+            taskId = Id(await first.CreateAdminClient().PostJsonAsync(Routes.Tasks, new
+            {
+                title = $"sealed {Routes.Tag()}",
+                task_type = "documentation",
+                auto_assign = false,
+                input_data = new { note = "kept under the protected key ring" },
+            }).ObjectAsync(HttpStatusCode.Created));
+        }
+
+        var keys = Directory.GetFiles(Path.Combine(directory, "keys"), "*.xml");
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k =>
+        {
+            var xml = System.IO.File.ReadAllText(k);
+            Assert.Contains("<encryptedSecret", xml);
+            Assert.DoesNotContain("<value>", xml); // the plain key material element
+        });
+
+        await using var second = new KeyRingApp(directory, certificate);
+        var task = await second.CreateAdminClient().GetTaskAsync(taskId);
+        Assert.Equal("kept under the protected key ring", (string?)task["input_data"]!["note"]);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class KeyRingApp(string directory, string certificate) : OpsConsoleFactory(directory)
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [
+            new("OpsConsole:DataProtection:CertificatePath", certificate),
+            new("OpsConsole:DataProtection:CertificatePassword", "pfx-password"),
+        ];
+    }
+}
