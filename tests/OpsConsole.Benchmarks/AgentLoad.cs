@@ -188,6 +188,7 @@ public static class AgentLoad
             builder.UseSetting("OpsConsole:DataDirectory", dir);
             builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
             builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
+            builder.UseSetting("OpsConsole:Api:WritesPerMinute", "1000000"); // load on purpose, not a runaway client
             builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -33,6 +33,7 @@ public static class ContentionLoad
             ["Orchestration__IntervalSeconds"] = "3600",
             ["Orchestration__HealthCheckIntervalSeconds"] = "3600",
             ["Orchestration__DeploymentCheckIntervalSeconds"] = "3600",
+            ["OpsConsole__Api__WritesPerMinute"] = "1000000", // load on purpose, not a runaway client
         };
         if (usesPostgres)
         {

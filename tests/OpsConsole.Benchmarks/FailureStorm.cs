@@ -104,6 +104,7 @@ public static class FailureStorm
             builder.UseSetting("OpsConsole:DataDirectory", dir);
             builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
             builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
+            builder.UseSetting("OpsConsole:Api:WritesPerMinute", "1000000"); // load on purpose, not a runaway client
             builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
             builder.UseSetting("Deployments:LogPath", Path.Combine(dir, "deployment_log.json"));
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");

@@ -33,6 +33,7 @@ public sealed class TwoNodeSqliteTests(ITestOutputHelper output) : IAsyncLifetim
         ["Orchestration__IntervalSeconds"] = "3600",
         ["Orchestration__HealthCheckIntervalSeconds"] = "3600",
         ["Orchestration__DeploymentCheckIntervalSeconds"] = "3600",
+        ["OpsConsole__Api__WritesPerMinute"] = "1000000", // every client shares the bootstrap key, on purpose
     };
 
     /// <summary>Only against a hang: starting is bounded by AppProcess.StartTimeout, the load by its deadline, the check by its own.</summary>
