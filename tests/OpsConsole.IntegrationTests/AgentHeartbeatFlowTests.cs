@@ -71,12 +71,14 @@ public sealed class AgentHeartbeatFlowTests(OpsConsoleFactory app) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_heartbeat_does_not_bring_back_a_deactivated_agent()
+    public async Task A_heartbeat_does_not_bring_back_a_deactivated_agent_and_its_own_token_is_refused()
     {
         var (id, token, _) = await admin.CreateAgentAsync($"Retired-{Routes.Tag()}", "monitoring", ["system_monitoring"]);
         await admin.UpdateAgentStatusAsync(id, "deactivate");
 
-        await (await app.CreateClientWithToken(token).PostEmptyAsync($"{Routes.Agent(id)}heartbeat/")).ExpectAsync(HttpStatusCode.OK);
+        var refused = await app.CreateClientWithToken(token).PostEmptyAsync($"{Routes.Agent(id)}heartbeat/").ProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("deactivated", (string?)refused["detail"]);
+        await (await admin.PostEmptyAsync($"{Routes.Agent(id)}heartbeat/")).ExpectAsync(HttpStatusCode.OK); // an administrator's, on its behalf
 
         var agent = await admin.GetAgentAsync(id);
         Assert.Equal("offline", (string?)agent["status"]);

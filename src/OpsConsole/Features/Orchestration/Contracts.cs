@@ -26,10 +26,29 @@ public sealed record NewWorkItem
 
     /// <summary>The completed task whose problem came back: the new task is its regression.</summary>
     public Guid? RegressionOf { get; init; }
+
+    /// <summary>True once <see cref="Redacted"/> made it: the write stores it as it is.</summary>
+    public bool IsRedacted { get; private init; }
+
+    /// <summary>
+    /// The same task with credentials masked in its title, description and input: done before the write, so the database
+    /// writer spends none of its time on it.
+    /// </summary>
+    public NewWorkItem Redacted() => IsRedacted ? this : this with
+    {
+        Title = TaskCreation.RedactedTitle(Title),
+        Description = Redactor.Redact(Description)!,
+        InputData = Redactor.RedactJson(InputData)!,
+        IsRedacted = true,
+    };
 }
 
 /// <summary>A progress report; <paramref name="Id"/>, when the client supplies one, makes a resent report harmless.</summary>
-public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null);
+public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null)
+{
+    /// <summary>The report with credentials masked in its message and data.</summary>
+    public ProgressReport Redacted() => this with { Message = Redactor.Redact(Message)!, Data = Data is null ? null : Redactor.RedactJson(Data) };
+}
 
 public sealed record AssignResult(WorkItem Task, Assignment? Assignment, AgentChoice? Choice);
 

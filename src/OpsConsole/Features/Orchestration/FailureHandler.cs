@@ -6,7 +6,7 @@ namespace OpsConsole.Features.Orchestration;
 
 /// <summary>
 /// What happens to a task that failed: the failure policy retries it later (away from the agent that failed), escalates it,
-/// or hands it to people. Inside the caller's unit of work; the caller saves.
+/// or hands it to people. Inside the caller's unit of work; the caller saves, and has redacted the error already.
 /// </summary>
 public sealed class FailureHandler(IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, IDueWorkScheduler scheduler, Random random)
 {
@@ -14,8 +14,6 @@ public sealed class FailureHandler(IOptionsMonitor<OrchestrationOptions> options
         OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
         var agent = item.AssignedAgent;
-        errorMessage = Redactor.Redact(errorMessage)!;
-        errorDetails = Redactor.RedactJson(errorDetails);
         var error = string.IsNullOrWhiteSpace(errorDetails) ? errorMessage : $"{errorMessage}\n\n{errorDetails}";
         OrchestrationEngine.Apply(() => item.Fail(error, now));
         statistics.FailureHandled();

@@ -31,6 +31,7 @@ public sealed class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
+        spec = spec.Redacted();
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await creation.AddTaskAsync(db, spec, actor, now, cancellationToken);
@@ -115,6 +116,7 @@ public sealed class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
+        report = report.Redacted();
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -138,7 +140,7 @@ public sealed class OrchestrationEngine(
                 (await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken))?.Accept(now);
             }
 
-            var entry = TaskLog.Add(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent, entryId: report.Id);
+            var entry = TaskLog.Add(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent, entryId: report.Id, redacted: true);
             item.Touch(now);
             await db.SaveChangesAsync(cancellationToken);
             return entry;
@@ -149,6 +151,7 @@ public sealed class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
+        outputData = Redactor.RedactJson(outputData);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
@@ -159,7 +162,6 @@ public sealed class OrchestrationEngine(
 
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent;
-            outputData = Redactor.RedactJson(outputData);
             Apply(() => item.Complete(outputData, now));
             if (agent is not null)
             {
@@ -178,6 +180,8 @@ public sealed class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
+        errorMessage = Redactor.Redact(errorMessage)!;
+        errorDetails = Redactor.RedactJson(errorDetails);
         return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);

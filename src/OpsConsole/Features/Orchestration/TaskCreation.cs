@@ -17,15 +17,16 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
     /// </summary>
     public async Task<WorkItem> AddTaskAsync(OpsDbContext db, NewWorkItem spec, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
+        // Whatever arrives (API, hub, intake) is redacted before it is stored: people and agents paste credentials.
+        spec = spec.Redacted();
         var item = new WorkItem
         {
-            // Whatever arrives (API, hub, intake) is redacted before it is stored: people and agents paste credentials.
-            Title = RedactedTitle(spec.Title),
-            Description = Redactor.Redact(spec.Description)!,
+            Title = spec.Title,
+            Description = spec.Description,
             Kind = spec.Kind,
             DueDate = spec.DueDate,
             EstimatedDuration = spec.EstimatedDuration,
-            InputData = Redactor.RedactJson(spec.InputData)!,
+            InputData = spec.InputData,
             AutoAssign = spec.AutoAssign,
             AutoRetry = spec.AutoRetry,
             AutoEscalate = spec.AutoEscalate,
