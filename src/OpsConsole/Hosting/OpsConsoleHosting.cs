@@ -297,6 +297,7 @@ public static class OpsConsoleHosting
                 405 => "This route does not accept that HTTP method; see /api/docs.",
                 _ => null,
             };
+            Problems.AddOriginalKeys(context.ProblemDetails);
         });
         services.AddExceptionHandler<RefusalExceptionHandler>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
