@@ -240,6 +240,21 @@ public sealed class ListQuery
         return ordered ?? query;
     }
 
+    /// <summary>The same ordering for a list already in memory (agents, bug reports: computed fields live there).</summary>
+    public IEnumerable<T> Order<T>(IEnumerable<T> items, IReadOnlyDictionary<string, Func<T, IComparable>> allowed, string defaultOrdering)
+    {
+        IOrderedEnumerable<T>? ordered = null;
+        foreach (var (key, descending) in Ordering(allowed.Keys, defaultOrdering))
+        {
+            var selector = allowed[key];
+            ordered = ordered is null
+                ? (descending ? items.OrderByDescending(selector) : items.OrderBy(selector))
+                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
+        }
+
+        return ordered ?? items;
+    }
+
     /// <summary>
     /// The keys of <c>ordering=a,-b</c> that are in <paramref name="allowed"/>, in turn, with whether each is descending. As DRF
     /// does, an unknown key is left out (and named in the <see cref="IgnoredHeader"/> header); with no known key left, the default.

@@ -88,16 +88,7 @@ public static class AgentEndpoints
             ["status"] = a => a.Status,
             ["current_task_count"] = a => a.ActiveTaskCount,
         };
-        IOrderedEnumerable<Agent>? ordered = null;
-        foreach (var (key, descending) in q.Ordering(keys.Keys, "-priority_weight,name"))
-        {
-            var selector = keys[key];
-            ordered = ordered is null
-                ? (descending ? agents.OrderByDescending(selector) : agents.OrderBy(selector))
-                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
-        }
-
-        return ordered ?? agents;
+        return q.Order(agents, keys, "-priority_weight,name");
     }
 
     private static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)

@@ -91,15 +91,7 @@ public static class OriginalBugReportEndpoints
             ["priority"] = v => v.Report.Severity.Wire(), // the original orders the stored strings
             ["status"] = v => v.Status,
         };
-        IOrderedEnumerable<OriginalBugReportView>? ordered = null;
-        foreach (var (key, descending) in q.Ordering(keys.Keys, "-created_on"))
-        {
-            ordered = ordered is null
-                ? (descending ? views.OrderByDescending(keys[key]) : views.OrderBy(keys[key]))
-                : (descending ? ordered.ThenByDescending(keys[key]) : ordered.ThenBy(keys[key]));
-        }
-
-        return TypedResults.Ok(q.Paginate((ordered ?? views).Select(v => v.ListItem(assigns)).ToList()));
+        return TypedResults.Ok(q.Paginate(q.Order(views, keys, "-created_on").Select(v => v.ListItem(assigns)).ToList()));
     }
 
     private static async Task<IResult> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
