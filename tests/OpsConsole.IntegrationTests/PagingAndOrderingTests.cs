@@ -64,11 +64,18 @@ public sealed class PagingAndOrderingTests(OpsConsoleFactory app) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_page_size_over_100_is_refused_not_silently_replaced()
+    public async Task A_page_size_over_100_is_capped_at_100_as_the_original_does()
     {
-        var message = await admin.GetAsync($"{Routes.Tasks}?page_size=101").FieldErrorAsync("page_size");
+        var tag = Routes.Tag();
+        await CreateManyAsync(tag, 101);
 
-        Assert.Contains("100", message);
+        var page = await admin.GetObjectAsync($"{Routes.Tasks}?search={tag}&page_size=500");
+
+        Assert.Equal(101, (int?)page["count"]);
+        Assert.Equal(100, Results(page).Count);
+        Assert.Contains("page=2", Str(page, "next"));
+        Assert.Contains("page_size=500", Str(page, "next"));
+        Assert.Single(Results(await admin.GetObjectAsync(Str(page, "next"))));
     }
 
     [Fact]
@@ -78,16 +85,18 @@ public sealed class PagingAndOrderingTests(OpsConsoleFactory app) : IClassFixtur
     }
 
     [Fact]
-    public async Task A_page_past_the_end_is_empty_but_keeps_the_count()
+    public async Task A_page_past_the_end_is_the_originals_404_invalid_page_saying_which_pages_exist()
     {
         var tag = Routes.Tag();
         await CreateManyAsync(tag, 2);
 
-        var page = await admin.GetObjectAsync($"{Routes.Tasks}?search={tag}&page=5");
+        var problem = await admin.GetAsync($"{Routes.Tasks}?search={tag}&page=5").ProblemAsync(HttpStatusCode.NotFound);
+        var empty = await admin.GetObjectAsync($"{Routes.Tasks}?search={Routes.Tag()}");
 
-        Assert.Equal(2, (int?)page["count"]);
-        Assert.Empty(Results(page));
-        Assert.Null((string?)page["next"]);
+        Assert.Equal("Invalid page.", (string?)problem["detail"]);
+        Assert.Equal("page 5 is past the end of this list: 2 results make 1 page of 20", (string?)problem["reason"]);
+        Assert.Equal(0, (int?)empty["count"]);
+        Assert.Empty(Results(empty));
     }
 
     private async Task<Dictionary<string, Guid>> CreateByPriorityAsync(string tag)
@@ -203,6 +212,20 @@ public sealed class PagingAndOrderingTests(OpsConsoleFactory app) : IClassFixtur
 
         Assert.Equal([Id(newer)], Results(after).Select(t => Id(t)));
         Assert.Equal([Id(older)], Results(before).Select(t => Id(t)));
+    }
+
+    [Fact]
+    public async Task An_unknown_ordering_key_is_ignored_keeping_the_known_ones_and_the_response_header_says_so()
+    {
+        var tag = Routes.Tag();
+        var ids = await CreateByPriorityAsync(tag);
+
+        var response = await admin.GetAsync($"{Routes.Tasks}?search={tag}&ordering=-height,created_on");
+        var page = await (await response.ExpectAsync(HttpStatusCode.OK)).ReadObjectAsync();
+
+        Assert.Equal("ordering=-height", response.Headers.GetValues("X-OpsConsole-Ignored").Single());
+        Assert.Equal(new[] { ids["high"], ids["low"], ids["emergency"], ids["medium"], ids["critical"], ids["high-newer"] }, Results(page).Select(t => Id(t)));
+        Assert.False((await admin.GetAsync($"{Routes.Tasks}?search={tag}&ordering=created_on")).Headers.Contains("X-OpsConsole-Ignored"));
     }
 
     [Fact]

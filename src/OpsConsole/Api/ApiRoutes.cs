@@ -1,4 +1,5 @@
 using OpsConsole.Features.Agents;
+using OpsConsole.Features.BugReports;
 using OpsConsole.Features.Dashboard;
 using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Health;
@@ -38,6 +39,7 @@ public static class ApiRoutes
             .MapKeyAndAuditApi()
             .MapIntakeApi()
             .MapGitHubApi();
+        app.MapOriginalBugReportApi();
         return app;
     }
 }

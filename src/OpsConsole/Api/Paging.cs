@@ -21,7 +21,9 @@ public sealed record Page<T>(
 
 /// <summary>
 /// Reads the query string of a list route (filters, search, ordering, paging) and collects what is wrong with it,
-/// so a bad filter gets a 400 naming the parameter instead of being ignored or crashing.
+/// so a bad filter gets a 400 naming the parameter instead of being ignored or crashing. Where the original's clients rely
+/// on DRF's leniency it is kept, and said: a page_size over 100 is 100, an unknown ordering key is ignored (the
+/// <see cref="IgnoredHeader"/> response header names it), and a page past the end is DRF's 404 "Invalid page.".
 /// </summary>
 public sealed class ListQuery
 {
@@ -31,6 +33,12 @@ public sealed class ListQuery
     public const int ExactCountLimit = 10_000;
     public const int MaxPageSize = 100;
 
+    /// <summary>The response header that names what a list request sent and DRF would ignore (e.g. <c>ordering=height</c>).</summary>
+    public const string IgnoredHeader = "X-OpsConsole-Ignored";
+
+    /// <summary>DRF's answer to a page past the end, word for word: the original's clients compare it.</summary>
+    public const string InvalidPage = "Invalid page.";
+
     private readonly Dictionary<string, List<string>> errors = [];
 
     public ListQuery(HttpRequest request)
@@ -38,7 +46,8 @@ public sealed class ListQuery
         Request = request;
         // Read up front so a bad page or page_size is reported with the other parameters, never silently replaced.
         PageNumber = PositiveInt("page", 1, int.MaxValue / MaxPageSize) ?? 1;
-        PageSize = PositiveInt("page_size", 1, MaxPageSize) ?? DefaultPageSize;
+        // DRF caps a larger page_size at its maximum, and the original's clients ask for page_size=500 expecting 100.
+        PageSize = Math.Min(PositiveInt("page_size", 1, int.MaxValue) ?? DefaultPageSize, MaxPageSize);
     }
 
     public HttpRequest Request { get; }
@@ -219,18 +228,10 @@ public sealed class ListQuery
     /// <summary>Applies <c>ordering=a,-b</c> from the allowed keys, else the default ordering.</summary>
     public IQueryable<T> Order<T>(IQueryable<T> query, IReadOnlyDictionary<string, Expression<Func<T, object?>>> allowed, string defaultOrdering)
     {
-        var ordering = Text("ordering", 200) ?? defaultOrdering;
         IOrderedQueryable<T>? ordered = null;
-        foreach (var part in ordering.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var (key, descending) in Ordering(allowed.Keys, defaultOrdering))
         {
-            var descending = part.StartsWith('-');
-            var key = part.TrimStart('-', '+');
-            if (!allowed.TryGetValue(key, out var selector))
-            {
-                Error("ordering", $"cannot order by '{key}'; allowed: {string.Join(", ", allowed.Keys)} (prefix - for descending)");
-                return query;
-            }
-
+            var selector = allowed[key];
             ordered = ordered is null
                 ? (descending ? query.OrderByDescending(selector) : query.OrderBy(selector))
                 : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
@@ -239,12 +240,65 @@ public sealed class ListQuery
         return ordered ?? query;
     }
 
+    /// <summary>The same ordering for a list already in memory (agents, bug reports: computed fields live there).</summary>
+    public IEnumerable<T> Order<T>(IEnumerable<T> items, IReadOnlyDictionary<string, Func<T, IComparable>> allowed, string defaultOrdering)
+    {
+        IOrderedEnumerable<T>? ordered = null;
+        foreach (var (key, descending) in Ordering(allowed.Keys, defaultOrdering))
+        {
+            var selector = allowed[key];
+            ordered = ordered is null
+                ? (descending ? items.OrderByDescending(selector) : items.OrderBy(selector))
+                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
+        }
+
+        return ordered ?? items;
+    }
+
+    /// <summary>
+    /// The keys of <c>ordering=a,-b</c> that are in <paramref name="allowed"/>, in turn, with whether each is descending. As DRF
+    /// does, an unknown key is left out (and named in the <see cref="IgnoredHeader"/> header); with no known key left, the default.
+    /// </summary>
+    public IReadOnlyList<(string Key, bool Descending)> Ordering(IEnumerable<string> allowed, string defaultOrdering)
+    {
+        var known = allowed.ToHashSet(StringComparer.Ordinal);
+        var terms = new List<(string, bool)>();
+        var ignored = new List<string>();
+        foreach (var part in (Text("ordering", 200) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var key = part.TrimStart('-', '+');
+            if (known.Contains(key))
+            {
+                terms.Add((key, part.StartsWith('-')));
+            }
+            else
+            {
+                ignored.Add(part);
+            }
+        }
+
+        if (ignored.Count > 0)
+        {
+            Ignore("ordering", string.Join(',', ignored));
+        }
+
+        return terms.Count > 0 ? terms : Terms(defaultOrdering);
+    }
+
+    private static List<(string, bool)> Terms(string ordering) =>
+        [.. ordering.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => (p.TrimStart('-', '+'), p.StartsWith('-')))];
+
+    /// <summary>Says in the <see cref="IgnoredHeader"/> response header that a parameter's value was ignored.</summary>
+    private void Ignore(string parameter, string value) =>
+        Request.HttpContext.Response.Headers.Append(IgnoredHeader, $"{parameter}={Uri.EscapeDataString(value).Replace("%2C", ",", StringComparison.Ordinal)}");
+
     public async Task<Page<TOut>> PageAsync<T, TOut>(IQueryable<T> query, Func<T, TOut> map, CancellationToken cancellationToken)
     {
         var size = PageSize;
         var number = PageNumber;
         var counted = await Unordered(query).Take(ExactCountLimit + 1).CountAsync(cancellationToken);
         var items = await query.Skip((number - 1) * size).Take(size + 1).ToListAsync(cancellationToken);
+        EnsurePageExists(items.Count, counted);
         return new Page<TOut>(
             Math.Min(counted, ExactCountLimit),
             items.Count > size ? Link(number + 1) : null,
@@ -271,11 +325,23 @@ public sealed class ListQuery
     {
         var size = PageSize;
         var number = PageNumber;
+        EnsurePageExists(Math.Max(0, all.Count - ((number - 1) * size)), all.Count);
         return new Page<T>(
             all.Count,
             number * size < all.Count ? Link(number + 1) : null,
             number > 1 ? Link(number - 1) : null,
             all.Skip((number - 1) * size).Take(size).ToList());
+    }
+
+    /// <summary>A page after the first with nothing on it is DRF's 404 "Invalid page." (the first page of an empty list is an empty page).</summary>
+    private void EnsurePageExists(int onPage, int count)
+    {
+        if (PageNumber > 1 && onPage == 0)
+        {
+            var pages = Math.Max(1, (count + PageSize - 1) / PageSize);
+            throw new PageNotFoundException(
+                $"page {PageNumber} is past the end of this list: {count} result{(count == 1 ? "" : "s")} make {pages} page{(pages == 1 ? "" : "s")} of {PageSize}");
+        }
     }
 
     private string Link(int page)
@@ -285,4 +351,13 @@ public sealed class ListQuery
         var url = $"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}";
         return QueryHelpers.AddQueryString(url, query);
     }
+}
+
+/// <summary>
+/// A list page past the end. Its problem's <c>detail</c> is DRF's "Invalid page." (what the original's clients compare); the
+/// <c>reason</c> says which pages exist.
+/// </summary>
+public sealed class PageNotFoundException(string reason) : RefusedException(RefusalKind.NotFound, ListQuery.InvalidPage)
+{
+    public string Reason { get; } = reason;
 }

@@ -43,6 +43,30 @@ public static class Problems
 
     public static ProblemHttpResult NotFound(string what, Guid id) => NotFound($"{what} {id} was not found");
 
+    /// <summary>Members of a problem that a field's name may not take over.</summary>
+    private static readonly HashSet<string> ProblemMembers = ["type", "title", "status", "detail", "instance", "errors", "error", "traceId"];
+
+    /// <summary>
+    /// Adds the keys the original's clients read to a problem, so they work unchanged beside clients of problem details:
+    /// <c>error</c> (its views' <c>{"error": "…"}</c>) with the detail, and for invalid fields each field's name with its list of
+    /// messages (DRF's <c>{"priority": ["…"]}</c>), except where the name is one of the problem's own members (then only in <c>errors</c>).
+    /// </summary>
+    public static void AddOriginalKeys(ProblemDetails problem)
+    {
+        if (problem.Detail is { } detail)
+        {
+            problem.Extensions.TryAdd("error", detail);
+        }
+
+        if (problem is HttpValidationProblemDetails validation)
+        {
+            foreach (var (field, messages) in validation.Errors.Where(e => !ProblemMembers.Contains(e.Key)))
+            {
+                problem.Extensions.TryAdd(field, messages);
+            }
+        }
+    }
+
     public static string Title(int status) => ReasonPhrase(status);
 
     private static string ReasonPhrase(int status) => status switch

@@ -28,11 +28,17 @@ public sealed class RefusalExceptionHandler(IProblemDetailsService problems) : I
             httpContext.Response.Headers.RetryAfter = "5";
         }
 
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = { Status = status, Title = Problems.Title(status), Detail = detail, Type = $"https://httpstatuses.io/{status}" },
-        });
+        };
+        if (exception is PageNotFoundException page)
+        {
+            context.ProblemDetails.Extensions["reason"] = page.Reason;
+        }
+
+        return await problems.TryWriteAsync(context);
     }
 }

@@ -33,6 +33,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     public DbSet<DeploymentLogCursor> DeploymentLogCursors => Set<DeploymentLogCursor>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<BugReport> BugReports => Set<BugReport>();
+
+    public DbSet<BugReportScreenshot> BugReportScreenshots => Set<BugReportScreenshot>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
 
     /// <summary>
@@ -286,6 +288,14 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
             e.Property(b => b.CreatedBy).HasMaxLength(150);
             e.HasOne<WorkItem>().WithMany().HasForeignKey(b => b.WorkItemId).OnDelete(DeleteBehavior.SetNull);
             e.HasIndex(b => b.CreatedOn);
+        });
+
+        builder.Entity<BugReportScreenshot>(e =>
+        {
+            e.ToTable("bug_report_screenshots");
+            e.HasKey(s => s.BugReportId);
+            e.Property(s => s.ContentType).HasMaxLength(50);
+            e.HasOne<BugReport>().WithOne().HasForeignKey<BugReportScreenshot>(s => s.BugReportId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.ApplyEncryptedColumns(this);

@@ -40,6 +40,53 @@ public sealed class BugReport
     public static readonly WorkItemPriority[] Severities = [WorkItemPriority.Low, WorkItemPriority.Medium, WorkItemPriority.High, WorkItemPriority.Critical];
 }
 
+/// <summary>
+/// A report's screenshot, as the original's bug-report form sends it (a data URL), decoded; kept apart from the report so
+/// lists never read the image.
+/// </summary>
+public sealed class BugReportScreenshot
+{
+    public const int MaxBytes = 700 * 1024;
+
+    public static readonly string[] ImageTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+    public int BugReportId { get; init; }
+    public string ContentType { get; init; } = "image/png";
+    public byte[] Data { get; init; } = [];
+
+    /// <summary>
+    /// Reads <c>data:image/png;base64,…</c> (an image type, base64, at most <see cref="MaxBytes"/> decoded); null and a
+    /// message when it is not one.
+    /// </summary>
+    public static (string? ContentType, byte[]? Data, string? Error) Parse(string dataUrl)
+    {
+        const string usage = "send the image as a data URL such as data:image/png;base64,iVBORw0… (or leave screenshot out)";
+        var comma = dataUrl.IndexOf(',');
+        if (!dataUrl.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase) || comma < 0
+            || !dataUrl.AsSpan(0, comma).EndsWith(";base64", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, null, $"screenshot is not an image data URL; {usage}");
+        }
+
+        var contentType = dataUrl[5..comma].Split(';')[0].ToLowerInvariant();
+        if (!ImageTypes.Contains(contentType))
+        {
+            // Only raster images: an SVG served back from this origin could run script.
+            return (null, null, $"screenshot's image type '{TextClip.Clip(contentType, 50)}' is not allowed; allowed: {string.Join(", ", ImageTypes)}");
+        }
+
+        var data = new byte[(dataUrl.Length - comma) * 3 / 4 + 3];
+        if (!Convert.TryFromBase64String(dataUrl[(comma + 1)..], data, out var length))
+        {
+            return (null, null, $"screenshot's data is not valid base64; {usage}");
+        }
+
+        return length > MaxBytes
+            ? (null, null, $"screenshot is {length / 1024} KiB; at most {MaxBytes / 1024} KiB is kept (send a smaller or compressed image)")
+            : (contentType, data[..length], null);
+    }
+}
+
 /// <summary>The bug-report task of reference §5: title, description and input_data templates.</summary>
 public static class BugReportTemplate
 {

@@ -7,6 +7,9 @@ public sealed record WorkItemChanged(Guid WorkItemId) : DomainEvent;
 
 public sealed record WorkItemAssigned(Guid WorkItemId, Guid AgentId) : DomainEvent;
 
+/// <summary>The task was taken from the agent that held it (reassigned by a person); that agent is told, and its later reports are refused.</summary>
+public sealed record WorkItemRevoked(Guid WorkItemId, Guid AgentId, string Reason) : DomainEvent;
+
 public sealed record AgentChanged(Guid AgentId) : DomainEvent;
 
 /// <summary>A task's GitHub issue changed: linked, delivered, unlinked or failed.</summary>

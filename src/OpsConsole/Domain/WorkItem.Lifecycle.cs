@@ -101,6 +101,22 @@ public sealed partial class WorkItem
         Touch(now);
     }
 
+    /// <summary>
+    /// Takes an assigned or in-progress task from its agent so a person can give it to another (the original's assign with an
+    /// agent_id): back to the queue, and the agent that held it is told why.
+    /// </summary>
+    public Guid TakeFromAgent(string reason, DateTime now)
+    {
+        if (Status is not (WorkItemStatus.Assigned or WorkItemStatus.InProgress) || AssignedAgentId is not { } holder)
+        {
+            throw Refused($"only an assigned or in-progress task can be taken from its agent; this one is {Status.Wire()}");
+        }
+
+        ReturnToQueue(now);
+        Raise(new WorkItemRevoked(Id, holder, reason));
+        return holder;
+    }
+
     /// <summary>Automatic retry after a failure: waits <paramref name="delay"/>, then any agent but the one that failed.</summary>
     public void ScheduleRetry(TimeSpan delay, DateTime now)
     {

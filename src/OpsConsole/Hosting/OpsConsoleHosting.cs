@@ -226,7 +226,7 @@ public static class OpsConsoleHosting
     private static void AddOpsLogging(this WebApplicationBuilder builder, OpsConsoleOptions settings)
     {
         // The folder exists from the start (runbooks point tail -f at it), not only once the first line is written.
-        var logFile = Path.Combine(Directory.CreateDirectory(Path.GetFullPath(settings.LogDirectory)).FullName, "orchestration.log");
+        var logFile = new CurrentLogFile(Path.GetFullPath(settings.LogDirectory), new Serilog.Formatting.Compact.CompactJsonFormatter());
         builder.Services.AddSerilog((sp, log) => log
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
@@ -236,14 +236,7 @@ public static class OpsConsoleHosting
             .Enrich.FromLogContext()
             .ReadFrom.Configuration(builder.Configuration)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.File(
-                new Serilog.Formatting.Compact.CompactJsonFormatter(),
-                logFile,
-                rollingInterval: RollingInterval.Day,
-                retainedFileCountLimit: 14,
-                fileSizeLimitBytes: 50 * 1024 * 1024,
-                rollOnFileSizeLimit: true,
-                shared: true));
+            .WriteTo.Sink(logFile));
         CachedLoggerFactory.Decorate(builder.Services);
     }
 
@@ -325,6 +318,7 @@ public static class OpsConsoleHosting
                 405 => "This route does not accept that HTTP method; see /api/docs.",
                 _ => null,
             };
+            Problems.AddOriginalKeys(context.ProblemDetails);
         });
         services.AddExceptionHandler<RefusalExceptionHandler>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>

@@ -75,6 +75,11 @@ public sealed class EventFanOut(
                 break;
             }
 
+            case WorkItemRevoked revoked when audience.Has(OrchestrationHub.AgentGroup(revoked.AgentId)):
+                await hub.Clients.Group(OrchestrationHub.AgentGroup(revoked.AgentId))
+                    .SendAsync("TaskRevoked", new { task_id = revoked.WorkItemId, reason = revoked.Reason }, cancellationToken);
+                break;
+
             case IssueLinked linked when audience.Has(OrchestrationHub.Observers) || audience.Has(OrchestrationHub.TaskGroup(linked.WorkItemId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

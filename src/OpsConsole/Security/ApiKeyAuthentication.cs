@@ -8,7 +8,7 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Security;
 
-/// <summary>Machine clients: <c>Authorization: Bearer &lt;api key or agent token&gt;</c>, or <c>?access_token=</c> on the hub.</summary>
+/// <summary>Machine clients: <c>Authorization: Bearer &lt;api key or agent token&gt;</c> (or DRF's <c>Token</c> word), or <c>?access_token=</c> on the hub.</summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
@@ -100,13 +100,20 @@ public sealed class ApiKeyAuthenticationHandler(
     private AuthenticateResult Success(params Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
+    /// <summary>
+    /// The key or token a machine client sent: <c>Authorization: Bearer …</c>, or DRF's <c>Authorization: Token …</c> that the
+    /// original's clients send (same credential, other word).
+    /// </summary>
     public static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        foreach (var scheme in (string[])["Bearer ", "Token "])
         {
-            var value = header["Bearer ".Length..].Trim();
-            return value.Length > 0 ? value : null;
+            if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                var value = header[scheme.Length..].Trim();
+                return value.Length > 0 ? value : null;
+            }
         }
 
         if (request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token))

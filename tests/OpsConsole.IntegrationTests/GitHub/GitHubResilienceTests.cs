@@ -116,6 +116,53 @@ public sealed class GitHubRateLimitTests(GitHubOpsConsole app) : IClassFixture<G
     }
 }
 
+/// <summary>
+/// A 403 or 429 that carries Retry-After or X-RateLimit-Remaining: 0 is a rate limit whatever its wording: waited out as
+/// told, never taken for a permission error (which would pause delivery far longer and say the token lacks a permission).
+/// </summary>
+public sealed class GitHubRateLimitHeaderTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
+{
+    [Fact]
+    public async Task A_403_with_Retry_After_but_not_GitHubs_wording_is_a_rate_limit_waited_out_as_told()
+    {
+        var hitsBefore = (int)(await StatusAsync())["rate_limit"]!["rate_limit_hits"]!;
+        app.GitHub.FailNextSaying(1, 403, "Forbidden", ("Retry-After", "30"));
+        var task = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+        var paused = await StatusAsync();
+
+        app.Time.Advance(TimeSpan.FromSeconds(29));
+        await app.DeliverAsync();
+        Assert.Equal(0, app.GitHub.IssuesFor(task));
+        app.Time.Advance(TimeSpan.FromSeconds(2));
+        await app.DrainAsync();
+
+        Assert.Equal(1, app.GitHub.IssuesFor(task));
+        Assert.Equal(hitsBefore + 1, (int)paused["rate_limit"]!["rate_limit_hits"]!);
+        Assert.DoesNotContain("permission", paused.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<System.Text.Json.Nodes.JsonObject> StatusAsync() =>
+        await (await app.CreateAdminClient().GetAsync($"{GitHubTestApi.Api}/integrations/github/")).ReadObjectAsync();
+
+    [Fact]
+    public async Task A_403_with_the_quota_used_up_waits_for_the_reset_it_names()
+    {
+        var reset = app.Now().AddMinutes(5).ToUnixTimeSeconds();
+        app.GitHub.FailNextSaying(1, 403, "Forbidden", ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var task = await app.ProductionFailureAsync();
+        await app.DeliverAsync();
+
+        app.Time.Advance(TimeSpan.FromMinutes(4));
+        await app.DeliverAsync();
+        Assert.Equal(0, app.GitHub.IssuesFor(task));
+        app.Time.Advance(TimeSpan.FromSeconds(61));
+        await app.DrainAsync();
+
+        Assert.Equal(1, app.GitHub.IssuesFor(task));
+    }
+}
+
 /// <summary>GitHub created the issue but its answer never arrived (as if we crashed before committing): the retry finds it by its marker.</summary>
 public sealed class GitHubLostAnswerTests(GitHubOpsConsole app) : IClassFixture<GitHubOpsConsole>
 {

@@ -91,6 +91,15 @@ public sealed class FakeGitHub : IAsyncDisposable
     }
 
     public void FailNext(int count, int status, params (string Name, string Value)[] headers) =>
+        FailNextSaying(count, status, status switch
+        {
+            403 => "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            429 => "Too many requests",
+            _ => "Server Error",
+        }, headers);
+
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> with this message (e.g. a 403 without GitHub's usual wording).</summary>
+    public void FailNextSaying(int count, int status, string message, params (string Name, string Value)[] headers) =>
         Enqueue(count, async context =>
         {
             foreach (var (name, value) in headers)
@@ -99,12 +108,6 @@ public sealed class FakeGitHub : IAsyncDisposable
             }
 
             context.Response.StatusCode = status;
-            var message = status switch
-            {
-                403 => "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                429 => "Too many requests",
-                _ => "Server Error",
-            };
             await context.Response.WriteAsJsonAsync(new { message, documentation_url = "https://docs.github.com/rest" });
             return true;
         });

@@ -34,14 +34,26 @@ public sealed class ListQueryTests
         Assert.True(query.IsValid);
     }
 
-    [Fact]
-    public void Page_size_above_one_hundred_is_refused_naming_the_parameter_and_the_range()
+    [Theory]
+    [InlineData("?page_size=500")]
+    [InlineData("?page_size=101")]
+    public void Page_size_above_one_hundred_is_capped_at_one_hundred_as_drf_does(string queryString)
     {
-        var query = Query("?page_size=500");
+        var query = Query(queryString);
 
-        Assert.Equal(ListQuery.DefaultPageSize, query.PageSize);
+        Assert.Equal(ListQuery.MaxPageSize, query.PageSize);
+        Assert.True(query.IsValid);
+    }
+
+    [Theory]
+    [InlineData("?page_size=0")]
+    [InlineData("?page_size=many")]
+    public void Page_size_that_is_not_a_positive_whole_number_is_refused_naming_the_parameter(string queryString)
+    {
+        var query = Query(queryString);
+
         Assert.False(query.IsValid);
-        Assert.Equal(["page_size must be a whole number from 1 to 100"], ErrorsFor(query, "page_size"));
+        Assert.Contains("page_size must be a whole number", ErrorsFor(query, "page_size")[0]);
     }
 
     [Theory]
@@ -127,14 +139,58 @@ public sealed class ListQueryTests
     }
 
     [Fact]
-    public void Ordering_by_an_unknown_key_is_refused_listing_the_allowed_keys()
+    public void Ordering_by_an_unknown_key_is_ignored_as_drf_does_and_the_response_header_names_it()
     {
-        var query = Query("?ordering=-secret");
+        var query = Query("?ordering=-secret,title,height");
         var allowed = new Dictionary<string, Expression<Func<string, object?>>> { ["title"] = s => s };
 
-        query.Order(new[] { "x" }.AsQueryable(), allowed, "title");
+        var ordered = query.Order(new[] { "b", "c", "a" }.AsQueryable(), allowed, "-title").ToList();
 
-        Assert.Equal(["cannot order by 'secret'; allowed: title (prefix - for descending)"], ErrorsFor(query, "ordering"));
+        Assert.True(query.IsValid);
+        Assert.Equal(["a", "b", "c"], ordered);
+        Assert.Equal("ordering=-secret,height", query.Request.HttpContext.Response.Headers[ListQuery.IgnoredHeader].ToString());
+    }
+
+    [Fact]
+    public void Ordering_with_no_known_key_falls_back_to_the_default_ordering()
+    {
+        var query = Query("?ordering=secret");
+        var allowed = new Dictionary<string, Expression<Func<string, object?>>> { ["title"] = s => s };
+
+        var ordered = query.Order(new[] { "b", "c", "a" }.AsQueryable(), allowed, "-title").ToList();
+
+        Assert.True(query.IsValid);
+        Assert.Equal(["c", "b", "a"], ordered);
+        Assert.Equal("ordering=secret", query.Request.HttpContext.Response.Headers[ListQuery.IgnoredHeader].ToString());
+    }
+
+    [Fact]
+    public void Ordering_by_known_keys_sets_no_ignored_header()
+    {
+        var query = Query("?ordering=title");
+
+        query.Order(new[] { "x" }.AsQueryable(), new Dictionary<string, Expression<Func<string, object?>>> { ["title"] = s => s }, "title");
+
+        Assert.False(query.Request.HttpContext.Response.Headers.ContainsKey(ListQuery.IgnoredHeader));
+    }
+
+    [Fact]
+    public void A_page_past_the_end_is_drfs_invalid_page_saying_which_pages_exist()
+    {
+        var refused = Assert.Throws<PageNotFoundException>(() => Query("?page=4").Paginate(Enumerable.Range(1, 45).ToList()));
+
+        Assert.Equal("Invalid page.", refused.Message);
+        Assert.Equal(RefusalKind.NotFound, refused.Kind);
+        Assert.Equal("page 4 is past the end of this list: 45 results make 3 pages of 20", refused.Reason);
+    }
+
+    [Fact]
+    public void The_first_page_of_an_empty_list_is_an_empty_page_not_an_error()
+    {
+        var page = Query("?page=1").Paginate(new List<int>());
+
+        Assert.Equal(0, page.Count);
+        Assert.Empty(page.Results);
     }
 
     [Fact]

@@ -538,6 +538,36 @@ public sealed class WorkItemTests
         Assert.NotEqual(other.Id, item.AssignedAgentId);
     }
 
+    [Theory]
+    [InlineData(WorkItemStatus.Assigned)]
+    [InlineData(WorkItemStatus.InProgress)]
+    public void Taking_a_held_task_from_its_agent_queues_it_and_tells_that_agent(WorkItemStatus from)
+    {
+        var item = InState(from);
+        item.ClearEvents();
+
+        var holder = item.TakeFromAgent("reassigned", Now);
+
+        Assert.Equal(agent.Id, holder);
+        Assert.Equal(WorkItemStatus.Pending, item.Status);
+        Assert.Null(item.AssignedAgentId);
+        Assert.Contains(new WorkItemRevoked(item.Id, agent.Id, "reassigned"), item.Events);
+    }
+
+    [Theory]
+    [InlineData(WorkItemStatus.Pending)]
+    [InlineData(WorkItemStatus.Blocked)]
+    [InlineData(WorkItemStatus.Completed)]
+    public void Only_an_assigned_or_in_progress_task_can_be_taken_from_its_agent(WorkItemStatus from)
+    {
+        var item = InState(from);
+
+        var refused = Assert.Throws<TransitionRefusedException>(() => item.TakeFromAgent("reassigned", Now));
+
+        Assert.Equal($"only an assigned or in-progress task can be taken from its agent; this one is {from.Wire()}", refused.Message);
+        Assert.Equal(from, item.Status);
+    }
+
     [Fact]
     public void Task_waiting_for_an_unfinished_dependency_cannot_be_assigned()
     {

@@ -213,6 +213,8 @@ public sealed class GitHubStatusTests
         Assert.Equal(now.AddMinutes(1), status.Failed(new IssueTrackerException(TrackerFailure.RateLimited, "403", secondary: true)));
         Assert.Equal(now.AddMinutes(2), status.Failed(new IssueTrackerException(TrackerFailure.RateLimited, "403", secondary: true)));
         Assert.Equal(now.AddMinutes(5), status.Failed(new IssueTrackerException(TrackerFailure.RateLimited, "429", now.AddMinutes(5), secondary: true)));
+        // Retry-After shorter than a minute: GitHub said how long, so that is the wait (the minute is for limits no header measures).
+        Assert.Equal(now.AddSeconds(10), status.Failed(new IssueTrackerException(TrackerFailure.RateLimited, "403 Retry-After: 10", now.AddSeconds(10), secondary: true)));
         Assert.Equal(now.AddHours(1), status.Failed(new IssueTrackerException(TrackerFailure.RateLimited, "primary", now.AddHours(1))));
 
         status.Resume();

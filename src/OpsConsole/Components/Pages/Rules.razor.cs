@@ -182,17 +182,7 @@ public sealed partial class Rules
         }
     }
 
-    private static string Indented(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? json;
-        }
-        catch (JsonException)
-        {
-            return json;
-        }
-    }
+    private static string Indented(string json) => ReadableJson.Pretty(json);
 
     private sealed class RuleForm
     {

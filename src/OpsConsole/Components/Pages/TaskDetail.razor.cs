@@ -169,20 +169,7 @@ public sealed partial class TaskDetail
         _ => Color.Info,
     };
 
-    private static string Pretty(string json)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            return JsonSerializer.Serialize(doc.RootElement, PrettyJson);
-        }
-        catch (JsonException)
-        {
-            return json;
-        }
-    }
-
-    private static readonly JsonSerializerOptions PrettyJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static string Pretty(string json) => ReadableJson.Pretty(json);
 
     public sealed record CandidateRow(string Name, double Score, double Efficiency, double Capability, double PriorityBoost, double LoadPenalty, double Availability, string Note);
 

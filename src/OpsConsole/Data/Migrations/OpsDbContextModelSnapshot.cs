@@ -542,6 +542,25 @@ namespace OpsConsole.Data.Migrations
                     b.ToTable("bug_reports", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.BugReportScreenshot", b =>
+                {
+                    b.Property<int>("BugReportId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("BugReportId");
+
+                    b.ToTable("bug_report_screenshots", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.DeploymentLogCursor", b =>
                 {
                     b.Property<string>("Path")
@@ -1180,6 +1199,15 @@ namespace OpsConsole.Data.Migrations
                         .WithMany()
                         .HasForeignKey("WorkItemId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.BugReportScreenshot", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.BugReport", null)
+                        .WithOne()
+                        .HasForeignKey("OpsConsole.Domain.BugReportScreenshot", "BugReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.FailureRecord", b =>

@@ -44,7 +44,6 @@ public static class AgentEndpoints
         var rateMax = q.Number("success_rate__lte");
         var search = q.Text("search")?.ToLowerInvariant();
         var environment = q.Text("environment", 50);
-        var ordering = q.Text("ordering") ?? "-priority_weight,name";
         if (!q.IsValid)
         {
             return q.Problem();
@@ -67,7 +66,7 @@ public static class AgentEndpoints
                 || a.Capabilities.Any(c => c.Wire().Contains(search, StringComparison.Ordinal)));
         }
 
-        var sorted = Order(agents, ordering, q);
+        var sorted = Order(agents, q);
         if (!q.IsValid)
         {
             return q.Problem();
@@ -77,7 +76,7 @@ public static class AgentEndpoints
         return TypedResults.Ok(q.Paginate(sorted.Select(a => AgentDto.From(a, now)).ToList()));
     }
 
-    private static IEnumerable<Agent> Order(IEnumerable<Agent> agents, string ordering, ListQuery q)
+    private static IEnumerable<Agent> Order(IEnumerable<Agent> agents, ListQuery q)
     {
         var keys = new Dictionary<string, Func<Agent, IComparable>>
         {
@@ -89,23 +88,7 @@ public static class AgentEndpoints
             ["status"] = a => a.Status,
             ["current_task_count"] = a => a.ActiveTaskCount,
         };
-        IOrderedEnumerable<Agent>? ordered = null;
-        foreach (var part in ordering.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var descending = part.StartsWith('-');
-            var key = part.TrimStart('-', '+');
-            if (!keys.TryGetValue(key, out var selector))
-            {
-                q.Error("ordering", $"cannot order by '{key}'; allowed: {string.Join(", ", keys.Keys)} (prefix - for descending)");
-                return agents;
-            }
-
-            ordered = ordered is null
-                ? (descending ? agents.OrderByDescending(selector) : agents.OrderBy(selector))
-                : (descending ? ordered.ThenByDescending(selector) : ordered.ThenBy(selector));
-        }
-
-        return ordered ?? agents;
+        return q.Order(agents, keys, "-priority_weight,name");
     }
 
     private static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)

@@ -15,6 +15,12 @@ public sealed record BugReportDto(
     string? ReporterName, string? ReporterEmail, string? Url, string? PageTitle, JsonNode? BrowserInfo, string? UserAgent, JsonNode? ApplicationState,
     string? Environment, int? GithubIssueNumber, string? GithubIssueUrl, string CreatedBy, DateTime CreatedOn, Guid? TaskId)
 {
+    /// <summary>The original's name of <see cref="Severity"/> (both are sent, so clients of either read theirs).</summary>
+    public string Priority => Severity;
+
+    /// <summary>The original's name of <see cref="Url"/>.</summary>
+    public string? CurrentUrl => Url;
+
     public static BugReportDto From(BugReport b) => new(
         b.Id, b.Title, b.Description, b.Severity.Wire(), b.StepsToReproduce, b.ExpectedBehavior, b.ActualBehavior, b.ReporterName, b.ReporterEmail,
         b.Url, b.PageTitle, b.BrowserInfo is null ? null : ApiJson.Node(b.BrowserInfo), b.UserAgent,
@@ -31,12 +37,6 @@ public static class BugReportEndpoints
         ["severity"] = b => b.Severity,
         ["title"] = b => b.Title,
     };
-
-    private static readonly string[] InlineFields =
-    [
-        "title", "description", "severity", "steps_to_reproduce", "expected_behavior", "actual_behavior", "reporter_name", "reporter_email",
-        "url", "page_title", "browser_info", "user_agent", "application_state", "environment", "github_issue_number", "github_issue_url",
-    ];
 
     public static RouteGroupBuilder MapBugReportApi(this RouteGroupBuilder api)
     {
@@ -62,14 +62,14 @@ public static class BugReportEndpoints
         BugReportInput? inline = null;
         if (body.Has("bug_report_id"))
         {
-            foreach (var field in InlineFields.Where(body.Has))
+            foreach (var field in BugReportFields.All.Where(body.Has))
             {
                 body.Error(field, $"send either bug_report_id or the report's fields, not both ({field} was sent with bug_report_id)");
             }
         }
         else
         {
-            inline = ReadInput(body);
+            inline = BugReportFields.Read(body);
         }
 
         if (!body.IsValid)
@@ -92,7 +92,7 @@ public static class BugReportEndpoints
             return problem!;
         }
 
-        var input = ReadInput(body);
+        var input = BugReportFields.Read(body);
         if (!body.IsValid)
         {
             return body.Problem();
@@ -128,62 +128,5 @@ public static class BugReportEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var report = await db.BugReports.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, cancellationToken);
         return report is null ? Problems.NotFound($"Bug report {id} was not found") : TypedResults.Ok(BugReportDto.From(report));
-    }
-
-    /// <summary>The inline report's fields; errors are collected on <paramref name="body"/>.</summary>
-    private static BugReportInput? ReadInput(JsonBody body)
-    {
-        var title = body.String("title", required: true, max: BugReportTemplate.MaxTitle - 12);
-        var description = body.String("description", required: true, max: WorkItemEndpoints.MaxDescription / 2);
-        var severity = body.Enum<WorkItemPriority>("severity");
-        if (severity is { } s && !BugReport.Severities.Contains(s))
-        {
-            body.Error("severity", $"severity '{s.Wire()}' is not allowed; allowed: low, medium, high, critical (use override_priority for emergency)");
-        }
-
-        var email = body.String("reporter_email", max: 254);
-        if (email is not null && (email.IndexOf('@') is <= 0 || email.EndsWith('@') || email.Contains(' ')))
-        {
-            body.Error("reporter_email", $"reporter_email '{email}' is not an e-mail address");
-        }
-
-        var environment = body.String("environment", max: 50);
-        if (environment is not null && !EnvironmentNames.IsValid(environment))
-        {
-            body.Error("environment", $"environment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
-        }
-
-        var input = new BugReportInput
-        {
-            Title = title ?? "",
-            Description = description ?? "",
-            Severity = severity ?? WorkItemPriority.Medium,
-            StepsToReproduce = body.String("steps_to_reproduce", max: 10_000, allowEmpty: true),
-            ExpectedBehavior = body.String("expected_behavior", max: 10_000, allowEmpty: true),
-            ActualBehavior = body.String("actual_behavior", max: 10_000, allowEmpty: true),
-            ReporterName = body.String("reporter_name", max: 150),
-            ReporterEmail = email,
-            Url = body.String("url", max: 2000),
-            PageTitle = body.String("page_title", max: 500),
-            BrowserInfo = ObjectOrText(body, "browser_info"),
-            UserAgent = body.String("user_agent", max: 1000),
-            ApplicationState = body.Object("application_state", 64 * 1024),
-            Environment = environment,
-            GithubIssueNumber = body.Int("github_issue_number", 1, int.MaxValue),
-            GithubIssueUrl = body.String("github_issue_url", max: 500),
-        };
-        return body.IsValid ? input : null;
-    }
-
-    /// <summary>browser_info as an object ({"name": "Firefox", …}) or as a plain string; stored as JSON text.</summary>
-    private static string? ObjectOrText(JsonBody body, string field)
-    {
-        if (body.Json.TryGetPropertyValue(field, out var node) && node is JsonObject)
-        {
-            return body.Object(field, 16 * 1024);
-        }
-
-        var text = body.String(field, max: 4000);
-        return text is null ? null : JsonValue.Create(text).ToJsonString();
     }
 }

@@ -21,6 +21,9 @@ public sealed record BugReportInput
     public string? BrowserInfo { get; init; }
     public string? UserAgent { get; init; }
     public string? ApplicationState { get; init; }
+
+    /// <summary>The screenshot the original's form sends (decoded from its data URL); stored beside the report.</summary>
+    public BugReportScreenshot? Screenshot { get; init; }
     public string? Environment { get; init; }
     public int? GithubIssueNumber { get; init; }
     public string? GithubIssueUrl { get; init; }
@@ -75,8 +78,7 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
     public async Task<BugReport> StoreAsync(BugReportInput input, Actor actor, CancellationToken cancellationToken) =>
         await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var report = input.ToEntity(actor.Name, now);
-            db.BugReports.Add(report);
+            var report = await AddAsync(db, input, actor, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return report;
         }, cancellationToken);
@@ -103,9 +105,7 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
             }
             else
             {
-                report = inline!.ToEntity(actor.Name, now);
-                db.BugReports.Add(report);
-                await db.SaveChangesAsync(cancellationToken); // the report's id goes into the task
+                report = await AddAsync(db, inline!, actor, now, cancellationToken); // saved: the report's id goes into the task
             }
 
             var priority = overridePriority ?? report.Severity;
@@ -140,5 +140,19 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
         }
 
         return result;
+    }
+
+    /// <summary>Stores the report (and its screenshot, which needs the report's id).</summary>
+    private static async Task<BugReport> AddAsync(OpsDbContext db, BugReportInput input, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var report = input.ToEntity(actor.Name, now);
+        db.BugReports.Add(report);
+        await db.SaveChangesAsync(cancellationToken);
+        if (input.Screenshot is { } screenshot)
+        {
+            db.BugReportScreenshots.Add(new BugReportScreenshot { BugReportId = report.Id, ContentType = screenshot.ContentType, Data = screenshot.Data });
+        }
+
+        return report;
     }
 }

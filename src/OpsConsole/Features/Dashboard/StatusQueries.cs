@@ -27,7 +27,8 @@ public sealed record DashboardTasks([property: System.Text.Json.Serialization.Js
 public sealed record DashboardAgents(int Total, int Available, int Busy, int Offline);
 
 /// <summary>GET status/dashboard/ (reference §10.2), with the deployment-failure count that really counts.</summary>
-public sealed record DashboardDto(DateTime Timestamp, DashboardTasks Tasks, DashboardAgents Agents, int RecentDeploymentFailures, HealthSummaryDto SystemHealth);
+/// <summary>GET status/dashboard/ (reference §10.2); <c>suppressed_failures</c>: failures a maintenance window held back in the last 24 h.</summary>
+public sealed record DashboardDto(DateTime Timestamp, DashboardTasks Tasks, DashboardAgents Agents, int RecentDeploymentFailures, HealthSummaryDto SystemHealth, int SuppressedFailures = 0);
 
 public sealed record TaskTypeMetric(string TaskType, int Total, int Completed, int Failed);
 
@@ -101,7 +102,8 @@ public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, Hea
 
         var deploymentFailures = await db.WorkItems.CountAsync(
             w => w.Kind == WorkItemKind.Deployment && w.Source != null && DeploymentSources.Contains(w.Source) && w.LastSeen >= since, cancellationToken);
-        return new DashboardDto(now, tasks, agentCounts, deploymentFailures, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)));
+        var suppressed = await db.FailureRecords.CountAsync(f => f.Outcome == IntakeOutcome.Suppressed && f.ReceivedAt >= since, cancellationToken);
+        return new DashboardDto(now, tasks, agentCounts, deploymentFailures, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)), suppressed);
     }
 
     public async Task<MetricsDto> MetricsAsync(CancellationToken cancellationToken)

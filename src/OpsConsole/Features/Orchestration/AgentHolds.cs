@@ -66,6 +66,19 @@ public static class AgentHolds
         agent.ReleaseTask(now);
     }
 
+    /// <summary>
+    /// A person gives an assigned or in-progress task to <paramref name="next"/>: the holder's assignment ends as "reassigned",
+    /// its slot is freed, it is told over the hub (TaskRevoked) and its later reports on the task are refused (409).
+    /// </summary>
+    public static async Task TakeFromHolderAsync(OpsDbContext db, WorkItem item, Agent next, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var holder = item.AssignedAgent!;
+        await EndHoldAsync(db, item, holder, "reassigned", now, cancellationToken);
+        OrchestrationEngine.Apply(() => item.TakeFromAgent("reassigned", now));
+        TaskLog.Add(db, item, LogSeverity.Warning, "reassignment",
+            $"Taken from {holder.Name} by {actor.Name} to give it to {next.Name}; {holder.Name}'s later reports on it are refused", actor, now, agentId: holder.Id);
+    }
+
     /// <summary>An agent that is out of service gives back everything it holds: to the queue, or (blocked) to nobody until unblocked.</summary>
     public static async Task<int> RequeueHeldTasksAsync(OpsDbContext db, Agent agent, string why, Actor actor, DateTime now, CancellationToken cancellationToken)
     {

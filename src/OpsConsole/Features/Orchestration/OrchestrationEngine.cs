@@ -45,13 +45,17 @@ public sealed class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await unitOfWork.WriteAsync(async (db, now) =>
+        var freedHolder = false;
+        var result = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             await db.Entry(item).Collection(w => w.DependsOn).LoadAsync(cancellationToken);
-            if (!item.Status.IsWaiting())
+            var reassigning = agentId is not null && item.Status is WorkItemStatus.Assigned or WorkItemStatus.InProgress;
+            if (!item.Status.IsWaiting() && !reassigning)
             {
-                throw RefusedException.Conflict($"only a pending or escalated task can be assigned; this one is {item.Status.Wire()}");
+                throw RefusedException.Conflict(agentId is null
+                    ? $"only a pending or escalated task can be assigned automatically; this one is {item.Status.Wire()} (send agent_id to give it to another agent)"
+                    : $"only a pending, escalated, assigned or in-progress task can be assigned; this one is {item.Status.Wire()}");
             }
 
             if (item.HasUnmetDependencies)
@@ -66,10 +70,21 @@ public sealed class OrchestrationEngine(
             {
                 var agent = agents.FirstOrDefault(a => a.Id == id && a.IsActive)
                     ?? throw RefusedException.NotFound("Active agent", id);
+                if (reassigning && item.AssignedAgentId == agent.Id)
+                {
+                    return new AssignResult(item, await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken), null); // already there
+                }
+
                 if (!agent.IsAvailableForAssignment)
                 {
                     throw RefusedException.Conflict(
                         $"Agent {agent.Name} is not available for assignment (status {agent.Status.Wire()}, {agent.ActiveTaskCount}/{agent.MaxConcurrentTasks} tasks)");
+                }
+
+                if (reassigning)
+                {
+                    await AgentHolds.TakeFromHolderAsync(db, item, agent, actor, now, cancellationToken);
+                    freedHolder = true;
                 }
 
                 assignment = AssignmentDispatcher.Assign(db, item, agent, reason ?? "Manual assignment", AgentScorer.Score(item, agent), [], actor, now);
@@ -88,6 +103,12 @@ public sealed class OrchestrationEngine(
             await db.SaveChangesAsync(cancellationToken);
             return new AssignResult(item, assignment, choice);
         }, cancellationToken);
+        if (freedHolder)
+        {
+            await dispatcher.DispatchAsync(); // the former holder's slot is free for waiting work
+        }
+
+        return result;
     }
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)

@@ -114,17 +114,17 @@ internal static class WorkItemActionHandlers
         }
 
         await engine.BlockAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
+        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken), "Task blocked"));
     }
 
     internal static Task<IResult> UnblockAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, taskId => engine.UnblockAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task unblocked", taskId => engine.UnblockAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
 
     internal static Task<IResult> StartAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, taskId => engine.StartAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task started", taskId => engine.StartAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
 
     internal static Task<IResult> ReleaseAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, taskId => engine.ReleaseAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task released", taskId => engine.ReleaseAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
 
     internal static async Task<IResult> CompleteAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -140,7 +140,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, taskId => engine.CompleteAsync(taskId, output, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
     }
 
     internal static async Task<IResult> FailAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -160,7 +160,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, async taskId => (await engine.FailAsync(taskId, message!, details, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
     }
 
     internal static async Task<IResult> ProgressAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
@@ -191,7 +191,9 @@ internal static class WorkItemActionHandlers
         return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
     }
 
-    private static async Task<IResult> Act(string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Func<Guid, Task<WorkItem>> action, CancellationToken cancellationToken)
+    /// <summary>Runs an action on the task and answers with the task's detail and the original's <c>message</c>.</summary>
+    private static async Task<IResult> Act(
+        string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Func<Guid, Task<WorkItem>> action, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var taskId))
         {
@@ -199,7 +201,7 @@ internal static class WorkItemActionHandlers
         }
 
         await action(taskId);
-        return TypedResults.Ok(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken));
+        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken), message));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)

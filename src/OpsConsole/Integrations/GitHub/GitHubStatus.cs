@@ -135,15 +135,13 @@ public sealed class GitHubStatus(TimeProvider time)
     private DateTime RateLimitedUntil(IssueTrackerException ex, DateTime now)
     {
         RateLimitHits++;
-        if (!ex.Secondary && ex.RetryAt is not null)
+        if (ex.RetryAt is { } told)
         {
-            return ex.RetryAt!.Value;
+            return told; // GitHub said how long (Retry-After, or the quota's reset): wait exactly that
         }
 
-        // Secondary limit: at least a minute, then twice as long each time it is hit again without a delivery in between.
-        var wait = Backoff(++consecutiveSecondaryLimits, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
-        var asked = ex.RetryAt is { } at ? at - now : TimeSpan.Zero;
-        return now + (asked > wait ? asked : wait);
+        // A secondary limit no header measures: at least a minute, then twice as long each time it is hit again without a delivery in between.
+        return now + Backoff(++consecutiveSecondaryLimits, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
     }
 
     private static TimeSpan Backoff(int attempt, TimeSpan first, TimeSpan max) =>

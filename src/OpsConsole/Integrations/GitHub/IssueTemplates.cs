@@ -89,7 +89,7 @@ public static class IssueTemplates
 
         if (input is { Count: > 0 })
         {
-            var json = Redactor.Redact(input)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            var json = ReadableJson.Pretty(Redactor.Redact(input)!.ToJsonString());
             b.Append("\n<details><summary>Input data</summary>\n\n```json\n").Append(json.Clip(20_000)).Append("\n```\n</details>\n");
         }
 

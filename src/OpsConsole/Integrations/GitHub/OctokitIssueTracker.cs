@@ -190,10 +190,12 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
             throw new IssueTrackerException(TrackerFailure.RateLimited,
                 $"GitHub's rate limit is used up ({ex.Limit} an hour) trying to {what}; it resets at {ex.Reset.UtcDateTime:HH:mm:ss} UTC", ex.Reset.UtcDateTime, ex);
         }
-        catch (ApiException ex) when ((int)ex.StatusCode == 429)
+        catch (ApiException ex) when ((int)ex.StatusCode == 429 || ((int)ex.StatusCode == 403 && SaysRateLimited(ex.HttpResponse)))
         {
-            // Octokit maps only 403 to its rate-limit exceptions; a 429 is the same thing.
-            throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub answered 429 Too Many Requests trying to {what}", RetryAfter(ex.HttpResponse), ex, secondary: true);
+            // Octokit maps only a 403 with GitHub's usual wording to its rate-limit exceptions. A 429, or a 403 that carries
+            // Retry-After or X-RateLimit-Remaining: 0, is a rate limit whatever its text: wait, never take it for a permission error.
+            var primary = Header(ex.HttpResponse, "X-RateLimit-Remaining") == "0" && Header(ex.HttpResponse, "Retry-After") is null;
+            throw new IssueTrackerException(TrackerFailure.RateLimited, $"GitHub answered {(int)ex.StatusCode} with a rate limit trying to {what}", RetryAfter(ex.HttpResponse), ex, secondary: !primary);
         }
         catch (AbuseException ex)
         {
@@ -245,21 +247,29 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
         }
     }
 
+    private static bool SaysRateLimited(IResponse? response) =>
+        Header(response, "Retry-After") is not null || Header(response, "X-RateLimit-Remaining") == "0";
+
+    /// <summary>A response header by name, whatever its case (HTTP/2 sends them lower-case).</summary>
+    private static string? Header(IResponse? response, string name) =>
+        response?.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
     private DateTime? RetryAfter(IResponse? response)
     {
-        if (response?.Headers is not { } headers)
-        {
-            return null;
-        }
-
         var now = time.GetUtcNow().UtcDateTime;
-        if (headers.TryGetValue("Retry-After", out var after) && int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
+        var after = Header(response, "Retry-After");
+        if (int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds))
         {
-            return now.AddSeconds(Math.Clamp(seconds, 0, 86_400));
+            return now.AddSeconds(Math.Clamp(seconds, 1, 86_400));
         }
 
-        if (headers.TryGetValue("X-RateLimit-Remaining", out var remaining) && remaining == "0"
-            && headers.TryGetValue("X-RateLimit-Reset", out var reset) && long.TryParse(reset, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
+        if (DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at.UtcDateTime > now ? at.UtcDateTime : now.AddSeconds(1); // Retry-After as an HTTP date
+        }
+
+        if (Header(response, "X-RateLimit-Remaining") == "0"
+            && long.TryParse(Header(response, "X-RateLimit-Reset"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
         {
             return DateTimeOffset.FromUnixTimeSeconds(epoch).UtcDateTime;
         }

@@ -553,6 +553,25 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.ToTable("bug_reports", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.BugReportScreenshot", b =>
+                {
+                    b.Property<int>("BugReportId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("BugReportId");
+
+                    b.ToTable("bug_report_screenshots", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.DeploymentLogCursor", b =>
                 {
                     b.Property<string>("Path")
@@ -1193,6 +1212,15 @@ namespace OpsConsole.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("WorkItemId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.BugReportScreenshot", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.BugReport", null)
+                        .WithOne()
+                        .HasForeignKey("OpsConsole.Domain.BugReportScreenshot", "BugReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.FailureRecord", b =>
