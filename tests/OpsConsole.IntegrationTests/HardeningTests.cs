@@ -174,3 +174,39 @@ public sealed class ProtectedKeyRingTests
         ];
     }
 }
+
+/// <summary>A task's issue link is only ever an https:// link to the configured GitHub (#20 item 5): the console links it.</summary>
+public sealed class IssueLinkTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
+{
+    [Theory]
+    [InlineData("javascript:alert(document.cookie)")]
+    [InlineData("http://github.com/acme/shop/issues/7")]
+    [InlineData("https://github.com.evil.example/acme/shop/issues/7")]
+    [InlineData("data:text/html,<script>alert(1)</script>")]
+    public async Task A_bug_report_with_an_issue_link_anywhere_but_github_is_a_400_naming_the_field(string link)
+    {
+        var error = await app.CreateAdminClient().PostJsonAsync($"{Routes.Base}/bug-reports/", new
+        {
+            title = "Checkout button does nothing",
+            description = "Clicking Pay does nothing",
+            github_issue_number = 7,
+            github_issue_url = link,
+        }).FieldErrorAsync("github_issue_url");
+
+        Assert.Contains("https:// link to an issue on https://github.com", error);
+    }
+
+    [Fact]
+    public async Task A_github_issue_link_is_stored()
+    {
+        var stored = await app.CreateAdminClient().PostJsonAsync($"{Routes.Base}/bug-reports/", new
+        {
+            title = "Checkout button does nothing",
+            description = "Clicking Pay does nothing",
+            github_issue_number = 7,
+            github_issue_url = "https://github.com/acme/shop/issues/7",
+        }).ObjectAsync(HttpStatusCode.Created);
+
+        Assert.Equal("https://github.com/acme/shop/issues/7", (string?)stored["github_issue_url"]);
+    }
+}

@@ -49,7 +49,8 @@ public static class BugReportEndpoints
     }
 
     private static async Task<IResult> CreateTaskAsync(
-        HttpRequest request, ClaimsPrincipal user, BugReportService service, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, BugReportService service, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time,
+        Microsoft.Extensions.Options.IOptionsMonitor<Integrations.GitHub.GitHubOptions> github, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -69,7 +70,7 @@ public static class BugReportEndpoints
         }
         else
         {
-            inline = BugReportFields.Read(body);
+            inline = BugReportFields.Read(body, github.CurrentValue);
         }
 
         if (!body.IsValid)
@@ -84,7 +85,8 @@ public static class BugReportEndpoints
         return result.Created ? TypedResults.Created($"{ApiRoutes.Base}/tasks/{dto.Id}/", dto) : TypedResults.Ok(dto);
     }
 
-    private static async Task<IResult> StoreAsync(HttpRequest request, ClaimsPrincipal user, BugReportService service, CancellationToken cancellationToken)
+    private static async Task<IResult> StoreAsync(
+        HttpRequest request, ClaimsPrincipal user, BugReportService service, Microsoft.Extensions.Options.IOptionsMonitor<Integrations.GitHub.GitHubOptions> github, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -92,7 +94,7 @@ public static class BugReportEndpoints
             return problem!;
         }
 
-        var input = BugReportFields.Read(body);
+        var input = BugReportFields.Read(body, github.CurrentValue);
         if (!body.IsValid)
         {
             return body.Problem();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.WorkItems;
+using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Features.BugReports;
 
@@ -21,8 +22,14 @@ public static class BugReportFields
     ];
 
     /// <summary>The report's fields; errors are collected on <paramref name="body"/> (null when there are any).</summary>
-    public static BugReportInput? Read(JsonBody body)
+    public static BugReportInput? Read(JsonBody body, GitHubOptions github)
     {
+        var issueLink = body.String("github_issue_url", max: 500);
+        if (issueLink is not null && !github.IsIssueLink(issueLink))
+        {
+            body.Error("github_issue_url", $"github_issue_url must be an https:// link to an issue on {github.WebAddress} (e.g. {github.WebAddress}/owner/repo/issues/12)");
+        }
+
         var priorityField = Sent(body, "priority", "severity");
         var urlField = Sent(body, "current_url", "url");
         var title = body.String("title", required: true, max: BugReportTemplate.MaxTitle);
@@ -63,7 +70,7 @@ public static class BugReportFields
             Screenshot = Screenshot(body),
             Environment = environment,
             GithubIssueNumber = body.Int("github_issue_number", 1, int.MaxValue),
-            GithubIssueUrl = body.String("github_issue_url", max: 500),
+            GithubIssueUrl = issueLink,
         };
         return body.IsValid ? input : null;
     }

@@ -46,7 +46,7 @@ public static class OriginalBugReportEndpoints
             return problem!;
         }
 
-        var input = BugReportFields.Read(body);
+        var input = BugReportFields.Read(body, github.CurrentValue);
         if (input is null)
         {
             return body.Problem();

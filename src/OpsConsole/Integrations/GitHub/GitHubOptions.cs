@@ -46,12 +46,25 @@ public sealed class GitHubOptions
     }
 
     /// <summary>The web address of an issue (for a link made by number, before GitHub has answered).</summary>
-    public string IssueUrl(int number)
+    public string IssueUrl(int number) => $"{WebAddress}/{Repository?.Trim()}/issues/{number}";
+
+    /// <summary>Where people see the configured GitHub: https://github.com, or the Enterprise server's address.</summary>
+    public string WebAddress
     {
-        var api = new Uri(string.IsNullOrWhiteSpace(ApiUrl) ? PublicApi : ApiUrl);
-        var web = api.Host == "api.github.com" ? "https://github.com" : $"{api.Scheme}://{api.Authority}";
-        return $"{web}/{Repository?.Trim()}/issues/{number}";
+        get
+        {
+            var api = new Uri(string.IsNullOrWhiteSpace(ApiUrl) ? PublicApi : ApiUrl);
+            return api.Host == "api.github.com" ? "https://github.com" : $"{api.Scheme}://{api.Authority}";
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="url"/> may be stored as a task's issue link (the console links it): https:// on the configured
+    /// GitHub's own host, nothing else (no javascript:, no other site).
+    /// </summary>
+    public bool IsIssueLink(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var link) && link.Scheme == Uri.UriSchemeHttps
+        && string.Equals(link.Authority, new Uri(WebAddress).Authority, StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<string> Validate()
     {
