@@ -17,8 +17,16 @@ public sealed class UsersPage(IPage page) : ConsolePage(page)
         await Page.GetByRole(AriaRole.Button, new() { Name = "New user" }).ClickAsync();
         var form = Page.GetByTestId("user-form");
         await Expect(form).ToBeVisibleAsync();
-        await form.GetByLabel("User name").FillAsync(userName);
-        await form.GetByLabel("Initial password").FillAsync(password);
+        // The form focuses its first field once it has rendered; filling before that focus arrives lets it pull the
+        // next field's text into the user name. Wait for it, as a person would see the cursor there.
+        var name = form.GetByLabel("User name");
+        await Expect(name).ToBeFocusedAsync();
+        await name.FillAsync(userName);
+        await Expect(name).ToHaveValueAsync(userName);
+        var initialPassword = form.GetByLabel("Initial password");
+        await initialPassword.FillAsync(password);
+        await Expect(initialPassword).ToHaveValueAsync(password);
+        await Expect(name).ToHaveValueAsync(userName);
         var roleSelect = form.Locator("div.mud-select").First;
         await roleSelect.ClickAsync();
         await Page.GetByRole(AriaRole.Option, new() { Name = role, Exact = true }).ClickAsync();
