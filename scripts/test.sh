@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of OpsConsole (unit, integration, browser) and prints one summary line.
-# Installs what the tests need first: the dotnet tools of .config/dotnet-tools.json, PostgreSQL from
-# Debian's `postgresql` package and, when the browser tests exist, Chromium from Debian's `chromium` package.
+# Installs what the tests need first: the dotnet tools of .config/dotnet-tools.json, PostgreSQL and Redis from
+# Debian's `postgresql` and `redis-server` packages and, when the browser tests exist, Chromium from Debian's `chromium` package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,16 @@ if [ -z "${OPSCONSOLE_TEST_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/init
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   # The package starts its own cluster on 5432; the tests need none of it.
   $SUDO service postgresql stop >/dev/null 2>&1 || true
+fi
+
+# The two-node tests also need Redis (events and hub messages across nodes): a throw-away redis-server from Debian's
+# package on loopback (tests/OpsConsole.IntegrationTests/Infrastructure/RedisServer.cs); install it when missing.
+if [ -z "${OPSCONSOLE_TEST_REDIS:-}" ] && ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  echo "Installing Redis (Debian package) for the two-node tests..."
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  # The package starts its own server on 6379; the tests need none of it.
+  $SUDO service redis-server stop >/dev/null 2>&1 || true
 fi
 
 dotnet tool restore >/dev/null

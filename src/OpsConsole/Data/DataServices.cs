@@ -14,9 +14,18 @@ public static class DataServices
     {
         // Sign-in cookies, antiforgery tokens and the encrypted columns (EncryptedColumns) share these keys: back them up
         // with the database. They rotate every 90 days by themselves; older keys keep decrypting.
-        var protection = services.AddDataProtection()
-            .SetApplicationName("OpsConsole")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(DataDirectory(settings), "keys")));
+        var protection = services.AddDataProtection().SetApplicationName("OpsConsole");
+        if (settings.UsesPostgres)
+        {
+            // Every node reads and writes the one key ring in the shared database; a single node's data/keys is imported
+            // into it on the first start on PostgreSQL (KeyRingImport).
+            protection.PersistKeysToDbContext<OpsDbContext>();
+        }
+        else
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(settings)));
+        }
+
         if (settings.DataProtection.CertificatePath is { Length: > 0 } certificatePath)
         {
             // The key ring is encrypted with the certificate at rest; without one, the keys are protected only by the
@@ -58,6 +67,9 @@ public static class DataServices
     }
 
     public static string DataDirectory(OpsConsoleOptions settings) => Path.GetFullPath(settings.DataDirectory);
+
+    /// <summary>A single node's Data Protection key ring (SQLite); on PostgreSQL the ring is in the database.</summary>
+    public static string KeysDirectory(OpsConsoleOptions settings) => Path.Combine(DataDirectory(settings), "keys");
 
     public static string SqliteConnectionString(OpsConsoleOptions settings) => new SqliteConnectionStringBuilder
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +9,11 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Data;
 
-public class OpsDbContext : IdentityDbContext<IdentityUser>
+/// <summary>
+/// The application's database. It also holds the Data Protection key ring when nodes share a PostgreSQL database
+/// (<see cref="DataProtectionKeys"/>), so every node decrypts what any node encrypted and accepts every node's cookies.
+/// </summary>
+public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyContext
 {
     public OpsDbContext(DbContextOptions<OpsDbContext> options)
         : base(options)
@@ -36,6 +41,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
 
     public DbSet<BugReportScreenshot> BugReportScreenshots => Set<BugReportScreenshot>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>
     /// The row version of tasks and agents: every update writes version + 1 where the version is still the one read,
@@ -101,6 +108,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
 
         builder.Entity<WorkItem>(e =>
         {

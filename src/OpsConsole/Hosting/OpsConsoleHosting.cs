@@ -74,7 +74,7 @@ public static class OpsConsoleHosting
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsIntake(builder.Configuration);
         services.AddOpsGitHub(builder.Configuration);
-        services.AddOpsRealtime();
+        services.AddOpsRealtime(builder.Configuration);
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
         services.AddOpsUi();
@@ -293,14 +293,25 @@ public static class OpsConsoleHosting
         return services;
     }
 
-    private static IServiceCollection AddOpsRealtime(this IServiceCollection services)
+    private static IServiceCollection AddOpsRealtime(this IServiceCollection services, IConfiguration configuration)
     {
+        var cluster = new ClusterSettings(configuration.GetConnectionString("Redis"));
+        services.AddSingleton(cluster);
         services.AddSingleton<OpsEvents>();
         services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         services.AddSingleton<OpsEventStream>();
         services.AddSingleton<HubAudience>();
+        services.AddSingleton<ClusterBus>();
         services.AddHostedService<EventFanOut>();
-        services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        var signalR = services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        if (cluster.IsClustered)
+        {
+            // Scaled out: hub groups and messages span the nodes (backplane); committed changes and revocations cross
+            // nodes through ClusterBus.
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterBus>());
+            signalR.AddStackExchangeRedis(cluster.Redis!, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("opsconsole"));
+        }
+
         return services;
     }
 

@@ -22,6 +22,10 @@ public sealed class StartupInitializer(
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             await db.Database.MigrateAsync(cancellationToken);
+            if (settings.UsesPostgres && await KeyRingImport.FromFolderAsync(db, DataServices.KeysDirectory(settings), cancellationToken) is > 0 and var imported)
+            {
+                logger.LogInformation("Copied {Count} Data Protection key(s) from {Folder} into the shared key ring", imported, DataServices.KeysDirectory(settings));
+            }
         }
 
         await seeder.SeedAsync(settings, cancellationToken);

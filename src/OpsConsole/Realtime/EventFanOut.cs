@@ -17,17 +17,27 @@ public sealed class EventFanOut(
     IHubContext<OrchestrationHub> hub,
     IDbContextFactory<OpsDbContext> dbFactory,
     HubAudience audience,
+    ClusterBus cluster,
     Features.Health.HealthService health,
     TimeProvider time,
     ILogger<EventFanOut> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var domainEvent in events.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var (domainEvent, fromAnotherNode) in events.Reader.ReadAllAsync(stoppingToken))
         {
             stream.Dispatch(domainEvent, logger);
             try
             {
+                if (fromAnotherNode)
+                {
+                    // Its hub clients hear it from the node that committed it (backplane); here only this node's own agents
+                    // that lost the task stop following it.
+                    await LeaveLostTaskAsync(domainEvent, stoppingToken);
+                    continue;
+                }
+
+                cluster.Forward(domainEvent);
                 await SendToHubAsync(domainEvent, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -49,12 +59,7 @@ public sealed class EventFanOut(
                 if (item is not null)
                 {
                     var group = OrchestrationHub.TaskGroup(item.Id);
-                    foreach (var connectionId in audience.OtherAgentsIn(group, item.AssignedAgentId))
-                    {
-                        audience.Leave(connectionId, group);
-                        await hub.Groups.RemoveFromGroupAsync(connectionId, group, cancellationToken);
-                    }
-
+                    await LeaveAsync(group, item.AssignedAgentId, cancellationToken);
                     var dto = TaskListDto.From(item, now);
                     await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("TaskChanged", dto, cancellationToken);
                     await hub.Clients.Group(group).SendAsync("TaskChanged", dto, cancellationToken);
@@ -112,6 +117,28 @@ public sealed class EventFanOut(
                 await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { status = WireFormat.Of(summary.Status), message = summary.Message, at = now }, cancellationToken);
                 break;
             }
+        }
+    }
+
+    /// <summary>This node's agents that no longer hold a task another node changed stop following it.</summary>
+    private async Task LeaveLostTaskAsync(DomainEvent domainEvent, CancellationToken cancellationToken)
+    {
+        if (domainEvent is not WorkItemChanged changed || !audience.HasHere(OrchestrationHub.TaskGroup(changed.WorkItemId)))
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var holder = await db.WorkItems.AsNoTracking().Where(w => w.Id == changed.WorkItemId).Select(w => w.AssignedAgentId).FirstOrDefaultAsync(cancellationToken);
+        await LeaveAsync(OrchestrationHub.TaskGroup(changed.WorkItemId), holder, cancellationToken);
+    }
+
+    private async Task LeaveAsync(string group, Guid? holder, CancellationToken cancellationToken)
+    {
+        foreach (var connectionId in audience.OtherAgentsIn(group, holder))
+        {
+            audience.Leave(connectionId, group);
+            await hub.Groups.RemoveFromGroupAsync(connectionId, group, cancellationToken);
         }
     }
 }

@@ -17,7 +17,13 @@ public sealed class HubAudience
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> groupsOf = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
 
-    public HubAudience(CredentialCache credentials) => credentials.Revoked += c => Close(c);
+    private readonly bool clustered;
+
+    public HubAudience(CredentialCache credentials, ClusterSettings cluster)
+    {
+        clustered = cluster.IsClustered;
+        credentials.Revoked += c => Close(c);
+    }
 
     /// <summary>A connection opened: it can be closed when its credential is revoked.</summary>
     public void Connected(HubCallerContext context) => open[context.ConnectionId] = context;
@@ -44,8 +50,14 @@ public sealed class HubAudience
                 && Guid.TryParse(c.User?.FindFirst(OpsClaims.AgentId)?.Value, out var agentId) && agentId != holder).ToList()
             : [];
 
+    /// <summary>
+    /// True when a connection of this node is in <paramref name="group"/>; always when scaled out, since a connection of
+    /// another node may be (the backplane carries the message there).
+    /// </summary>
+    public bool Has(string group) => clustered || HasHere(group);
+
     /// <summary>True when a connection of this node is in <paramref name="group"/>.</summary>
-    public bool Has(string group) => members.TryGetValue(group, out var connections) && !connections.IsEmpty;
+    public bool HasHere(string group) => members.TryGetValue(group, out var connections) && !connections.IsEmpty;
 
     public void Join(string connectionId, string group)
     {

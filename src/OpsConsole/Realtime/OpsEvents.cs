@@ -4,16 +4,24 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Realtime;
 
-/// <summary>The one channel committed changes go through on their way to circuits and hub clients.</summary>
+/// <summary>
+/// The one channel committed changes go through on their way to circuits and hub clients: this node's own commits, and
+/// (scaled out) other nodes' commits relayed by <see cref="ClusterBus"/>.
+/// </summary>
 public sealed class OpsEvents : IDomainEventSink
 {
-    private readonly Channel<DomainEvent> channel = Channel.CreateBounded<DomainEvent>(
+    private readonly Channel<CommittedEvent> channel = Channel.CreateBounded<CommittedEvent>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
-    public void Publish(DomainEvent domainEvent) => channel.Writer.TryWrite(domainEvent);
+    public void Publish(DomainEvent domainEvent) => channel.Writer.TryWrite(new CommittedEvent(domainEvent, FromAnotherNode: false));
 
-    internal ChannelReader<DomainEvent> Reader => channel.Reader;
+    /// <summary>A change another node committed: this node's pages hear it; its hub clients hear it from that node.</summary>
+    public void PublishFromAnotherNode(DomainEvent domainEvent) => channel.Writer.TryWrite(new CommittedEvent(domainEvent, FromAnotherNode: true));
+
+    internal ChannelReader<CommittedEvent> Reader => channel.Reader;
 }
+
+public readonly record struct CommittedEvent(DomainEvent Event, bool FromAnotherNode);
 
 /// <summary>
 /// The in-process stream that Blazor circuits subscribe to. Subscribers get every event; they coalesce and

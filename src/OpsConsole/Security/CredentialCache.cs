@@ -11,8 +11,11 @@ public enum CredentialKind
     Agent,
 }
 
-/// <summary>A credential that stopped being good: revoked, rotated, deactivated, demoted, locked or deleted.</summary>
-public readonly record struct RevokedCredential(CredentialKind Kind, string Id)
+/// <summary>
+/// A credential that stopped being good: revoked, rotated, deactivated, demoted, locked or deleted; on this node, or (scaled
+/// out) on another node that said so.
+/// </summary>
+public readonly record struct RevokedCredential(CredentialKind Kind, string Id, bool FromAnotherNode = false)
 {
     /// <summary>Whether <paramref name="user"/> signed in with this credential.</summary>
     public bool Matches(ClaimsPrincipal? user) => user is not null && Kind switch
@@ -60,14 +63,14 @@ public sealed class CredentialCache(TimeProvider time, ILogger<CredentialCache> 
         entries[hash] = (claims, expiresAt is { } expiry && expiry < until ? expiry : until);
     }
 
-    public void Revoke(CredentialKind kind, string id)
+    public void Revoke(CredentialKind kind, string id, bool fromAnotherNode = false)
     {
         entries.Clear();
         foreach (var handler in Revoked?.GetInvocationList() ?? [])
         {
             try
             {
-                ((Action<RevokedCredential>)handler)(new RevokedCredential(kind, id));
+                ((Action<RevokedCredential>)handler)(new RevokedCredential(kind, id, fromAnotherNode));
             }
             catch (Exception ex)
             {

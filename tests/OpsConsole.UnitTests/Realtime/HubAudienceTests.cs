@@ -7,7 +7,7 @@ public sealed class HubAudienceTests
     [Fact]
     public void A_group_has_an_audience_while_one_of_its_connections_is_in_it()
     {
-        var audience = new HubAudience(new OpsConsole.Security.CredentialCache(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OpsConsole.Security.CredentialCache>.Instance));
+        var audience = new HubAudience(new OpsConsole.Security.CredentialCache(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OpsConsole.Security.CredentialCache>.Instance), new ClusterSettings(null));
         Assert.False(audience.Has(OrchestrationHub.Observers));
 
         audience.Join("c1", OrchestrationHub.Observers);
@@ -22,7 +22,7 @@ public sealed class HubAudienceTests
     [Fact]
     public void A_closed_connection_leaves_every_group_it_was_in()
     {
-        var audience = new HubAudience(new OpsConsole.Security.CredentialCache(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OpsConsole.Security.CredentialCache>.Instance));
+        var audience = new HubAudience(new OpsConsole.Security.CredentialCache(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OpsConsole.Security.CredentialCache>.Instance), new ClusterSettings(null));
         var task = OrchestrationHub.TaskGroup(Guid.NewGuid());
         audience.Join("c1", OrchestrationHub.Observers);
         audience.Join("c1", task);

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OpsConsole.Domain;
+using OpsConsole.IntegrationTests.Infrastructure;
+using OpsConsole.Realtime;
+using OpsConsole.Security;
+
+namespace OpsConsole.IntegrationTests.Concurrency;
+
+/// <summary>
+/// The bus between nodes on a real Redis: what one node commits reaches the other node's pages (its event stream), and a
+/// credential one node revokes is dropped by the other (cache emptied, open connections told), never echoed back.
+/// </summary>
+public sealed class ClusterBusTests : IAsyncLifetime
+{
+    private readonly Node a = new();
+    private readonly Node b = new();
+
+    [Fact]
+    public async Task A_change_committed_on_one_node_reaches_the_other_nodes_pages_once()
+    {
+        var taskId = Guid.NewGuid();
+
+        a.Bus.Forward(new WorkItemChanged(taskId));
+
+        var heard = await b.NextEventAsync();
+        Assert.Equal(new CommittedEvent(new WorkItemChanged(taskId), FromAnotherNode: true), heard);
+        a.Bus.Forward(new WorkItemAssigned(taskId, Guid.NewGuid()));
+        Assert.IsType<WorkItemAssigned>((await b.NextEventAsync()).Event);
+        Assert.False(a.Events.Reader.TryRead(out _), "a node does not hear its own changes back");
+    }
+
+    [Fact]
+    public async Task A_credential_revoked_on_one_node_is_dropped_by_the_other_and_not_sent_back()
+    {
+        var revokedOnB = new TaskCompletionSource<RevokedCredential>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Credentials.Revoked += r => revokedOnB.TrySetResult(r);
+        var echoedToA = 0;
+        a.Credentials.Revoked += r => echoedToA += r.FromAnotherNode ? 1 : 0;
+        b.Credentials.Remember("hash-of-key", []);
+
+        a.Credentials.Revoke(CredentialKind.ApiKey, "key-7");
+
+        Assert.Equal(new RevokedCredential(CredentialKind.ApiKey, "key-7", FromAnotherNode: true), await revokedOnB.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null(b.Credentials.Find("hash-of-key"));
+        Assert.Equal(0, echoedToA);
+    }
+
+    public async Task InitializeAsync()
+    {
+        await a.StartAsync();
+        await b.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+    }
+
+    private sealed class Node : IAsyncDisposable
+    {
+        public Node()
+        {
+            Credentials = new CredentialCache(new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<CredentialCache>.Instance);
+            Bus = new ClusterBus(new ClusterSettings(RedisServer.Configuration), Events, Credentials, NullLogger<ClusterBus>.Instance);
+        }
+
+        public OpsEvents Events { get; } = new();
+
+        public CredentialCache Credentials { get; }
+
+        public ClusterBus Bus { get; }
+
+        public async Task StartAsync()
+        {
+            await Bus.StartAsync(CancellationToken.None);
+            await Bus.Joined.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        public async Task<CommittedEvent> NextEventAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await Events.Reader.ReadAsync(timeout.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Bus.StopAsync(CancellationToken.None);
+            Bus.Dispose();
+        }
+    }
+}
