@@ -309,6 +309,7 @@ public static class OpsConsoleHosting
             // Scaled out: hub groups and messages span the nodes (backplane); committed changes and revocations cross
             // nodes through ClusterBus.
             services.AddHostedService(sp => sp.GetRequiredService<ClusterBus>());
+            services.AddHealthChecks().AddCheck<ClusterBus.Readiness>("redis", tags: ["ready"]);
             signalR.AddStackExchangeRedis(cluster.Redis!, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("opsconsole"));
         }
 

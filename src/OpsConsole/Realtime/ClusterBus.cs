@@ -34,6 +34,9 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
     /// <summary>Completes once this node listens to the others (subscribed) and tells them its revocations.</summary>
     public Task Joined => joined.Task;
 
+    /// <summary>Whether Redis answers now (readiness: CONTRACT.md's /readyz includes Redis when it is configured).</summary>
+    public bool IsConnected => redis?.IsConnected == true;
+
     /// <summary>Sends a change this node committed to the other nodes.</summary>
     public void Forward(DomainEvent domainEvent) =>
         Send(new Message(cluster.Node, domainEvent.GetType().Name, JsonSerializer.SerializeToElement(domainEvent, domainEvent.GetType()), null, null));
@@ -119,6 +122,16 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
     {
         redis?.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>Readiness: not ready while Redis, configured, cannot be reached (changes would not cross nodes).</summary>
+    public sealed class Readiness(ClusterBus bus) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    {
+        public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(bus.IsConnected
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("redis: unreachable"));
     }
 
     private sealed record Message(string Node, string? Type, JsonElement? Event, CredentialKind? Kind, string? Id);
