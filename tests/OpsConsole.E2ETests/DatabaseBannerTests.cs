@@ -8,7 +8,7 @@ namespace OpsConsole.E2ETests;
 
 /// <summary>
 /// Another process holds the database (a backup, a <c>sqlite3</c> shell): the open console says so at the top of the page,
-/// without a reload, and takes the banner away once the database is free.
+/// without a reload (the wall in its stale banner), and takes the banner away once the database is free.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class DatabaseBannerTests(ConsoleFixture console)
@@ -22,6 +22,10 @@ public sealed class DatabaseBannerTests(ConsoleFixture console)
         await dashboard.WaitUntilInteractiveAsync();
         var banner = dashboard.Page.GetByTestId("database-banner");
         await Expect(banner).ToBeHiddenAsync();
+        var wall = new WallPage(await context.NewPageAsync());
+        await wall.OpenAsync();
+        await wall.WaitUntilInteractiveAsync();
+        await Expect(wall.DatabaseStaleBanner).ToBeHiddenAsync();
         using var probe = new HttpClient { BaseAddress = console.Server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
         await using (var other = new SqliteConnection($"Data Source={Path.Combine(console.Server.Root, "data", "opsconsole.db")};Pooling=False"))
@@ -37,6 +41,9 @@ public sealed class DatabaseBannerTests(ConsoleFixture console)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await probe.GetAsync("readyz")).StatusCode);
             await Expect(banner).ToContainTextAsync("Database unavailable since");
             await Expect(banner).ToContainTextAsync("(busy)");
+            await Expect(wall.DatabaseStaleBanner).ToContainTextAsync("Database unavailable since");
+            await Expect(wall.DatabaseStaleBanner).ToContainTextAsync("(busy)");
+            await Expect(wall.DatabaseStaleBanner).ToBeVisibleAsync();
             await Screenshots.SaveAsync(dashboard.Page, "database-unavailable");
 
             await using var rollback = other.CreateCommand();
@@ -46,5 +53,6 @@ public sealed class DatabaseBannerTests(ConsoleFixture console)
 
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("readyz")).StatusCode);
         await Expect(banner).ToBeHiddenAsync();
+        await Expect(wall.DatabaseStaleBanner).ToBeHiddenAsync();
     }
 }

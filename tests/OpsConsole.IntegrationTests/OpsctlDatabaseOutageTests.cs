@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using Microsoft.Data.Sqlite;
 using OpsConsole.Cli;
 using OpsConsole.IntegrationTests.Infrastructure;
 
@@ -34,19 +33,9 @@ public sealed class OpsctlDatabaseOutageTests
             await OpsctlTests.WaitForAsync(() => output.ToString().Contains("Review during a lock"), "the worker to start the task", output);
 
             // Another process takes the database while the command runs: the completion cannot be written.
-            await using (var other = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "opsconsole.db")};Pooling=False"))
+            await using (await DatabaseLock.TakeAsync(app.DataDirectory))
             {
-                await other.OpenAsync();
-                await using (var begin = other.CreateCommand())
-                {
-                    begin.CommandText = "BEGIN EXCLUSIVE";
-                    await begin.ExecuteNonQueryAsync();
-                }
-
                 await OpsctlTests.WaitForAsync(() => output.ToString().Contains("server busy"), "the worker to hear that the database is busy", output);
-                await using var rollback = other.CreateCommand();
-                rollback.CommandText = "ROLLBACK";
-                await rollback.ExecuteNonQueryAsync();
             }
 
             await OpsctlTests.WaitForAsync(() => output.ToString().Contains("✔ completed Review during a lock"), "the worker to complete the task once the database is free", output);

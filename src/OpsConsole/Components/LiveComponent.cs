@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
@@ -9,7 +10,8 @@ namespace OpsConsole.Components;
 /// <summary>
 /// A page that stays live: it subscribes to the in-process event stream, reloads at once on a change and coalesces a
 /// burst into one reload at most every quarter second, re-reads what it shows through a short-lived context, and
-/// renders with InvokeAsync.
+/// renders with InvokeAsync. It reloads the same way when the database becomes unavailable or comes back, so what it
+/// shows about the database (the health chip, the wall's banner) follows without waiting for the next change.
 /// </summary>
 public abstract class LiveComponent : ComponentBase, IDisposable
 {
@@ -22,6 +24,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     [Inject] protected OpsEventStream Events { get; set; } = default!;
     [Inject] protected TimeProvider Time { get; set; } = default!;
     [Inject] protected AuthenticationStateProvider Authentication { get; set; } = default!;
+    [Inject] protected DatabaseAvailability Database { get; set; } = default!;
 
     protected DateTime Now => Time.GetUtcNow().UtcDateTime;
 
@@ -39,6 +42,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
                 QueueRefresh();
             }
         });
+        Database.Changed += QueueRefresh;
     }
 
     /// <summary>Which events make this page reload; every event by default.</summary>
@@ -111,6 +115,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     public virtual void Dispose()
     {
         subscription?.Dispose();
+        Database.Changed -= QueueRefresh;
         GC.SuppressFinalize(this);
     }
 }

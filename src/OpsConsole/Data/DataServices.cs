@@ -37,6 +37,7 @@ public static class DataServices
         services.AddSingleton<DomainEventInterceptor>();
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<DatabaseAvailability>();
+        services.AddSingleton<DatabaseGate>();
         services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));
         // Outbox rows are written in the same save as the task change (before audit and events see the save).
         services.AddSingleton<IssueOutboxWriter>();

@@ -93,8 +93,12 @@ public sealed class DatabaseAvailability(TimeProvider time)
         }
         catch (Exception ex) when (WriteConflicts.IsUnavailable(ex) || ex is SqliteException or Npgsql.NpgsqlException)
         {
-            Failed(WriteConflicts.IsUnavailable(ex) && ex is SqliteException ? "busy" : "unreachable");
+            Failed(Reason(ex));
             return false;
         }
     }
+
+    /// <summary>What a failure to have the database says about it: SQLite's lock held elsewhere ("busy"), or no answer.</summary>
+    public static string Reason(Exception ex) =>
+        WriteConflicts.IsUnavailable(ex) && ex is SqliteException or DbUpdateException { InnerException: SqliteException } ? "busy" : "unreachable";
 }

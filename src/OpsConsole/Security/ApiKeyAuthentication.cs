@@ -15,6 +15,7 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     IDbContextFactory<OpsDbContext> dbFactory,
     CredentialCache cache,
+    DatabaseAvailability database,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -67,10 +68,19 @@ public sealed class ApiKeyAuthenticationHandler(
             return Refuse(key is null ? "The API key is not valid." : key.RevokedAt is not null ? "The API key was revoked; ask an administrator for a new one." : "The API key expired; ask an administrator for a new one.");
         }
 
-        if (key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1))
+        // "Last used" is bookkeeping: while the database is unavailable it waits for a later request, rather than holding
+        // this one for the write budget and turning a read the database could serve into a 500.
+        if ((key.LastUsedAt is null || now - key.LastUsedAt > TimeSpan.FromMinutes(1)) && database.Outage is null)
         {
             key.LastUsedAt = now;
-            await db.SaveChangesAsync();
+            try
+            {
+                await db.SaveChangesAsync();
+            }
+            catch (Exception ex) when (WriteConflicts.IsUnavailable(ex))
+            {
+                database.Failed(DatabaseAvailability.Reason(ex));
+            }
         }
 
         var claims = new List<Claim>

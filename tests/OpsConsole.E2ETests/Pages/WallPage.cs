@@ -15,6 +15,9 @@ public sealed class WallPage(IPage page) : ConsolePage(page)
 
     public ILocator StaleSince => Page.Locator("#wall-stale-since");
 
+    /// <summary>The same banner, drawn by the server while the database is unavailable.</summary>
+    public ILocator DatabaseStaleBanner => Page.GetByTestId("database-stale-banner");
+
     public ILocator Clock => Page.Locator("#wall-clock");
 
     public Task OpenAsync() => NavigateAsync("wall");

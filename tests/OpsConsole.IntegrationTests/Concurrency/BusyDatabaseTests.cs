@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 using OpsConsole.IntegrationTests.Infrastructure;
 using static OpsConsole.IntegrationTests.Infrastructure.ApiTestExtensions;
 
@@ -19,15 +18,8 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
         await admin.CreateTaskAsync("before the lock", autoAssign: false);
         var before = (int)(await admin.GetObjectAsync(Routes.Tasks))["count"]!;
 
-        await using (var other = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "opsconsole.db")};Pooling=False"))
+        await using (await DatabaseLock.TakeAsync(app.DataDirectory))
         {
-            await other.OpenAsync();
-            await using (var begin = other.CreateCommand())
-            {
-                begin.CommandText = "BEGIN EXCLUSIVE";
-                await begin.ExecuteNonQueryAsync();
-            }
-
             var refused = await admin.PostJsonAsync(Routes.Tasks, new { title = "during the lock", task_type = "documentation", auto_assign = false });
             var problem = await refused.ProblemAsync(HttpStatusCode.ServiceUnavailable);
             Assert.True(refused.Headers.RetryAfter is not null, "a 503 says when to try again");
@@ -45,10 +37,6 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
             var health = (await admin.GetObjectAsync($"{Routes.Status}status/"))["system_health"]!;
             Assert.Equal("critical", (string?)health["status"]);
             Assert.Contains("Database unavailable since", (string?)health["message"], StringComparison.Ordinal);
-
-            await using var rollback = other.CreateCommand();
-            rollback.CommandText = "ROLLBACK";
-            await rollback.ExecuteNonQueryAsync();
         }
 
         var ready = await app.CreateClient().GetAsync("/readyz");

@@ -44,6 +44,9 @@ public sealed class FakeGitHub : IAsyncDisposable
 
     public List<(string Method, string Path, DateTime At, int Status)> Requests { get; } = [];
 
+    /// <summary>Runs when an issue has been created, before GitHub answers (a test takes the console's database away then).</summary>
+    public Action? OnCreated { get; set; }
+
     /// <summary>When true every request answers 503 (GitHub down).</summary>
     public bool Down { get; set; }
 
@@ -189,6 +192,7 @@ public sealed class FakeGitHub : IAsyncDisposable
                 Issues.Add(issue);
             }
 
+            OnCreated?.Invoke();
             if (loseCreate)
             {
                 loseCreate = false;

@@ -1,5 +1,7 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Components.Pages;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.UnitTests.TestSupport;
 using static OpsConsole.UnitTests.TestSupport.ConsoleTestContext;
@@ -69,6 +71,27 @@ public sealed class DashboardPageTests : IAsyncLifetime
             Assert.Contains("1 open emergency task(s)", page.Markup);
         }, Patience);
     }
+
+    [Fact]
+    public void Health_chip_turns_critical_when_the_database_becomes_unavailable_and_back_when_it_returns_without_a_reload()
+    {
+        var page = context.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Contains("Nothing open", page.Markup), Patience);
+        Assert.DoesNotContain("Database unavailable", Chip(page));
+        var availability = context.Services.GetRequiredService<DatabaseAvailability>();
+
+        availability.Failed("unreachable");
+
+        page.WaitForAssertion(() => Assert.Contains("critical: Database unavailable since 12:00:00 UTC (unreachable)", Chip(page)), Patience);
+
+        // The page reloads at most every quarter second (LiveComponent): let that pass.
+        context.Time.Advance(OpsConsole.Components.LiveComponent.Coalesce);
+        availability.Reached();
+
+        page.WaitForAssertion(() => Assert.DoesNotContain("Database unavailable", Chip(page)), Patience);
+    }
+
+    private static string Chip(IRenderedComponent<Dashboard> page) => page.Find(".mud-chip").TextContent;
 
     public Task InitializeAsync() => Task.CompletedTask;
 

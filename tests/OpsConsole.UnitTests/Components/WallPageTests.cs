@@ -1,5 +1,7 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Components.Pages;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.UnitTests.TestSupport;
 using static OpsConsole.UnitTests.TestSupport.ConsoleTestContext;
@@ -49,6 +51,35 @@ public sealed class WallPageTests : IAsyncLifetime
 
         page.WaitForAssertion(() => Assert.Contains("Cannot read the data", page.Find("[data-testid=wall-error]").TextContent), Patience);
         Assert.DoesNotContain("All clear", page.Markup);
+    }
+
+    [Fact]
+    public void While_the_database_is_unavailable_the_wall_shows_its_stale_banner_saying_why_and_drops_it_when_it_is_back()
+    {
+        var page = context.Render<Wall>();
+        page.WaitForAssertion(() => Assert.Equal("0", page.Find("[data-testid=wall-emergencies]").TextContent), Patience);
+        Assert.Empty(page.FindAll("[data-testid=database-stale-banner]"));
+        var availability = context.Services.GetRequiredService<DatabaseAvailability>();
+
+        availability.Failed("busy");
+
+        page.WaitForAssertion(() =>
+        {
+            var banner = page.Find("[data-testid=database-stale-banner]");
+            Assert.Contains("Database unavailable since 12:00:00 UTC (busy)", banner.TextContent);
+            Assert.Contains("wall-stale", banner.ClassList);
+            Assert.Contains("critical", page.Find("[data-testid=wall-health]").TextContent);
+        }, Patience);
+
+        // The page reloads at most every quarter second (LiveComponent): let that pass.
+        context.Time.Advance(OpsConsole.Components.LiveComponent.Coalesce);
+        availability.Reached();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Empty(page.FindAll("[data-testid=database-stale-banner]"));
+            Assert.DoesNotContain("critical", page.Find("[data-testid=wall-health]").TextContent);
+        }, Patience);
     }
 
     [Fact]

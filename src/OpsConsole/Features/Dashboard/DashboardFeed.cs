@@ -30,16 +30,19 @@ public sealed class DashboardFeed : IDisposable
     private readonly IDbContextFactory<OpsDbContext> dbFactory;
     private readonly TimeProvider time;
     private readonly IDisposable subscription;
+    private readonly DatabaseAvailability database;
     private readonly Lock gate = new();
     private long version;
     private long loadedVersion = -1;
     private long loadedAt;
     private Task<DashboardSnapshot>? current;
 
-    public DashboardFeed(StatusQueries status, IDbContextFactory<OpsDbContext> dbFactory, OpsEventStream events, TimeProvider time)
+    public DashboardFeed(StatusQueries status, IDbContextFactory<OpsDbContext> dbFactory, OpsEventStream events, DatabaseAvailability database, TimeProvider time)
     {
-        (this.status, this.dbFactory, this.time) = (status, dbFactory, time);
-        subscription = events.Subscribe(_ => Interlocked.Increment(ref version));
+        (this.status, this.dbFactory, this.database, this.time) = (status, dbFactory, database, time);
+        subscription = events.Subscribe(_ => Changed());
+        // The health chip says whether the database is there: an outage beginning or ending is a change like an event.
+        database.Changed += Changed;
     }
 
     public Task<DashboardSnapshot> GetAsync()
@@ -75,5 +78,11 @@ public sealed class DashboardFeed : IDisposable
         return new DashboardSnapshot(now, dashboard, metrics, timings, activity, agents, openTasks);
     }
 
-    public void Dispose() => subscription.Dispose();
+    public void Dispose()
+    {
+        subscription.Dispose();
+        database.Changed -= Changed;
+    }
+
+    private void Changed() => Interlocked.Increment(ref version);
 }

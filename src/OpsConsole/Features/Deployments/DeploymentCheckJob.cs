@@ -1,22 +1,27 @@
 using Hangfire;
+using OpsConsole.Data;
 
 namespace OpsConsole.Features.Deployments;
 
 /// <summary>
 /// The safety net behind the watcher (every Orchestration:DeploymentCheckIntervalSeconds): reads whatever the watcher may
-/// have missed and re-creates the watcher when it was lost. Periodic, so a crashed run is not retried.
+/// have missed and re-creates the watcher when it was lost. Periodic, so a crashed run is not retried. While the database
+/// is unavailable the read waits its turn (<see cref="DatabaseGate"/>); this job is what brings it back when no change does.
 /// </summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class DeploymentCheckJob(DeploymentLogTailer tailer, DeploymentLogWatcher watcher, ILogger<DeploymentCheckJob> logger)
+public sealed class DeploymentCheckJob(DeploymentLogTailer tailer, DeploymentLogWatcher watcher, DatabaseGate gate, ILogger<DeploymentCheckJob> logger)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         watcher.EnsureWatching();
-        var result = await tailer.CheckAsync("deployment-check job", cancellationToken);
-        if (result.CreatedTaskIds.Count > 0)
+        await gate.RunAsync(DeploymentLogTailer.Work, async ct =>
         {
-            logger.LogInformation("Deployment check found {Count} failures the watcher had not handled yet", result.CreatedTaskIds.Count);
-        }
+            var result = await tailer.CheckAsync("deployment-check job", ct);
+            if (result.CreatedTaskIds.Count > 0)
+            {
+                logger.LogInformation("Deployment check found {Count} failures the watcher had not handled yet", result.CreatedTaskIds.Count);
+            }
+        }, cancellationToken);
     }
 }

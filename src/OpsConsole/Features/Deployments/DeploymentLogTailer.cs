@@ -24,6 +24,9 @@ public sealed class DeploymentLogTailer(
     /// <summary>A JSON document log larger than this is not read (it cannot be tailed; split it or switch to JSON Lines).</summary>
     public const long MaxDocumentBytes = 64L * 1024 * 1024;
 
+    /// <summary>What the log says paused and resumed while the database is unavailable (the watcher and the job alike).</summary>
+    public const string Work = "Reading the deployment log";
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly DeploymentLogCommitter committer = new(intake, settings, orchestration, logger);
     private long lastBrokenDocumentLength = -1;

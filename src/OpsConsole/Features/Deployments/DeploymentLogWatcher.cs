@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using OpsConsole.Data;
 
 namespace OpsConsole.Features.Deployments;
 
@@ -6,8 +7,12 @@ namespace OpsConsole.Features.Deployments;
 /// Reads the deployment log the moment it changes (a file watcher on its folder), and once at start for whatever was
 /// written while the console was down. Changes that arrive during a read are coalesced into one more read. The recurring
 /// deployment-check job is the safety net for missed events and re-creates the watcher when the folder appears later.
+/// While the database is unavailable a read waits its turn (<see cref="DatabaseGate"/>) and the lines stay where the cursor
+/// left them; the first read after the database is back (signalled here, or by the job) turns them into tasks.
 /// </summary>
-public sealed class DeploymentLogWatcher(DeploymentLogTailer tailer, DeploymentSettings settings, ILogger<DeploymentLogWatcher> logger) : BackgroundService
+public sealed class DeploymentLogWatcher(
+    DeploymentLogTailer tailer, DatabaseGate gate, DatabaseAvailability availability, DeploymentSettings settings, ILogger<DeploymentLogWatcher> logger)
+    : BackgroundService
 {
     private readonly Channel<string> signals = Channel.CreateBounded<string>(new BoundedChannelOptions(1)
     {
@@ -89,13 +94,14 @@ public sealed class DeploymentLogWatcher(DeploymentLogTailer tailer, DeploymentS
         await Task.Yield();
         EnsureWatching();
         Signal("startup");
+        availability.Changed += OnAvailabilityChanged;
         try
         {
             await foreach (var trigger in signals.Reader.ReadAllAsync(stoppingToken))
             {
                 try
                 {
-                    await tailer.CheckAsync(trigger, stoppingToken);
+                    await gate.RunAsync(DeploymentLogTailer.Work, ct => tailer.CheckAsync(trigger, ct), stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -105,6 +111,19 @@ public sealed class DeploymentLogWatcher(DeploymentLogTailer tailer, DeploymentS
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            availability.Changed -= OnAvailabilityChanged;
+        }
+    }
+
+    /// <summary>The database is back: read what was appended while it was not, without waiting for the next change or the job.</summary>
+    private void OnAvailabilityChanged()
+    {
+        if (availability.Outage is null)
+        {
+            Signal("database available again");
         }
     }
 

@@ -1,14 +1,18 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using OpsConsole.Data;
 using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Features.Health;
 
+/// <summary>Takes a health snapshot; skipped while the database is unavailable (the summary says so meanwhile).</summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class HealthSnapshotJob(HealthService health, IOptionsMonitor<OrchestrationOptions> options, ILogger<HealthSnapshotJob> logger)
+public sealed class HealthSnapshotJob(HealthService health, DatabaseGate gate, IOptionsMonitor<OrchestrationOptions> options, ILogger<HealthSnapshotJob> logger)
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => gate.RunAsync("The health snapshot", SnapshotAsync, cancellationToken);
+
+    private async Task SnapshotAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var samples = await health.SnapshotAsync(settings.DryRun, cancellationToken);

@@ -1,14 +1,20 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using OpsConsole.Data;
 
 namespace OpsConsole.Features.Orchestration;
 
-/// <summary>The safety-net sweep (and the wake-up for a due retry or deadline). Periodic, so a crashed run is not retried.</summary>
+/// <summary>
+/// The safety-net sweep (and the wake-up for a due retry or deadline). Periodic, so a crashed run is not retried; skipped
+/// while the database is unavailable (<see cref="DatabaseGate"/>).
+/// </summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class OrchestrationSweepJob(SafetySweep sweep, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
+public sealed class OrchestrationSweepJob(SafetySweep sweep, DatabaseGate gate, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
 {
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => gate.RunAsync("The orchestration sweep", SweepAsync, cancellationToken);
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var report = await sweep.SweepAsync(cancellationToken);
         var settings = options.CurrentValue;

@@ -1,20 +1,28 @@
 using Hangfire;
+using OpsConsole.Data;
 
 namespace OpsConsole.Integrations.GitHub;
 
-/// <summary>Delivers the GitHub outbox: every GitHub:DeliveryIntervalSeconds as a safety net, and right after a change is written.</summary>
+/// <summary>
+/// Delivers the GitHub outbox: every GitHub:DeliveryIntervalSeconds as a safety net, and right after a change is written.
+/// Waits its turn while the database is unavailable (<see cref="DatabaseGate"/>): rows are marked delivered in the database,
+/// and a creation whose answer could not be recorded is looked up by its marker before it is sent again.
+/// </summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 120)]
-public sealed class GitHubOutboxJob(GitHubOutbox outbox, IIssueDeliveryTrigger trigger)
+public sealed class GitHubOutboxJob(GitHubOutbox outbox, IIssueDeliveryTrigger trigger, DatabaseGate gate)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         (trigger as HangfireIssueDeliveryTrigger)?.Started();
-        var pass = await outbox.DeliverAsync(cancellationToken);
-        if (pass.NextDueAt is { } next)
+        await gate.RunAsync("GitHub delivery", async ct =>
         {
-            trigger.At(next);
-        }
+            var pass = await outbox.DeliverAsync(ct);
+            if (pass.NextDueAt is { } next)
+            {
+                trigger.At(next);
+            }
+        }, cancellationToken);
     }
 }
 
