@@ -44,6 +44,14 @@ public sealed class HubAudience
                 && Guid.TryParse(c.User?.FindFirst(OpsClaims.AgentId)?.Value, out var agentId) && agentId != holder).ToList()
             : [];
 
+    /// <summary>The open connections of this node: those of agents, and those of every other client (API keys, people).</summary>
+    public (int Agents, int Clients) OpenConnections()
+    {
+        var all = open.Values; // one snapshot, so the two counts add up
+        var agents = all.Count(c => c.User?.IsInRole(OpsRoles.Agent) == true);
+        return (agents, all.Count - agents);
+    }
+
     /// <summary>True when a connection of this node is in <paramref name="group"/>.</summary>
     public bool Has(string group) => members.TryGetValue(group, out var connections) && !connections.IsEmpty;
 
