@@ -16,11 +16,21 @@ public sealed class MetricsApp : OpsConsoleFactory
     protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("OpsConsole:NodeName", Node)];
 }
 
+/// <summary>The same on PostgreSQL, where the metrics' grouped counts are translated by another provider.</summary>
+public sealed class PostgresMetricsApp : PostgresOpsConsoleFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [.. base.Settings, new("OpsConsole:NodeName", MetricsApp.Node)];
+}
+
+public sealed class SqliteMetricsTests(MetricsApp app) : MetricsTests(app), IClassFixture<MetricsApp>;
+
+public sealed class PostgresMetricsTests(PostgresMetricsApp app) : MetricsTests(app), IClassFixture<PostgresMetricsApp>;
+
 /// <summary>
 /// GET /metrics as Prometheus scrapes it (a Viewer API key as bearer), read as a Prometheus user reads the series: by name and
 /// labels, values compared between two scrapes.
 /// </summary>
-public sealed class MetricsTests(MetricsApp app) : IClassFixture<MetricsApp>
+public abstract class MetricsTests(OpsConsoleFactory app)
 {
     private readonly HttpClient admin = app.CreateAdminClient();
 
