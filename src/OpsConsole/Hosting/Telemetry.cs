@@ -19,8 +19,6 @@ public static partial class Telemetry
 
     public static IServiceCollection AddOpsTelemetry(this IServiceCollection services, string node)
     {
-        services.AddSingleton<MetricsSnapshot>();
-        services.AddSingleton<OpsMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
                 .AddService("opsconsole", serviceInstanceId: node)

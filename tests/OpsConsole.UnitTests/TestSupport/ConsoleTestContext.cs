@@ -50,6 +50,8 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<OpsEvents>();
         Services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         Services.AddSingleton<OpsEventStream>();
+        Services.AddSingleton<HubAudience>();
+        Services.AddSingleton<LiveCircuits>();
         Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
         Services.AddSingleton<IJobStatistics, NoJobStatistics>();
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
