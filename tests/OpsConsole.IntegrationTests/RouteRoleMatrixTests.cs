@@ -153,6 +153,7 @@ public sealed class RouteRoleMatrixTests(MatrixApp app) : IClassFixture<MatrixAp
         ["GET /hangfire/{**path}"] = Access.Admin,
         ["GET /healthz"] = Access.Anyone,
         ["GET /readyz"] = Access.Anyone,
+        ["GET /metrics"] = Access.Viewer,
         ["GET /theme/{mode}.css"] = Access.Anyone,
 
         // Blazor's own plumbing (the sign-in page is interactive too); pages check roles themselves.

@@ -78,6 +78,7 @@ public static class OpsConsoleHosting
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
         services.AddOpsUi();
+        services.AddOpsTelemetry(Telemetry.NodeName(settings, builder.Configuration));
         return builder;
     }
 
@@ -130,6 +131,7 @@ public static class OpsConsoleHosting
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "OpsConsole jobs" })
             .RequireAuthorization(OpsPolicies.Admin);
         app.MapProbes();
+        app.MapMetrics();
         app.MapAccountEndpoints();
         app.MapTaskExport();
         app.MapAuditExport();
@@ -302,6 +304,8 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsEventStream>();
         services.AddSingleton<HubAudience>();
         services.AddSingleton<ClusterBus>();
+        services.AddSingleton<LiveCircuits>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, LiveCircuits.Tracker>();
         services.AddHostedService<EventFanOut>();
         var signalR = services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
         if (cluster.IsClustered)

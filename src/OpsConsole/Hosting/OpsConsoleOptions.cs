@@ -16,6 +16,12 @@ public sealed class OpsConsoleOptions
     /// <summary>The console's address as people reach it; links back from GitHub issues use it.</summary>
     public string PublicUrl { get; set; } = "http://localhost:5080";
 
+    /// <summary>
+    /// This node's name in its metrics (the <c>node</c> label of every series at /metrics); none: the machine's name and the
+    /// port it listens on, e.g. <c>ops-1:5080</c>, so two nodes are told apart.
+    /// </summary>
+    public string? NodeName { get; set; }
+
     /// <summary>Origins allowed to frame the wall screen (space separated, e.g. https://tv.example.com); none by default.</summary>
     public string? WallFrameAncestors { get; set; }
 

@@ -56,6 +56,14 @@ public sealed class HubAudience
     /// </summary>
     public bool Has(string group) => clustered || HasHere(group);
 
+    /// <summary>The open connections of this node: those of agents, and those of every other client (API keys, people).</summary>
+    public (int Agents, int Clients) OpenConnections()
+    {
+        var all = open.Values; // one snapshot, so the two counts add up
+        var agents = all.Count(c => c.User?.IsInRole(OpsRoles.Agent) == true);
+        return (agents, all.Count - agents);
+    }
+
     /// <summary>True when a connection of this node is in <paramref name="group"/>.</summary>
     public bool HasHere(string group) => members.TryGetValue(group, out var connections) && !connections.IsEmpty;
 

@@ -73,7 +73,7 @@ public static class SecurityServices
             .AddDefaultTokenProviders();
 
     private static bool MachineRoute(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
+        request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs") || request.Path.StartsWithSegments("/metrics");
 
     private static Task Status(HttpResponse response, int code)
     {

@@ -17,6 +17,8 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
 
     private DateTime Now => app.Time.GetUtcNow().UtcDateTime;
 
+    private AssignmentDispatcher Dispatcher => app.Services.GetRequiredService<AssignmentDispatcher>();
+
     [Fact]
     public async Task Two_writers_that_read_an_agent_with_one_free_slot_cannot_both_take_it()
     {
@@ -31,8 +33,8 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         Assert.True(agentA.IsAvailableForAssignment);
         Assert.True(agentB.IsAvailableForAssignment);
 
-        AssignmentDispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == first), agentA, "a", 1, [], Actor.Engine, Now);
-        AssignmentDispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == second), agentB, "b", 1, [], Actor.Engine, Now);
+        Dispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == first), agentA, "a", 1, [], Actor.Engine, Now);
+        Dispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == second), agentB, "b", 1, [], Actor.Engine, Now);
         await a.SaveChangesAsync();
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => b.SaveChangesAsync());
 
@@ -52,8 +54,8 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
 
         await using var a = await app.DbAsync();
         await using var b = await app.DbAsync();
-        AssignmentDispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == taskId), await a.Agents.SingleAsync(x => x.Id == one), "a", 1, [], Actor.Engine, Now);
-        AssignmentDispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == taskId), await b.Agents.SingleAsync(x => x.Id == other), "b", 1, [], Actor.Engine, Now);
+        Dispatcher.Assign(a, await a.WorkItems.SingleAsync(w => w.Id == taskId), await a.Agents.SingleAsync(x => x.Id == one), "a", 1, [], Actor.Engine, Now);
+        Dispatcher.Assign(b, await b.WorkItems.SingleAsync(w => w.Id == taskId), await b.Agents.SingleAsync(x => x.Id == other), "b", 1, [], Actor.Engine, Now);
         await a.SaveChangesAsync();
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => b.SaveChangesAsync());
 

@@ -50,6 +50,9 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<OpsEvents>();
         Services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
         Services.AddSingleton<OpsEventStream>();
+        Services.AddSingleton(new ClusterSettings(null));
+        Services.AddSingleton<HubAudience>();
+        Services.AddSingleton<LiveCircuits>();
         Services.AddOpsData(new OpsConsoleOptions { DataDirectory = directory }, new ConfigurationBuilder().Build());
         Services.AddSingleton<IJobStatistics, NoJobStatistics>();
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Features.Deployments;
@@ -23,7 +24,7 @@ public sealed record IntakeResult(
 /// it. Exactly once holds across processes: the database allows one open task per fingerprint. Every failure is kept as a
 /// <see cref="FailureRecord"/>.
 /// </summary>
-public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, AssignmentDispatcher dispatcher, ILogger<FailureIntake> logger)
+public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, AssignmentDispatcher dispatcher, OpsMetrics metrics, ILogger<FailureIntake> logger)
 {
     private const string SystemOwner = "orchestration_system";
 
@@ -61,6 +62,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             return outcome;
         }, cancellationToken);
 
+        metrics.FailuresReceived(reports, results);
         foreach (var item in created)
         {
             logger.LogInformation("Deployment failure → task {TaskId} '{Title}' ({Priority}, {Environment})", item.Id, item.Title, item.Priority.Wire(), item.Environment);

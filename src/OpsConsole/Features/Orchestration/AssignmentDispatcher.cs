@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -21,6 +22,7 @@ public sealed class AssignmentDispatcher(
     TimeProvider time,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
+    OpsMetrics metrics,
     ILogger<AssignmentDispatcher> logger)
 {
     /// <summary>How many waiting tasks one assignment pass looks at per free agent slot.</summary>
@@ -183,10 +185,12 @@ public sealed class AssignmentDispatcher(
     }
 
     /// <summary>Claims <paramref name="item"/> for <paramref name="agent"/> with the scorer's reasons; the caller saves.</summary>
-    public static Assignment Assign(
+    public Assignment Assign(
         OpsDbContext db, WorkItem item, Agent agent, string reason, double score, IReadOnlyList<CandidateScore> candidates, Actor actor, DateTime now)
     {
+        var waitingSince = item.NextAttemptAt is { } due && due > item.CreatedOn ? due : item.CreatedOn;
         item.AssignTo(agent, now);
+        metrics.Assigned(db, waitingSince, now);
         agent.TakeTask(now);
         var assignment = new Assignment
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -8,7 +9,8 @@ namespace OpsConsole.Features.Orchestration;
 /// What happens to a task that failed: the failure policy retries it later (away from the agent that failed), escalates it,
 /// or hands it to people. Inside the caller's unit of work; the caller saves, and has redacted the error already.
 /// </summary>
-public sealed class FailureHandler(IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, IDueWorkScheduler scheduler, Random random)
+public sealed class FailureHandler(
+    IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random)
 {
     public async Task<FailureDecision> HandleAsync(
         OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken)
@@ -39,6 +41,7 @@ public sealed class FailureHandler(IOptionsMonitor<OrchestrationOptions> options
             case FailureOutcome.Retry:
                 item.ScheduleRetry(decision.Delay, now);
                 scheduler.WakeAt(item.NextAttemptAt!.Value);
+                metrics.Retried(db, "automatic");
                 TaskLog.Add(db, item, LogSeverity.Warning, "retry_scheduled",
                     $"Retry {item.RetryCount} of {item.MaxRetries} at {item.NextAttemptAt:u} (in {FailurePolicy.Humanize(decision.Delay)}){(agent is null ? "" : $", avoiding {agent.Name}")}",
                     Actor.Engine, now,
@@ -48,6 +51,7 @@ public sealed class FailureHandler(IOptionsMonitor<OrchestrationOptions> options
                 var before = item.Priority;
                 item.Escalate(now);
                 statistics.Escalated();
+                metrics.Escalated(db, "retries_exhausted");
                 TaskLog.Escalation(db, item, before,
                     $"Retries used up: escalated to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}, fresh retry budget", Actor.Engine, now);
                 break;

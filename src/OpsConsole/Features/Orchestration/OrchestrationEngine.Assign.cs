@@ -55,7 +55,7 @@ public sealed partial class OrchestrationEngine
                     freedHolder = true;
                 }
 
-                assignment = AssignmentDispatcher.Assign(db, item, agent, reason ?? "Manual assignment", AgentScorer.Score(item, agent), [], actor, now);
+                assignment = dispatcher.Assign(db, item, agent, reason ?? "Manual assignment", AgentScorer.Score(item, agent), [], actor, now);
             }
             else
             {
@@ -65,7 +65,7 @@ public sealed partial class OrchestrationEngine
                     throw RefusedException.Conflict($"No suitable agent available: {choice.Reason}");
                 }
 
-                assignment = AssignmentDispatcher.Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, actor, now);
+                assignment = dispatcher.Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, actor, now);
             }
 
             await db.SaveChangesAsync(cancellationToken);

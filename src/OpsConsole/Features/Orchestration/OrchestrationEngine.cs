@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 using OpsConsole.Security;
 
 namespace OpsConsole.Features.Orchestration;
@@ -19,6 +20,7 @@ public sealed partial class OrchestrationEngine(
     FailureHandler failures,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
+    OpsMetrics metrics,
     IDueWorkScheduler scheduler,
     AccessGuard access,
     ILogger<OrchestrationEngine> logger)
@@ -185,6 +187,7 @@ public sealed partial class OrchestrationEngine(
             }
 
             Apply(() => item.RetryNow(now));
+            metrics.Retried(db, "manual");
             TaskLog.Add(db, item, LogSeverity.Info, "retry", $"Retried by {actor.Name} (attempt {item.RetryCount + 1})", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
@@ -207,6 +210,7 @@ public sealed partial class OrchestrationEngine(
             var before = item.Priority;
             Apply(() => item.Escalate(now));
             statistics.Escalated();
+            metrics.Escalated(db, "manual");
             var why = string.IsNullOrWhiteSpace(reason) ? "Manual escalation" : reason.Trim();
             TaskLog.Escalation(db, item, before,
                 $"Escalated by {actor.Name} to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}: {why}", actor, now, why);

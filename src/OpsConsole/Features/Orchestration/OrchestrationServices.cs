@@ -1,12 +1,19 @@
 using OpsConsole.Features.Agents;
+using OpsConsole.Features.Health;
 
 namespace OpsConsole.Features.Orchestration;
 
 public static class OrchestrationServices
 {
-    /// <summary>The engine and its parts: task operations, creation, assignment, failure handling, the sweep, agent operations.</summary>
+    /// <summary>
+    /// The engine and its parts: task operations, creation, assignment, failure handling, the sweep, agent operations, and the
+    /// metrics they count (which also read the hub's audience and the open circuits, registered with the real-time services).
+    /// </summary>
     public static IServiceCollection AddOrchestration(this IServiceCollection services)
     {
+        services.AddMetrics();
+        services.AddSingleton<MetricsSnapshot>();
+        services.AddSingleton<OpsMetrics>();
         services.AddSingleton<EngineStatistics>();
         services.AddSingleton<OrchestrationEngine>();
         services.AddSingleton<TaskCreation>();

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -14,7 +15,8 @@ public sealed class SafetySweep(
     UnitOfWork unitOfWork,
     AssignmentDispatcher dispatcher,
     IOptionsMonitor<OrchestrationOptions> options,
-    EngineStatistics statistics)
+    EngineStatistics statistics,
+    OpsMetrics metrics)
 {
     private OrchestrationOptions Settings => options.CurrentValue;
 
@@ -115,6 +117,11 @@ public sealed class SafetySweep(
             item.Escalate(now);
             item.MarkTimeEscalated(now);
             statistics.Escalated();
+            if (!Settings.DryRun)
+            {
+                metrics.Escalated(db, "time"); // a dry run decides, and writes nothing
+            }
+
             count++;
             decisions.Add($"'{item.Title}': {why}, escalated to level {item.EscalationLevel} ({item.Priority.Wire()})");
             TaskLog.Escalation(db, item, before, $"Escalated by time: {why}; level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}", Actor.Engine, now, why);
