@@ -210,3 +210,39 @@ public sealed class IssueLinkTests(OpsConsoleFactory app) : IClassFixture<OpsCon
         Assert.Equal("https://github.com/acme/shop/issues/7", (string?)stored["github_issue_url"]);
     }
 }
+
+/// <summary>
+/// #20 item 2 end to end: an adversarial description is bounded before any pattern runs (a larger one is a 400 naming the
+/// field and its limit), and one within the limit is stored with the secret at its end masked while agents keep working.
+/// </summary>
+public sealed class AdversarialInputTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
+{
+    [Fact]
+    public async Task A_100_KB_adversarial_description_is_refused_naming_the_field_and_its_limit()
+    {
+        var error = await app.CreateAdminClient().PostJsonAsync(Routes.Tasks, new
+        {
+            title = "adversarial",
+            task_type = "documentation",
+            description = string.Concat(Enumerable.Repeat("a.", 50_000)),
+        }).FieldErrorAsync("description");
+
+        Assert.Contains("20000", error.Replace(",", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_adversarial_description_at_the_limit_is_stored_redacted_and_an_agents_heartbeat_still_answers()
+    {
+        var admin = app.CreateAdminClient();
+        var (agentId, token, _) = await admin.CreateAgentAsync($"steady-{Routes.Tag()}");
+        var secret = " password=hunter2";
+        var description = string.Concat(Enumerable.Repeat("a.", (20_000 - secret.Length) / 2)) + secret;
+
+        var stored = await admin.PostJsonAsync(Routes.Tasks, new { title = $"adversarial {Routes.Tag()}", task_type = "documentation", auto_assign = false, description })
+            .ObjectAsync(HttpStatusCode.Created);
+        var heartbeat = await app.CreateClientWithToken(token).PostEmptyAsync($"{Routes.Agent(agentId)}heartbeat/");
+
+        Assert.EndsWith("password=[REDACTED]", (string?)stored["description"]);
+        await heartbeat.ExpectAsync(HttpStatusCode.OK);
+    }
+}
