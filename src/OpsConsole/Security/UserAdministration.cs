@@ -29,8 +29,6 @@ public sealed class FieldErrorsException(IReadOnlyDictionary<string, string[]> e
 /// </summary>
 public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard guard, CredentialCache credentials, TimeProvider time, ILogger<UserAdministration> logger)
 {
-    /// <summary>One change at a time, so two administrators cannot demote each other and leave none.</summary>
-    private readonly SemaphoreSlim gate = new(1, 1);
 
     public async Task<List<UserSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -143,7 +141,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard 
         }, cancellationToken);
 
     /// <summary>
-    /// Runs one change for an administrator under the gate, in one transaction with its audit entry
+    /// Runs one change for an administrator in one transaction with its audit entry
     /// (no entry when nothing changed), and answers the user as it is afterwards.
     /// </summary>
     private async Task<UserSummary> ChangeAsync(
@@ -153,46 +151,43 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard 
     {
         await guard.DemandAsync(by, ApiRole.Admin, cancellationToken);
         var actor = by.ToActor();
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
-            var db = scope.ServiceProvider.GetRequiredService<OpsDbContext>();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var (user, action, before, after) = await change(users, actor.Name);
-            if (action is not null)
-            {
-                db.AuditEntries.Add(new AuditEntry
-                {
-                    At = time.GetUtcNow().UtcDateTime,
-                    Actor = actor.Name,
-                    ActorKind = actor.Kind,
-                    Action = action,
-                    TargetType = "user",
-                    TargetId = user.UserName ?? user.Id,
-                    Before = before,
-                    After = after,
-                    Ip = AuditContext.Value?.Ip,
-                });
-                await db.SaveChangesAsync(cancellationToken);
-                logger.LogInformation("User {User}: {Action} by {Actor}", user.UserName, action, actor.Name);
-            }
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var db = scope.ServiceProvider.GetRequiredService<OpsDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-            await transaction.CommitAsync(cancellationToken);
-            if (action is "role_changed" or "locked" or "deleted" or "password_reset")
-            {
-                // Their open console pages re-check at once and their hub connections close (they sign in again).
-                credentials.Revoke(CredentialKind.User, user.Id);
-            }
-
-            var role = action == "deleted" ? null : await RoleOfAsync(users, user);
-            return new UserSummary(user.Id, user.UserName ?? "", role, user.LockoutEnd, null);
-        }
-        finally
+        // One user change at a time across every node and process, so two administrators cannot demote each other and
+        // leave none: the first write of the transaction takes the Admin role's row (PostgreSQL holds its row lock,
+        // SQLite its write lock, until commit) and the last-administrator check below then sees every committed change.
+        await db.Database.ExecuteSqlAsync($"UPDATE \"AspNetRoles\" SET \"ConcurrencyStamp\" = {Guid.NewGuid().ToString()} WHERE \"NormalizedName\" = {OpsRoles.Admin.ToUpperInvariant()}", cancellationToken);
+        var (user, action, before, after) = await change(users, actor.Name);
+        if (action is not null)
         {
-            gate.Release();
+            db.AuditEntries.Add(new AuditEntry
+            {
+                At = time.GetUtcNow().UtcDateTime,
+                Actor = actor.Name,
+                ActorKind = actor.Kind,
+                Action = action,
+                TargetType = "user",
+                TargetId = user.UserName ?? user.Id,
+                Before = before,
+                After = after,
+                Ip = AuditContext.Value?.Ip,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("User {User}: {Action} by {Actor}", user.UserName, action, actor.Name);
         }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (action is "role_changed" or "locked" or "deleted" or "password_reset")
+        {
+            // Their open console pages re-check at once and their hub connections close (they sign in again).
+            credentials.Revoke(CredentialKind.User, user.Id);
+        }
+
+        var role = action == "deleted" ? null : await RoleOfAsync(users, user);
+        return new UserSummary(user.Id, user.UserName ?? "", role, user.LockoutEnd, null);
     }
 
     private static async Task<IdentityUser> FindAsync(UserManager<IdentityUser> users, string userId) =>
