@@ -91,3 +91,34 @@ public sealed class ClusterBusTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A node whose Redis cannot be reached keeps serving (the database is the truth) and says so on /readyz.</summary>
+public sealed class UnreachableRedisTests(UnreachableRedisTests.NodeWithoutRedis app) : IClassFixture<UnreachableRedisTests.NodeWithoutRedis>
+{
+    public sealed class NodeWithoutRedis : OpsConsoleFactory
+    {
+        // A loopback port nothing listens on: connections are refused at once.
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("ConnectionStrings:Redis", $"127.0.0.1:{FreePort()},connectTimeout=500")];
+
+        private static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+
+    [Fact]
+    public async Task Tasks_are_still_created_and_read_while_readiness_names_redis()
+    {
+        var admin = app.CreateAdminClient();
+
+        var created = await admin.CreateTaskAsync($"without redis {Routes.Tag()}", autoAssign: false);
+        var read = await admin.GetTaskAsync(ApiTestExtensions.Id(created));
+        var ready = await app.CreateClientWithToken(null).GetAsync("/readyz");
+
+        Assert.Equal((string?)created["title"], (string?)read["title"]);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("redis: unreachable", await ready.Content.ReadAsStringAsync());
+    }
+}
