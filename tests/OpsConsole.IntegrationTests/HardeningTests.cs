@@ -245,4 +245,23 @@ public sealed class AdversarialInputTests(OpsConsoleFactory app) : IClassFixture
         Assert.EndsWith("password=[REDACTED]", (string?)stored["description"]);
         await heartbeat.ExpectAsync(HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task An_edit_is_redacted_like_a_creation()
+    {
+        var admin = app.CreateAdminClient();
+        var task = await admin.CreateTaskAsync($"edited {Routes.Tag()}", autoAssign: false);
+
+        var edited = await admin.PatchJsonAsync(Routes.Task(Id(task)), new
+        {
+            title = "Deploy with token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+            description = "run with DB_PASSWORD=hunter2 ./deploy.sh",
+            input_data = new { api_key = "abc123def456", host = "web-1" },
+        }).ObjectAsync();
+
+        Assert.DoesNotContain("ghp_aBcDeF", (string?)edited["title"]);
+        Assert.Equal("run with DB_PASSWORD=[REDACTED] ./deploy.sh", (string?)edited["description"]);
+        Assert.Equal("[REDACTED]", (string?)edited["input_data"]!["api_key"]);
+        Assert.Equal("web-1", (string?)edited["input_data"]!["host"]);
+    }
 }

@@ -251,7 +251,10 @@ public sealed partial class OrchestrationEngine(
     public Task<WorkItem> ResumeAsync(Guid taskId, Actor actor, CancellationToken cancellationToken) =>
         SimpleTransitionAsync(taskId, actor, (item, now) => item.ResumeFromReview(now), "resumed", $"Back in progress ({actor.Name})", cancellationToken);
 
-    /// <summary>Applies a change of task fields (PATCH); status changes go through the transition methods.</summary>
+    /// <summary>
+    /// Applies a change of task fields (PATCH); status changes go through the transition methods. The caller redacts the
+    /// text it sets before calling (as the PATCH handler does), so the write does not.
+    /// </summary>
     public async Task<WorkItem> UpdateAsync(Guid taskId, Action<WorkItem, DateTime> change, Actor actor, CancellationToken cancellationToken)
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
@@ -260,9 +263,6 @@ public sealed partial class OrchestrationEngine(
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             Apply(() => change(item, now));
-            item.Title = TaskCreation.RedactedTitle(item.Title);
-            item.Description = Redactor.Redact(item.Description)!;
-            item.InputData = Redactor.RedactJson(item.InputData)!;
             item.ModifiedBy = actor.Name;
             item.Touch(now);
             TaskLog.Add(db, item, LogSeverity.Info, "updated", $"Task edited by {actor.Name}", actor, now);
