@@ -238,7 +238,7 @@ public static class OpsConsoleHosting
             .Enrich.FromLogContext()
             .ReadFrom.Configuration(builder.Configuration)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
-            .WriteTo.Sink(logFile));
+            .WriteTo.Sink(logFile), preserveStaticLogger: true); // this host's own logger, not the process-wide static one
         CachedLoggerFactory.Decorate(builder.Services);
     }
 
