@@ -15,7 +15,7 @@ public sealed class OpsctlDatabaseOutageTests
     [Fact]
     public async Task A_report_refused_while_the_database_is_busy_is_sent_again_and_lands_once_it_is_free()
     {
-        await using var app = new BusyBudgetConsole { Port = FreePort() };
+        await using var app = new BusyBudgetConsole { Port = Loopback.FreePort() };
         using var admin = new HttpClient { BaseAddress = new Uri(app.Url) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OpsConsoleFactory.BootstrapKey);
         var rotated = await admin.PostAsync($"{TestAgent.Api}/agents/{await app.AgentIdAsync("CodeAgent-Emergency")}/rotate_token/", null);
@@ -55,12 +55,5 @@ public sealed class OpsctlDatabaseOutageTests
     {
         protected override IEnumerable<KeyValuePair<string, string>> Settings =>
             [.. base.Settings, new("OpsConsole:Database:CommandTimeoutSeconds", "1")];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -164,7 +164,7 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
     {
         var unknown = await app.OpsctlAsync("tasks", "show", Guid.Empty.ToString());
         var wrongKey = await CliRun.RunAsync(app.Url, "ops_not-a-real-key", ["status"]);
-        var closedPort = FreePort();
+        var closedPort = Loopback.FreePort();
         var unreachable = await CliRun.RunAsync($"http://127.0.0.1:{closedPort}", OpsConsoleFactory.BootstrapKey, ["status"]);
 
         Assert.Equal(1, unknown.ExitCode);
@@ -232,13 +232,6 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Waits for real I/O (a hub message, a process's output), checking often and giving up after a bound.</summary>

@@ -12,7 +12,7 @@ public sealed class OpsctlWorkerRestartTests
     [Fact]
     public async Task Worker_reconnects_after_the_server_restarts_and_completes_the_next_task()
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
         var output = new LockedWriter();
         using var stop = new CancellationTokenSource();
@@ -62,12 +62,5 @@ public sealed class OpsctlWorkerRestartTests
         var response = await admin.PostAsync($"{TestAgent.Api}/agents/{await app.AgentIdAsync(agent)}/rotate_token/", null);
         response.EnsureSuccessStatusCode();
         return (string)(await response.ReadObjectAsync())["token"]!;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -26,7 +26,7 @@ public sealed class RevocationTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     {
         var (keyId, key) = await CreateKeyAsync("Viewer");
         await using var hub = TestAgent.HubFor(app, key);
-        var closed = ClosedSignal(hub);
+        var closed = TestAgent.ClosedSignal(hub);
         await hub.StartAsync();
 
         await (await admin.DeleteAsync($"{Routes.Base}/api-keys/{keyId}/")).ExpectAsync(HttpStatusCode.NoContent);
@@ -41,7 +41,7 @@ public sealed class RevocationTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     public async Task Rotating_an_agents_token_closes_the_connection_opened_with_the_old_one()
     {
         await using var agent = await TestAgent.CreateAsync(app, Primary);
-        var closed = ClosedSignal(agent.Hub);
+        var closed = TestAgent.ClosedSignal(agent.Hub);
 
         await (await admin.PostAsync($"{Routes.Agent(agent.Id)}rotate_token/", null)).ExpectAsync(HttpStatusCode.OK);
 
@@ -59,7 +59,7 @@ public sealed class RevocationTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         var client = app.CreateClientWithToken(token);
         await (await client.GetAsync($"{Routes.Agents}me/")).ExpectAsync(HttpStatusCode.OK);
         await using var hub = TestAgent.HubFor(app, token);
-        var closed = ClosedSignal(hub);
+        var closed = TestAgent.ClosedSignal(hub);
         await hub.StartAsync();
 
         await admin.UpdateAgentStatusAsync(agentId, "deactivate");
@@ -119,17 +119,6 @@ public sealed class RevocationTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         var created = await admin.PostJsonAsync($"{Routes.Base}/api-keys/", new { name = $"key-{Routes.Tag()}", role, expires_at = expiresAt is { } at ? Iso(at) : null })
             .ObjectAsync(HttpStatusCode.Created);
         return (Id(created), (string)created["key"]!);
-    }
-
-    private static Task ClosedSignal(HubConnection hub)
-    {
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        hub.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
-        return closed.Task;
     }
 
     private static Channel<JsonObject> ChangesOf(HubConnection hub)

@@ -70,18 +70,15 @@ public sealed partial class SignInAuditTests(OpsConsoleFactory app) : IClassFixt
     private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string user, string password)
     {
         var page = await (await client.GetAsync("/login")).Content.ReadAsStringAsync();
-        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        var token = Loopback.AntiforgeryToken(page);
         return await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["_handler"] = "login",
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+            ["__RequestVerificationToken"] = token,
             ["Input.UserName"] = user,
             ["Input.Password"] = password,
         }));
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 
     [GeneratedRegex("<p class=\"ops-login-error\" role=\"alert\">([^<]*)</p>")]
     private static partial Regex LoginError();

@@ -98,14 +98,7 @@ public sealed class UnreachableRedisTests(UnreachableRedisTests.NodeWithoutRedis
     public sealed class NodeWithoutRedis : OpsConsoleFactory
     {
         // A loopback port nothing listens on: connections are refused at once.
-        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("ConnectionStrings:Redis", $"127.0.0.1:{FreePort()},connectTimeout=500")];
-
-        private static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("ConnectionStrings:Redis", $"127.0.0.1:{Loopback.FreePort()},connectTimeout=500")];
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ClusterNodes : IAsyncLifetime
 /// Issue 14 items 2 and 3: one key ring for both nodes (each decrypts what the other encrypted and accepts the other's
 /// sign-in cookie and antiforgery token), hub messages and revocations across nodes.
 /// </summary>
-public sealed partial class TwoNodeClusterTests(ClusterNodes nodes) : IClassFixture<ClusterNodes>
+public sealed class TwoNodeClusterTests(ClusterNodes nodes) : IClassFixture<ClusterNodes>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -78,7 +78,7 @@ public sealed partial class TwoNodeClusterTests(ClusterNodes nodes) : IClassFixt
     {
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false });
         var form = await browser.GetStringAsync(new Uri(nodes.A.BaseAddress, "/login"));
-        var token = WebUtility.HtmlDecode(AntiforgeryField().Match(form).Groups[1].Value);
+        var token = Loopback.AntiforgeryToken(form);
 
         // The form and its antiforgery token came from node A; the sign-in is posted to node B (same host, another port).
         var signIn = await browser.PostAsync(new Uri(nodes.B.BaseAddress, "/login"), new FormUrlEncodedContent(new Dictionary<string, string>
@@ -128,17 +128,12 @@ public sealed partial class TwoNodeClusterTests(ClusterNodes nodes) : IClassFixt
         var onB = nodes.B.CreateClient(key);
         Assert.Equal(HttpStatusCode.OK, (await onB.GetAsync("tasks/")).StatusCode); // node B now remembers the key
         await using var hub = Hub(nodes.B, key);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        hub.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        var closed = TestAgent.ClosedSignal(hub);
         await hub.StartAsync();
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"api-keys/{created["id"]}/")).StatusCode);
 
-        await closed.Task.WaitAsync(Patience);
+        await closed.WaitAsync(Patience);
         Assert.Equal(HttpStatusCode.Unauthorized, (await onB.GetAsync("tasks/")).StatusCode);
     }
 
@@ -171,7 +166,4 @@ public sealed partial class TwoNodeClusterTests(ClusterNodes nodes) : IClassFixt
         await agentClient.PostAsync($"agents/{id}/heartbeat/", null);
         return (id, token);
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 }

@@ -97,7 +97,7 @@ public sealed class AppProcess : IAsyncDisposable
         Directory.CreateDirectory(DataDirectoryOf(root));
         for (var attempt = 1; ; attempt++)
         {
-            var node = Launch(root, name, workingDirectory, FreePort(), settings);
+            var node = Launch(root, name, workingDirectory, Loopback.FreePort(), settings);
             try
             {
                 await node.WaitUntilReadyAsync(cancellationToken);
@@ -381,13 +381,6 @@ public sealed class AppProcess : IAsyncDisposable
         {
             return null;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -52,7 +52,7 @@ public static class PostgresServer
             Run("chown", $"postgres {root}", asRoot: false);
         }
 
-        var port = FreePort();
+        var port = Loopback.FreePort();
         Run(Path.Combine(bin, "initdb"), $"-D {data} -U postgres --auth=trust --encoding=UTF8 --no-sync", asRoot);
         Run(Path.Combine(bin, "pg_ctl"),
             $"-D {data} -l {Path.Combine(root, "server.log")} -w -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start", asRoot);
@@ -91,12 +91,5 @@ public static class PostgresServer
         {
             throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error.Result}{output.Result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

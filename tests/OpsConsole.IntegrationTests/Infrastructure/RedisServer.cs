@@ -28,7 +28,7 @@ public static class RedisServer
                 "These tests need Redis: install Debian's redis-server package (./scripts/test.sh does), or set OPSCONSOLE_TEST_REDIS to a configuration string.");
         var root = Path.Combine(Path.GetTempPath(), $"opsconsole-redis-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var start = new ProcessStartInfo(server, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --dir {root} --daemonize no --loglevel warning")
         {
             RedirectStandardOutput = true,
@@ -66,12 +66,5 @@ public static class RedisServer
                 Thread.Sleep(50); // waiting for a child process to listen: no event to wait on
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

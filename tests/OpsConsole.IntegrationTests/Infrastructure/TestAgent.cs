@@ -68,6 +68,18 @@ public sealed class TestAgent : IAsyncDisposable
             .AddJsonProtocol(o => o.PayloadSerializerOptions = Json)
             .Build();
 
+    /// <summary>Completes when <paramref name="hub"/> closes (the server aborted it, e.g. after a revocation).</summary>
+    public static Task ClosedSignal(HubConnection hub)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        return closed.Task;
+    }
+
     /// <summary>The next task pushed to this agent (TaskAssigned).</summary>
     public async Task<JsonObject> NextAssignedAsync()
     {
