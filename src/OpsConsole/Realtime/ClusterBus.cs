@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpsConsole.Domain;
 using OpsConsole.Security;
 using StackExchange.Redis;
@@ -125,13 +126,10 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
     }
 
     /// <summary>Readiness: not ready while Redis, configured, cannot be reached (changes would not cross nodes).</summary>
-    public sealed class Readiness(ClusterBus bus) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    public sealed class Readiness(ClusterBus bus) : IHealthCheck
     {
-        public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-            Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(bus.IsConnected
-                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
-                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("redis: unreachable"));
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(bus.IsConnected ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("redis: unreachable"));
     }
 
     private sealed record Message(string Node, string? Type, JsonElement? Event, CredentialKind? Kind, string? Id);

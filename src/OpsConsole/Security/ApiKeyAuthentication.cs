@@ -56,10 +56,12 @@ public sealed class ApiKeyAuthenticationHandler(
             }
 
             return Remember(hash,
+            [
                 new Claim(ClaimTypes.Name, agent.Name),
                 new Claim(ClaimTypes.Role, OpsRoles.Agent),
                 new Claim(OpsClaims.ActorKind, nameof(ActorKind.Agent)),
-                new Claim(OpsClaims.AgentId, agent.Id.ToString()));
+                new Claim(OpsClaims.AgentId, agent.Id.ToString()),
+            ]);
         }
 
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.KeyHash == hash);
@@ -99,9 +101,7 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Fail(reason);
     }
 
-    private AuthenticateResult Remember(string hash, params Claim[] claims) => Remember(hash, claims, null);
-
-    private AuthenticateResult Remember(string hash, Claim[] claims, DateTimeOffset? expiresAt)
+    private AuthenticateResult Remember(string hash, Claim[] claims, DateTimeOffset? expiresAt = null)
     {
         cache.Remember(hash, claims, expiresAt);
         return Success(claims);
