@@ -44,6 +44,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<WorkLease> WorkLeases => Set<WorkLease>();
+
     /// <summary>
     /// The row version of tasks and agents: every update writes version + 1 where the version is still the one read,
     /// so of two writers that read the same row, the second changes nothing and its unit of work runs again.
@@ -270,6 +272,14 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.Property(c => c.Path).HasMaxLength(1000);
             e.Property(c => c.HeadHash).HasMaxLength(64);
             e.Property(c => c.Format).HasConversion<string>().HasMaxLength(20);
+        });
+
+        builder.Entity<WorkLease>(e =>
+        {
+            e.ToTable("work_leases");
+            e.HasKey(l => l.Name);
+            e.Property(l => l.Name).HasMaxLength(200);
+            e.Property(l => l.Holder).HasMaxLength(200);
         });
 
         builder.Entity<WebhookDelivery>(e =>

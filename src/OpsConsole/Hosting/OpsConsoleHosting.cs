@@ -67,6 +67,8 @@ public static class OpsConsoleHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
 
+        var nodeName = Telemetry.NodeName(settings, builder.Configuration);
+        services.AddSingleton(LeaseHolder.ForNode(nodeName));
         services.AddOpsData(settings, builder.Configuration);
         services.AddOpsSecurity();
         services.AddOpsProtection();
@@ -78,7 +80,7 @@ public static class OpsConsoleHosting
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
         services.AddOpsUi();
-        services.AddOpsTelemetry(Telemetry.NodeName(settings, builder.Configuration));
+        services.AddOpsTelemetry(nodeName);
         return builder;
     }
 

@@ -13,10 +13,14 @@ namespace OpsConsole.Features.Deployments;
 /// </summary>
 internal sealed class DeploymentLogCommitter(
     FailureIntake intake,
+    Leases leases,
     DeploymentSettings settings,
     IOptionsMonitor<OrchestrationOptions> orchestration,
     ILogger logger)
 {
+    /// <summary>The lease of the node that reads the deployment log (one node at a time reads it; the cursor is shared).</summary>
+    public const string Lease = "deployment-log";
+
     private static readonly Actor Monitor = new("deployment_monitor", ActorKind.Engine);
 
     /// <summary>One chunk of lines (or a whole document): its failures, and the cursor where the read now stands.</summary>
@@ -25,6 +29,7 @@ internal sealed class DeploymentLogCommitter(
         var snapshot = state.Snapshot();
         var results = await IngestAsync(reports, cancellationToken, async (db, now) =>
         {
+            await leases.FenceAsync(db, Lease, now, cancellationToken);
             var cursor = await db.DeploymentLogCursors.FirstOrDefaultAsync(c => c.Path == settings.LogPath, cancellationToken);
             if (cursor is null)
             {
@@ -60,6 +65,7 @@ internal sealed class DeploymentLogCommitter(
     {
         var results = await IngestAsync(reports, cancellationToken, async (db, now) =>
         {
+            await leases.FenceAsync(db, Lease, now, cancellationToken);
             var stored = await db.DeploymentLogCursors.FirstAsync(c => c.Path == settings.LogPath, cancellationToken);
             stored.Advance(offset, lineNumber, malformed, reports.Count, now);
         });

@@ -15,6 +15,7 @@ namespace OpsConsole.Features.Deployments;
 /// </summary>
 public sealed class DeploymentLogTailer(
     FailureIntake intake,
+    Leases leases,
     IDbContextFactory<OpsDbContext> dbFactory,
     DeploymentSettings settings,
     TimeProvider time,
@@ -28,20 +29,41 @@ public sealed class DeploymentLogTailer(
     public const string Work = "Reading the deployment log";
 
     private readonly SemaphoreSlim gate = new(1, 1);
-    private readonly DeploymentLogCommitter committer = new(intake, settings, orchestration, logger);
+    private readonly DeploymentLogCommitter committer = new(intake, leases, settings, orchestration, logger);
     private long lastBrokenDocumentLength = -1;
 
     public string LogPath => settings.LogPath;
 
     private string FileName => Path.GetFileName(settings.LogPath);
 
-    /// <summary>Reads whatever was added since the last read; safe to call from the watcher and the job at once.</summary>
+    /// <summary>
+    /// Reads whatever was added since the last read; safe to call from the watcher and the job at once, and from several
+    /// nodes: the node that holds the lease reads, the others answer who does (and until when, if it went silent).
+    /// </summary>
     public async Task<LogCheckResult> CheckAsync(string trigger, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var result = await CheckLockedAsync(cancellationToken);
+            var lease = await leases.TryHoldAsync(DeploymentLogCommitter.Lease, cancellationToken);
+            if (!lease.Held)
+            {
+                return LogCheckResult.ReadElsewhere(settings.LogPath, lease);
+            }
+
+            LogCheckResult result;
+            try
+            {
+                result = await CheckLockedAsync(cancellationToken);
+            }
+            catch (LeaseLostException)
+            {
+                // Another node took over while this one read (it had gone quiet past the lease's term); what this node read
+                // was not committed, and the cursor is where the other node continues.
+                logger.LogWarning("Deployment log {File}: another node took over reading it; this node's read was not committed", FileName);
+                return LogCheckResult.ReadElsewhere(settings.LogPath, new LeaseResult(false, null, null));
+            }
+
             if (result.Failures > 0 || result.Malformed > 0)
             {
                 logger.LogInformation(

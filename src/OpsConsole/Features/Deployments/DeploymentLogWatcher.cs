@@ -11,7 +11,7 @@ namespace OpsConsole.Features.Deployments;
 /// left them; the first read after the database is back (signalled here, or by the job) turns them into tasks.
 /// </summary>
 public sealed class DeploymentLogWatcher(
-    DeploymentLogTailer tailer, DatabaseGate gate, DatabaseAvailability availability, DeploymentSettings settings, ILogger<DeploymentLogWatcher> logger)
+    DeploymentLogTailer tailer, DatabaseGate gate, DatabaseAvailability availability, DeploymentSettings settings, TimeProvider time, ILogger<DeploymentLogWatcher> logger)
     : BackgroundService
 {
     private readonly Channel<string> signals = Channel.CreateBounded<string>(new BoundedChannelOptions(1)
@@ -101,7 +101,13 @@ public sealed class DeploymentLogWatcher(
             {
                 try
                 {
-                    await gate.RunAsync(DeploymentLogTailer.Work, ct => tailer.CheckAsync(trigger, ct), stoppingToken);
+                    LogCheckResult? result = null;
+                    await gate.RunAsync(DeploymentLogTailer.Work, async ct => result = await tailer.CheckAsync(trigger, ct), stoppingToken);
+                    if (result?.RetryAt is { } retryAt)
+                    {
+                        // Another node reads the log; should it go silent, its lease lapses then and this node takes over.
+                        SignalAt(retryAt, stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -116,6 +122,13 @@ public sealed class DeploymentLogWatcher(
         {
             availability.Changed -= OnAvailabilityChanged;
         }
+    }
+
+    private void SignalAt(DateTime utc, CancellationToken stoppingToken)
+    {
+        var delay = utc - time.GetUtcNow().UtcDateTime + TimeSpan.FromMilliseconds(100);
+        _ = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, time, stoppingToken)
+            .ContinueWith(_ => Signal("the other node's lease lapsed"), TaskContinuationOptions.OnlyOnRanToCompletion);
     }
 
     /// <summary>The database is back: read what was appended while it was not, without waiting for the next change or the job.</summary>

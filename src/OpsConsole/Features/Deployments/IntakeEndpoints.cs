@@ -299,6 +299,7 @@ public static class IntakeEndpoints
             malformed_lines = result.Malformed,
             log_path = result.Path,
             log_exists = result.Exists,
+            note = result.Note,
         }, ApiJson.Options);
     }
 }

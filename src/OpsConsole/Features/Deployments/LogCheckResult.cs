@@ -1,3 +1,4 @@
+using OpsConsole.Data;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Features.Deployments;
@@ -14,9 +15,14 @@ public sealed record LogCheckResult(
     int Deduplicated,
     int Suppressed,
     int SkippedAsOld,
-    string? Note)
+    string? Note,
+    DateTime? RetryAt = null)
 {
     public static LogCheckResult Missing(string path) => new(path, false, null, 0, 0, 0, [], 0, 0, 0, "the log file does not exist (yet)");
+
+    /// <summary>Another node reads the log now (it holds the lease); <see cref="RetryAt"/> is when its lease lapses if it goes silent.</summary>
+    public static LogCheckResult ReadElsewhere(string path, LeaseResult lease) =>
+        new(path, File.Exists(path), null, 0, 0, 0, [], 0, 0, 0, $"another node reads the deployment log: {lease.Describe()}", lease.HeldUntil);
 }
 
 /// <summary>The counts of one read as it goes, over every file and chunk it commits.</summary>

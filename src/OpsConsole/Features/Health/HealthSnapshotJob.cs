@@ -5,12 +5,18 @@ using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Features.Health;
 
-/// <summary>Takes a health snapshot; skipped while the database is unavailable (the summary says so meanwhile).</summary>
+/// <summary>
+/// Takes a health snapshot; skipped while the database is unavailable (the summary says so meanwhile); one node at a time
+/// (a lease in the database).
+/// </summary>
 [AutomaticRetry(Attempts = 0)]
-[DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class HealthSnapshotJob(HealthService health, DatabaseGate gate, IOptionsMonitor<OrchestrationOptions> options, ILogger<HealthSnapshotJob> logger)
+public sealed class HealthSnapshotJob(
+    HealthService health, DatabaseGate gate, Leases leases, IOptionsMonitor<OrchestrationOptions> options, ILogger<HealthSnapshotJob> logger)
 {
-    public Task RunAsync(CancellationToken cancellationToken) => gate.RunAsync("The health snapshot", SnapshotAsync, cancellationToken);
+    public const string Lease = "health-snapshot";
+
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        gate.RunAsync("The health snapshot", ct => leases.RunExclusiveAsync(Lease, SnapshotAsync, ct), cancellationToken);
 
     private async Task SnapshotAsync(CancellationToken cancellationToken)
     {

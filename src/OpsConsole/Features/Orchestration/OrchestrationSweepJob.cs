@@ -6,13 +6,17 @@ namespace OpsConsole.Features.Orchestration;
 
 /// <summary>
 /// The safety-net sweep (and the wake-up for a due retry or deadline). Periodic, so a crashed run is not retried; skipped
-/// while the database is unavailable (<see cref="DatabaseGate"/>).
+/// while the database is unavailable (<see cref="DatabaseGate"/>); one node at a time sweeps (a lease in the database, which
+/// a node that dies mid-sweep gives up by itself after <see cref="Leases.Term"/>).
 /// </summary>
 [AutomaticRetry(Attempts = 0)]
-[DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class OrchestrationSweepJob(SafetySweep sweep, DatabaseGate gate, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
+public sealed class OrchestrationSweepJob(
+    SafetySweep sweep, DatabaseGate gate, Leases leases, IOptionsMonitor<OrchestrationOptions> options, ILogger<OrchestrationSweepJob> logger)
 {
-    public Task RunAsync(CancellationToken cancellationToken) => gate.RunAsync("The orchestration sweep", SweepAsync, cancellationToken);
+    public const string Lease = "orchestration-sweep";
+
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        gate.RunAsync("The orchestration sweep", ct => leases.RunExclusiveAsync(Lease, SweepAsync, ct), cancellationToken);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {

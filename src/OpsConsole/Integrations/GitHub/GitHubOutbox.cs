@@ -19,6 +19,7 @@ public sealed record OutboxPass(int Delivered, int Failed, int Pending, DateTime
 public sealed class GitHubOutbox(
     IDbContextFactory<OpsDbContext> dbFactory,
     UnitOfWork unitOfWork,
+    Leases leases,
     IIssueTracker tracker,
     GitHubStatus status,
     IOptionsMonitor<GitHubOptions> options,
@@ -27,6 +28,9 @@ public sealed class GitHubOutbox(
     TimeProvider time,
     ILogger<GitHubOutbox> logger)
 {
+    /// <summary>The lease of the node that delivers (one node at a time talks to GitHub for the outbox).</summary>
+    public const string Lease = "github-outbox";
+
     private const int PassSize = 1000;
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
     private readonly HashSet<long> dryRunLogged = [];
@@ -53,6 +57,7 @@ public sealed class GitHubOutbox(
     {
         var settings = options.CurrentValue;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+
         var rows = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null && r.FailedAt == null)
             .OrderBy(r => r.Id).Take(PassSize).ToListAsync(cancellationToken);
         if (rows.Count == 0)
@@ -77,6 +82,12 @@ public sealed class GitHubOutbox(
             return new(0, 0, rows.Count, pausedUntil, status.PauseReason);
         }
 
+        if (await leases.TryHoldAsync(Lease, cancellationToken) is { Held: false } lease)
+        {
+            // Another node delivers; should it go silent, its lease lapses at HeldUntil and a pass here takes over then.
+            return new(0, 0, rows.Count, lease.HeldUntil, $"another node delivers: {lease.Describe()}");
+        }
+
         var blocked = (await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null && r.FailedAt != null)
             .Select(r => r.WorkItemId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
         var delivered = 0;
@@ -87,6 +98,13 @@ public sealed class GitHubOutbox(
             if (blocked.Contains(group.Key))
             {
                 continue;
+            }
+
+            if (!(await leases.TryHoldAsync(Lease, cancellationToken)).Held)
+            {
+                // This node was silent past the lease's term and another took over: it continues from the outbox as stored.
+                logger.LogWarning("GitHub outbox: another node took over delivery; this node stops its pass");
+                break;
             }
 
             var task = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == group.Key, cancellationToken);

@@ -9,7 +9,6 @@ namespace OpsConsole.Integrations.GitHub;
 /// and a creation whose answer could not be recorded is looked up by its marker before it is sent again.
 /// </summary>
 [AutomaticRetry(Attempts = 0)]
-[DisableConcurrentExecution(timeoutInSeconds: 120)]
 public sealed class GitHubOutboxJob(GitHubOutbox outbox, IIssueDeliveryTrigger trigger, DatabaseGate gate)
 {
     public async Task RunAsync(CancellationToken cancellationToken)
