@@ -52,6 +52,7 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> local = new();
     private readonly ConcurrentDictionary<string, DateTime> held = new();
+    private volatile bool stopping;
 
     public string Holder => holder.Id;
 
@@ -61,6 +62,12 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
     /// <summary>Takes or renews the lease <paramref name="name"/> for <see cref="Term"/>; refused while another live node holds it.</summary>
     public async Task<LeaseResult> TryHoldAsync(string name, CancellationToken cancellationToken)
     {
+        if (stopping)
+        {
+            // The node is stopping and gave its leases back: work still finishing here must not take one again.
+            return new LeaseResult(false, "(this node is stopping)", null);
+        }
+
         var result = await unitOfWork.WriteAsync(async (db, now) =>
         {
             var until = now + Term;
@@ -172,9 +179,18 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
     /// <summary>Gives back every lease this process holds (a graceful stop): the other nodes take over at once.</summary>
     public async Task ReleaseAllAsync()
     {
-        foreach (var name in HeldHere)
+        stopping = true;
+        held.Clear();
+        try
         {
-            await ReleaseQuietlyAsync(name);
+            await unitOfWork.WriteAsync(async (db, now) =>
+                await db.WorkLeases.Where(l => l.Holder == holder.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, Free).SetProperty(l => l.ExpiresAt, now)), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // They lapse by themselves after the term.
+            logger.LogWarning(ex, "Could not give back this node's leases; other nodes take them over when they lapse");
         }
     }
 

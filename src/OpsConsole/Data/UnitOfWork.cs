@@ -79,6 +79,10 @@ public sealed class UnitOfWork(
             {
                 events.DiscardUncommitted(db);
                 availability.Failed("unreachable");
+
+                // The server restarted or failed over: the pooled connections are dead, so the first requests after it is
+                // back must not each meet one of them.
+                NpgsqlConnection.ClearAllPools();
                 throw WriteConflicts.Unavailable(ex);
             }
             catch
@@ -113,14 +117,24 @@ public static class WriteConflicts
         ex is DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 } }
             or DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } };
 
-    /// <summary>The database could not be had in time (SQLite's write lock held elsewhere, PostgreSQL unreachable).</summary>
+    /// <summary>
+    /// The database could not be had in time: SQLite's write lock held elsewhere; PostgreSQL unreachable, shutting down or
+    /// restarting (a connection refused or cut, the server's shutdown and "starting up" codes, no connection slot left).
+    /// </summary>
     public static bool IsUnavailable(Exception ex) => ex switch
     {
         SqliteException { SqliteErrorCode: 5 or 6 } => true, // SQLITE_BUSY, SQLITE_LOCKED
-        DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 5 or 6 } } => true,
-        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => true,
+        PostgresException pg => IsPostgresUnavailable(pg.SqlState),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException or IOException or EndOfStreamException } => true,
+        { InnerException: { } inner } => IsUnavailable(inner),
         _ => false,
     };
+
+    /// <summary>PostgreSQL's own codes for "not now": a connection error (08…), shutting down (57P01–57P03), too many connections.</summary>
+    private static bool IsPostgresUnavailable(string sqlState) =>
+        sqlState.StartsWith("08", StringComparison.Ordinal)
+        || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            or PostgresErrorCodes.TooManyConnections;
 
     public static RefusedException Unavailable(Exception ex) => new(RefusalKind.Unavailable,
         "The database is busy or unreachable (another process holds it, or it is restarting); the request was not applied. Send it again in a few seconds.", ex);

@@ -338,6 +338,7 @@ public static class OpsConsoleHosting
             };
             Problems.AddOriginalKeys(context.ProblemDetails);
         });
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddExceptionHandler<RefusalExceptionHandler>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {

@@ -85,6 +85,15 @@ public sealed class FakeGitHub : IAsyncDisposable
         }
     }
 
+    /// <summary>The issues as they are now (the list changes while the app delivers).</summary>
+    public List<FakeIssue> IssuesNow()
+    {
+        lock (gate)
+        {
+            return [.. Issues];
+        }
+    }
+
     public FakeIssue Issue(int number)
     {
         lock (gate)

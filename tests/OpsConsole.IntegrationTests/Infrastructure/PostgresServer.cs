@@ -15,16 +15,7 @@ public static class PostgresServer
     private static readonly Lazy<string> Admin = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>A new, empty database; its connection string.</summary>
-    public static string NewDatabase(string prefix)
-    {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
-        using var connection = new NpgsqlConnection(Admin.Value);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE DATABASE \"{name}\"";
-        command.ExecuteNonQuery();
-        return new NpgsqlConnectionStringBuilder(Admin.Value) { Database = name, Pooling = true }.ConnectionString;
-    }
+    public static string NewDatabase(string prefix) => PostgresCluster.NewDatabase(Admin.Value, prefix);
 
     private static string Start()
     {
@@ -33,6 +24,38 @@ public static class PostgresServer
             return given;
         }
 
+        var cluster = PostgresCluster.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
+        return cluster.Admin;
+    }
+}
+
+/// <summary>
+/// A throw-away cluster of Debian's postgresql package in a temp directory, on a free loopback port. A test that stops and
+/// starts its database server (an outage) uses one of its own, so no other test loses its server meanwhile.
+/// </summary>
+public sealed class PostgresCluster : IDisposable
+{
+    private readonly string bin;
+    private readonly string root;
+    private readonly bool asRoot = Environment.UserName == "root";
+
+    private PostgresCluster(string bin, string root, int port)
+    {
+        this.bin = bin;
+        this.root = root;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>A connection string to the superuser's database, without pooling.</summary>
+    public string Admin => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=false";
+
+    private string Data => Path.Combine(root, "data");
+
+    public static PostgresCluster Start()
+    {
         var bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).OrderDescending().FirstOrDefault()
             : null;
@@ -43,32 +66,49 @@ public static class PostgresServer
         }
 
         var root = Path.Combine(Path.GetTempPath(), $"opsconsole-pg-{Guid.NewGuid():N}");
-        var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
-        var asRoot = Environment.UserName == "root";
-        if (asRoot)
+        var cluster = new PostgresCluster(bin, root, Loopback.FreePort());
+        if (cluster.asRoot)
         {
             // PostgreSQL refuses to run as root; Debian's package made the postgres user for it.
             Run("chown", $"postgres {root}", asRoot: false);
         }
 
-        var port = Loopback.FreePort();
-        Run(Path.Combine(bin, "initdb"), $"-D {data} -U postgres --auth=trust --encoding=UTF8 --no-sync", asRoot);
-        Run(Path.Combine(bin, "pg_ctl"),
-            $"-D {data} -l {Path.Combine(root, "server.log")} -w -o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start", asRoot);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        Run(Path.Combine(bin, "initdb"), $"-D {cluster.Data} -U postgres --auth=trust --encoding=UTF8 --no-sync", cluster.asRoot);
+        cluster.StartServer();
+        return cluster;
+    }
+
+    /// <summary>A new, empty database on the server of <paramref name="admin"/>; its connection string.</summary>
+    public static string NewDatabase(string admin, string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        using var connection = new NpgsqlConnection(admin);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE DATABASE \"{name}\"";
+        command.ExecuteNonQuery();
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+    }
+
+    /// <summary>Starts the server (again) on the same port and data.</summary>
+    public void StartServer() => Run(Path.Combine(bin, "pg_ctl"),
+        $"-D {Data} -l {Path.Combine(root, "server.log")} -w -o \"-p {Port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start", asRoot);
+
+    /// <summary>Stops the server as a restart or failover does: open connections are closed (fast shutdown).</summary>
+    public void StopServer() => Run(Path.Combine(bin, "pg_ctl"), $"-D {Data} -m fast -w stop", asRoot);
+
+    public void Dispose()
+    {
+        Run(Path.Combine(bin, "pg_ctl"), $"-D {Data} -m immediate stop", asRoot, check: false);
+        try
         {
-            Run(Path.Combine(bin, "pg_ctl"), $"-D {data} -m immediate stop", asRoot, check: false);
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // The server may still be letting go of its files; the temp folder is cleaned by the system.
-            }
-        };
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false";
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The server may still be letting go of its files; the temp folder is cleaned by the system.
+        }
     }
 
     private static void Run(string file, string arguments, bool asRoot, bool check = true)
