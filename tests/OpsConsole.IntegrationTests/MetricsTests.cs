@@ -53,6 +53,17 @@ public abstract class MetricsTests(OpsConsoleFactory app)
     }
 
     [Fact]
+    public async Task The_work_this_node_does_for_the_installation_shows_as_the_leases_it_holds()
+    {
+        // Reading the deployment log takes its lease (one node of an installation reads it at a time).
+        await admin.PostAsync($"{Routes.Status}check_deployment_failures/", null);
+
+        var scrape = await ScrapeAsync();
+
+        Assert.Equal(1, scrape.Sum("opsconsole_leases_held", ("lease", "deployment-log")));
+    }
+
+    [Fact]
     public async Task Only_people_and_keys_with_a_role_may_scrape_anonymous_is_401_and_an_agent_token_403()
     {
         var (_, token, _) = await admin.CreateAgentAsync($"metrics-agent-{Routes.Tag()}");

@@ -39,7 +39,7 @@ public static class DataServices
         services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton<DatabaseGate>();
         services.AddSingleton<Leases>();
-        services.AddHostedService<LeaseRelease>();
+        services.AddHostedService<LeaseKeeper>();
         services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));
         // Outbox rows are written in the same save as the task change (before audit and events see the save).
         services.AddSingleton<IssueOutboxWriter>();

@@ -56,8 +56,15 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
 
     public string Holder => holder.Id;
 
-    /// <summary>The leases this process took and has not given back (for metrics and a graceful stop).</summary>
-    public IReadOnlyCollection<string> HeldHere => held.Keys.ToArray();
+    /// <summary>The leases this process holds now (taken or renewed within the term, not given back): for metrics.</summary>
+    public IReadOnlyCollection<string> HeldHere
+    {
+        get
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            return [.. held.Where(h => h.Value > now).Select(h => h.Key)];
+        }
+    }
 
     /// <summary>Takes or renews the lease <paramref name="name"/> for <see cref="Term"/>; refused while another live node holds it.</summary>
     public async Task<LeaseResult> TryHoldAsync(string name, CancellationToken cancellationToken)
@@ -96,9 +103,12 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
 
         if (result.Held)
         {
-            if (held.TryAdd(name, time.GetUtcNow().UtcDateTime))
+            var now = time.GetUtcNow().UtcDateTime;
+            var newly = !held.TryGetValue(name, out var before) || before <= now;
+            held[name] = now + Term;
+            if (newly)
             {
-                logger.LogInformation("This node ({Holder}) now does '{Lease}'", LeaseHolder.NodeOf(holder.Id), name);
+                logger.LogDebug("This node ({Holder}) now does '{Lease}'", LeaseHolder.NodeOf(holder.Id), name);
             }
         }
         else
@@ -124,6 +134,8 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
             held.TryRemove(name, out _);
             throw new LeaseLostException(name);
         }
+
+        held[name] = now + Term;
     }
 
     /// <summary>Gives the lease back at once (the work is done, or the node stops), so another node need not wait it out.</summary>
@@ -208,10 +220,43 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
     }
 }
 
-/// <summary>Gives this node's leases back when it stops, so the other nodes do not wait for them to lapse.</summary>
-public sealed class LeaseRelease(Leases leases) : IHostedService
+/// <summary>
+/// Keeps this node's leases while it lives (renewed every quarter of the term, busy or idle, so work stays with one node
+/// until it dies), and gives them back when it stops, so the other nodes do not wait for them to lapse.
+/// </summary>
+public sealed class LeaseKeeper(Leases leases, TimeProvider time, ILogger<LeaseKeeper> logger) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public static readonly TimeSpan Every = Leases.Term / 4;
 
-    public Task StopAsync(CancellationToken cancellationToken) => leases.ReleaseAllAsync();
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Every, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var name in leases.HeldHere)
+                {
+                    try
+                    {
+                        await leases.TryHoldAsync(name, stoppingToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // The database is away: the lease lapses unless it is back in time, and the work moves then.
+                        logger.LogDebug(ex, "Could not renew the lease on '{Lease}'", name);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await leases.ReleaseAllAsync();
+    }
 }

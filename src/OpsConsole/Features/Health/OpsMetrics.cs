@@ -28,7 +28,7 @@ public sealed class OpsMetrics
     private readonly Histogram<double> assignmentLatency;
 
     public OpsMetrics(
-        IMeterFactory meters, MetricsSnapshot snapshot, DomainEventInterceptor commits, HubAudience hubs, LiveCircuits circuits, GitHubStatus github)
+        IMeterFactory meters, MetricsSnapshot snapshot, DomainEventInterceptor commits, HubAudience hubs, LiveCircuits circuits, GitHubStatus github, Leases leases)
     {
         this.commits = commits;
         var meter = meters.Create(MeterName);
@@ -65,6 +65,9 @@ public sealed class OpsMetrics
             description: "Open Blazor circuits on this node (pages of the console: dashboards, wall screens).");
         meter.CreateObservableGauge("opsconsole_hub_connections", () => HubConnections(hubs),
             description: "Connections to /hubs/orchestration on this node, by kind: agent or client.");
+        meter.CreateObservableGauge("opsconsole_leases_held", () => leases.HeldHere
+                .Select(name => new Measurement<long>(1, new KeyValuePair<string, object?>("lease", name))),
+            description: "Work this node does for the whole installation now (lease: deployment-log, github-outbox, orchestration-sweep, health-snapshot); 1 while held.");
     }
 
     /// <summary>Failures that intake has stored (its unit of work committed): one count per failure, by outcome and channel.</summary>
