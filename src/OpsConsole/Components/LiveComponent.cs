@@ -11,7 +11,8 @@ namespace OpsConsole.Components;
 /// A page that stays live: it subscribes to the in-process event stream, reloads at once on a change and coalesces a
 /// burst into one reload at most every quarter second, re-reads what it shows through a short-lived context, and
 /// renders with InvokeAsync. It reloads the same way when the database becomes unavailable or comes back, so what it
-/// shows about the database (the health chip, the wall's banner) follows without waiting for the next change.
+/// shows about the database (the health chip, the wall's banner) follows without waiting for the next change; and when the
+/// link to the other nodes comes back after an outage (changes of the meantime never reached it).
 /// </summary>
 public abstract class LiveComponent : ComponentBase, IDisposable
 {
@@ -43,6 +44,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
             }
         });
         Database.Changed += QueueRefresh;
+        Events.Missed += QueueRefresh;
     }
 
     /// <summary>Which events make this page reload; every event by default.</summary>
@@ -116,6 +118,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     {
         subscription?.Dispose();
         Database.Changed -= QueueRefresh;
+        Events.Missed -= QueueRefresh;
         GC.SuppressFinalize(this);
     }
 }

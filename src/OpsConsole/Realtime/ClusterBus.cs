@@ -21,16 +21,21 @@ public sealed record ClusterSettings(string? Redis)
 /// Scaled out, every node's committed changes reach every other node's pages through Redis pub/sub, and a revoked
 /// credential is dropped from every node's cache and closes its connections on every node. Hub clients hear changes
 /// through the SignalR Redis backplane from the node that committed them. When Redis is unreachable the node keeps
-/// serving (the database is the truth; pages re-read on their next change) and says so once.
+/// serving (the database is the truth) and says so once; when Redis is back, every page of this node re-reads what it
+/// shows, since other nodes' changes of the meantime never reached it.
 /// </summary>
-public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, CredentialCache credentials, ILogger<ClusterBus> logger) : BackgroundService
+public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, OpsEventStream stream, CredentialCache credentials, ILogger<ClusterBus> logger) : BackgroundService
 {
     private static readonly Dictionary<string, Type> EventTypes = typeof(DomainEvent).Assembly.GetTypes()
         .Where(t => t.IsSubclassOf(typeof(DomainEvent)) && !t.IsAbstract).ToDictionary(t => t.Name);
 
     private readonly TaskCompletionSource joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The message a node sends itself to learn that its subscription is back.</summary>
+    private const string Echo = "echo";
+
     private ConnectionMultiplexer? redis;
     private int unreachable;
+    private TaskCompletionSource? ownEcho;
 
     /// <summary>Completes once this node listens to the others (subscribed) and tells them its revocations.</summary>
     public Task Joined => joined.Task;
@@ -52,7 +57,7 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
         {
             if (Interlocked.Exchange(ref unreachable, 0) == 1)
             {
-                logger.LogInformation("Redis is reachable again: changes cross nodes again");
+                _ = ResubscribedAsync(stoppingToken);
             }
         };
         await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ClusterSettings.Channel), (_, value) => Receive(value));
@@ -92,6 +97,11 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
             var message = JsonSerializer.Deserialize<Message>(value.ToString());
             if (message is null || message.Node == cluster.Node)
             {
+                if (message?.Type == Echo)
+                {
+                    ownEcho?.TrySetResult();
+                }
+
                 return;
             }
 
@@ -109,6 +119,24 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, Creden
         {
             logger.LogWarning(ex, "A message from another node could not be read; it is ignored");
         }
+    }
+
+    /// <summary>
+    /// Redis is back: once this node hears its own message again (its subscription is restored, so no later change can be
+    /// missed), its pages re-read what they show, catching up with what other nodes changed meanwhile.
+    /// </summary>
+    private async Task ResubscribedAsync(CancellationToken stoppingToken)
+    {
+        var echo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref ownEcho, echo);
+        for (var attempt = 0; attempt < 60 && !stoppingToken.IsCancellationRequested && !echo.Task.IsCompleted; attempt++)
+        {
+            Send(new Message(cluster.Node, Echo, null, null, null));
+            await Task.WhenAny(echo.Task, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
+        }
+
+        logger.LogInformation("Redis is reachable again: changes cross nodes again, and this node's pages re-read what they show");
+        stream.ChangesMayHaveBeenMissed();
     }
 
     private void Unreachable(Exception? ex)

@@ -32,6 +32,14 @@ public sealed class OpsEventStream
     private readonly Lock gate = new();
     private Action<DomainEvent>[] subscribers = [];
 
+    /// <summary>
+    /// Changes may have been missed (the link to the other nodes was down and is back): every page re-reads what it shows,
+    /// whatever it filters on.
+    /// </summary>
+    public event Action? Missed;
+
+    public void ChangesMayHaveBeenMissed() => Missed?.Invoke();
+
     public IDisposable Subscribe(Action<DomainEvent> handler)
     {
         lock (gate)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Domain;
 using OpsConsole.IntegrationTests.Infrastructure;
+using OpsConsole.IntegrationTests.Intake;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
 
@@ -13,8 +14,8 @@ namespace OpsConsole.IntegrationTests.Concurrency;
 /// </summary>
 public sealed class ClusterBusTests : IAsyncLifetime
 {
-    private readonly Node a = new();
-    private readonly Node b = new();
+    private readonly Node a = new(RedisServer.Configuration);
+    private readonly Node b = new(RedisServer.Configuration);
 
     [Fact]
     public async Task A_change_committed_on_one_node_reaches_the_other_nodes_pages_once()
@@ -58,15 +59,17 @@ public sealed class ClusterBusTests : IAsyncLifetime
         await b.DisposeAsync();
     }
 
-    private sealed class Node : IAsyncDisposable
+    internal sealed class Node : IAsyncDisposable
     {
-        public Node()
+        public Node(string redis)
         {
             Credentials = new CredentialCache(new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<CredentialCache>.Instance);
-            Bus = new ClusterBus(new ClusterSettings(RedisServer.Configuration), Events, Credentials, NullLogger<ClusterBus>.Instance);
+            Bus = new ClusterBus(new ClusterSettings(redis), Events, Stream, Credentials, NullLogger<ClusterBus>.Instance);
         }
 
         public OpsEvents Events { get; } = new();
+
+        public OpsEventStream Stream { get; } = new();
 
         public CredentialCache Credentials { get; }
 
@@ -89,6 +92,58 @@ public sealed class ClusterBusTests : IAsyncLifetime
             await Bus.StopAsync(CancellationToken.None);
             Bus.Dispose();
         }
+    }
+}
+
+/// <summary>
+/// Redis goes away and comes back (a crash, a restart): meanwhile no change crosses nodes, so once it is back every page of
+/// a node re-reads what it shows, and changes cross nodes again without restarting anything.
+/// </summary>
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private readonly RedisInstance redis = RedisInstance.Start();
+    private ClusterBusTests.Node a = null!;
+    private ClusterBusTests.Node b = null!;
+
+    public async Task InitializeAsync()
+    {
+        a = new ClusterBusTests.Node(redis.Configuration);
+        b = new ClusterBusTests.Node(redis.Configuration);
+        await a.StartAsync();
+        await b.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        redis.Dispose();
+    }
+
+    [Fact]
+    public async Task When_redis_is_back_every_page_re_reads_and_changes_cross_nodes_again()
+    {
+        var reread = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Stream.Missed += () => reread.TrySetResult();
+
+        redis.StopServer();
+        await Eventually.FindAsync(() => Task.FromResult(b.Bus.IsConnected ? null : "down"), TimeSpan.FromSeconds(20), "node b noticing Redis is gone");
+        Assert.False(reread.Task.IsCompleted);
+
+        redis.StartServer();
+        await reread.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The link is whole again: a change one node commits reaches the other's pages.
+        var taskId = Guid.NewGuid();
+        await Eventually.FindAsync(() => Task.FromResult(a.Bus.IsConnected ? "up" : null), TimeSpan.FromSeconds(20), "node a reconnecting");
+        a.Bus.Forward(new WorkItemChanged(taskId));
+        CommittedEvent heard;
+        do
+        {
+            heard = await b.NextEventAsync();
+        }
+        while (heard.Event is not WorkItemChanged { } changed || changed.WorkItemId != taskId);
+        Assert.True(heard.FromAnotherNode);
     }
 }
 

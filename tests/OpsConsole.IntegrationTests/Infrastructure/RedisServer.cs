@@ -23,34 +23,54 @@ public static class RedisServer
             return given;
         }
 
+        var server = RedisInstance.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        return server.Configuration;
+    }
+}
+
+/// <summary>
+/// A redis-server of Debian's package on a free loopback port with nothing saved to disk. A test that takes Redis away
+/// and brings it back (an outage) uses one of its own, so no other test loses its Redis meanwhile.
+/// </summary>
+public sealed class RedisInstance : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), $"opsconsole-redis-{Guid.NewGuid():N}");
+    private Process? process;
+
+    private RedisInstance(int port)
+    {
+        Port = port;
+        Directory.CreateDirectory(root);
+    }
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port},abortConnect=false";
+
+    public static RedisInstance Start()
+    {
+        var instance = new RedisInstance(Loopback.FreePort());
+        instance.StartServer();
+        return instance;
+    }
+
+    /// <summary>Starts the server (again) on the same port, and waits until it listens.</summary>
+    public void StartServer()
+    {
         var server = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException(
                 "These tests need Redis: install Debian's redis-server package (./scripts/test.sh does), or set OPSCONSOLE_TEST_REDIS to a configuration string.");
-        var root = Path.Combine(Path.GetTempPath(), $"opsconsole-redis-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        var port = Loopback.FreePort();
-        var start = new ProcessStartInfo(server, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --dir {root} --daemonize no --loglevel warning")
+        var start = new ProcessStartInfo(server, $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --dir {root} --daemonize no --loglevel warning")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        var process = Process.Start(start)!;
+        process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                Directory.Delete(root, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException)
-            {
-                // Already gone, or still letting go of its folder: the temp folder is cleaned by the system.
-            }
-        };
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -58,13 +78,36 @@ public static class RedisServer
             try
             {
                 using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, port);
-                return $"127.0.0.1:{port},abortConnect=false";
+                probe.Connect(IPAddress.Loopback, Port);
+                return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
             {
                 Thread.Sleep(50); // waiting for a child process to listen: no event to wait on
             }
+        }
+    }
+
+    /// <summary>Kills the server (a crash, a network cut): every connection drops at once.</summary>
+    public void StopServer()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            StopServer();
+            Directory.Delete(root, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            // Already gone, or still letting go of its folder: the temp folder is cleaned by the system.
         }
     }
 }
