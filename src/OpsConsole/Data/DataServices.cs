@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsConsole.Hosting;
 using OpsConsole.Integrations.GitHub;
 
@@ -38,6 +39,8 @@ public static class DataServices
         services.AddSingleton<AuditInterceptor>();
         services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton<DatabaseGate>();
+        // Hosting names the holder after the node (OpsConsole:NodeName); a host that does not gets the machine's name.
+        services.TryAddSingleton(_ => LeaseHolder.ForNode(Environment.MachineName));
         services.AddSingleton<Leases>();
         services.AddHostedService<LeaseKeeper>();
         services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));

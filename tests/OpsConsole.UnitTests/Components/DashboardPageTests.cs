@@ -73,6 +73,23 @@ public sealed class DashboardPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_change_another_node_made_while_the_link_between_nodes_was_down_shows_when_the_link_is_back()
+    {
+        await context.SeedAgentsAsync();
+        var page = context.Render<Dashboard>();
+        page.WaitForAssertion(() => Assert.Contains("Nothing open", page.Markup), Patience);
+
+        // Another node stored it while Redis was away: no event reached this node.
+        await context.CreateTaskAsync("Checkout latency alarm", priority: WorkItemPriority.Emergency);
+        Assert.DoesNotContain("Checkout latency alarm", page.Markup);
+
+        context.Time.Advance(OpsConsole.Components.LiveComponent.Coalesce); // the page reloads at most every quarter second
+        context.Services.GetRequiredService<OpsConsole.Realtime.OpsEventStream>().ChangesMayHaveBeenMissed();
+
+        page.WaitForAssertion(() => Assert.Contains("Checkout latency alarm", page.Markup), Patience);
+    }
+
+    [Fact]
     public void Health_chip_turns_critical_when_the_database_becomes_unavailable_and_back_when_it_returns_without_a_reload()
     {
         var page = context.Render<Dashboard>();

@@ -31,6 +31,7 @@ public sealed class DashboardFeed : IDisposable
     private readonly TimeProvider time;
     private readonly IDisposable subscription;
     private readonly DatabaseAvailability database;
+    private readonly OpsEventStream events;
     private readonly Lock gate = new();
     private long version;
     private long loadedVersion = -1;
@@ -43,6 +44,8 @@ public sealed class DashboardFeed : IDisposable
         subscription = events.Subscribe(_ => Changed());
         // The health chip says whether the database is there: an outage beginning or ending is a change like an event.
         database.Changed += Changed;
+        // Changes other nodes made while the link between nodes was down: read everything again.
+        (this.events = events).Missed += Changed;
     }
 
     public Task<DashboardSnapshot> GetAsync()
@@ -82,6 +85,7 @@ public sealed class DashboardFeed : IDisposable
     {
         subscription.Dispose();
         database.Changed -= Changed;
+        events.Missed -= Changed;
     }
 
     private void Changed() => Interlocked.Increment(ref version);
