@@ -14,6 +14,8 @@ public static class GitHubServices
         services.AddSingleton<IssueService>();
         services.AddSingleton<GitHubStatusQuery>();
         services.AddTransient<GitHubOutboxJob>();
+        services.AddSingleton<GitHubIntake>();
+        services.AddTransient<GitHubIntakeJob>();
         return services;
     }
 
