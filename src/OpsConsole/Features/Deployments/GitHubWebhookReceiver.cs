@@ -16,7 +16,7 @@ namespace OpsConsole.Features.Deployments;
 internal static class GitHubWebhookReceiver
 {
     internal static async Task<IResult> GitHubWebhookAsync(
-        HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
+        HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, PullRequestLoop pullRequests, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("OpsConsole.Features.Deployments.GitHubWebhook");
@@ -64,7 +64,11 @@ internal static class GitHubWebhookReceiver
             return Problems.BadRequest($"The payload is not a JSON object: {ex.Message}");
         }
 
-        var meaning = GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
+        // CI on the head of a pull request that works on a task is that task's business (the pull-request loop), not a new failure.
+        var pullRequest = PullRequestEvents.HeadSha(eventName, payload) is { } head ? await pullRequests.PullRequestOfHeadAsync(head, cancellationToken) : null;
+        var meaning = pullRequest is { } n
+            ? new WebhookMeaning([], $"{eventName} on the head of pull request #{n}, which works on a task: its checks follow it")
+            : GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
         var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
         {
             if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
@@ -78,6 +82,20 @@ internal static class GitHubWebhookReceiver
         {
             return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, issueIntake, cancellationToken) }, ApiJson.Options,
                 statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (eventName == "pull_request")
+        {
+            var result = PullRequestEvents.PullRequest(payload) is { } pr && issues.IsOurRepository(Text((payload["repository"] as JsonObject)?["full_name"]))
+                ? await pullRequests.PullRequestEventAsync(pr, cancellationToken)
+                : "not a pull request of the configured repository";
+            return TypedResults.Json(new { @event = eventName, delivery, result }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (pullRequest is not null && PullRequestEvents.Check(eventName, payload) is { } check)
+        {
+            return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, result = await pullRequests.CheckEventAsync(check, cancellationToken) },
+                ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         }
 
         if (eventName == "ping")

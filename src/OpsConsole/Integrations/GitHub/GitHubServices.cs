@@ -16,6 +16,7 @@ public static class GitHubServices
         services.AddTransient<GitHubOutboxJob>();
         services.AddSingleton<GitHubIntake>();
         services.AddTransient<GitHubIntakeJob>();
+        services.AddSingleton<PullRequestLoop>();
         return services;
     }
 
