@@ -61,4 +61,19 @@ public sealed class HostingRoutesTests(OpsConsoleFactory app) : IClassFixture<Op
         Assert.Contains(paths, p => p.Key.StartsWith("/api/v1/orchestration/tasks", StringComparison.Ordinal));
         Assert.Contains(paths, p => p.Key.StartsWith("/api/v1/orchestration/agents", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task OpenApi_document_describes_pull_requests_on_tasks_and_the_webhook_events_of_the_pull_request_loop()
+    {
+        var document = await (await app.CreateClientWithToken(null).GetAsync("/api/docs/v1.json")).ReadObjectAsync();
+
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        Assert.True(schemas["TaskDetailDto"]!["properties"]!.AsObject().ContainsKey("pull_requests"), "TaskDetailDto has no pull_requests");
+        var pullRequest = schemas["PullRequestDto"]!["properties"]!.AsObject();
+        Assert.Equal(["number", "url", "state", "head_sha", "checks"], pullRequest.Select(p => p.Key));
+        var webhook = document["paths"]!.AsObject().Single(p => p.Key.StartsWith("/api/v1/orchestration/webhooks/github", StringComparison.Ordinal)).Value!;
+        var description = (string?)webhook["post"]!["description"];
+        Assert.Contains("GitHub:IntakeLabel", description, StringComparison.Ordinal);
+        Assert.Contains("pull_request", description, StringComparison.Ordinal);
+    }
 }

@@ -148,6 +148,27 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
                 .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
             e.Property<long>(VersionColumn).IsConcurrencyToken();
+
+            // One task per GitHub issue taken in (GitHub:IntakeLabel): the webhook and the poll may race, on two nodes.
+            e.HasIndex(w => w.GithubIssueNumber, "IX_tasks_intake_issue").IsUnique()
+                .HasFilter("\"GithubIssueNumber\" IS NOT NULL AND \"Source\" = 'github_issue'");
+
+            // The pull requests that work on the task (the pull-request loop); loaded with the task wherever it is read.
+            e.OwnsMany(w => w.PullRequests, p =>
+            {
+                p.ToTable("task_pull_requests");
+                p.WithOwner().HasForeignKey("WorkItemId");
+                p.HasKey("WorkItemId", nameof(PullRequestLink.Number));
+                p.Property(x => x.Number).ValueGeneratedNever();
+                p.Property(x => x.Url).HasMaxLength(500);
+                p.Property(x => x.Title).HasMaxLength(300);
+                p.Property(x => x.State).HasConversion<string>().HasMaxLength(10);
+                p.Property(x => x.Checks).HasConversion<string>().HasMaxLength(10);
+                p.Property(x => x.HeadSha).HasMaxLength(64);
+                p.Property(x => x.HeadBranch).HasMaxLength(255);
+                p.HasIndex(x => x.Number);
+                p.HasIndex(x => x.HeadSha);
+            });
         });
 
         builder.Entity<IssueOutboxEntry>(e =>

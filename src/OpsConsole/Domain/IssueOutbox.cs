@@ -35,6 +35,9 @@ public sealed class IssueOutboxEntry
     /// <summary>Comments with the same key in one delivery are folded into the last one (occurrence counts in a storm).</summary>
     public string? CoalesceKey { get; set; }
 
+    /// <summary>For a Comment: the pull request (or other issue) to post on instead of the task's issue (CI feedback).</summary>
+    public int? TargetNumber { get; set; }
+
     /// <summary>For Close: completed or not_planned.</summary>
     public string? Reason { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class AppServer : IAsyncDisposable
     public const string BootstrapKey = "e2e-bootstrap-key-0123456789abcdef";
     public const string AdminUser = "admin";
     public const string AdminPassword = "Admin-pass-123";
+    public const string WebhookSecret = "e2e-webhook-secret-0123456789";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
@@ -65,6 +66,7 @@ public sealed class AppServer : IAsyncDisposable
         start.Environment["OpsConsole__LogDirectory"] = Path.Combine(Root, "logs");
         start.Environment["OpsConsole__Api__BootstrapKey"] = BootstrapKey;
         start.Environment["OpsConsole__Admin__Password"] = AdminPassword;
+        start.Environment["GitHub__WebhookSecret"] = WebhookSecret;
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         process = new Process { StartInfo = start };

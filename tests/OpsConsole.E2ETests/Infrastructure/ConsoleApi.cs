@@ -42,6 +42,19 @@ public sealed class ConsoleApi : IDisposable
     public Task<JsonObject> FailAsync(string taskId, string errorMessage) =>
         PostAsync($"tasks/{taskId}/fail/", new JsonObject { ["error_message"] = errorMessage });
 
+    /// <summary>POST webhooks/github as GitHub sends it: signed with the console's webhook secret, no bearer token.</summary>
+    public async Task<JsonObject> DeliverWebhookAsync(string eventName, JsonObject payload)
+    {
+        var bytes = Encoding.UTF8.GetBytes(payload.ToJsonString());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "webhooks/github") { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-GitHub-Event", eventName);
+        request.Headers.Add("X-GitHub-Delivery", Guid.NewGuid().ToString());
+        request.Headers.Add(OpsConsole.Features.Deployments.GitHubSignature.Header, OpsConsole.Features.Deployments.GitHubSignature.Sign(bytes, AppServer.WebhookSecret));
+        using var response = await http.SendAsync(request);
+        return await ReadAsync(response, $"POST webhooks/github ({eventName})");
+    }
+
     public async Task<JsonObject> GetTaskAsync(string taskId)
     {
         using var response = await http.GetAsync($"tasks/{taskId}/");

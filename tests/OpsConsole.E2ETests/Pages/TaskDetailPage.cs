@@ -15,6 +15,10 @@ public sealed class TaskDetailPage(IPage page) : ConsolePage(page)
 
     public ILocator Timeline => Page.Locator(".mud-timeline");
 
+    public ILocator PullRequests => Page.GetByTestId("pull-requests");
+
+    public ILocator PullRequest(int number) => Page.Locator($"[data-testid=pull-request][data-number='{number}']");
+
     public Task OpenAsync(string taskId) => NavigateAsync($"tasks/{taskId}");
 
     public async Task EscalateAsync(string reason)

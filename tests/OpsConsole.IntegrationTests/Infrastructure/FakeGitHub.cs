@@ -71,7 +71,33 @@ public sealed class FakeGitHub : IAsyncDisposable
         new("GitHub:Token", withToken ? Token : ""),
         new("GitHub:RequestTimeoutSeconds", "2"),
         new("GitHub:DeliveryIntervalSeconds", "86400"),
+        new("GitHub:IntakePollSeconds", "86400"),
     ];
+
+    /// <summary>An issue someone opened on GitHub (not through the console).</summary>
+    public FakeIssue AddIssue(string title, string body, params string[] labels)
+    {
+        lock (gate)
+        {
+            var issue = new FakeIssue { Number = nextIssue++, Title = title, Body = body, Labels = [.. labels], CreatedAt = now(), UpdatedAt = now() };
+            Issues.Add(issue);
+            return issue;
+        }
+    }
+
+    /// <summary>A pull request (GitHub numbers them with the issues, and comments on them through the issues API).</summary>
+    public FakeIssue AddPullRequest(string title, string body)
+    {
+        lock (gate)
+        {
+            var pr = new FakeIssue { Number = nextIssue++, Title = title, Body = body, IsPullRequest = true, CreatedAt = now(), UpdatedAt = now() };
+            Issues.Add(pr);
+            return pr;
+        }
+    }
+
+    /// <summary>The web address the fake gives an issue or pull request.</summary>
+    public static string HtmlUrl(FakeIssue issue) => $"https://github.example/{Owner}/{Repo}/{(issue.IsPullRequest ? "pull" : "issues")}/{issue.Number}";
 
     /// <summary>Content-creating requests (POST, PATCH, PUT) and when (fake time) they came.</summary>
     public List<DateTime> Writes
@@ -176,10 +202,11 @@ public sealed class FakeGitHub : IAsyncDisposable
         repo.MapGet("/issues", (HttpRequest request) =>
         {
             var label = request.Query["labels"].ToString();
+            var state = request.Query["state"].ToString() is { Length: > 0 } st ? st : "open";
             var since = DateTime.TryParse(request.Query["since"], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var s) ? s : DateTime.MinValue;
             lock (gate)
             {
-                return Results.Json(Issues.Where(i => (label.Length == 0 || i.Labels.Contains(label)) && i.UpdatedAt >= since).Select(Json).ToList());
+                return Results.Json(Issues.Where(i => (label.Length == 0 || i.Labels.Contains(label)) && i.UpdatedAt >= since && (state == "all" || i.State == state)).Select(Json).ToList());
             }
         });
         repo.MapPost("/issues", async (HttpContext context) =>
@@ -311,7 +338,8 @@ public sealed class FakeGitHub : IAsyncDisposable
         body = i.Body,
         state = i.State,
         state_reason = i.StateReason,
-        html_url = $"https://github.example/{Owner}/{Repo}/issues/{i.Number}",
+        html_url = HtmlUrl(i),
+        pull_request = i.IsPullRequest ? new { url = $"{ApiUrl}api/v3/repos/{Owner}/{Repo}/pulls/{i.Number}" } : null,
         url = $"{ApiUrl}api/v3/repos/{Owner}/{Repo}/issues/{i.Number}",
         labels = i.Labels.Select(LabelJson).ToList(),
         assignees = i.Assignees.Select(a => new { login = a }).ToList(),
@@ -336,6 +364,7 @@ public sealed class FakeIssue
     public List<string> Comments { get; } = [];
     public string State { get; set; } = "open";
     public string? StateReason { get; set; }
+    public bool IsPullRequest { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }
 }

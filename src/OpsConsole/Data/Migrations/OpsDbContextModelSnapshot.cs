@@ -809,6 +809,9 @@ namespace OpsConsole.Data.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("TargetNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Text")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -1080,6 +1083,10 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
                         .IsDescending(false, false, true, false);
 
+                    b.HasIndex(new[] { "GithubIssueNumber" }, "IX_tasks_intake_issue")
+                        .IsUnique()
+                        .HasFilter("\"GithubIssueNumber\" IS NOT NULL AND \"Source\" = 'github_issue'");
+
                     b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
                         .IsUnique()
                         .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
@@ -1273,7 +1280,73 @@ namespace OpsConsole.Data.Migrations
                         .HasForeignKey("AssignedAgentId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.OwnsMany("OpsConsole.Domain.PullRequestLink", "PullRequests", b1 =>
+                        {
+                            b1.Property<Guid>("WorkItemId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Checks")
+                                .HasMaxLength(10)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<bool>("Escalated")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<int>("FeedbackCount")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("HeadBranch")
+                                .HasMaxLength(255)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("HeadSha")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<DateTime>("LinkedAt")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Runs")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("State")
+                                .IsRequired()
+                                .HasMaxLength(10)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Title")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<DateTime>("UpdatedAt")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Url")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT");
+
+                            b1.HasKey("WorkItemId", "Number");
+
+                            b1.HasIndex("HeadSha");
+
+                            b1.HasIndex("Number");
+
+                            b1.ToTable("task_pull_requests", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("WorkItemId");
+                        });
+
                     b.Navigation("AssignedAgent");
+
+                    b.Navigation("PullRequests");
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.WorkItemLogEntry", b =>

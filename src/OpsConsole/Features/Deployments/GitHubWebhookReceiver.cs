@@ -16,7 +16,7 @@ namespace OpsConsole.Features.Deployments;
 internal static class GitHubWebhookReceiver
 {
     internal static async Task<IResult> GitHubWebhookAsync(
-        HttpRequest request, FailureIntake intake, IssueService issues, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
+        HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, PullRequestLoop pullRequests, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("OpsConsole.Features.Deployments.GitHubWebhook");
@@ -64,7 +64,11 @@ internal static class GitHubWebhookReceiver
             return Problems.BadRequest($"The payload is not a JSON object: {ex.Message}");
         }
 
-        var meaning = GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
+        // CI on the head of a pull request that works on a task is that task's business (the pull-request loop), not a new failure.
+        var pullRequest = PullRequestEvents.HeadSha(eventName, payload) is { } head ? await pullRequests.PullRequestOfHeadAsync(head, cancellationToken) : null;
+        var meaning = pullRequest is { } n
+            ? new WebhookMeaning([], $"{eventName} on the head of pull request #{n}, which works on a task: its checks follow it")
+            : GitHubFailureEvents.Interpret(eventName, payload, settings.DefaultEnvironment, delivery);
         var results = await intake.IngestAsync(meaning.Failures, new Actor("github_webhook", ActorKind.Engine), cancellationToken, async (db, now) =>
         {
             if (await db.WebhookDeliveries.AsNoTracking().FirstOrDefaultAsync(d => d.DeliveryId == delivery, cancellationToken) is { } earlier)
@@ -76,8 +80,22 @@ internal static class GitHubWebhookReceiver
         });
         if (eventName == "issues")
         {
-            return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, cancellationToken) }, ApiJson.Options,
+            return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, issueIntake, cancellationToken) }, ApiJson.Options,
                 statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (eventName == "pull_request")
+        {
+            var result = PullRequestEvents.PullRequest(payload) is { } pr && issues.IsOurRepository(Text((payload["repository"] as JsonObject)?["full_name"]))
+                ? await pullRequests.PullRequestEventAsync(pr, cancellationToken)
+                : "not a pull request of the configured repository";
+            return TypedResults.Json(new { @event = eventName, delivery, result }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        }
+
+        if (pullRequest is not null && PullRequestEvents.Check(eventName, payload) is { } check)
+        {
+            return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, result = await pullRequests.CheckEventAsync(check, cancellationToken) },
+                ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
         }
 
         if (eventName == "ping")
@@ -90,20 +108,39 @@ internal static class GitHubWebhookReceiver
             ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>An issue closed or reopened on GitHub: the task linked to it records it (reference: the original never listened).</summary>
-    private static async Task<string> IssueEventAsync(JsonObject payload, IssueService issues, CancellationToken cancellationToken)
+    /// <summary>
+    /// An issue event: opened, labeled or reopened with GitHub:IntakeLabel takes the issue in as a task; edited and labeled
+    /// follow onto its task; closed (and reopened) is recorded on the task linked to it, closing completes or cancels it.
+    /// </summary>
+    private static async Task<string> IssueEventAsync(JsonObject payload, IssueService issues, GitHubIntake intake, CancellationToken cancellationToken)
     {
-        var action = payload["action"]?.GetValueKind() == JsonValueKind.String ? payload["action"]!.GetValue<string>() : null;
-        if (action is not ("closed" or "reopened") || payload["issue"] is not JsonObject issue
-            || issue["number"]?.GetValueKind() != JsonValueKind.Number || !issue["number"]!.AsValue().TryGetValue<int>(out var number))
+        var action = Text(payload["action"]);
+        if (action is null || payload["issue"] is not JsonObject issue
+            || issue["number"]?.GetValueKind() != JsonValueKind.Number || !issue["number"]!.AsValue().TryGetValue<int>(out var number) || number < 1)
         {
-            return $"'{action}' on an issue changes nothing here; closed and reopened do";
+            return "an issue event without an action and an issue number changes nothing";
         }
 
-        static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
-        return await issues.IssueClosedOnGitHubAsync(number, Text((payload["repository"] as JsonObject)?["full_name"]), action == "closed",
-            Text(issue["state_reason"]), Text((payload["sender"] as JsonObject)?["login"]), cancellationToken);
+        var repository = Text((payload["repository"] as JsonObject)?["full_name"]);
+        var sender = Text((payload["sender"] as JsonObject)?["login"]);
+        var results = new List<string>();
+        if (action is "closed" or "reopened")
+        {
+            results.Add(await issues.IssueClosedOnGitHubAsync(number, repository, action == "closed", Text(issue["state_reason"]), sender, cancellationToken));
+        }
+
+        if (action is "opened" or "labeled" or "reopened" or "edited" && issue["pull_request"] is null && issues.IsOurRepository(repository))
+        {
+            var labels = (issue["labels"] as JsonArray ?? []).Select(l => Text((l as JsonObject)?["name"])).OfType<string>().ToList();
+            var incoming = new IncomingIssue(number, Text(issue["html_url"]) ?? "", Text(issue["title"]) ?? "", Text(issue["body"]) ?? "", labels,
+                Text(issue["state"]) != "closed");
+            results.Add(await intake.IssueEventAsync(action, incoming, Text((payload["label"] as JsonObject)?["name"]), sender, cancellationToken));
+        }
+
+        return results.Count > 0 ? string.Join("; ", results) : $"'{action}' on an issue changes nothing here";
     }
+
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 
     /// <summary>GitHub sends JSON, or (content type application/x-www-form-urlencoded) the JSON in a form field named payload.</summary>
     private static string PayloadText(HttpRequest request, byte[] bytes)

@@ -33,7 +33,15 @@ public static class IntakeEndpoints
         failures.MapGet("/", ListFailuresAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<FailureRecordDto>>();
         failures.MapGet("/summary", SummaryAsync).RequireAuthorization(OpsPolicies.Viewer);
 
-        api.MapPost(GitHubWebhookPath, GitHubWebhookReceiver.GitHubWebhookAsync).AllowAnonymous().WithTags("Failures").Produces<FailureBatchDto>(202);
+        api.MapPost(GitHubWebhookPath, GitHubWebhookReceiver.GitHubWebhookAsync).AllowAnonymous().WithTags("Failures").Produces<FailureBatchDto>(202)
+            .WithSummary("GitHub's webhook (X-Hub-Signature-256 with GitHub:WebhookSecret; a replayed X-GitHub-Delivery is 409)")
+            .WithDescription(
+                "workflow_run, check_run, deployment_status: failures become tasks. issues: opened / labeled / reopened with GitHub:IntakeLabel " +
+                "(default opsconsole:task) take the issue in as one task (source github_issue, type:… / priority:… labels); edited and labeled " +
+                "follow onto it; closed completes (not_planned cancels) the linked task. pull_request: one that closes a task's issue " +
+                "(Fixes / Closes / Resolves #N) or comes from the branch opsconsole/<task id> is linked to the task (pull_requests); merged " +
+                "completes it (GitHub:CompleteOnMerge), closed unmerged fails the attempt. workflow_run / check_suite on a linked pull " +
+                "request's head update its checks; a failed run gets one comment (GitHub:CiFeedbackLimit per pull request), then the task escalates.");
         api.MapPost("/tasks/create_from_deployment_failure", CreateFromDeploymentFailureAsync)
             .RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks").Produces<TaskDetailDto>(201);
         api.MapPost("/status/check_deployment_failures", CheckDeploymentFailuresAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Status");

@@ -67,7 +67,7 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
     public async Task<(IReadOnlyList<WorkItem> Items, int Total)> SearchAsync(TaskSearch search, int page, int pageSize, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent), search);
+        var query = Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search);
         var total = await query.CountAsync(cancellationToken);
         var items = await Sort(query, search).Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return (items, total);
@@ -77,7 +77,7 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
     public async IAsyncEnumerable<WorkItem> StreamAsync(TaskSearch search, int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await foreach (var item in Sort(Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent), search), search).Take(max).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        await foreach (var item in Sort(Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search), search).Take(max).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             yield return item;
         }

@@ -34,14 +34,16 @@ public sealed record TaskListDto(
     DateTime? NextAttemptAt,
     bool NeedsAttention,
     string GithubIssueState,
-    Guid? RegressionOf)
+    Guid? RegressionOf,
+    IReadOnlyList<PullRequestDto> PullRequests)
 {
     public static TaskListDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(), w.AssignedAgentId, w.AssignedAgent?.Name,
         w.DueDate, ApiJson.Duration(w.EstimatedDuration), w.StartedAt, w.CompletedAt, w.RetryCount, w.EscalationLevel,
         w.CreatedOn, w.ModifiedOn, w.PriorityScore(now), w.IsOverdue(now), DurationSeconds(w, now), w.GithubIssueNumber,
         w.Environment, w.Fingerprint, w.Occurrences, w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention,
-        WireFormat.Of(w.GithubIssueState), w.RegressionOfId);
+        WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
+        PullRequestDto.Of(w));
 
     internal static string DurationSeconds(WorkItem w, DateTime now) =>
         w.DurationSoFar(now).TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
@@ -99,7 +101,8 @@ public sealed record TaskDetailDto(
     bool NeedsAttention,
     string? AttentionReason,
     string GithubIssueState,
-    Guid? RegressionOf)
+    Guid? RegressionOf,
+    IReadOnlyList<PullRequestDto> PullRequests)
 {
     public static TaskDetailDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Description, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(),
@@ -112,7 +115,15 @@ public sealed record TaskDetailDto(
         w.AutoAssign, w.AutoRetry, w.AutoEscalate, w.CreatedOn, w.ModifiedOn, w.CreatedBy, w.ModifiedBy,
         w.PriorityScore(now), w.IsOverdue(now), TaskListDto.DurationSeconds(w, now),
         w.CanBeAssigned(now), w.HasUnmetDependencies, w.Environment, w.Source, w.Fingerprint, w.Occurrences,
-        w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId);
+        w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
+        PullRequestDto.Of(w));
+}
+
+/// <summary>A pull request that works on the task: state draft, open, merged or closed; checks pending, success, failure or null.</summary>
+public sealed record PullRequestDto(int Number, string Url, string State, string HeadSha, string? Checks)
+{
+    public static IReadOnlyList<PullRequestDto> Of(WorkItem w) =>
+        w.PullRequests.OrderBy(p => p.Number).Select(p => new PullRequestDto(p.Number, p.Url, WireFormat.Of(p.State), p.HeadSha, p.Checks is { } c ? WireFormat.Of(c) : null)).ToList();
 }
 
 public sealed record LogEntryDto(

@@ -27,7 +27,7 @@ internal static class WorkItemReadHandlers
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        IQueryable<WorkItem> query = db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent);
+        IQueryable<WorkItem> query = db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(); // pull requests in a query of their own: paging stays on the tasks alone
 
         if (q.Enums<WorkItemKind>("task_type") is { } kinds) query = query.Where(w => kinds.Contains(w.Kind));
         if (q.Enums<WorkItemPriority>("priority") is { } priorities) query = query.Where(w => priorities.Contains(w.Priority));
@@ -51,6 +51,11 @@ internal static class WorkItemReadHandlers
         }
 
         query = q.Order(query, Orderings, "-priority,-created_on");
+        if (query is IOrderedQueryable<WorkItem> ordered)
+        {
+            // Ties (tasks created in the same instant) keep one order from page to page.
+            query = ordered.ThenBy(w => w.Id);
+        }
         if (!q.IsValid)
         {
             return q.Problem();

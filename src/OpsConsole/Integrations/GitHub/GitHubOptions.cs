@@ -26,6 +26,17 @@ public sealed class GitHubOptions
     /// <summary>The safety-net delivery period; changes are also delivered as they are written.</summary>
     public int DeliveryIntervalSeconds { get; set; } = 60;
 
+    /// <summary>Issues carrying this label become tasks (the issues webhook, and a poll every <see cref="IntakePollSeconds"/>).</summary>
+    public string IntakeLabel { get; set; } = "opsconsole:task";
+
+    public int IntakePollSeconds { get; set; } = 300;
+
+    /// <summary>A merged pull request that works on a task completes the task.</summary>
+    public bool CompleteOnMerge { get; set; } = true;
+
+    /// <summary>CI-failure comments per pull request; the next failure escalates the task instead.</summary>
+    public int CiFeedbackLimit { get; set; } = 3;
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Token) && TrySplitRepository(out _, out _);
 
     public IssueTriggers Triggers => new(
@@ -91,6 +102,21 @@ public sealed class GitHubOptions
         if (RequestTimeoutSeconds is < 1 or > 300)
         {
             yield return $"{Section}:RequestTimeoutSeconds must be 1 to 300";
+        }
+
+        if (string.IsNullOrWhiteSpace(IntakeLabel) || IntakeLabel.Trim().Length > 50)
+        {
+            yield return $"{Section}:IntakeLabel must be a label name of 1 to 50 characters";
+        }
+
+        if (IntakePollSeconds is < 10 or > 86_400)
+        {
+            yield return $"{Section}:IntakePollSeconds must be 10 to 86400";
+        }
+
+        if (CiFeedbackLimit is < 0 or > 100)
+        {
+            yield return $"{Section}:CiFeedbackLimit must be 0 to 100";
         }
     }
 

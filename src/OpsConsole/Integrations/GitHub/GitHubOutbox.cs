@@ -160,6 +160,18 @@ public sealed class GitHubOutbox(
     private async Task<int> DeliverTaskAsync(WorkItem task, List<IssueOutboxEntry> rows, CancellationToken cancellationToken)
     {
         var done = 0;
+
+        // Comments for a pull request (CI feedback) go to it, one by one: they need no issue and are never folded.
+        foreach (var row in rows.Where(r => r.TargetNumber is not null))
+        {
+            await RecordAttemptAsync(row.Id, cancellationToken);
+            await tracker.CommentAsync(row.TargetNumber!.Value, row.Text, cancellationToken);
+            await CompleteAsync(task.Id, [row.Id], null, cancellationToken);
+            done++;
+        }
+
+        rows = rows.Where(r => r.TargetNumber is null).ToList();
+        var targeted = done;
         var number = task.GithubIssueNumber;
         var index = 0;
         while (index < rows.Count && rows[index].Kind == IssueChangeKind.Open)
@@ -192,7 +204,7 @@ public sealed class GitHubOutbox(
         }
 
         var rest = rows.Skip(index).ToList();
-        if (done > 0 && rest.Count > 0 && rest.All(r => r.Kind == IssueChangeKind.Labels))
+        if (done > targeted && rest.Count > 0 && rest.All(r => r.Kind == IssueChangeKind.Labels))
         {
             // The issue was just created with the labels of the task as it is now: later label syncs have nothing to add.
             await CompleteAsync(task.Id, rest.Select(r => r.Id).ToList(), null, cancellationToken);

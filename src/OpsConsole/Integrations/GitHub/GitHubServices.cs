@@ -14,6 +14,9 @@ public static class GitHubServices
         services.AddSingleton<IssueService>();
         services.AddSingleton<GitHubStatusQuery>();
         services.AddTransient<GitHubOutboxJob>();
+        services.AddSingleton<GitHubIntake>();
+        services.AddTransient<GitHubIntakeJob>();
+        services.AddSingleton<PullRequestLoop>();
         return services;
     }
 

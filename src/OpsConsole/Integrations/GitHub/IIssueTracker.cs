@@ -3,6 +3,9 @@ namespace OpsConsole.Integrations.GitHub;
 /// <summary>An issue as the tracker knows it.</summary>
 public sealed record TrackedIssue(int Number, string Url, bool IsOpen);
 
+/// <summary>An issue as the intake reads it (pull requests, which GitHub lists among issues, are left out).</summary>
+public sealed record IncomingIssue(int Number, string Url, string Title, string Body, IReadOnlyList<string> Labels, bool IsOpen);
+
 /// <summary>The issue tracker seam: the few calls the outbox makes. Octokit in the app; a fake GitHub server in tests.</summary>
 public interface IIssueTracker
 {
@@ -18,6 +21,9 @@ public interface IIssueTracker
 
     /// <summary>Opens or closes the issue; <paramref name="reason"/> is completed or not_planned when closing.</summary>
     Task SetStateAsync(int number, bool open, string? reason, CancellationToken cancellationToken);
+
+    /// <summary>The open issues carrying <paramref name="label"/> (the intake's safety-net poll), oldest first.</summary>
+    Task<IReadOnlyList<IncomingIssue>> OpenIssuesLabelledAsync(string label, CancellationToken cancellationToken);
 
     /// <summary>Whether an issue exists in the repository (a person links one by number).</summary>
     Task<TrackedIssue?> GetAsync(int number, CancellationToken cancellationToken);

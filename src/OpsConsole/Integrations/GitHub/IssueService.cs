@@ -230,6 +230,11 @@ public sealed class IssueService(
         return $"issue #{number} closed by {by ?? "someone"}: {open.Count} task(s) {(stateReason == "not_planned" ? "cancelled" : "completed")}";
     }
 
+    /// <summary>Whether a webhook's repository (owner/name) is the configured one; true when either is unknown.</summary>
+    public bool IsOurRepository(string? repository) =>
+        options.CurrentValue.Repository is not { } configured || repository is null
+        || string.Equals(configured.Trim(), repository, StringComparison.OrdinalIgnoreCase);
+
     private static async Task RetryRowsAsync(OpsDbContext db, WorkItem task, CancellationToken cancellationToken)
     {
         await db.IssueOutbox.Where(r => r.WorkItemId == task.Id && r.DeliveredAt == null && r.FailedAt != null)

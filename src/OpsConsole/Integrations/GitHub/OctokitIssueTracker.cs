@@ -108,6 +108,17 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
             return true;
         }, issueNumber: number);
 
+    public Task<IReadOnlyList<IncomingIssue>> OpenIssuesLabelledAsync(string label, CancellationToken cancellationToken) =>
+        CallAsync<IReadOnlyList<IncomingIssue>>("list the issues to take in", async (client, owner, name) =>
+        {
+            var request = new RepositoryIssueRequest { State = ItemStateFilter.Open, SortProperty = IssueSort.Created, SortDirection = SortDirection.Ascending };
+            request.Labels.Add(label);
+            var issues = await client.Issue.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = 100, PageCount = 10 });
+            return issues.Where(i => i.PullRequest is null)
+                .Select(i => new IncomingIssue((int)i.Number, i.HtmlUrl, i.Title ?? "", i.Body ?? "", i.Labels.Select(l => l.Name).ToList(), i.State.Value == ItemState.Open))
+                .ToList();
+        });
+
     public Task<TrackedIssue?> GetAsync(int number, CancellationToken cancellationToken) =>
         CallAsync("read the issue", async (client, owner, name) =>
         {

@@ -824,6 +824,9 @@ namespace OpsConsole.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<int?>("TargetNumber")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Text")
                         .IsRequired()
                         .HasColumnType("text");
@@ -1095,6 +1098,10 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
                         .IsDescending(false, false, true, false);
 
+                    b.HasIndex(new[] { "GithubIssueNumber" }, "IX_tasks_intake_issue")
+                        .IsUnique()
+                        .HasFilter("\"GithubIssueNumber\" IS NOT NULL AND \"Source\" = 'github_issue'");
+
                     b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
                         .IsUnique()
                         .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
@@ -1288,7 +1295,73 @@ namespace OpsConsole.Data.Migrations.Postgres
                         .HasForeignKey("AssignedAgentId")
                         .OnDelete(DeleteBehavior.SetNull);
 
+                    b.OwnsMany("OpsConsole.Domain.PullRequestLink", "PullRequests", b1 =>
+                        {
+                            b1.Property<Guid>("WorkItemId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<int>("Number")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("Checks")
+                                .HasMaxLength(10)
+                                .HasColumnType("character varying(10)");
+
+                            b1.Property<bool>("Escalated")
+                                .HasColumnType("boolean");
+
+                            b1.Property<int>("FeedbackCount")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("HeadBranch")
+                                .HasMaxLength(255)
+                                .HasColumnType("character varying(255)");
+
+                            b1.Property<string>("HeadSha")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
+                            b1.Property<DateTime>("LinkedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<string>("Runs")
+                                .IsRequired()
+                                .HasColumnType("text");
+
+                            b1.Property<string>("State")
+                                .IsRequired()
+                                .HasMaxLength(10)
+                                .HasColumnType("character varying(10)");
+
+                            b1.Property<string>("Title")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("character varying(300)");
+
+                            b1.Property<DateTime>("UpdatedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<string>("Url")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)");
+
+                            b1.HasKey("WorkItemId", "Number");
+
+                            b1.HasIndex("HeadSha");
+
+                            b1.HasIndex("Number");
+
+                            b1.ToTable("task_pull_requests", (string)null);
+
+                            b1.WithOwner()
+                                .HasForeignKey("WorkItemId");
+                        });
+
                     b.Navigation("AssignedAgent");
+
+                    b.Navigation("PullRequests");
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.WorkItemLogEntry", b =>
