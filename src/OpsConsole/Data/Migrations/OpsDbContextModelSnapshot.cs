@@ -400,8 +400,14 @@ namespace OpsConsole.Data.Migrations
                     b.Property<string>("EndReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputTail")
+                        .HasColumnType("TEXT");
 
                     b.Property<double>("Score")
                         .HasColumnType("REAL");
@@ -907,7 +913,13 @@ namespace OpsConsole.Data.Migrations
                     b.Property<DateTime?>("BlockedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<decimal?>("BudgetUsd")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CostUsd")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CreatedBy")
@@ -971,10 +983,16 @@ namespace OpsConsole.Data.Migrations
                     b.Property<DateTime?>("LastFailedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastReportAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LastSeen")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("MaxRetries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxRunMinutes")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ModifiedBy")
@@ -1012,9 +1030,15 @@ namespace OpsConsole.Data.Migrations
                     b.Property<int>("RetryCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("RunStartedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Source")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Stalls")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT");

@@ -60,7 +60,11 @@ public sealed record SweepReport(
     int Requeued,
     int Escalated,
     int Assigned,
-    IReadOnlyList<string> Decisions);
+    IReadOnlyList<string> Decisions)
+{
+    /// <summary>Runs taken back because they stalled or overran their time cap.</summary>
+    public int Stopped { get; init; }
+}
 
 /// <summary>Wakes the engine at a given time (a due retry, a deadline); Hangfire in the app, nothing in unit tests.</summary>
 public interface IDueWorkScheduler

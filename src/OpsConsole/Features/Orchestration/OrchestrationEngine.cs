@@ -86,12 +86,15 @@ public sealed partial class OrchestrationEngine(
                 throw RefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
             }
 
+            var attempt = await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken);
             if (item.Status == WorkItemStatus.Assigned)
             {
                 item.Start(now);
-                (await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken))?.Accept(now);
+                attempt?.Accept(now);
             }
 
+            item.NoteReport(now);
+            attempt?.AppendOutput(report.Message);
             var entry = TaskLog.Add(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent, entryId: report.Id, redacted: true);
             item.Touch(now);
             await db.SaveChangesAsync(cancellationToken);
@@ -325,6 +328,11 @@ public sealed partial class OrchestrationEngine(
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
 
             Apply(() => transition(item, now));
+            if (actor.Kind == ActorKind.Agent)
+            {
+                item.NoteReport(now);
+            }
+
             if (item.Status == WorkItemStatus.Blocked && item.BlockedAt is { } blockedAt)
             {
                 scheduler.WakeAt(blockedAt + Settings.BlockedEscalation + TimeSpan.FromSeconds(1));

@@ -19,6 +19,7 @@ public static class OrchestrationServices
         services.AddSingleton<TaskCreation>();
         services.AddSingleton<AssignmentDispatcher>();
         services.AddSingleton<FailureHandler>();
+        services.AddSingleton<RunLimits>();
         services.AddSingleton<SafetySweep>();
         services.AddSingleton<AgentOperations>();
         return services;

@@ -411,8 +411,14 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.Property<string>("EndReason")
                         .HasColumnType("text");
 
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("text");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("OutputTail")
+                        .HasColumnType("text");
 
                     b.Property<double>("Score")
                         .HasColumnType("double precision");
@@ -922,8 +928,14 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.Property<DateTime?>("BlockedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<decimal?>("BudgetUsd")
+                        .HasColumnType("numeric");
+
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasColumnType("numeric");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
@@ -986,10 +998,16 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.Property<DateTime?>("LastFailedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("LastReportAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTime?>("LastSeen")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("MaxRetries")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("MaxRunMinutes")
                         .HasColumnType("integer");
 
                     b.Property<string>("ModifiedBy")
@@ -1027,9 +1045,15 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.Property<int>("RetryCount")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("RunStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Source")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Stalls")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone");
