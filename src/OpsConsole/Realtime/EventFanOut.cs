@@ -71,10 +71,10 @@ public sealed class EventFanOut(
             case WorkItemAssigned assigned when audience.Has(OrchestrationHub.AgentGroup(assigned.AgentId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var item = await WorkItemEndpoints.LoadDetailAsync(db, assigned.WorkItemId, cancellationToken);
-                if (item is not null && item.AssignedAgentId == assigned.AgentId)
+                var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, assigned.WorkItemId, now, cancellationToken);
+                if (item is not null && item.AssignedAgent?.Id == assigned.AgentId)
                 {
-                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", TaskDetailDto.From(item, now), cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", item, cancellationToken);
                 }
 
                 break;

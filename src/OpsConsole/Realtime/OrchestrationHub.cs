@@ -292,9 +292,8 @@ public sealed class OrchestrationHub(
     private async Task<TaskDetailDto> DetailAsync(Guid taskId)
     {
         await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
-        var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, Context.ConnectionAborted)
+        return await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, Now, Context.ConnectionAborted)
             ?? throw new HubException($"Task {taskId} was not found");
-        return TaskDetailDto.From(item, Now);
     }
 
     /// <summary>An agent that (re)connects gets the tasks it already holds, so nothing assigned while it was away is missed.</summary>
@@ -311,9 +310,9 @@ public sealed class OrchestrationHub(
                 .ToListAsync(cancellationToken);
             foreach (var id in held)
             {
-                if (await WorkItemEndpoints.LoadDetailAsync(db, id, cancellationToken) is { } item)
+                if (await WorkItemEndpoints.DetailWithAttemptsAsync(db, id, Now, cancellationToken) is { } item)
                 {
-                    await Clients.Caller.SendAsync("TaskAssigned", TaskDetailDto.From(item, Now), cancellationToken);
+                    await Clients.Caller.SendAsync("TaskAssigned", item, cancellationToken);
                 }
             }
         }

@@ -16,6 +16,7 @@ public sealed partial class TaskDetail
 {
     private WorkItem? item;
     private List<Assignment> assignments = [];
+    private List<Features.WorkItems.AttemptDto> attempts = [];
     private List<WorkItemLogEntry> log = [];
     private List<Agent> agents = [];
     private Guid? chosenAgent;
@@ -52,6 +53,7 @@ public sealed partial class TaskDetail
         await using var db = await DbFactory.CreateDbContextAsync();
         item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == Id);
         assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == Id).OrderByDescending(a => a.AssignedAt).ToListAsync();
+        attempts = await Features.WorkItems.Attempts.ListAsync(db, Id, CancellationToken.None);
         log = await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == Id).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync();
         agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
         issueChanges = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == Id).OrderByDescending(r => r.Id).Take(50).ToListAsync();

@@ -89,7 +89,7 @@ public static class AgentHolds
             .ToListAsync(cancellationToken);
         foreach (var item in heldTasks)
         {
-            await EndHoldAsync(db, item, agent, "agent unavailable", now, cancellationToken);
+            await EndHoldAsync(db, item, agent, AttemptOutcome.LostReason, now, cancellationToken);
             if (item.Status == WorkItemStatus.Blocked)
             {
                 // Still blocked on something outside; when it is unblocked it goes to whichever agent is free then.

@@ -22,6 +22,12 @@ public sealed record NewWorkItem
     public string? Fingerprint { get; init; }
     public string? Owner { get; init; }
     public int? GithubIssueNumber { get; init; }
+
+    /// <summary>A run longer than this is revoked and counts as a failure; null: no cap.</summary>
+    public int? MaxRunMinutes { get; init; }
+
+    /// <summary>The most the task may cost; null: no budget.</summary>
+    public decimal? BudgetUsd { get; init; }
     public string? GithubIssueUrl { get; init; }
 
     /// <summary>The completed task whose problem came back: the new task is its regression.</summary>

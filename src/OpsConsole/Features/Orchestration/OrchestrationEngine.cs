@@ -56,6 +56,7 @@ public sealed partial class OrchestrationEngine(
             }
 
             Apply(() => item.Start(now));
+            WakeAtRunCap(item, now);
             var assignment = await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken);
             assignment?.Accept(now);
             TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {item.AssignedAgent?.Name ?? actor.Name}", actor, now);
@@ -90,6 +91,7 @@ public sealed partial class OrchestrationEngine(
             if (item.Status == WorkItemStatus.Assigned)
             {
                 item.Start(now);
+                WakeAtRunCap(item, now);
                 attempt?.Accept(now);
             }
 
@@ -342,6 +344,15 @@ public sealed partial class OrchestrationEngine(
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>A capped run is judged the moment its cap passes, not at the next recurring sweep.</summary>
+    private void WakeAtRunCap(WorkItem item, DateTime now)
+    {
+        if (item.MaxRunMinutes is { } cap)
+        {
+            scheduler.WakeAt(now + TimeSpan.FromMinutes(cap) + TimeSpan.FromSeconds(1));
+        }
     }
 
     private static string Suffix(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";

@@ -207,9 +207,8 @@ internal static class WorkItemActionHandlers
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, cancellationToken)
+        return await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, time.GetUtcNow().UtcDateTime, cancellationToken)
             ?? throw RefusedException.NotFound("Task", taskId);
-        return TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Agents;
@@ -34,14 +35,21 @@ public sealed record TaskListDto(
     DateTime? NextAttemptAt,
     bool NeedsAttention,
     string GithubIssueState,
-    Guid? RegressionOf)
+    Guid? RegressionOf,
+    int? MaxRunMinutes,
+    decimal? BudgetUsd,
+    decimal CostUsd)
 {
+    /// <summary>The runs before the current one, oldest first: only in an agent's current tasks.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptDto>? PreviousAttempts { get; init; }
+
     public static TaskListDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(), w.AssignedAgentId, w.AssignedAgent?.Name,
         w.DueDate, ApiJson.Duration(w.EstimatedDuration), w.StartedAt, w.CompletedAt, w.RetryCount, w.EscalationLevel,
         w.CreatedOn, w.ModifiedOn, w.PriorityScore(now), w.IsOverdue(now), DurationSeconds(w, now), w.GithubIssueNumber,
         w.Environment, w.Fingerprint, w.Occurrences, w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention,
-        WireFormat.Of(w.GithubIssueState), w.RegressionOfId);
+        WireFormat.Of(w.GithubIssueState), w.RegressionOfId, w.MaxRunMinutes, w.BudgetUsd, w.CostUsd);
 
     internal static string DurationSeconds(WorkItem w, DateTime now) =>
         w.DurationSoFar(now).TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
@@ -99,8 +107,15 @@ public sealed record TaskDetailDto(
     bool NeedsAttention,
     string? AttentionReason,
     string GithubIssueState,
-    Guid? RegressionOf)
+    Guid? RegressionOf,
+    int? MaxRunMinutes,
+    decimal? BudgetUsd,
+    decimal CostUsd)
 {
+    /// <summary>The runs before the current one, oldest first, so the next agent does not repeat the last one's mistake.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptDto>? PreviousAttempts { get; init; }
+
     public static TaskDetailDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Description, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(),
         w.AssignedAgent is null ? null : AgentDto.From(w.AssignedAgent, now), w.AssignedAgent?.Name, OwnerDto.From(w.Owner),
@@ -112,7 +127,8 @@ public sealed record TaskDetailDto(
         w.AutoAssign, w.AutoRetry, w.AutoEscalate, w.CreatedOn, w.ModifiedOn, w.CreatedBy, w.ModifiedBy,
         w.PriorityScore(now), w.IsOverdue(now), TaskListDto.DurationSeconds(w, now),
         w.CanBeAssigned(now), w.HasUnmetDependencies, w.Environment, w.Source, w.Fingerprint, w.Occurrences,
-        w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId);
+        w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
+        w.MaxRunMinutes, w.BudgetUsd, w.CostUsd);
 }
 
 public sealed record LogEntryDto(
