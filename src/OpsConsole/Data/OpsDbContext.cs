@@ -41,6 +41,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     public DbSet<BugReportScreenshot> BugReportScreenshots => Set<BugReportScreenshot>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
+    public DbSet<TaskMessage> TaskMessages => Set<TaskMessage>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -146,6 +148,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
                 .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
             e.Property<long>(VersionColumn).IsConcurrencyToken();
+            e.Property(w => w.CostUsd).HasPrecision(18, 6);
+            e.Property(w => w.BudgetUsd).HasPrecision(18, 6);
         });
 
         builder.Entity<IssueOutboxEntry>(e =>
@@ -306,6 +310,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasOne<BugReport>().WithOne().HasForeignKey<BugReportScreenshot>(s => s.BugReportId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        builder.ApplyConfiguration(new UsageRecordConfiguration());
+        builder.ApplyConfiguration(new TaskMessageConfiguration());
         builder.ApplyEncryptedColumns(this);
     }
 

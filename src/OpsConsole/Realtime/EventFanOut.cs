@@ -85,6 +85,19 @@ public sealed class EventFanOut(
                     .SendAsync("TaskRevoked", new { task_id = revoked.WorkItemId, reason = revoked.Reason }, cancellationToken);
                 break;
 
+            case TaskMessagePosted posted when posted.AgentId is { } agentId && audience.Has(OrchestrationHub.AgentGroup(agentId)):
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var message = await db.TaskMessages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == posted.MessageId, cancellationToken);
+                if (message is not null)
+                {
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(agentId))
+                        .SendAsync("TaskMessage", new { task_id = message.WorkItemId, id = message.Id, text = message.Text, author = message.Author }, cancellationToken);
+                }
+
+                break;
+            }
+
             case IssueLinked linked when audience.Has(OrchestrationHub.Observers) || audience.Has(OrchestrationHub.TaskGroup(linked.WorkItemId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -50,7 +50,7 @@ public sealed record NewWorkItem
 }
 
 /// <summary>A progress report; <paramref name="Id"/>, when the client supplies one, makes a resent report harmless.</summary>
-public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null)
+public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null, UsageReport? Usage = null)
 {
     /// <summary>The report with credentials masked in its message and data.</summary>
     public ProgressReport Redacted() => this with { Message = Redactor.Redact(Message)!, Data = Data is null ? null : Redactor.RedactJson(Data) };

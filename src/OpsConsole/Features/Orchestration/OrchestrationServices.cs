@@ -22,6 +22,8 @@ public static class OrchestrationServices
         services.AddSingleton<RunLimits>();
         services.AddSingleton<SafetySweep>();
         services.AddSingleton<AgentOperations>();
+        services.AddSingleton<Spend.SpendQueries>();
+        services.AddSingleton<WorkItems.TaskMessages>();
         return services;
     }
 }

@@ -50,9 +50,15 @@ public static class Attempts
     }
 }
 
-/// <summary>Usage reported by the agents (part 4 fills this in).</summary>
+/// <summary>Usage reported by the agents, summed per attempt.</summary>
 public static class Usage
 {
-    public static Task<Dictionary<Guid, UsageDto>> ByAttemptAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
-        Task.FromResult(new Dictionary<Guid, UsageDto>());
+    public static async Task<Dictionary<Guid, UsageDto>> ByAttemptAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
+    {
+        // Summed in memory: a task has a handful of reports per run, and SQLite cannot sum decimals.
+        var records = await db.UsageRecords.AsNoTracking().Where(u => u.WorkItemId == taskId && u.AssignmentId != null).ToListAsync(cancellationToken);
+        return records.GroupBy(u => u.AssignmentId!.Value).ToDictionary(
+            g => g.Key,
+            g => new UsageDto(g.Sum(u => u.InputTokens), g.Sum(u => u.OutputTokens), g.Sum(u => u.CostUsd), g.Select(u => u.Model).LastOrDefault(m => m is not null)));
+    }
 }

@@ -135,12 +135,13 @@ internal static class WorkItemActionHandlers
         }
 
         var output = body.Object("output_data");
+        var usage = UsageInput.Read(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, usage, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
     }
 
     internal static async Task<IResult> FailAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -155,12 +156,13 @@ internal static class WorkItemActionHandlers
         var details = body.Json.TryGetPropertyValue("error_details", out var node) && node is System.Text.Json.Nodes.JsonObject
             ? body.Object("error_details")
             : body.String("error_details", max: 50_000);
+        var usage = UsageInput.Read(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, usage, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
     }
 
     internal static async Task<IResult> ProgressAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
@@ -181,7 +183,8 @@ internal static class WorkItemActionHandlers
             body.String("step", max: 100),
             body.Int("percent", 0, 100),
             body.Object("data", 64 * 1024),
-            body.Guid("id"));
+            body.Guid("id"),
+            UsageInput.Read(body));
         if (!body.IsValid)
         {
             return body.Problem();

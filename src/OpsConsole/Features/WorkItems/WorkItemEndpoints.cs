@@ -42,6 +42,8 @@ public static class WorkItemEndpoints
         tasks.MapPost("/{id}/progress", WorkItemActionHandlers.ProgressAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<LogEntryDto>(201);
         tasks.MapPost("/{id}/release", WorkItemActionHandlers.ReleaseAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
         tasks.MapGet("/{id}/execution_logs", WorkItemReadHandlers.LogsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<LogEntryDto>>();
+        tasks.MapPost("/{id}/messages", TaskMessages.PostRouteAsync).RequireAuthorization(OpsPolicies.Operator).Produces<TaskMessageDto>(201);
+        tasks.MapGet("/{id}/messages", TaskMessages.ListRouteAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskMessageDto>>();
         tasks.MapGet("/{id}/attempts", WorkItemReadHandlers.AttemptsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<AttemptDto>>();
         tasks.MapGet("/{id}/assignments", WorkItemReadHandlers.AssignmentsAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<List<AssignmentDto>>();
         return api;

@@ -11,7 +11,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261205031338_AgentRuns")]
+    [Migration("20261205041348_AgentRuns")]
     partial class AgentRuns
     {
         /// <inheritdoc />
@@ -868,6 +868,76 @@ namespace OpsConsole.Data.Migrations
                     b.ToTable("rules", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkItemId", "CreatedOn");
+
+                    b.ToTable("task_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AssignmentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("WorkItemId", "AssignmentId");
+
+                    b.ToTable("usage_records", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.WebhookDelivery", b =>
                 {
                     b.Property<string>("DeliveryId")
@@ -917,12 +987,14 @@ namespace OpsConsole.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<decimal?>("BudgetUsd")
+                        .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CreatedBy")
@@ -1263,6 +1335,24 @@ namespace OpsConsole.Data.Migrations
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.IssueOutboxEntry", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
                 {
                     b.HasOne("OpsConsole.Domain.WorkItem", null)
                         .WithMany()

@@ -12,7 +12,7 @@ using OpsConsole.Data;
 namespace OpsConsole.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOpsDbContext))]
-    [Migration("20261205031342_AgentRuns")]
+    [Migration("20261205041358_AgentRuns")]
     partial class AgentRuns
     {
         /// <inheritdoc />
@@ -883,6 +883,76 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.ToTable("rules", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)");
+
+                    b.Property<DateTime>("CreatedOn")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkItemId", "CreatedOn");
+
+                    b.ToTable("task_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AssignmentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("WorkItemId", "AssignmentId");
+
+                    b.ToTable("usage_records", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.WebhookDelivery", b =>
                 {
                     b.Property<string>("DeliveryId")
@@ -932,13 +1002,15 @@ namespace OpsConsole.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<decimal?>("BudgetUsd")
-                        .HasColumnType("numeric");
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<decimal>("CostUsd")
-                        .HasColumnType("numeric");
+                        .HasPrecision(18, 6)
+                        .HasColumnType("numeric(18,6)");
 
                     b.Property<string>("CreatedBy")
                         .IsRequired()
@@ -1278,6 +1350,24 @@ namespace OpsConsole.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.IssueOutboxEntry", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
                 {
                     b.HasOne("OpsConsole.Domain.WorkItem", null)
                         .WithMany()
