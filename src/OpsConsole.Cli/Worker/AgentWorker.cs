@@ -51,6 +51,8 @@ public sealed class AgentWorker : IAsyncDisposable
         log.Write($"agent {style.Bold(agent.Name)} ({agent.Id}) working for {env.Url}; " +
             (settings.Command is null ? "no --command: tasks are acknowledged and completed" : $"command: {settings.Command}") + "; Ctrl-C to stop");
 
+        var runner = new TaskRunner(settings, env.Url, agent, link, style, log);
+        Hub.On<JsonElement>("TaskMessage", message => runner.Deliver(System.Text.Json.Nodes.JsonNode.Parse(message.GetRawText())!));
         Hub.On<JsonElement>("TaskAssigned", task =>
         {
             if (task.TryGetProperty("id", out var id) && id.GetString() is { } taskId)
@@ -70,7 +72,7 @@ public sealed class AgentWorker : IAsyncDisposable
             return Task.CompletedTask;
         };
 
-        var runner = new TaskRunner(settings, env.Url, agent, link, style, log);
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, fatal.Token);
         var loops = new[]
         {

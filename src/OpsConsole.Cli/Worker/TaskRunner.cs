@@ -16,6 +16,17 @@ internal sealed record AgentIdentity(string Id, string Name);
 /// </summary>
 internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdentity agent, ServerLink link, Style style, WorkerLog log)
 {
+    private volatile MessagesFile? messages;
+
+    /// <summary>A steering message pushed over the hub (TaskMessage): written for the command when it is about the running task.</summary>
+    public void Deliver(JsonNode message)
+    {
+        if (messages is { } file && (string?)message["task_id"] == file.TaskId)
+        {
+            file.Append(message);
+        }
+    }
+
     public async Task WorkOnAsync(string taskId, CancellationToken cancellationToken)
     {
         JsonNode task;
@@ -37,6 +48,8 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
             return;
         }
 
+        using var steering = messages = new MessagesFile(taskId);
+        await CatchUpMessagesAsync(steering, cancellationToken);
         var lines = Channel.CreateUnbounded<string>();
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporter = Task.Run(() => StreamProgressAsync(taskId, lines.Reader, reporting.Token), CancellationToken.None);
@@ -50,6 +63,7 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
                 ["OPSCONSOLE_AGENT_ID"] = agent.Id,
                 ["OPSCONSOLE_AGENT_NAME"] = agent.Name,
                 ["OPSCONSOLE_URL"] = url,
+                ["OPSCONSOLE_MESSAGES_FILE"] = steering.Path,
             };
             result = await CommandRunner.RunAsync(settings.Command, task.ToJsonString(OpsApi.Json), environment, line => lines.Writer.TryWrite(line), cancellationToken);
         }
@@ -65,8 +79,25 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
         }
 
         lines.Writer.TryComplete();
+        messages = null;
         await reporter; // every progress line is reported before the result
         await FinishAsync(taskId, title, result, acknowledgeOnly: false, cancellationToken);
+    }
+
+    /// <summary>The messages sent before the run started (or while the hub was away).</summary>
+    private async Task CatchUpMessagesAsync(MessagesFile file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var message in (await link.Api.GetAsync($"tasks/{file.TaskId}/messages/", cancellationToken)).AsArray())
+            {
+                file.Append(message!);
+            }
+        }
+        catch (Exception ex) when (ex is ServerUnreachableException or ApiRefusedException)
+        {
+            log.Write($"could not read the messages of {file.TaskId} ({ex.Message}); new ones still arrive over the hub");
+        }
     }
 
     private async Task FinishAsync(string taskId, string title, CommandResult result, bool acknowledgeOnly, CancellationToken cancellationToken)
@@ -108,6 +139,7 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
             {
                 if (JsonNode.Parse(text) is JsonObject printed)
                 {
+                    printed.Remove("usage"); // reported already, as the line it was
                     return printed;
                 }
             }
@@ -136,9 +168,20 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
         var number = 0;
         while (await lines.WaitToReadAsync(cancellationToken))
         {
+            if (lines.TryPeek(out var first) && UsageLine(first) is { } usageReport)
+            {
+                lines.TryRead(out _);
+                if (!await SendAsync(taskId, usageReport, cancellationToken))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             var batch = new StringBuilder();
             var count = 0;
-            while (count < 50 && batch.Length < 4000 && lines.TryRead(out var line))
+            while (count < 50 && batch.Length < 4000 && lines.TryPeek(out var next) && UsageLine(next) is null && lines.TryRead(out var line))
             {
                 if (batch.Length > 0)
                 {
@@ -163,15 +206,57 @@ internal sealed class TaskRunner(WorkerSettings settings, string url, AgentIdent
                 ["step"] = "output",
                 ["data"] = new JsonObject { ["lines"] = count, ["line_number"] = number },
             };
-            try
+            if (!await SendAsync(taskId, report, cancellationToken))
             {
-                await link.ReportAsync("ReportProgress", [taskId, report], $"tasks/{taskId}/progress/", report, cancellationToken);
-            }
-            catch (ReportRefusedException refused)
-            {
-                log.Write($"progress for {taskId} refused: {refused.Message}");
                 return;
             }
         }
+    }
+
+    private async Task<bool> SendAsync(string taskId, JsonObject report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await link.ReportAsync("ReportProgress", [taskId, report], $"tasks/{taskId}/progress/", report, cancellationToken);
+            return true;
+        }
+        catch (ReportRefusedException refused)
+        {
+            log.Write($"progress for {taskId} refused: {refused.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A line the command printed to report what it used: a JSON object with a <c>usage</c> object
+    /// (<c>{"usage": {"input_tokens": …, "output_tokens": …, "cost_usd": …, "model": …}, "message": "…"}</c>), sent as a progress
+    /// report of its own with that usage; null for any other line.
+    /// </summary>
+    internal static JsonObject? UsageLine(string line)
+    {
+        var text = line.Trim();
+        if (!text.StartsWith('{') || !text.Contains("\"usage\"", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject { } printed && printed["usage"] is JsonObject usage)
+            {
+                return new JsonObject
+                {
+                    ["id"] = Guid.NewGuid().ToString(),
+                    ["message"] = Show.Cut((string?)printed["message"] ?? "usage reported", 5000),
+                    ["step"] = "usage",
+                    ["usage"] = usage.DeepClone(),
+                };
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
     }
 }

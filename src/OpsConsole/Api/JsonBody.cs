@@ -127,6 +127,24 @@ public sealed class JsonBody
         return null;
     }
 
+    /// <summary>An amount in US dollars: more than 0 (or 0 too, with <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
+    public decimal? Money(string field, bool allowZero = false, decimal max = 1_000_000m, bool required = false)
+    {
+        var node = Node(field, required);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<decimal>(out var amount) && (allowZero ? amount >= 0 : amount > 0) && amount <= max)
+        {
+            return amount;
+        }
+
+        Error(field, $"{field} must be a number of US dollars {(allowZero ? "from 0" : "greater than 0")} up to {max.ToString(CultureInfo.InvariantCulture)}");
+        return null;
+    }
+
     public bool? Bool(string field, bool required = false)
     {
         var node = Node(field, required);

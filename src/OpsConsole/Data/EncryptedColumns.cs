@@ -41,6 +41,11 @@ public static class EncryptedColumns
             Encrypt(e.Property(w => w.ErrorDetails), protector);
         });
         builder.Entity<WorkItemLogEntry>(e => Encrypt(e.Property(l => l.StepData), protector));
+        builder.Entity<Assignment>(e =>
+        {
+            Encrypt(e.Property(a => a.ErrorMessage), protector);
+            Encrypt(e.Property(a => a.OutputTail), protector);
+        });
         builder.Entity<FailureRecord>(e => Encrypt(e.Property(f => f.ErrorMessage), protector));
         builder.Entity<BugReport>(e =>
         {

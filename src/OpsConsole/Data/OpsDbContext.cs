@@ -41,6 +41,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     public DbSet<BugReportScreenshot> BugReportScreenshots => Set<BugReportScreenshot>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
+    public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
+    public DbSet<TaskMessage> TaskMessages => Set<TaskMessage>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -148,6 +150,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
                 .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
             e.Property<long>(VersionColumn).IsConcurrencyToken();
+            e.Property(w => w.CostUsd).HasPrecision(18, 6);
+            e.Property(w => w.BudgetUsd).HasPrecision(18, 6);
 
             // One task per GitHub issue taken in (GitHub:IntakeLabel): the webhook and the poll may race, on two nodes.
             e.HasIndex(w => w.GithubIssueNumber, "IX_tasks_intake_issue").IsUnique()
@@ -337,6 +341,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasOne<BugReport>().WithOne().HasForeignKey<BugReportScreenshot>(s => s.BugReportId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        builder.ApplyConfiguration(new UsageRecordConfiguration());
+        builder.ApplyConfiguration(new TaskMessageConfiguration());
         builder.ApplyEncryptedColumns(this);
     }
 

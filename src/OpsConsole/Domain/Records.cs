@@ -20,9 +20,18 @@ public sealed class Assignment
     public bool IsActive { get; private set; } = true;
     public string? EndReason { get; private set; }
 
+    /// <summary>Why the attempt failed (redacted by the caller), at most <see cref="TailLimit"/> characters.</summary>
+    public string? ErrorMessage { get; private set; }
+
+    /// <summary>The last <see cref="TailLimit"/> characters of what the agent reported while it ran (already redacted).</summary>
+    public string? OutputTail { get; private set; }
+
+    /// <summary>How much of an attempt's error and output is kept, and handed to the next attempt.</summary>
+    public const int TailLimit = 4000;
+
     public void Accept(DateTime now) => AcceptedAt ??= now;
 
-    public void Close(string reason, DateTime now)
+    public void Close(string reason, DateTime now, string? errorMessage = null)
     {
         if (!IsActive)
         {
@@ -32,6 +41,16 @@ public sealed class Assignment
         IsActive = false;
         CompletedAt = now;
         EndReason = reason;
+        if (errorMessage is not null)
+        {
+            ErrorMessage = errorMessage.Length > TailLimit ? errorMessage[..(TailLimit - 1)] + "…" : errorMessage;
+        }
+    }
+
+    public void AppendOutput(string text)
+    {
+        var joined = string.IsNullOrEmpty(OutputTail) ? text : $"{OutputTail}\n{text}";
+        OutputTail = joined.Length > TailLimit ? joined[^TailLimit..] : joined;
     }
 }
 

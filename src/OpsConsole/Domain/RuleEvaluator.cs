@@ -9,7 +9,9 @@ public sealed record RuleEffect(
     int? DueInMinutes,
     int? MaxRetries,
     bool? AutoAssign,
-    bool? OpenIssue = null)
+    bool? OpenIssue = null,
+    int? MaxRunMinutes = null,
+    decimal? MaxCostUsd = null)
 {
     public void ApplyTo(WorkItem item, DateTime now)
     {
@@ -46,6 +48,16 @@ public sealed record RuleEffect(
         {
             item.RequestIssue();
         }
+
+        if (MaxRunMinutes is { } cap && (item.MaxRunMinutes is null || cap < item.MaxRunMinutes))
+        {
+            item.MaxRunMinutes = cap;
+        }
+
+        if (MaxCostUsd is { } budget && (item.BudgetUsd is null || budget < item.BudgetUsd))
+        {
+            item.BudgetUsd = budget;
+        }
     }
 
     public string Describe() => string.Join(", ", new[]
@@ -56,6 +68,8 @@ public sealed record RuleEffect(
         MaxRetries is { } r ? $"max retries {r}" : null,
         AutoAssign is { } a ? $"auto-assign {(a ? "on" : "off")}" : null,
         OpenIssue == true ? "opens a GitHub issue" : null,
+        MaxRunMinutes is { } run ? $"runs capped at {run} min" : null,
+        MaxCostUsd is { } cost ? $"budget ${cost.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : null,
     }.OfType<string>());
 }
 
@@ -66,7 +80,7 @@ public sealed record RuleEffect(
 public static class RuleEvaluator
 {
     public static readonly string[] ConditionKeys = ["task_type", "priority", "environment", "source", "title_contains"];
-    public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign", "open_github_issue"];
+    public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign", "open_github_issue", "max_run_minutes", "max_cost_usd"];
 
     public static bool Matches(string conditionsJson, WorkItem item)
     {
@@ -102,7 +116,9 @@ public static class RuleEvaluator
             root.TryGetProperty("due_in_minutes", out var due) && due.TryGetInt32(out var minutes) ? minutes : null,
             root.TryGetProperty("max_retries", out var retries) && retries.TryGetInt32(out var count) ? count : null,
             Flag(root, "auto_assign"),
-            Flag(root, "open_github_issue"));
+            Flag(root, "open_github_issue"),
+            root.TryGetProperty("max_run_minutes", out var run) && run.TryGetInt32(out var runMinutes) ? runMinutes : null,
+            root.TryGetProperty("max_cost_usd", out var cost) && cost.TryGetDecimal(out var costUsd) ? costUsd : null);
     }
 
     /// <summary>What is wrong with a task_creation rule, field by field (empty when it is valid).</summary>
@@ -129,6 +145,8 @@ public static class RuleEvaluator
                 "set_priority" or "min_priority" => Priority(actions.RootElement, a.Name) is null ? $"{a.Name} must be one of {WireFormat.Allowed<WorkItemPriority>()}" : null,
                 "due_in_minutes" => a.Value.TryGetInt32(out var m) && m is > 0 and <= 525_600 ? null : "due_in_minutes must be a whole number from 1 to 525600",
                 "max_retries" => a.Value.TryGetInt32(out var r) && r is >= 0 and <= 20 ? null : "max_retries must be a whole number from 0 to 20",
+                "max_run_minutes" => a.Value.TryGetInt32(out var run) && run is >= 1 and <= WorkItem.MaxRunMinutesLimit ? null : $"max_run_minutes must be a whole number from 1 to {WorkItem.MaxRunMinutesLimit}",
+                "max_cost_usd" => a.Value.ValueKind == JsonValueKind.Number && a.Value.TryGetDecimal(out var cost) && cost is > 0 and <= 1_000_000m ? null : "max_cost_usd must be a number of US dollars greater than 0 up to 1000000",
                 "auto_assign" or "open_github_issue" => a.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : $"{a.Name} must be true or false",
                 _ => $"unknown action '{a.Name}'; task_creation rules understand {string.Join(", ", ActionKeys)}",
             };

@@ -22,6 +22,7 @@ public sealed partial class WorkItem
         AssignedAgent = agent;
         Status = WorkItemStatus.Assigned;
         NextAttemptAt = null;
+        ForgetRun();
         Touch(now);
         Raise(new WorkItemAssigned(Id, agent.Id));
     }
@@ -40,6 +41,7 @@ public sealed partial class WorkItem
 
         Status = WorkItemStatus.InProgress;
         StartedAt ??= now;
+        BeginRun(now);
         Touch(now);
     }
 
@@ -229,6 +231,7 @@ public sealed partial class WorkItem
             : WorkItemStatus.InProgress;
         BlockedAt = null;
         TimeEscalatedAt = null;
+        NoteReport(now);
         Touch(now);
     }
 
@@ -252,6 +255,8 @@ public sealed partial class WorkItem
 
         Status = WorkItemStatus.InProgress;
         StartedAt ??= now;
+        RunStartedAt ??= now;
+        NoteReport(now);
         Touch(now);
     }
 

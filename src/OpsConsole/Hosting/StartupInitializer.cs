@@ -36,8 +36,8 @@ public sealed class StartupInitializer(
         }
 
         logger.LogInformation(
-            "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}",
-            o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds,
+            "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, stall timeout {Stall}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}",
+            o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds, o.StallTimeoutSeconds,
             o.RetryBaseSeconds, o.RetryMaxSeconds, o.Verbose, o.DryRun);
         logger.LogInformation("Data in {Directory} ({Provider})", DataServices.DataDirectory(settings), settings.DatabaseProvider);
     }

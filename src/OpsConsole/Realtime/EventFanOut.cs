@@ -71,10 +71,10 @@ public sealed class EventFanOut(
             case WorkItemAssigned assigned when audience.Has(OrchestrationHub.AgentGroup(assigned.AgentId)):
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var item = await WorkItemEndpoints.LoadDetailAsync(db, assigned.WorkItemId, cancellationToken);
-                if (item is not null && item.AssignedAgentId == assigned.AgentId)
+                var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, assigned.WorkItemId, now, cancellationToken);
+                if (item is not null && item.AssignedAgent?.Id == assigned.AgentId)
                 {
-                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", TaskDetailDto.From(item, now), cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", item, cancellationToken);
                 }
 
                 break;
@@ -84,6 +84,19 @@ public sealed class EventFanOut(
                 await hub.Clients.Group(OrchestrationHub.AgentGroup(revoked.AgentId))
                     .SendAsync("TaskRevoked", new { task_id = revoked.WorkItemId, reason = revoked.Reason }, cancellationToken);
                 break;
+
+            case TaskMessagePosted posted when posted.AgentId is { } agentId && audience.Has(OrchestrationHub.AgentGroup(agentId)):
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var message = await db.TaskMessages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == posted.MessageId, cancellationToken);
+                if (message is not null)
+                {
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(agentId))
+                        .SendAsync("TaskMessage", new { task_id = message.WorkItemId, id = message.Id, text = message.Text, author = message.Author }, cancellationToken);
+                }
+
+                break;
+            }
 
             case IssueLinked linked when audience.Has(OrchestrationHub.Observers) || audience.Has(OrchestrationHub.TaskGroup(linked.WorkItemId)):
             {

@@ -12,10 +12,10 @@ using OpsConsole.Security;
 namespace OpsConsole.Realtime;
 
 /// <summary>What an agent sends with <see cref="OrchestrationHub.ReportProgress"/>; <c>id</c> (a UUID it chooses) makes a resend harmless.</summary>
-public sealed record HubProgress(string? Message, string? Step = null, int? Percent = null, JsonElement? Data = null, Guid? Id = null);
+public sealed record HubProgress(string? Message, string? Step = null, int? Percent = null, JsonElement? Data = null, Guid? Id = null, JsonElement? Usage = null);
 
 /// <summary>What an agent sends with <see cref="OrchestrationHub.FailTask"/>; <c>error_details</c> may be text or an object.</summary>
-public sealed record HubFailure(string? ErrorMessage, JsonElement? ErrorDetails = null);
+public sealed record HubFailure(string? ErrorMessage, JsonElement? ErrorDetails = null, JsonElement? Usage = null);
 
 /// <summary>The answer to <see cref="OrchestrationHub.Heartbeat"/>, as POST agents/{id}/heartbeat/ answers.</summary>
 public sealed record HeartbeatAnswer(string Message, DateTime? Timestamp, string Status);
@@ -156,28 +156,41 @@ public sealed class OrchestrationHub(
         if (report.Step is { Length: > MaxStep }) problems.Add($"step is longer than {MaxStep} characters");
         if (report.Percent is < 0 or > 100) problems.Add("percent must be between 0 and 100");
         var data = ObjectText(report.Data, "data", MaxData, problems);
+        var usage = UsageInput.Read(report.Usage, problems);
         if (problems.Count > 0)
         {
             throw new HubException(string.Join("; ", problems));
         }
 
-        var entry = await RunAsync(() => engine.ProgressAsync(id, new ProgressReport(report.Message.Trim(), report.Step, report.Percent, data, report.Id), actor, Context.ConnectionAborted));
+        var entry = await RunAsync(() => engine.ProgressAsync(id, new ProgressReport(report.Message.Trim(), report.Step, report.Percent, data, report.Id, usage), actor, Context.ConnectionAborted));
         return LogEntryDto.From(entry);
     }
 
-    /// <summary>The holding agent (or an operator) completes the task with its output (a JSON object or null). Resending is harmless.</summary>
+    /// <summary>
+    /// The holding agent (or an operator) completes the task with its output (a JSON object or null); a top-level <c>usage</c>
+    /// member of the output is the run's usage (taken out of the stored output). Resending is harmless.
+    /// </summary>
     public async Task<TaskDetailDto> CompleteTask(string taskId, JsonElement? output)
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
         var problems = new List<string>();
         var outputText = ObjectText(output, "output", MaxOutput, problems);
+        UsageReport? usage = null;
+        if (outputText is not null && output!.Value.TryGetProperty("usage", out var reported))
+        {
+            usage = UsageInput.Read(reported, problems);
+            var rest = System.Text.Json.Nodes.JsonNode.Parse(outputText)!.AsObject();
+            rest.Remove("usage");
+            outputText = rest.ToJsonString();
+        }
+
         if (problems.Count > 0)
         {
             throw new HubException(string.Join("; ", problems));
         }
 
-        await RunAsync(() => engine.CompleteAsync(id, outputText, actor, Context.ConnectionAborted));
+        await RunAsync(() => engine.CompleteAsync(id, outputText, usage, actor, Context.ConnectionAborted));
         return await DetailAsync(id);
     }
 
@@ -208,7 +221,14 @@ public sealed class OrchestrationHub(
             throw new HubException($"error_details is longer than {MaxDetails} characters; send the tail of the log");
         }
 
-        await RunAsync(() => engine.FailAsync(id, failure.ErrorMessage.Trim(), details, actor, Context.ConnectionAborted));
+        var problems = new List<string>();
+        var usage = UsageInput.Read(failure.Usage, problems);
+        if (problems.Count > 0)
+        {
+            throw new HubException(string.Join("; ", problems));
+        }
+
+        await RunAsync(() => engine.FailAsync(id, failure.ErrorMessage.Trim(), details, usage, actor, Context.ConnectionAborted));
         return await DetailAsync(id);
     }
 
@@ -292,9 +312,8 @@ public sealed class OrchestrationHub(
     private async Task<TaskDetailDto> DetailAsync(Guid taskId)
     {
         await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
-        var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, Context.ConnectionAborted)
+        return await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, Now, Context.ConnectionAborted)
             ?? throw new HubException($"Task {taskId} was not found");
-        return TaskDetailDto.From(item, Now);
     }
 
     /// <summary>An agent that (re)connects gets the tasks it already holds, so nothing assigned while it was away is missed.</summary>
@@ -311,9 +330,9 @@ public sealed class OrchestrationHub(
                 .ToListAsync(cancellationToken);
             foreach (var id in held)
             {
-                if (await WorkItemEndpoints.LoadDetailAsync(db, id, cancellationToken) is { } item)
+                if (await WorkItemEndpoints.DetailWithAttemptsAsync(db, id, Now, cancellationToken) is { } item)
                 {
-                    await Clients.Caller.SendAsync("TaskAssigned", TaskDetailDto.From(item, Now), cancellationToken);
+                    await Clients.Caller.SendAsync("TaskAssigned", item, cancellationToken);
                 }
             }
         }

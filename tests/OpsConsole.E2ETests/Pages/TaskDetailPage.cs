@@ -2,7 +2,7 @@ using Microsoft.Playwright;
 
 namespace OpsConsole.E2ETests.Pages;
 
-/// <summary>/tasks/{id}: details, actions, assignments and timeline of one task.</summary>
+/// <summary>/tasks/{id}: details, actions, assignments, attempts, messages and timeline of one task.</summary>
 public sealed class TaskDetailPage(IPage page) : ConsolePage(page)
 {
     public ILocator Priority => Page.GetByTestId("priority");
@@ -18,6 +18,12 @@ public sealed class TaskDetailPage(IPage page) : ConsolePage(page)
     public ILocator PullRequests => Page.GetByTestId("pull-requests");
 
     public ILocator PullRequest(int number) => Page.Locator($"[data-testid=pull-request][data-number='{number}']");
+
+    public ILocator Messages => Page.GetByTestId("messages");
+
+    public ILocator MessageText => Page.GetByTestId("message-text").Locator("xpath=descendant-or-self::input");
+
+    public ILocator SendMessage => Page.GetByTestId("message-send");
 
     public Task OpenAsync(string taskId) => NavigateAsync($"tasks/{taskId}");
 

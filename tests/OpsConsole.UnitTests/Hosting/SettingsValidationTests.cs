@@ -38,6 +38,14 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public void Stall_timeout_must_be_between_ten_seconds_and_a_day()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(15), new OrchestrationOptions().StallTimeout);
+        Assert.Equal(["Orchestration:StallTimeoutSeconds is 5; allowed: 10 to 86400"], new OrchestrationOptions { StallTimeoutSeconds = 5 }.Validate());
+        Assert.Equal(["Orchestration:StallTimeoutSeconds is 86401; allowed: 10 to 86400"], new OrchestrationOptions { StallTimeoutSeconds = 86_401 }.Validate());
+    }
+
+    [Fact]
     public void Heartbeat_timeout_below_ten_seconds_is_refused()
     {
         var options = new OrchestrationOptions { HeartbeatTimeoutSeconds = 5 };

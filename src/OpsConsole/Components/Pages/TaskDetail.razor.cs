@@ -16,6 +16,8 @@ public sealed partial class TaskDetail
 {
     private WorkItem? item;
     private List<Assignment> assignments = [];
+    private List<Features.WorkItems.AttemptDto> attempts = [];
+    private List<Features.WorkItems.TaskMessageDto> messages = [];
     private List<WorkItemLogEntry> log = [];
     private List<Agent> agents = [];
     private Guid? chosenAgent;
@@ -31,6 +33,7 @@ public sealed partial class TaskDetail
 
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private OrchestrationEngine Engine { get; set; } = default!;
+    [Inject] private Features.WorkItems.TaskMessages Messages { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
@@ -52,6 +55,8 @@ public sealed partial class TaskDetail
         await using var db = await DbFactory.CreateDbContextAsync();
         item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == Id);
         assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == Id).OrderByDescending(a => a.AssignedAt).ToListAsync();
+        attempts = await Features.WorkItems.Attempts.ListAsync(db, Id, CancellationToken.None);
+        messages = await Messages.ListAsync(Id, CancellationToken.None);
         log = await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == Id).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync();
         agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
         issueChanges = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == Id).OrderByDescending(r => r.Id).Take(50).ToListAsync();
@@ -115,6 +120,18 @@ public sealed partial class TaskDetail
         GitHubIssueState.Pending or GitHubIssueState.Local => Color.Info,
         _ => Color.Default,
     };
+
+    private async Task<bool> SendMessageAsync(string text)
+    {
+        var sent = false;
+        await ActAsync("Message sent", async (actor, ct) =>
+        {
+            var message = await Messages.PostAsync(Id, text, actor, ct);
+            sent = true;
+            return message;
+        });
+        return sent;
+    }
 
     private Task AssignAsync() => ActAsync("Assigned", (actor, ct) => Engine.AssignAsync(Id, chosenAgent, null, actor, ct));
 

@@ -16,6 +16,9 @@ public sealed partial class Wall
     private ITimer? clock;
 
     [Inject] private StatusQueries Status { get; set; } = default!;
+    [Inject] private Features.Spend.SpendQueries Spend { get; set; } = default!;
+
+    private Features.Spend.SpendToday? spend;
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
@@ -28,6 +31,7 @@ public sealed partial class Wall
     protected override async Task LoadAsync()
     {
         dashboard = await Status.DashboardAsync(CancellationToken.None);
+        spend = await Spend.TodayAsync(Now, CancellationToken.None);
         await using var db = await DbFactory.CreateDbContextAsync();
         agents = (await db.Agents.AsNoTracking().ToListAsync())
             .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();

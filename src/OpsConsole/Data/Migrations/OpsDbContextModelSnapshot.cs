@@ -422,8 +422,14 @@ namespace OpsConsole.Data.Migrations
                     b.Property<string>("EndReason")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ErrorMessage")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("OutputTail")
+                        .HasColumnType("TEXT");
 
                     b.Property<double>("Score")
                         .HasColumnType("REAL");
@@ -884,6 +890,76 @@ namespace OpsConsole.Data.Migrations
                     b.ToTable("rules", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedOn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WorkItemId", "CreatedOn");
+
+                    b.ToTable("task_messages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AssignmentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("WorkItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("WorkItemId", "AssignmentId");
+
+                    b.ToTable("usage_records", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Domain.WebhookDelivery", b =>
                 {
                     b.Property<string>("DeliveryId")
@@ -932,7 +1008,15 @@ namespace OpsConsole.Data.Migrations
                     b.Property<DateTime?>("BlockedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<decimal?>("BudgetUsd")
+                        .HasPrecision(18, 6)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("CostUsd")
+                        .HasPrecision(18, 6)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CreatedBy")
@@ -996,10 +1080,16 @@ namespace OpsConsole.Data.Migrations
                     b.Property<DateTime?>("LastFailedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LastReportAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LastSeen")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("MaxRetries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxRunMinutes")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("ModifiedBy")
@@ -1037,9 +1127,15 @@ namespace OpsConsole.Data.Migrations
                     b.Property<int>("RetryCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("RunStartedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Source")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Stalls")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT");
@@ -1265,6 +1361,24 @@ namespace OpsConsole.Data.Migrations
                 });
 
             modelBuilder.Entity("OpsConsole.Domain.IssueOutboxEntry", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.TaskMessage", b =>
+                {
+                    b.HasOne("OpsConsole.Domain.WorkItem", null)
+                        .WithMany()
+                        .HasForeignKey("WorkItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Domain.UsageRecord", b =>
                 {
                     b.HasOne("OpsConsole.Domain.WorkItem", null)
                         .WithMany()

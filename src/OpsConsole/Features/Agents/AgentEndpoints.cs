@@ -284,7 +284,9 @@ public static class AgentEndpoints
         var items = await shape(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).Where(w => w.AssignedAgentId == agentId))
             .Take(limit).ToListAsync(cancellationToken);
         var now = time.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now)).ToList());
+        // What an agent receives carries what the runs before it did, so it does not repeat their mistakes.
+        var previous = await Attempts.PreviousAsync(db, items.Select(w => w.Id).ToList(), cancellationToken);
+        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now) with { PreviousAttempts = previous[w.Id] }).ToList());
     }
 
     /// <summary>An agent token is good for its own agent only.</summary>

@@ -55,12 +55,13 @@ public static class AgentHolds
         db.Assignments.Where(a => a.WorkItemId == taskId && a.IsActive).OrderByDescending(a => a.AssignedAt).FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Closes the task's active assignment and frees the agent's slot (the agent's row version makes this race-free).</summary>
-    public static async Task EndHoldAsync(OpsDbContext db, WorkItem item, Agent agent, string reason, DateTime now, CancellationToken cancellationToken)
+    public static async Task EndHoldAsync(
+        OpsDbContext db, WorkItem item, Agent agent, string reason, DateTime now, CancellationToken cancellationToken, string? errorMessage = null)
     {
         var assignments = await db.Assignments.Where(a => a.WorkItemId == item.Id && a.IsActive).ToListAsync(cancellationToken);
         foreach (var assignment in assignments)
         {
-            assignment.Close(reason, now);
+            assignment.Close(reason, now, errorMessage);
         }
 
         agent.ReleaseTask(now);
@@ -88,7 +89,7 @@ public static class AgentHolds
             .ToListAsync(cancellationToken);
         foreach (var item in heldTasks)
         {
-            await EndHoldAsync(db, item, agent, "agent unavailable", now, cancellationToken);
+            await EndHoldAsync(db, item, agent, AttemptOutcome.LostReason, now, cancellationToken);
             if (item.Status == WorkItemStatus.Blocked)
             {
                 // Still blocked on something outside; when it is unblocked it goes to whichever agent is free then.

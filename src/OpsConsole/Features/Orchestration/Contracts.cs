@@ -22,6 +22,12 @@ public sealed record NewWorkItem
     public string? Fingerprint { get; init; }
     public string? Owner { get; init; }
     public int? GithubIssueNumber { get; init; }
+
+    /// <summary>A run longer than this is revoked and counts as a failure; null: no cap.</summary>
+    public int? MaxRunMinutes { get; init; }
+
+    /// <summary>The most the task may cost; null: no budget.</summary>
+    public decimal? BudgetUsd { get; init; }
     public string? GithubIssueUrl { get; init; }
 
     /// <summary>The completed task whose problem came back: the new task is its regression.</summary>
@@ -44,7 +50,7 @@ public sealed record NewWorkItem
 }
 
 /// <summary>A progress report; <paramref name="Id"/>, when the client supplies one, makes a resent report harmless.</summary>
-public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null)
+public sealed record ProgressReport(string Message, string? Step, int? Percent, string? Data, Guid? Id = null, UsageReport? Usage = null)
 {
     /// <summary>The report with credentials masked in its message and data.</summary>
     public ProgressReport Redacted() => this with { Message = Redactor.Redact(Message)!, Data = Data is null ? null : Redactor.RedactJson(Data) };
@@ -60,7 +66,11 @@ public sealed record SweepReport(
     int Requeued,
     int Escalated,
     int Assigned,
-    IReadOnlyList<string> Decisions);
+    IReadOnlyList<string> Decisions)
+{
+    /// <summary>Runs taken back because they stalled or overran their time cap.</summary>
+    public int Stopped { get; init; }
+}
 
 /// <summary>Wakes the engine at a given time (a due retry, a deadline); Hangfire in the app, nothing in unit tests.</summary>
 public interface IDueWorkScheduler

@@ -13,7 +13,8 @@ public sealed class FailureHandler(
     IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random)
 {
     public async Task<FailureDecision> HandleAsync(
-        OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken)
+        OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken,
+        string endReason = "failed")
     {
         var agent = item.AssignedAgent;
         var error = string.IsNullOrWhiteSpace(errorDetails) ? errorMessage : $"{errorMessage}\n\n{errorDetails}";
@@ -22,7 +23,7 @@ public sealed class FailureHandler(
         if (agent is not null)
         {
             agent.RecordOutcome(false, null, now);
-            await AgentHolds.EndHoldAsync(db, item, agent, "failed", now, cancellationToken);
+            await AgentHolds.EndHoldAsync(db, item, agent, endReason, now, cancellationToken, errorMessage: error);
             item.DetachAgent(now);
         }
 

@@ -56,98 +56,13 @@ public sealed partial class OrchestrationEngine(
             }
 
             Apply(() => item.Start(now));
+            WakeAtRunCap(item, now);
             var assignment = await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken);
             assignment?.Accept(now);
             TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {item.AssignedAgent?.Name ?? actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken);
-    }
-
-    public async Task<WorkItemLogEntry> ProgressAsync(Guid taskId, ProgressReport report, Actor actor, CancellationToken cancellationToken)
-    {
-        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
-        AuditContext.Use(actor);
-        report = report.Redacted();
-        return await unitOfWork.WriteAsync(async (db, now) =>
-        {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
-            {
-                // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
-                return earlier.WorkItemId == item.Id && earlier.AgentId == (actor.AgentId ?? earlier.AgentId)
-                    ? earlier
-                    : throw RefusedException.Conflict($"progress id {reportId} was already used for another report; send a new id for each report");
-            }
-
-            await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
-            if (!item.Status.IsActive() && item.Status is not (WorkItemStatus.Blocked or WorkItemStatus.Review))
-            {
-                throw RefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
-            }
-
-            if (item.Status == WorkItemStatus.Assigned)
-            {
-                item.Start(now);
-                (await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken))?.Accept(now);
-            }
-
-            var entry = TaskLog.Add(db, item, LogSeverity.Info, report.Step ?? "progress", report.Message, actor, now, report.Data ?? "{}", report.Percent, entryId: report.Id, redacted: true);
-            item.Touch(now);
-            await db.SaveChangesAsync(cancellationToken);
-            return entry;
-        }, cancellationToken);
-    }
-
-    public async Task<WorkItem> CompleteAsync(Guid taskId, string? outputData, Actor actor, CancellationToken cancellationToken)
-    {
-        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
-        AuditContext.Use(actor);
-        outputData = Redactor.RedactJson(outputData);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
-        {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "completed", cancellationToken))
-            {
-                return item; // the completing agent resent its report: nothing changes, and it hears the same answer
-            }
-
-            await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
-            var agent = item.AssignedAgent;
-            Apply(() => item.Complete(outputData, now));
-            if (agent is not null)
-            {
-                agent.RecordOutcome(true, item.StartedAt is { } started ? now - started : null, now);
-                await AgentHolds.EndHoldAsync(db, item, agent, "completed", now, cancellationToken);
-            }
-
-            TaskLog.Add(db, item, LogSeverity.Info, "completed", $"Task completed by {actor.Name}", actor, now, outputData ?? "{}");
-            await db.SaveChangesAsync(cancellationToken);
-            return item;
-        }, cancellationToken), cancellationToken);
-    }
-
-    /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
-    public async Task<FailResult> FailAsync(Guid taskId, string errorMessage, string? errorDetails, Actor actor, CancellationToken cancellationToken)
-    {
-        await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
-        AuditContext.Use(actor);
-        errorMessage = Redactor.Redact(errorMessage)!;
-        errorDetails = Redactor.RedactJson(errorDetails);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
-        {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
-            if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "failed", cancellationToken))
-            {
-                // A resent failure: the first one was applied (retry scheduled or escalated); this one changes nothing.
-                return new FailResult(item, new FailureDecision(FailureOutcome.Retry, TimeSpan.Zero, "this failure was already reported; nothing changed"));
-            }
-
-            await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
-            var decision = await failures.HandleAsync(db, item, errorMessage, errorDetails, actor, now, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            return new FailResult(item, decision);
-        }, cancellationToken), cancellationToken);
     }
 
     public async Task<WorkItem> ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
@@ -325,6 +240,11 @@ public sealed partial class OrchestrationEngine(
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
 
             Apply(() => transition(item, now));
+            if (actor.Kind == ActorKind.Agent)
+            {
+                item.NoteReport(now);
+            }
+
             if (item.Status == WorkItemStatus.Blocked && item.BlockedAt is { } blockedAt)
             {
                 scheduler.WakeAt(blockedAt + Settings.BlockedEscalation + TimeSpan.FromSeconds(1));
@@ -334,6 +254,15 @@ public sealed partial class OrchestrationEngine(
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>A capped run is judged the moment its cap passes, not at the next recurring sweep.</summary>
+    private void WakeAtRunCap(WorkItem item, DateTime now)
+    {
+        if (item.MaxRunMinutes is { } cap)
+        {
+            scheduler.WakeAt(now + TimeSpan.FromMinutes(cap) + TimeSpan.FromSeconds(1));
+        }
     }
 
     private static string Suffix(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";

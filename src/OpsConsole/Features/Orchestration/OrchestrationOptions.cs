@@ -14,11 +14,15 @@ public sealed class OrchestrationOptions
     public int RetryBaseSeconds { get; set; } = 60;
     public int RetryMaxSeconds { get; set; } = 3600;
     public int BlockedEscalationMinutes { get; set; } = 120;
+
+    /// <summary>An in-progress task with no report from its agent this long is taken back and given to another agent.</summary>
+    public int StallTimeoutSeconds { get; set; } = 900;
     public bool DryRun { get; set; }
     public bool Verbose { get; set; }
 
     public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(HeartbeatTimeoutSeconds);
     public TimeSpan BlockedEscalation => TimeSpan.FromMinutes(BlockedEscalationMinutes);
+    public TimeSpan StallTimeout => TimeSpan.FromSeconds(StallTimeoutSeconds);
     public BackoffSettings Backoff => new(TimeSpan.FromSeconds(RetryBaseSeconds), TimeSpan.FromSeconds(RetryMaxSeconds));
 
     /// <summary>Problems with the values, each naming the setting and what is allowed.</summary>
@@ -36,6 +40,7 @@ public sealed class OrchestrationOptions
             Range(nameof(RetryBaseSeconds), RetryBaseSeconds, 1, 86_400),
             Range(nameof(RetryMaxSeconds), RetryMaxSeconds, 1, 7 * 86_400),
             Range(nameof(BlockedEscalationMinutes), BlockedEscalationMinutes, 1, 7 * 24 * 60),
+            Range(nameof(StallTimeoutSeconds), StallTimeoutSeconds, 10, 86_400),
             RetryMaxSeconds < RetryBaseSeconds ? $"{Section}:RetryMaxSeconds ({RetryMaxSeconds}) must be at least RetryBaseSeconds ({RetryBaseSeconds})" : null,
         }.OfType<string>();
     }

@@ -19,8 +19,11 @@ public static class OrchestrationServices
         services.AddSingleton<TaskCreation>();
         services.AddSingleton<AssignmentDispatcher>();
         services.AddSingleton<FailureHandler>();
+        services.AddSingleton<RunLimits>();
         services.AddSingleton<SafetySweep>();
         services.AddSingleton<AgentOperations>();
+        services.AddSingleton<Spend.SpendQueries>();
+        services.AddSingleton<WorkItems.TaskMessages>();
         return services;
     }
 }

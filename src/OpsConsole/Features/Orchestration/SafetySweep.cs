@@ -8,12 +8,14 @@ namespace OpsConsole.Features.Orchestration;
 
 /// <summary>
 /// The safety net run by the recurring job: reconciles agents' loads, takes silent agents offline and moves their work,
+/// takes back runs that stalled or overran their cap (<see cref="RunLimits"/>),
 /// escalates overdue and long-blocked tasks, and assigns what is due. With dry-run it decides and reports but writes nothing.
 /// Each run is one unit of work, so two nodes sweeping at once cannot both apply the same decision.
 /// </summary>
 public sealed class SafetySweep(
     UnitOfWork unitOfWork,
     AssignmentDispatcher dispatcher,
+    RunLimits runLimits,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
     OpsMetrics metrics)
@@ -43,6 +45,7 @@ public sealed class SafetySweep(
                 requeued += await AgentHolds.RequeueHeldTasksAsync(db, agent, $"{agent.Name} went silent (no heartbeat for {FailurePolicy.Humanize(silentFor)})", Actor.Engine, now, cancellationToken);
             }
 
+            var stopped = await runLimits.StopRunsAsync(db, now, decisions, cancellationToken);
             var escalated = await EscalateByTimeAsync(db, now, decisions, cancellationToken);
 
             if (Settings.DryRun)
@@ -55,11 +58,11 @@ public sealed class SafetySweep(
 
                 db.ChangeTracker.Clear();
                 statistics.Swept();
-                return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions);
+                return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions) { Stopped = stopped };
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions);
+            return new SweepReport(reconciled, offline, requeued, escalated, 0, decisions) { Stopped = stopped };
         }, cancellationToken);
         if (!Settings.DryRun)
         {

@@ -35,6 +35,8 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
             Source = spec.Source,
             Fingerprint = spec.Fingerprint,
             RegressionOfId = spec.RegressionOf,
+            MaxRunMinutes = spec.MaxRunMinutes,
+            BudgetUsd = spec.BudgetUsd,
             Owner = spec.Owner ?? actor.Name,
             CreatedBy = actor.Name,
             ModifiedBy = actor.Name,

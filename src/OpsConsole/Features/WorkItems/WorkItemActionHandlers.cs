@@ -135,12 +135,13 @@ internal static class WorkItemActionHandlers
         }
 
         var output = body.Object("output_data");
+        var usage = UsageInput.Read(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, usage, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
     }
 
     internal static async Task<IResult> FailAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -155,12 +156,13 @@ internal static class WorkItemActionHandlers
         var details = body.Json.TryGetPropertyValue("error_details", out var node) && node is System.Text.Json.Nodes.JsonObject
             ? body.Object("error_details")
             : body.String("error_details", max: 50_000);
+        var usage = UsageInput.Read(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, usage, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
     }
 
     internal static async Task<IResult> ProgressAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
@@ -181,7 +183,8 @@ internal static class WorkItemActionHandlers
             body.String("step", max: 100),
             body.Int("percent", 0, 100),
             body.Object("data", 64 * 1024),
-            body.Guid("id"));
+            body.Guid("id"),
+            UsageInput.Read(body));
         if (!body.IsValid)
         {
             return body.Problem();
@@ -207,9 +210,8 @@ internal static class WorkItemActionHandlers
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, cancellationToken)
+        return await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, time.GetUtcNow().UtcDateTime, cancellationToken)
             ?? throw RefusedException.NotFound("Task", taskId);
-        return TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Agents;
@@ -35,15 +36,22 @@ public sealed record TaskListDto(
     bool NeedsAttention,
     string GithubIssueState,
     Guid? RegressionOf,
-    IReadOnlyList<PullRequestDto> PullRequests)
+    IReadOnlyList<PullRequestDto> PullRequests,
+    int? MaxRunMinutes,
+    decimal? BudgetUsd,
+    decimal CostUsd)
 {
+    /// <summary>The runs before the current one, oldest first: only in an agent's current tasks.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptDto>? PreviousAttempts { get; init; }
+
     public static TaskListDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(), w.AssignedAgentId, w.AssignedAgent?.Name,
         w.DueDate, ApiJson.Duration(w.EstimatedDuration), w.StartedAt, w.CompletedAt, w.RetryCount, w.EscalationLevel,
         w.CreatedOn, w.ModifiedOn, w.PriorityScore(now), w.IsOverdue(now), DurationSeconds(w, now), w.GithubIssueNumber,
         w.Environment, w.Fingerprint, w.Occurrences, w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention,
         WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
-        PullRequestDto.Of(w));
+        PullRequestDto.Of(w), w.MaxRunMinutes, w.BudgetUsd, w.CostUsd);
 
     internal static string DurationSeconds(WorkItem w, DateTime now) =>
         w.DurationSoFar(now).TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
@@ -102,8 +110,15 @@ public sealed record TaskDetailDto(
     string? AttentionReason,
     string GithubIssueState,
     Guid? RegressionOf,
-    IReadOnlyList<PullRequestDto> PullRequests)
+    IReadOnlyList<PullRequestDto> PullRequests,
+    int? MaxRunMinutes,
+    decimal? BudgetUsd,
+    decimal CostUsd)
 {
+    /// <summary>The runs before the current one, oldest first, so the next agent does not repeat the last one's mistake.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttemptDto>? PreviousAttempts { get; init; }
+
     public static TaskDetailDto From(WorkItem w, DateTime now) => new(
         w.Id, w.Title, w.Description, w.Kind.Wire(), w.Priority.Wire(), w.Status.Wire(),
         w.AssignedAgent is null ? null : AgentDto.From(w.AssignedAgent, now), w.AssignedAgent?.Name, OwnerDto.From(w.Owner),
@@ -116,7 +131,7 @@ public sealed record TaskDetailDto(
         w.PriorityScore(now), w.IsOverdue(now), TaskListDto.DurationSeconds(w, now),
         w.CanBeAssigned(now), w.HasUnmetDependencies, w.Environment, w.Source, w.Fingerprint, w.Occurrences,
         w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
-        PullRequestDto.Of(w));
+        PullRequestDto.Of(w), w.MaxRunMinutes, w.BudgetUsd, w.CostUsd);
 }
 
 /// <summary>A pull request that works on the task: state draft, open, merged or closed; checks pending, success, failure or null.</summary>

@@ -33,6 +33,8 @@ internal static class WorkItemEditHandlers
             MaxRetries = body.Int("max_retries", 0, 20) ?? 3,
             DependsOn = body.Guids("depends_on_ids", 100) ?? [],
             Environment = body.String("environment", max: 50),
+            MaxRunMinutes = body.Int("max_run_minutes", 1, WorkItem.MaxRunMinutesLimit),
+            BudgetUsd = body.Money("budget_usd"),
         };
         if (!body.IsValid)
         {
@@ -69,8 +71,12 @@ internal static class WorkItemEditHandlers
         var autoEscalate = body.Bool("auto_escalate");
         var maxRetries = body.Int("max_retries", 0, 20);
         var environment = body.String("environment", max: 50);
+        var clearMaxRun = body.Json.TryGetPropertyValue("max_run_minutes", out var maxRunNode) && maxRunNode is null;
+        var maxRun = body.Int("max_run_minutes", 1, WorkItem.MaxRunMinutesLimit);
+        var clearBudget = body.Json.TryGetPropertyValue("budget_usd", out var budgetNode) && budgetNode is null;
+        var budget = body.Money("budget_usd");
         var status = body.Enum<WorkItemStatus>("status");
-        foreach (var readOnly in new[] { "retry_count", "escalation_level", "assigned_agent", "started_at", "completed_at", "output_data", "error_details" })
+        foreach (var readOnly in new[] { "retry_count", "escalation_level", "assigned_agent", "started_at", "completed_at", "output_data", "error_details", "cost_usd" })
         {
             if (body.Has(readOnly))
             {
@@ -102,6 +108,10 @@ internal static class WorkItemEditHandlers
             if (autoEscalate is { } ae) w.AutoEscalate = ae;
             if (maxRetries is { } mr) w.MaxRetries = mr;
             if (environment is not null) w.Environment = environment;
+            if (clearMaxRun) w.MaxRunMinutes = null;
+            if (maxRun is { } cap) w.MaxRunMinutes = cap;
+            if (clearBudget) w.BudgetUsd = null;
+            if (budget is { } b) w.BudgetUsd = b;
             if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
         }, WorkItemEndpoints.ActorOf(request), cancellationToken);
         return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));

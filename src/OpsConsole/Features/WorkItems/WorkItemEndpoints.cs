@@ -42,6 +42,9 @@ public static class WorkItemEndpoints
         tasks.MapPost("/{id}/progress", WorkItemActionHandlers.ProgressAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<LogEntryDto>(201);
         tasks.MapPost("/{id}/release", WorkItemActionHandlers.ReleaseAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
         tasks.MapGet("/{id}/execution_logs", WorkItemReadHandlers.LogsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<LogEntryDto>>();
+        tasks.MapPost("/{id}/messages", TaskMessages.PostRouteAsync).RequireAuthorization(OpsPolicies.Operator).Produces<TaskMessageDto>(201);
+        tasks.MapGet("/{id}/messages", TaskMessages.ListRouteAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskMessageDto>>();
+        tasks.MapGet("/{id}/attempts", WorkItemReadHandlers.AttemptsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<AttemptDto>>();
         tasks.MapGet("/{id}/assignments", WorkItemReadHandlers.AssignmentsAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<List<AssignmentDto>>();
         return api;
     }
@@ -53,6 +56,12 @@ public static class WorkItemEndpoints
             .Include(w => w.DependsOn).ThenInclude(d => d.AssignedAgent)
             .Include(w => w.DependentTasks).ThenInclude(d => d.AssignedAgent)
             .FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
+
+    /// <summary>The task's detail with its previous attempts: what the detail route, the hub and an agent receive.</summary>
+    internal static async Task<TaskDetailDto?> DetailWithAttemptsAsync(OpsDbContext db, Guid taskId, DateTime now, CancellationToken cancellationToken) =>
+        await LoadDetailAsync(db, taskId, cancellationToken) is { } item
+            ? TaskDetailDto.From(item, now) with { PreviousAttempts = await Attempts.PreviousAsync(db, taskId, cancellationToken) }
+            : null;
 
     internal static Actor ActorOf(HttpRequest request) => request.HttpContext.User.ToActor();
 

@@ -73,19 +73,19 @@ internal static class WorkItemReadHandlers
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var item = await WorkItemEndpoints.LoadDetailAsync(db, taskId, cancellationToken);
+        var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, time.GetUtcNow().UtcDateTime, cancellationToken);
         if (item is null)
         {
             return Problems.NotFound("Task", taskId);
         }
 
         var actor = user.ToActor();
-        if (actor.Kind == ActorKind.Agent && item.AssignedAgentId != actor.AgentId)
+        if (actor.Kind == ActorKind.Agent && item.AssignedAgent?.Id != actor.AgentId)
         {
             return Problems.Create(403, "An agent token can read only the tasks its agent holds.");
         }
 
-        return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
+        return TypedResults.Ok(item);
     }
 
     internal static async Task<IResult> LogsAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
@@ -130,5 +130,28 @@ internal static class WorkItemReadHandlers
         var assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent)
             .Where(a => a.WorkItemId == taskId).OrderByDescending(a => a.AssignedAt).ToListAsync(cancellationToken);
         return TypedResults.Ok(assignments.Select(a => AssignmentDto.From(a, now)).ToList());
+    }
+
+    internal static async Task<IResult> AttemptsAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var taskId))
+        {
+            return WorkItemEndpoints.BadId(id);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var holder = await db.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.AssignedAgentId }).FirstOrDefaultAsync(cancellationToken);
+        if (holder is null)
+        {
+            return Problems.NotFound("Task", taskId);
+        }
+
+        var actor = user.ToActor();
+        if (actor.Kind == ActorKind.Agent && holder.AssignedAgentId != actor.AgentId)
+        {
+            return Problems.Create(403, "An agent token can read only the tasks its agent holds.");
+        }
+
+        return TypedResults.Ok(await Attempts.ListAsync(db, taskId, cancellationToken));
     }
 }
