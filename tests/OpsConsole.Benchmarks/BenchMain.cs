@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | post | create | list | storm | agents | circuits | redact | contention&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | post | create | list | storm | agents | circuits | redact | contention | nodes&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -33,11 +33,14 @@ public static class BenchMain
             case "redact":
                 RedactTiming.Run(Count(args, 1, 200_000));
                 break;
+            case "nodes":
+                Environment.ExitCode = await NodesLoad.RunAsync(Count(args, 1, 600), Count(args, 2, 12), Count(args, 3, 16));
+                break;
             case "contention":
                 Environment.ExitCode = await ContentionLoad.RunAsync(Count(args, 1, 2000), Count(args, 2, 20), Count(args, 3, 16), Count(args, 4, 0), args.Contains("--one-node"));
                 break;
             default:
-                Console.WriteLine("usage: scorer | post [requests] | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | redact [largest=200000] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds] [--one-node]");
+                Console.WriteLine("usage: scorer | post [requests] | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | redact [largest=200000] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds] [--one-node] | nodes [tasks=600] [agents=12] [writers=16]");
                 break;
         }
     }
