@@ -50,16 +50,45 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     /// </summary>
     public const string VersionColumn = "Version";
 
+    private readonly Dictionary<Guid, (int Count, DateTime At)> ruleTriggers = [];
+
+    /// <summary>
+    /// Counts one evaluation of a rule (its trigger_count and last_triggered), written with this context's next save as one
+    /// atomic <c>trigger_count + n</c> per rule: writers on two nodes never lose a count, and a count is bookkeeping, not an
+    /// audited change. A context that is never saved (a preview, a backtest) counts nothing.
+    /// </summary>
+    public void RuleTriggered(Guid ruleId, DateTime now) =>
+        ruleTriggers[ruleId] = (ruleTriggers.GetValueOrDefault(ruleId).Count + 1, now);
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        foreach (var (id, (count, at)) in TakeRuleTriggers())
+        {
+            Rules.Where(r => r.Id == id).ExecuteUpdate(s => s.SetProperty(r => r.TriggerCount, r => r.TriggerCount + count).SetProperty(r => r.LastTriggered, at));
+        }
+
         using var detected = DetectChangesOnce();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        foreach (var (id, (count, at)) in TakeRuleTriggers())
+        {
+            await Rules.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.TriggerCount, r => r.TriggerCount + count)
+                .SetProperty(r => r.LastTriggered, at), cancellationToken);
+        }
+
         using var detected = DetectChangesOnce();
         return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private List<KeyValuePair<Guid, (int Count, DateTime At)>> TakeRuleTriggers()
+    {
+        var taken = ruleTriggers.ToList();
+        ruleTriggers.Clear();
+        return taken;
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             var (windowRule, window) = windows.FirstOrDefault(w => w.Window.Covers(report, now));
             if (window is not null)
             {
-                windowRule.Triggered(now);
+                db.RuleTriggered(windowRule.Id, now);
                 result = new(null, false, fingerprint, true, null, window.Name, 0, IntakeOutcome.Suppressed);
             }
             else if (latest.TryGetValue(fingerprint, out var existing) && !existing.Status.IsTerminal())
@@ -177,7 +177,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
     private async Task<List<(OrchestrationRule Rule, MaintenanceWindow Window)>> MaintenanceWindowsAsync(OpsDbContext db, CancellationToken cancellationToken)
     {
-        var rules = await db.Rules.Where(r => r.IsActive && r.Kind == RuleKind.Monitoring)
+        var rules = await db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.Monitoring)
             .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
         var windows = new List<(OrchestrationRule, MaintenanceWindow)>();
         foreach (var rule in rules)

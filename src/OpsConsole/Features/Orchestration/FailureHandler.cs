@@ -29,12 +29,20 @@ public sealed class FailureHandler(
         TaskLog.Add(db, item, LogSeverity.Error, "failure", $"Task failed: {errorMessage}", actor, now,
             TaskLog.Serialize(new { retry_count = item.RetryCount, agent = agent?.Name }), agentId: agent?.Id);
 
+        var rules = (await db.RuleBookAsync(cancellationToken)).FailureFor(item, options.CurrentValue.Backoff);
+        if (rules.MaxRetries is { } maxRetries)
+        {
+            item.MaxRetries = maxRetries;
+        }
+
         FailureDecision decision;
         lock (random)
         {
             // Random is not thread-safe, and writers now run in parallel (PostgreSQL).
-            decision = FailurePolicy.Decide(item, options.CurrentValue.Backoff, random);
+            decision = FailurePolicy.Decide(item, rules, random);
         }
+
+        EngineRules.Applied(db, item, rules.Rules, $"{rules.Describe()}: {decision.Reason}", now);
 
         switch (decision.Outcome)
         {
@@ -54,6 +62,10 @@ public sealed class FailureHandler(
                 metrics.Escalated(db, "retries_exhausted");
                 TaskLog.Escalation(db, item, before,
                     $"Retries used up: escalated to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}, fresh retry budget", Actor.Engine, now);
+                break;
+            case FailureOutcome.Cancel:
+                item.Cancel(now);
+                TaskLog.Add(db, item, LogSeverity.Critical, "cancelled", $"Task cancelled: {decision.Reason}", Actor.Engine, now);
                 break;
             default:
                 item.FlagForPeople(decision.Reason, now);

@@ -83,7 +83,7 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
     private static async Task ApplyCreationRulesAsync(OpsDbContext db, WorkItem item, DateTime now, CancellationToken cancellationToken)
     {
-        var rules = await db.Rules.Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
+        var rules = await db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
             .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
         foreach (var rule in rules)
         {
@@ -96,9 +96,7 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
 
                 var effect = RuleEvaluator.Effect(rule.Actions);
                 effect.ApplyTo(item, now);
-                rule.Triggered(now);
-                TaskLog.Add(db, item, LogSeverity.Info, "rule", $"Rule '{rule.Name}' applied: {effect.Describe()}", Actor.Engine, now,
-                    TaskLog.Serialize(new { rule_id = rule.Id, rule = rule.Name }));
+                EngineRules.Applied(db, item, [rule], effect.Describe(), now);
             }
             catch (System.Text.Json.JsonException)
             {
