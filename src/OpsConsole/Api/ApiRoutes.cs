@@ -34,6 +34,7 @@ public static class ApiRoutes
             .MapAgentApi()
             .MapHistoryApi()
             .MapRuleApi()
+            .MapPreviewApi()
             .MapHealthApi()
             .MapStatusApi()
             .MapKeyAndAuditApi()

@@ -141,6 +141,42 @@ public static class AgentScorer
         return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], agents, selection), candidates);
     }
 
+    /// <summary>Whether the agent could take the task now, and if not, why (the preview lists every agent with this).</summary>
+    public static (bool Eligible, string Reason) Eligibility(WorkItem item, Agent agent, AgentSelection? selection = null)
+    {
+        if (!agent.IsActive)
+        {
+            return (false, "deactivated");
+        }
+
+        if (agent.Status is not (AgentStatus.Available or AgentStatus.Busy))
+        {
+            return (false, $"{agent.Status.Wire()}");
+        }
+
+        if (selection?.Excludes(agent) is { } excluded)
+        {
+            return (false, $"{excluded} (rule {selection.RuleNames})");
+        }
+
+        if (!IsCompatible(item.Kind, agent))
+        {
+            return (false, $"cannot take {item.Kind.Wire()} tasks");
+        }
+
+        if (Pool(item.Environment, agent) < 0)
+        {
+            return (false, $"serves other environments ({string.Join(", ", agent.Environments)})");
+        }
+
+        if (!agent.IsAvailableForAssignment)
+        {
+            return (false, $"at capacity ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks})");
+        }
+
+        return (true, agent.Id == item.AvoidAgentId ? "eligible, but failed this task last time" : "eligible");
+    }
+
     private readonly record struct Key(bool Avoided, int Pool, double Score);
 
     /// <summary>0: the task's environment (or the task has none); 1: fallback to an agent without environments; -1: other environment.</summary>

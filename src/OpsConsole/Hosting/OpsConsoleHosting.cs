@@ -247,6 +247,8 @@ public static class OpsConsoleHosting
         services.AddOrchestration();
         services.AddSingleton<AgentService>();
         services.AddSingleton<OpsConsole.Features.Rules.RuleService>();
+        services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();
+        services.AddSingleton<OpsConsole.Features.Rules.RuleBacktest>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
         services.AddSingleton<DashboardFeed>();

@@ -76,6 +76,18 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
         return results;
     }
 
+    /// <summary>
+    /// What <see cref="IngestAsync"/> would make of <paramref name="report"/>, decided in <paramref name="db"/> and never saved:
+    /// the preview's path (the same decision, on a context the caller throws away).
+    /// </summary>
+    public async Task<(IntakeResult Result, WorkItem? Created)> DecideUnsavedAsync(OpsDbContext db, FailureReport report, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var redacted = report.Redacted();
+        var created = new List<WorkItem>();
+        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, cancellationToken);
+        return (results[0], created.FirstOrDefault());
+    }
+
     private async Task<List<IntakeResult>> RecordAsync(
         OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created, CancellationToken cancellationToken)
     {
