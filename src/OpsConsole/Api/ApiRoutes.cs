@@ -6,6 +6,7 @@ using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Integrations.GitHub;
+using OpsConsole.Integrations.Notifications;
 using OpsConsole.Security;
 
 namespace OpsConsole.Api;
@@ -39,7 +40,8 @@ public static class ApiRoutes
             .MapStatusApi()
             .MapKeyAndAuditApi()
             .MapIntakeApi()
-            .MapGitHubApi();
+            .MapGitHubApi()
+            .MapNotificationApi();
         app.MapOriginalBugReportApi();
         return app;
     }

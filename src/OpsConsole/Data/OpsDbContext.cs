@@ -41,6 +41,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     public DbSet<BugReportScreenshot> BugReportScreenshots => Set<BugReportScreenshot>();
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -238,6 +239,18 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasIndex(r => r.Name).IsUnique();
             e.Property(r => r.Kind).HasConversion<string>().HasMaxLength(30);
             e.HasIndex(r => new { r.Kind, r.IsActive });
+        });
+
+        builder.Entity<NotificationDelivery>(e =>
+        {
+            e.ToTable("notification_deliveries");
+            e.Property(n => n.RuleName).HasMaxLength(100);
+            e.Property(n => n.Event).HasMaxLength(30);
+            e.Property(n => n.EventKey).HasMaxLength(200);
+            e.Property(n => n.Url).HasMaxLength(2000);
+            e.HasIndex(n => new { n.RuleId, n.EventKey }).IsUnique();
+            e.HasIndex(n => new { n.DeliveredAt, n.FailedAt, n.NextAttemptAt });
+            e.HasIndex(n => n.CreatedAt);
         });
 
         builder.Entity<HealthSample>(e =>

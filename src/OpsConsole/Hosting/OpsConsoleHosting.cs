@@ -74,6 +74,7 @@ public static class OpsConsoleHosting
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsIntake(builder.Configuration);
         services.AddOpsGitHub(builder.Configuration);
+        OpsConsole.Integrations.Notifications.NotificationEndpoints.AddOpsNotifications(services);
         services.AddOpsRealtime(builder.Configuration);
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();

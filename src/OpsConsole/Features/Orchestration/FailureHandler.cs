@@ -10,7 +10,8 @@ namespace OpsConsole.Features.Orchestration;
 /// or hands it to people. Inside the caller's unit of work; the caller saves, and has redacted the error already.
 /// </summary>
 public sealed class FailureHandler(
-    IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random)
+    IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random,
+    NotificationOutbox notifications)
 {
     public async Task<FailureDecision> HandleAsync(
         OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken)
@@ -62,14 +63,18 @@ public sealed class FailureHandler(
                 metrics.Escalated(db, "retries_exhausted");
                 TaskLog.Escalation(db, item, before,
                     $"Retries used up: escalated to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}, fresh retry budget", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, decision.Reason, now, cancellationToken);
                 break;
             case FailureOutcome.Cancel:
                 item.Cancel(now);
                 TaskLog.Add(db, item, LogSeverity.Critical, "cancelled", $"Task cancelled: {decision.Reason}", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.FailedFinal, decision.Reason, now, cancellationToken);
                 break;
             default:
                 item.FlagForPeople(decision.Reason, now);
                 TaskLog.Add(db, item, LogSeverity.Critical, "needs_attention", $"Task stays failed: {decision.Reason}", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.NeedsAttention, decision.Reason, now, cancellationToken);
+                await notifications.RaiseAsync(db, item, NotificationEvents.FailedFinal, decision.Reason, now, cancellationToken);
                 break;
         }
 

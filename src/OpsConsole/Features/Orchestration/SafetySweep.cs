@@ -16,7 +16,8 @@ public sealed class SafetySweep(
     AssignmentDispatcher dispatcher,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
-    OpsMetrics metrics)
+    OpsMetrics metrics,
+    NotificationOutbox notifications)
 {
     private OrchestrationOptions Settings => options.CurrentValue;
 
@@ -132,6 +133,7 @@ public sealed class SafetySweep(
             decisions.Add($"'{item.Title}': {why}, escalated to level {item.EscalationLevel} ({item.Priority.Wire()})");
             TaskLog.Escalation(db, item, before, $"Escalated by time: {why}; level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}", Actor.Engine, now, why);
             EngineRules.Applied(db, item, rules.Deciding(item, now), why, now);
+            await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, $"escalated by time: {why}", now, cancellationToken);
         }
 
         return count;

@@ -9,7 +9,7 @@ namespace OpsConsole.Features.Orchestration;
 /// task_creation rules applied; then saved and woken at its due date; assigned once committed. The API, intake
 /// and bug reports all create tasks through here.
 /// </summary>
-public sealed class TaskCreation(IDueWorkScheduler scheduler)
+public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox notifications)
 {
     /// <summary>
     /// Adds a new task to <paramref name="db"/> (with its creation log and task_creation rules) without saving; for
@@ -63,6 +63,11 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
         db.WorkItems.Add(item);
         TaskLog.Add(db, item, LogSeverity.Info, "created", $"Task created by {actor.Name}: {item.Kind.Wire()}, {item.Priority.Wire()}", actor, now);
         await ApplyCreationRulesAsync(db, item, now, cancellationToken);
+        if (item.Priority == WorkItemPriority.Emergency)
+        {
+            await notifications.RaiseAsync(db, item, NotificationEvents.EmergencyCreated, $"created at emergency priority by {actor.Name}", now, cancellationToken, eventKey: "created");
+        }
+
         return item;
     }
 

@@ -136,6 +136,11 @@ public sealed class RulePreview(
             .Where(l => l.WorkItemId == item.Id && l.StepName == EngineRules.TimelineStep).OrderBy(l => l.CreatedOn))
         {
             using var data = JsonDocument.Parse(entry.StepData);
+            if (data.RootElement.TryGetProperty("rule_type", out var type) && type.GetString() != "task_creation")
+            {
+                continue;
+            }
+
             var id = data.RootElement.TryGetProperty("rule_id", out var r) && r.TryGetGuid(out var g) ? g : Guid.Empty;
             var name = data.RootElement.TryGetProperty("rule", out var n) ? n.GetString() ?? "" : "";
             var effect = entry.Message[(entry.Message.IndexOf("applied: ", StringComparison.Ordinal) + "applied: ".Length)..];
