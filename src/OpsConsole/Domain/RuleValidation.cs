@@ -96,6 +96,30 @@ public static class RuleSafety
 {
     public const string SecretMask = "********";
 
+    /// <summary>Rule actions with a notification <c>secret</c> replaced by <see cref="SecretMask"/> (for reads and the audit trail).</summary>
+    public static string MaskSecret(string actions)
+    {
+        if (!actions.Contains("\"secret\"", StringComparison.Ordinal))
+        {
+            return actions;
+        }
+
+        try
+        {
+            if (System.Text.Json.Nodes.JsonNode.Parse(actions) is System.Text.Json.Nodes.JsonObject o && o["secret"] is System.Text.Json.Nodes.JsonValue v
+                && v.TryGetValue<string>(out var s) && s.Length > 0)
+            {
+                o["secret"] = SecretMask;
+                return o.ToJsonString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return actions;
+    }
+
     /// <summary>Why <paramref name="rule"/> would route what it matches to nobody among <paramref name="agents"/> (null when it would not).</summary>
     public static string? RoutesToNobody(OrchestrationRule rule, IReadOnlyList<Agent> agents)
     {

@@ -26,18 +26,28 @@ public static class PreviewEndpoints
             return problem!;
         }
 
+        var result = await RunPreviewAsync(body, preview, settings, user.ToActor(), cancellationToken);
+        return result is null ? body.Problem() : TypedResults.Json(result, ApiJson.Options);
+    }
+
+    /// <summary>
+    /// Reads a preview body (<c>{"failure": …}</c> or <c>{"task": …}</c>) as POST failures/ and POST tasks/ read theirs and
+    /// runs the preview; null with the problems in <paramref name="body"/>. The route and the Rules page share it.
+    /// </summary>
+    public static async Task<PreviewDto?> RunPreviewAsync(JsonBody body, RulePreview preview, DeploymentSettings settings, Actor actor, CancellationToken cancellationToken)
+    {
         var failure = body.Json["failure"];
         var task = body.Json["task"];
         if ((failure is null) == (task is null))
         {
             body.Error("failure", "send exactly one of failure (the body of POST failures/) or task (the body of POST tasks/)");
-            return body.Problem();
+            return null;
         }
 
         if ((failure ?? task) is not JsonObject inner)
         {
             body.Error(failure is null ? "task" : "failure", $"{(failure is null ? "task" : "failure")} must be a JSON object");
-            return body.Problem();
+            return null;
         }
 
         var extras = new PreviewExtras(Number(inner, "max_run_minutes", body), Number(inner, "budget_usd", body));
@@ -46,21 +56,16 @@ public static class PreviewEndpoints
             var taskBody = JsonBody.From(inner);
             var spec = WorkItemEditHandlers.ReadNewTask(taskBody);
             Copy(taskBody, body, "task.");
-            return body.IsValid ? TypedResults.Json(await preview.TaskAsync(spec, extras, user.ToActor(), cancellationToken), ApiJson.Options) : body.Problem();
+            return body.IsValid ? await preview.TaskAsync(spec, extras, actor, cancellationToken) : null;
         }
 
         var report = IntakeEndpoints.ReadFailure(inner, "failure.", settings, body, out var notAFailure);
-        if (!body.IsValid)
+        if (body.IsValid && report is null)
         {
-            return body.Problem();
+            body.Error("failure", $"this entry reports a success ({notAFailure}); nothing would happen");
         }
 
-        if (report is null)
-        {
-            return Problems.BadRequest($"failure: this entry reports a success ({notAFailure}); nothing would happen");
-        }
-
-        return TypedResults.Json(await preview.FailureAsync(report, extras, user.ToActor(), cancellationToken), ApiJson.Options);
+        return body.IsValid && report is not null ? await preview.FailureAsync(report, extras, actor, cancellationToken) : null;
     }
 
     private static async Task<IResult> BacktestAsync(HttpRequest request, ClaimsPrincipal user, RuleBacktest backtest, CancellationToken cancellationToken)

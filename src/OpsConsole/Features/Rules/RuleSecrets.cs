@@ -9,13 +9,7 @@ namespace OpsConsole.Features.Rules;
 /// </summary>
 public static class RuleSecrets
 {
-    public static string Masked(string actions) => !actions.Contains("\"secret\"", StringComparison.Ordinal) ? actions : Transform(actions, o =>
-    {
-        if (o["secret"] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0)
-        {
-            o["secret"] = RuleSafety.SecretMask;
-        }
-    });
+    public static string Masked(string actions) => RuleSafety.MaskSecret(actions);
 
     /// <summary>The actions to store: <paramref name="sent"/>, with the stored secret where the mask was sent back.</summary>
     public static string Keep(string sent, string stored)
