@@ -16,7 +16,7 @@ public sealed class RuleRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
             description = "escalate database work",
             rule_type = "task_escalation",
             trigger_conditions = new { task_type = new[] { "maintenance" } },
-            actions = new { escalate = true },
+            actions = new { blocked_after_minutes = 240 },
             priority,
         }).ObjectAsync(HttpStatusCode.Created);
 
@@ -42,8 +42,8 @@ public sealed class RuleRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         {
             name,
             rule_type = "failure_handling",
-            trigger_conditions = new { status = new[] { "failed" } },
-            actions = new { retry = "exponential_backoff" },
+            trigger_conditions = new { task_type = new[] { "maintenance" } },
+            actions = new { retry_base_seconds = 30, on_exhausted = "needs_attention" },
         });
 
         await response.ExpectAsync(HttpStatusCode.Created);
@@ -51,8 +51,8 @@ public sealed class RuleRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         Assert.Equal($"/api/v1/orchestration/rules/{Id(rule)}/", response.Headers.Location?.OriginalString);
         Assert.Equal(name, (string?)rule["name"]);
         Assert.Equal("failure_handling", (string?)rule["rule_type"]);
-        Assert.Equal("failed", (string?)rule["trigger_conditions"]?["status"]?[0]);
-        Assert.Equal("exponential_backoff", (string?)rule["actions"]?["retry"]);
+        Assert.Equal("maintenance", (string?)rule["trigger_conditions"]?["task_type"]?[0]);
+        Assert.Equal("needs_attention", (string?)rule["actions"]?["on_exhausted"]);
         Assert.True((bool)rule["is_active"]!);
         Assert.Equal(0, (int?)rule["trigger_count"]);
     }
@@ -66,7 +66,7 @@ public sealed class RuleRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         {
             var rule = await admin.GetObjectAsync(url);
             Assert.Equal((string?)created["name"], (string?)rule["name"]);
-            Assert.Equal(true, (bool?)rule["actions"]?["escalate"]);
+            Assert.Equal(240, (int?)rule["actions"]?["blocked_after_minutes"]);
         }
     }
 

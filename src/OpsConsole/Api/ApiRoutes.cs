@@ -6,6 +6,7 @@ using OpsConsole.Features.Health;
 using OpsConsole.Features.Rules;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Integrations.GitHub;
+using OpsConsole.Integrations.Notifications;
 using OpsConsole.Security;
 
 namespace OpsConsole.Api;
@@ -34,11 +35,13 @@ public static class ApiRoutes
             .MapAgentApi()
             .MapHistoryApi()
             .MapRuleApi()
+            .MapPreviewApi()
             .MapHealthApi()
             .MapStatusApi()
             .MapKeyAndAuditApi()
             .MapIntakeApi()
-            .MapGitHubApi();
+            .MapGitHubApi()
+            .MapNotificationApi();
         app.MapOriginalBugReportApi();
         return app;
     }

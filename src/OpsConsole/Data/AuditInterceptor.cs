@@ -93,6 +93,10 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
             {
                 v = EncryptedColumns.AuditPlaceholder;
             }
+            else if (v is string actions && p.Metadata.DeclaringType.ClrType == typeof(OrchestrationRule) && p.Metadata.Name == nameof(OrchestrationRule.Actions))
+            {
+                v = RuleSafety.MaskSecret(actions); // a notification rule's secret never reaches the audit trail
+            }
 
             values[WireFormat.SnakeCase(p.Metadata.Name)] = v switch
             {

@@ -43,6 +43,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     public DbSet<IssueOutboxEntry> IssueOutbox => Set<IssueOutboxEntry>();
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
     public DbSet<TaskMessage> TaskMessages => Set<TaskMessage>();
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -54,16 +55,45 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     /// </summary>
     public const string VersionColumn = "Version";
 
+    private readonly Dictionary<Guid, (int Count, DateTime At)> ruleTriggers = [];
+
+    /// <summary>
+    /// Counts one evaluation of a rule (its trigger_count and last_triggered), written with this context's next save as one
+    /// atomic <c>trigger_count + n</c> per rule: writers on two nodes never lose a count, and a count is bookkeeping, not an
+    /// audited change. A context that is never saved (a preview, a backtest) counts nothing.
+    /// </summary>
+    public void RuleTriggered(Guid ruleId, DateTime now) =>
+        ruleTriggers[ruleId] = (ruleTriggers.GetValueOrDefault(ruleId).Count + 1, now);
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        foreach (var (id, (count, at)) in TakeRuleTriggers())
+        {
+            Rules.Where(r => r.Id == id).ExecuteUpdate(s => s.SetProperty(r => r.TriggerCount, r => r.TriggerCount + count).SetProperty(r => r.LastTriggered, at));
+        }
+
         using var detected = DetectChangesOnce();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        foreach (var (id, (count, at)) in TakeRuleTriggers())
+        {
+            await Rules.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.TriggerCount, r => r.TriggerCount + count)
+                .SetProperty(r => r.LastTriggered, at), cancellationToken);
+        }
+
         using var detected = DetectChangesOnce();
         return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    private List<KeyValuePair<Guid, (int Count, DateTime At)>> TakeRuleTriggers()
+    {
+        var taken = ruleTriggers.ToList();
+        ruleTriggers.Clear();
+        return taken;
     }
 
     /// <summary>
@@ -236,6 +266,18 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasIndex(r => r.Name).IsUnique();
             e.Property(r => r.Kind).HasConversion<string>().HasMaxLength(30);
             e.HasIndex(r => new { r.Kind, r.IsActive });
+        });
+
+        builder.Entity<NotificationDelivery>(e =>
+        {
+            e.ToTable("notification_deliveries");
+            e.Property(n => n.RuleName).HasMaxLength(100);
+            e.Property(n => n.Event).HasMaxLength(30);
+            e.Property(n => n.EventKey).HasMaxLength(200);
+            e.Property(n => n.Url).HasMaxLength(2000);
+            e.HasIndex(n => new { n.RuleId, n.EventKey }).IsUnique();
+            e.HasIndex(n => new { n.DeliveredAt, n.FailedAt, n.NextAttemptAt });
+            e.HasIndex(n => n.CreatedAt);
         });
 
         builder.Entity<HealthSample>(e =>

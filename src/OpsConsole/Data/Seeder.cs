@@ -28,7 +28,16 @@ public sealed class Seeder(
             """{"backup_support": true, "overflow_handling": true, "general_purpose": true}"""),
     ];
 
-    public static readonly IReadOnlyList<(string Name, RuleKind Kind, string Description, string Conditions, string Actions, int Priority)> DefaultRules =
+    /// <summary>The default rule set with the settings' defaults (Orchestration:RetryBaseSeconds 60, RetryMaxSeconds 3600, BlockedEscalationMinutes 120).</summary>
+    public static IReadOnlyList<(string Name, RuleKind Kind, string Description, string Conditions, string Actions, int Priority)> DefaultRules { get; } =
+        RulesFor(new SeededRuleSettings(60, 3600, 120));
+
+    /// <summary>
+    /// The rules a first start seeds: task_creation rules, and the real configuration of retries and time escalation with the
+    /// values the settings have at that start (editing the rule then changes what happens; the settings stay the defaults for
+    /// tasks no rule matches).
+    /// </summary>
+    public static IReadOnlyList<(string Name, RuleKind Kind, string Description, string Conditions, string Actions, int Priority)> RulesFor(SeededRuleSettings s) =>
     [
         ("Production failures are due within the hour", RuleKind.TaskCreation,
             "A deployment task created from a production failure must be fixed within an hour.",
@@ -51,20 +60,30 @@ public sealed class Seeder(
             """{"source": ["bug_report"]}""",
             """{"open_github_issue": true}""", 50),
         ("Escalate overdue and long-blocked work", RuleKind.TaskEscalation,
-            "Overdue tasks escalate once per period; blocked tasks escalate after Orchestration:BlockedEscalationMinutes.",
-            """{"overdue": true, "blocked_minutes": 120}""",
-            """{"escalate": true}""", 100),
+            "Overdue tasks escalate once per period (at least overdue_every_minutes); blocked tasks escalate after blocked_after_minutes.",
+            "{}",
+            $$"""{"blocked_after_minutes": {{s.BlockedEscalationMinutes}}, "overdue_every_minutes": 60}""", 100),
         ("Retry failures with exponential backoff", RuleKind.FailureHandling,
-            "Failed tasks are retried on another agent after base·2^(attempt−1) seconds ±20 %, then escalated.",
-            """{"status": ["failed"]}""",
-            """{"retry": "exponential_backoff", "then": "escalate"}""", 100),
+            "Failed tasks are retried on another agent after base·2^(attempt−1) seconds ±20 % (capped), then escalated.",
+            "{}",
+            $$"""{"retry_base_seconds": {{s.RetryBaseSeconds}}, "retry_max_seconds": {{s.RetryMaxSeconds}}, "on_exhausted": "escalate"}""", 100),
         ("Queue backlog alert", RuleKind.Monitoring,
             "More than 50 pending tasks is a warning, more than 100 critical.",
             """{"pending_tasks_above": 50}""",
             """{"health": "warning", "critical_above": 100}""", 100),
     ];
 
-    public async Task SeedAsync(OpsConsoleOptions settings, CancellationToken cancellationToken)
+    /// <summary>How the two rules stored before rules decided anything looked; an unedited copy is brought to the form that decides.</summary>
+    private static readonly Dictionary<string, (string Conditions, string Actions)> DescriptiveRules = new()
+    {
+        ["Escalate overdue and long-blocked work"] = ("""{"overdue": true, "blocked_minutes": 120}""", """{"escalate": true}"""),
+        ["Retry failures with exponential backoff"] = ("""{"status": ["failed"]}""", """{"retry": "exponential_backoff", "then": "escalate"}"""),
+    };
+
+    public Task SeedAsync(OpsConsoleOptions settings, CancellationToken cancellationToken) =>
+        SeedAsync(settings, new SeededRuleSettings(60, 3600, 120), cancellationToken);
+
+    public async Task SeedAsync(OpsConsoleOptions settings, SeededRuleSettings ruleSettings, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -86,8 +105,23 @@ public sealed class Seeder(
             logger.LogInformation("Seeded agent {Agent}", name);
         }
 
+        var defaults = RulesFor(ruleSettings);
+        var descriptive = DescriptiveRules.Keys.ToArray();
+        foreach (var old in await db.Rules.Where(r => descriptive.Contains(r.Name)).ToListAsync(cancellationToken))
+        {
+            if (DescriptiveRules[old.Name] is var (oldConditions, oldActions) && old.TriggerConditions == oldConditions && old.Actions == oldActions
+                && defaults.FirstOrDefault(d => d.Name == old.Name) is { Name: not null } seeded)
+            {
+                old.TriggerConditions = seeded.Conditions;
+                old.Actions = seeded.Actions;
+                old.Description = seeded.Description;
+                old.ModifiedOn = now;
+                logger.LogInformation("Rule {Rule} now configures what it described", old.Name);
+            }
+        }
+
         var existingRules = await db.Rules.Select(r => r.Name).ToListAsync(cancellationToken);
-        foreach (var (name, kind, description, conditions, actions, priority) in DefaultRules.Where(r => !existingRules.Contains(r.Name)))
+        foreach (var (name, kind, description, conditions, actions, priority) in defaults.Where(r => !existingRules.Contains(r.Name)))
         {
             db.Rules.Add(new OrchestrationRule
             {
@@ -151,3 +185,6 @@ public sealed class Seeder(
         }
     }
 }
+
+/// <summary>The settings whose values the seeded failure_handling and task_escalation rules start with.</summary>
+public sealed record SeededRuleSettings(int RetryBaseSeconds, int RetryMaxSeconds, int BlockedEscalationMinutes);

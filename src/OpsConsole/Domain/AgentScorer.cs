@@ -6,9 +6,10 @@ public readonly record struct ScoreFactors(
     double Capability,
     double PriorityBoost,
     double LoadPenalty,
-    double Availability)
+    double Availability,
+    double RuleBonus = 1.0)
 {
-    public double Score => Math.Max(0, Efficiency * Capability * PriorityBoost * LoadPenalty * Availability);
+    public double Score => Math.Max(0, Efficiency * Capability * PriorityBoost * LoadPenalty * Availability * RuleBonus);
 }
 
 /// <summary>How one agent fared for one task.</summary>
@@ -44,7 +45,10 @@ public static class AgentScorer
     };
 
     /// <summary>The score factors of one agent for one task; all zero when the agent is not compatible.</summary>
-    public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent)
+    public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent) => Factors(kind, priority, agent, null);
+
+    /// <summary>The score factors with the bonus agent_selection rules give a preferred agent (<see cref="AgentSelection.Bonus"/>).</summary>
+    public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent, AgentSelection? selection)
     {
         if (!IsCompatible(kind, agent))
         {
@@ -65,13 +69,19 @@ public static class AgentScorer
             Capability: agent.Capabilities.Contains(kind) ? 1.5 : 1.0,
             PriorityBoost: boost,
             LoadPenalty: 1 - (0.5 * load),
-            Availability: agent.Status == AgentStatus.Available ? 1.2 : 1.0);
+            Availability: agent.Status == AgentStatus.Available ? 1.2 : 1.0,
+            RuleBonus: selection?.Bonus(agent) ?? 1.0);
     }
 
-    public static double Score(WorkItem item, Agent agent) => Factors(item.Kind, item.Priority, agent).Score;
+    public static double Score(WorkItem item, Agent agent, AgentSelection? selection = null) => Factors(item.Kind, item.Priority, agent, selection).Score;
 
-    public static AgentChoice Choose(WorkItem item, IReadOnlyList<Agent> agents)
+    /// <summary>
+    /// The best agent for <paramref name="item"/> among <paramref name="agents"/>, within what the agent_selection rules of
+    /// <paramref name="selection"/> allow (only/avoid), preferred agents scoring their bonus.
+    /// </summary>
+    public static AgentChoice Choose(WorkItem item, IReadOnlyList<Agent> agents, AgentSelection? selection = null)
     {
+        selection ??= AgentSelection.None;
         Span<int> top = stackalloc int[CandidatesKept];
         Span<double> topScores = stackalloc double[CandidatesKept];
         var topCount = 0;
@@ -79,6 +89,7 @@ public static class AgentScorer
         var bestKey = default(Key);
         var considered = 0;
         var compatible = 0;
+        var excluded = 0;
         var poolExists = false;
 
         for (var i = 0; i < agents.Count; i++)
@@ -90,9 +101,15 @@ public static class AgentScorer
             }
 
             considered++;
+            if (!selection.IsEmpty && selection.Excludes(agent) is not null)
+            {
+                excluded++;
+                continue;
+            }
+
             var pool = Pool(item.Environment, agent);
             poolExists |= pool == 0 && agent.Environments.Count > 0;
-            var score = Score(item, agent);
+            var score = Score(item, agent, selection);
             if (score <= 0 || pool < 0)
             {
                 continue;
@@ -115,13 +132,49 @@ public static class AgentScorer
         }
 
         var chosen = best >= 0 ? agents[best] : null;
-        var candidates = Describe(top[..topCount], agents, item, chosen, poolExists);
+        var candidates = Describe(top[..topCount], agents, item, chosen, poolExists, selection);
         if (chosen is null)
         {
-            return new AgentChoice(null, 0, NoAgentReason(item, considered, compatible), candidates);
+            return new AgentChoice(null, 0, NoAgentReason(item, considered, compatible, excluded, selection), candidates);
         }
 
-        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], agents), candidates);
+        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], agents, selection), candidates);
+    }
+
+    /// <summary>Whether the agent could take the task now, and if not, why (the preview lists every agent with this).</summary>
+    public static (bool Eligible, string Reason) Eligibility(WorkItem item, Agent agent, AgentSelection? selection = null)
+    {
+        if (!agent.IsActive)
+        {
+            return (false, "deactivated");
+        }
+
+        if (agent.Status is not (AgentStatus.Available or AgentStatus.Busy))
+        {
+            return (false, $"{agent.Status.Wire()}");
+        }
+
+        if (selection?.Excludes(agent) is { } excluded)
+        {
+            return (false, $"{excluded} (rule {selection.RuleNames})");
+        }
+
+        if (!IsCompatible(item.Kind, agent))
+        {
+            return (false, $"cannot take {item.Kind.Wire()} tasks");
+        }
+
+        if (Pool(item.Environment, agent) < 0)
+        {
+            return (false, $"serves other environments ({string.Join(", ", agent.Environments)})");
+        }
+
+        if (!agent.IsAvailableForAssignment)
+        {
+            return (false, $"at capacity ({agent.ActiveTaskCount}/{agent.MaxConcurrentTasks})");
+        }
+
+        return (true, agent.Id == item.AvoidAgentId ? "eligible, but failed this task last time" : "eligible");
     }
 
     private readonly record struct Key(bool Avoided, int Pool, double Score);
@@ -152,6 +205,7 @@ public static class AgentScorer
 
     private static bool Better(Key key, Agent agent, Key bestKey, Agent bestAgent)
     {
+        // Ties and pools are unchanged by rules: a preferred agent wins through its score bonus.
         if (key.Avoided != bestKey.Avoided)
         {
             return !key.Avoided;
@@ -208,7 +262,7 @@ public static class AgentScorer
         count = Math.Min(count + 1, top.Length);
     }
 
-    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen, bool poolExists)
+    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen, bool poolExists, AgentSelection selection)
     {
         var list = new List<CandidateScore>(top.Length + 1);
         var chosenListed = false;
@@ -216,20 +270,20 @@ public static class AgentScorer
         {
             var agent = agents[index];
             chosenListed |= agent == chosen;
-            list.Add(Candidate(item, agent, chosen, poolExists));
+            list.Add(Candidate(item, agent, chosen, poolExists, selection));
         }
 
         if (chosen is not null && !chosenListed)
         {
-            list.Add(Candidate(item, chosen, chosen, poolExists));
+            list.Add(Candidate(item, chosen, chosen, poolExists, selection));
         }
 
         return [.. list];
     }
 
-    private static CandidateScore Candidate(WorkItem item, Agent agent, Agent? chosen, bool poolExists)
+    private static CandidateScore Candidate(WorkItem item, Agent agent, Agent? chosen, bool poolExists, AgentSelection selection)
     {
-        var factors = Factors(item.Kind, item.Priority, agent);
+        var factors = Factors(item.Kind, item.Priority, agent, selection);
         return new CandidateScore(agent.Id, agent.Name, Math.Round(factors.Score, 4), factors, Note(item, agent, chosen, poolExists));
     }
 
@@ -258,7 +312,7 @@ public static class AgentScorer
         return "lower score";
     }
 
-    private static string ChosenReason(WorkItem item, Agent chosen, Key key, bool poolExists, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents)
+    private static string ChosenReason(WorkItem item, Agent chosen, Key key, bool poolExists, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, AgentSelection selection)
     {
         var reason = $"Best match for {item.Kind.Wire()} ({item.Priority.Wire()}): {chosen.Name} scored {key.Score:F2} " +
             $"(efficiency {chosen.EfficiencyScore:F2}, load {chosen.ActiveTaskCount}/{chosen.MaxConcurrentTasks}" +
@@ -266,7 +320,12 @@ public static class AgentScorer
 
         if (top.Length > 0 && agents[top[0]] is var leader && leader != chosen)
         {
-            reason += $"; {leader.Name} scored higher ({Score(item, leader):F2}) but is {Note(item, leader, chosen, poolExists)}";
+            reason += $"; {leader.Name} scored higher ({Score(item, leader, selection):F2}) but is {Note(item, leader, chosen, poolExists)}";
+        }
+
+        if (!selection.IsEmpty)
+        {
+            reason += $"; rule {selection.RuleNames} applied: {selection.Describe()}";
         }
 
         if (key.Pool == 1 && poolExists)
@@ -282,16 +341,22 @@ public static class AgentScorer
         return reason;
     }
 
-    private static string NoAgentReason(WorkItem item, int considered, int compatible)
+    private static string NoAgentReason(WorkItem item, int considered, int compatible, int excluded, AgentSelection selection)
     {
         if (considered == 0)
         {
             return "No active agents are available or busy (all are offline, in maintenance, in error or deactivated)";
         }
 
+        if (compatible == 0 && excluded > 0)
+        {
+            return $"Rule {selection.RuleNames} applied: {selection.Describe()}; none of the agents it allows can take the task now, so it waits";
+        }
+
         var where = string.IsNullOrEmpty(item.Environment) ? "" : $" in the {item.Environment} environment";
+        var rule = selection.Only is null ? "" : $" (rule {selection.RuleNames} allows only {string.Join(", ", selection.Only)})";
         return compatible == 0
             ? $"No active agent{where} can take {item.Kind.Wire()} tasks"
-            : $"All {compatible} agent(s) that can take {item.Kind.Wire()} tasks{where} are at capacity; the task waits for one to free up";
+            : $"All {compatible} agent(s) that can take {item.Kind.Wire()} tasks{where}{rule} are at capacity; the task waits for one to free up";
     }
 }

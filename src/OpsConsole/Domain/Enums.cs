@@ -71,6 +71,9 @@ public enum RuleKind
     AgentSelection,
     FailureHandling,
     Monitoring,
+
+    /// <summary>Tells people outside the console (a webhook: Slack, Teams, Mattermost or any HTTP endpoint) about a task's events.</summary>
+    Notification,
 }
 
 /// <summary>Health of one sample or of the whole system (wire: healthy, warning, critical, unknown).</summary>

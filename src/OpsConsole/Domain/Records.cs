@@ -87,12 +87,6 @@ public sealed class OrchestrationRule
     public DateTime? LastTriggered { get; private set; }
     public DateTime CreatedOn { get; set; }
     public DateTime ModifiedOn { get; set; }
-
-    public void Triggered(DateTime now)
-    {
-        TriggerCount++;
-        LastTriggered = now;
-    }
 }
 
 /// <summary>One measurement of one component at one time; samples are kept as history.</summary>

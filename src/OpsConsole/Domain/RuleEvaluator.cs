@@ -79,13 +79,19 @@ public sealed record RuleEffect(
 /// </summary>
 public static class RuleEvaluator
 {
-    public static readonly string[] ConditionKeys = ["task_type", "priority", "environment", "source", "title_contains"];
+    public static readonly string[] ConditionKeys = ["task_type", "priority", "environment", "source", "title_contains", "labels"];
     public static readonly string[] ActionKeys = ["set_priority", "min_priority", "due_in_minutes", "max_retries", "auto_assign", "open_github_issue", "max_run_minutes", "max_cost_usd"];
 
     public static bool Matches(string conditionsJson, WorkItem item)
     {
         using var doc = JsonDocument.Parse(conditionsJson);
-        foreach (var condition in doc.RootElement.EnumerateObject())
+        return Matches(doc.RootElement, item);
+    }
+
+    /// <summary>Whether <paramref name="item"/> meets every condition (every rule type shares them).</summary>
+    public static bool Matches(JsonElement conditions, WorkItem item)
+    {
+        foreach (var condition in conditions.EnumerateObject())
         {
             var ok = condition.Name switch
             {
@@ -95,6 +101,7 @@ public static class RuleEvaluator
                 "source" => item.Source is not null && AnyOf(condition.Value, item.Source),
                 "title_contains" => condition.Value.ValueKind == JsonValueKind.String
                     && item.Title.Contains(condition.Value.GetString()!, StringComparison.OrdinalIgnoreCase),
+                "labels" => Labels(item).Any(label => AnyOf(condition.Value, label)),
                 _ => false,
             };
             if (!ok)
@@ -113,8 +120,8 @@ public static class RuleEvaluator
         return new RuleEffect(
             Priority(root, "set_priority"),
             Priority(root, "min_priority"),
-            root.TryGetProperty("due_in_minutes", out var due) && due.TryGetInt32(out var minutes) ? minutes : null,
-            root.TryGetProperty("max_retries", out var retries) && retries.TryGetInt32(out var count) ? count : null,
+            root.TryGetProperty("due_in_minutes", out var due) && due.ValueKind == JsonValueKind.Number && due.TryGetInt32(out var minutes) ? minutes : null,
+            root.TryGetProperty("max_retries", out var retries) && retries.ValueKind == JsonValueKind.Number && retries.TryGetInt32(out var count) ? count : null,
             Flag(root, "auto_assign"),
             Flag(root, "open_github_issue"),
             root.TryGetProperty("max_run_minutes", out var run) && run.TryGetInt32(out var runMinutes) ? runMinutes : null,
@@ -124,17 +131,9 @@ public static class RuleEvaluator
     /// <summary>What is wrong with a task_creation rule, field by field (empty when it is valid).</summary>
     public static IEnumerable<(string Field, string Message)> Validate(string conditionsJson, string actionsJson)
     {
-        using var conditions = JsonDocument.Parse(conditionsJson);
-        foreach (var c in conditions.RootElement.EnumerateObject())
+        foreach (var problem in ValidateConditions(conditionsJson, "task_creation"))
         {
-            if (!ConditionKeys.Contains(c.Name))
-            {
-                yield return ("trigger_conditions", $"unknown condition '{c.Name}'; task_creation rules understand {string.Join(", ", ConditionKeys)}");
-            }
-            else if (c.Name == "title_contains" ? c.Value.ValueKind != JsonValueKind.String : !IsStringOrList(c.Value))
-            {
-                yield return ("trigger_conditions", $"{c.Name} must be {(c.Name == "title_contains" ? "a string" : "a string or a list of strings")}");
-            }
+            yield return problem;
         }
 
         using var actions = JsonDocument.Parse(actionsJson);
@@ -143,9 +142,9 @@ public static class RuleEvaluator
             var message = a.Name switch
             {
                 "set_priority" or "min_priority" => Priority(actions.RootElement, a.Name) is null ? $"{a.Name} must be one of {WireFormat.Allowed<WorkItemPriority>()}" : null,
-                "due_in_minutes" => a.Value.TryGetInt32(out var m) && m is > 0 and <= 525_600 ? null : "due_in_minutes must be a whole number from 1 to 525600",
-                "max_retries" => a.Value.TryGetInt32(out var r) && r is >= 0 and <= 20 ? null : "max_retries must be a whole number from 0 to 20",
-                "max_run_minutes" => a.Value.TryGetInt32(out var run) && run is >= 1 and <= WorkItem.MaxRunMinutesLimit ? null : $"max_run_minutes must be a whole number from 1 to {WorkItem.MaxRunMinutesLimit}",
+                "due_in_minutes" => a.Value.ValueKind == JsonValueKind.Number && a.Value.TryGetInt32(out var m) && m is > 0 and <= 525_600 ? null : "due_in_minutes must be a whole number from 1 to 525600",
+                "max_retries" => a.Value.ValueKind == JsonValueKind.Number && a.Value.TryGetInt32(out var r) && r is >= 0 and <= 20 ? null : "max_retries must be a whole number from 0 to 20",
+                "max_run_minutes" => a.Value.ValueKind == JsonValueKind.Number && a.Value.TryGetInt32(out var run) && run is >= 1 and <= WorkItem.MaxRunMinutesLimit ? null : $"max_run_minutes must be a whole number from 1 to {WorkItem.MaxRunMinutesLimit}",
                 "max_cost_usd" => a.Value.ValueKind == JsonValueKind.Number && a.Value.TryGetDecimal(out var cost) && cost is > 0 and <= 1_000_000m ? null : "max_cost_usd must be a number of US dollars greater than 0 up to 1000000",
                 "auto_assign" or "open_github_issue" => a.Value.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : $"{a.Name} must be true or false",
                 _ => $"unknown action '{a.Name}'; task_creation rules understand {string.Join(", ", ActionKeys)}",
@@ -157,7 +156,51 @@ public static class RuleEvaluator
         }
     }
 
-    private static bool IsStringOrList(JsonElement value) =>
+    /// <summary>What is wrong with the trigger_conditions of a rule (every rule type shares them).</summary>
+    public static IEnumerable<(string Field, string Message)> ValidateConditions(string conditionsJson, string ruleType)
+    {
+        using var conditions = JsonDocument.Parse(conditionsJson);
+        foreach (var c in conditions.RootElement.EnumerateObject())
+        {
+            if (!ConditionKeys.Contains(c.Name))
+            {
+                yield return ("trigger_conditions", $"unknown condition '{c.Name}'; {ruleType} rules understand {string.Join(", ", ConditionKeys)}");
+            }
+            else if (c.Name == "title_contains" ? c.Value.ValueKind != JsonValueKind.String : !IsStringOrList(c.Value))
+            {
+                yield return ("trigger_conditions", $"{c.Name} must be {(c.Name == "title_contains" ? "a string" : "a string or a list of strings")}");
+            }
+        }
+    }
+
+    /// <summary>The issue labels of a task that came from an issue (input_data.labels: names, or objects with a name).</summary>
+    public static IEnumerable<string> Labels(WorkItem item)
+    {
+        if (!item.InputData.Contains("\"labels\"", StringComparison.Ordinal))
+        {
+            return [];
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(item.InputData);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Array)
+            {
+                return [];
+            }
+
+            return labels.EnumerateArray()
+                .Select(l => l.ValueKind == JsonValueKind.String ? l.GetString()
+                    : l.ValueKind == JsonValueKind.Object && l.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null)
+                .OfType<string>().ToList();
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
+    internal static bool IsStringOrList(JsonElement value) =>
         value.ValueKind == JsonValueKind.String
         || (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String));
 

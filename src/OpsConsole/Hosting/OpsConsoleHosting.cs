@@ -76,6 +76,7 @@ public static class OpsConsoleHosting
         services.AddOpsJobs(settings, builder.Configuration);
         services.AddOpsIntake(builder.Configuration);
         services.AddOpsGitHub(builder.Configuration);
+        OpsConsole.Integrations.Notifications.NotificationEndpoints.AddOpsNotifications(services);
         services.AddOpsRealtime(builder.Configuration);
         services.AddOpsDemo(settings.Demo);
         services.AddOpsApi();
@@ -249,6 +250,8 @@ public static class OpsConsoleHosting
         services.AddOrchestration();
         services.AddSingleton<AgentService>();
         services.AddSingleton<OpsConsole.Features.Rules.RuleService>();
+        services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();
+        services.AddSingleton<OpsConsole.Features.Rules.RuleBacktest>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<StatusQueries>();
         services.AddSingleton<DashboardFeed>();

@@ -28,8 +28,8 @@ public sealed class StartupInitializer(
             }
         }
 
-        await seeder.SeedAsync(settings, cancellationToken);
         var o = orchestration.CurrentValue;
+        await seeder.SeedAsync(settings, new SeededRuleSettings(o.RetryBaseSeconds, o.RetryMaxSeconds, o.BlockedEscalationMinutes), cancellationToken);
         if (o.DryRun)
         {
             logger.LogWarning("Running in DRY-RUN mode - no changes will be made by the engine");

@@ -17,6 +17,7 @@ public sealed class JobRegistrar(
     public const string DeploymentCheck = "deployment-check";
     public const string GitHubOutbox = "github-outbox";
     public const string GitHubIntake = "github-intake";
+    public const string NotificationDelivery = "notification-delivery";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +27,7 @@ public sealed class JobRegistrar(
         recurring.AddOrUpdate<DeploymentCheckJob>(DeploymentCheck, j => j.RunAsync(CancellationToken.None), Every(settings.DeploymentCheckIntervalSeconds));
         recurring.AddOrUpdate<GitHubOutboxJob>(GitHubOutbox, j => j.RunAsync(CancellationToken.None), Every(github.Value.DeliveryIntervalSeconds));
         recurring.AddOrUpdate<GitHubIntakeJob>(GitHubIntake, j => j.RunAsync(CancellationToken.None), Every(github.Value.IntakePollSeconds));
+        recurring.AddOrUpdate<OpsConsole.Integrations.Notifications.NotificationDeliveryJob>(NotificationDelivery, j => j.RunAsync(CancellationToken.None), Every(15));
 
         // The first snapshot right away (once the job server runs), and a first sweep for whatever waited across a restart.
         jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));

@@ -42,10 +42,10 @@ public sealed class WireFormatTests
     }
 
     [Fact]
-    public void Rule_types_are_exactly_the_six_of_the_reference()
+    public void Rule_types_are_the_six_of_the_reference_and_notification()
     {
         Assert.Equal(
-            ["task_creation", "task_assignment", "task_escalation", "agent_selection", "failure_handling", "monitoring"],
+            ["task_creation", "task_assignment", "task_escalation", "agent_selection", "failure_handling", "monitoring", "notification"],
             WireValues<RuleKind>());
     }
 

@@ -73,6 +73,11 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<UserAdministration>();
         Services.AddSingleton<ApiKeyService>();
         Services.AddSingleton<RuleService>();
+        Services.AddSingleton(OpsConsole.Features.Deployments.DeploymentSettings.From(new ConfigurationBuilder().Build()));
+        Services.AddSingleton<OpsConsole.Features.Deployments.FailureIntake>();
+        Services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();
+        Services.AddSingleton<OpsConsole.Features.Rules.RuleBacktest>();
+        Services.AddSingleton<OpsConsole.Integrations.Notifications.NotificationQuery>();
         Services.AddSingleton<AuditQueries>();
 
         Authorization = AddAuthorization();

@@ -4,6 +4,7 @@ using MudBlazor;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Integrations.GitHub;
+using OpsConsole.Integrations.Notifications;
 
 namespace OpsConsole.Components.Pages;
 
@@ -13,8 +14,10 @@ public sealed partial class Integrations
     private GitHubStatusDto? status;
     private List<WaitingIssue> waiting = [];
     private bool busy;
+    private NotificationStatusDto? notifications;
 
     [Inject] private GitHubStatusQuery Query { get; set; } = default!;
+    [Inject] private NotificationQuery Notifications { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
     [Inject] private GitHubOutbox Outbox { get; set; } = default!;
     [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
@@ -27,6 +30,7 @@ public sealed partial class Integrations
     protected override async Task LoadAsync()
     {
         status = await Query.StatusAsync(CancellationToken.None);
+        notifications = await Notifications.StatusAsync(20, CancellationToken.None);
         await using var db = await DbFactory.CreateDbContextAsync();
         var counts = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null)
             .GroupBy(r => r.WorkItemId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);

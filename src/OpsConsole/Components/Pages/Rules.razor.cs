@@ -14,7 +14,7 @@ namespace OpsConsole.Components.Pages;
 public sealed partial class Rules
 {
     private const string ConditionsHelp = "task_creation: task_type, priority, environment, source (a value or a list), title_contains (text). Empty {} matches every task.";
-    private const string ActionsHelp = "task_creation: set_priority, min_priority, due_in_minutes, max_retries, auto_assign. Monitoring: {\"maintenance\": true}.";
+    private const string ActionsHelp = "task_creation: set_priority, min_priority, due_in_minutes, max_retries, auto_assign, open_github_issue. agent_selection: prefer_agents, avoid_agents, only_agents, prefer_bonus. failure_handling: max_retries, retry_base_seconds, retry_max_seconds, on_exhausted. task_escalation: escalate_after_minutes, blocked_after_minutes, overdue_every_minutes. notification: url, events, secret. Monitoring: {\"maintenance\": true}.";
 
     private List<OrchestrationRule> rules = [];
     private RuleForm? editing;
@@ -34,6 +34,7 @@ public sealed partial class Rules
     {
         await using var db = await DbFactory.CreateDbContextAsync();
         rules = await db.Rules.AsNoTracking().OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync();
+        await LoadRecentFailuresAsync();
     }
 
     private string? Errors(string field) => errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
@@ -56,7 +57,7 @@ public sealed partial class Rules
             Priority = rule.Priority,
             IsActive = rule.IsActive,
             Conditions = Indented(rule.TriggerConditions),
-            Actions = Indented(rule.Actions),
+            Actions = Indented(RuleSecrets.Masked(rule.Actions)),
         };
     }
 
@@ -64,6 +65,7 @@ public sealed partial class Rules
     {
         (editing, editingId, editingName) = (null, null, null);
         errors = [];
+        backtest = null;
     }
 
     private async Task SaveAsync()
@@ -73,31 +75,8 @@ public sealed partial class Rules
             return;
         }
 
-        // The form becomes the body the rules/ route would receive and is read by the same RuleSpec.Read, so the
-        // page and the API accept and refuse exactly the same rules, with the same messages.
-        errors = [];
-        var json = new JsonObject
+        if (FormSpec() is not { } spec)
         {
-            ["name"] = editing.Name,
-            ["description"] = editing.Description ?? "",
-            ["rule_type"] = WireFormat.Of(editing.Kind),
-            ["trigger_conditions"] = ParseField("trigger_conditions", editing.Conditions),
-            ["actions"] = ParseField("actions", editing.Actions),
-            ["priority"] = editing.Priority,
-            ["is_active"] = editing.IsActive,
-        };
-        if (errors.Count > 0)
-        {
-            Snackbar.Add("Not saved: fix the JSON marked in the form.", Severity.Warning);
-            return;
-        }
-
-        // Round-tripped through text so numbers read exactly as in a request body.
-        var body = JsonBody.From(JsonNode.Parse(json.ToJsonString())!.AsObject());
-        if (RuleSpec.Read(body, replace: true) is not { } spec)
-        {
-            errors = body.Errors.ToDictionary(e => e.Key, e => e.Value);
-            Snackbar.Add("Not saved: " + string.Join("; ", body.Errors.SelectMany(e => e.Value)), Severity.Warning);
             return;
         }
 
@@ -118,6 +97,46 @@ public sealed partial class Rules
         }
 
         await ReloadAsync();
+    }
+
+    /// <summary>
+    /// The form as the body the rules/ route would receive, read by the same RuleSpec.Read, so the page and the API accept and
+    /// refuse exactly the same rules, with the same messages; null (errors shown) when it is not a rule.
+    /// </summary>
+    private RuleSpec? FormSpec()
+    {
+        errors = [];
+        if (editing is null)
+        {
+            return null;
+        }
+
+        var json = new JsonObject
+        {
+            ["name"] = editing.Name,
+            ["description"] = editing.Description ?? "",
+            ["rule_type"] = WireFormat.Of(editing.Kind),
+            ["trigger_conditions"] = ParseField("trigger_conditions", editing.Conditions),
+            ["actions"] = ParseField("actions", editing.Actions),
+            ["priority"] = editing.Priority,
+            ["is_active"] = editing.IsActive,
+        };
+        if (errors.Count > 0)
+        {
+            Snackbar.Add("Fix the JSON marked in the form.", Severity.Warning);
+            return null;
+        }
+
+        // Round-tripped through text so numbers read exactly as in a request body.
+        var body = JsonBody.From(JsonNode.Parse(json.ToJsonString())!.AsObject());
+        if (RuleSpec.Read(body, replace: true) is not { } spec)
+        {
+            errors = body.Errors.ToDictionary(e => e.Key, e => e.Value);
+            Snackbar.Add("Not a valid rule: " + string.Join("; ", body.Errors.SelectMany(e => e.Value)), Severity.Warning);
+            return null;
+        }
+
+        return spec;
     }
 
     private async Task SetActiveAsync(OrchestrationRule rule, bool active)

@@ -76,6 +76,18 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
         return results;
     }
 
+    /// <summary>
+    /// What <see cref="IngestAsync"/> would make of <paramref name="report"/>, decided in <paramref name="db"/> and never saved:
+    /// the preview's path (the same decision, on a context the caller throws away).
+    /// </summary>
+    public async Task<(IntakeResult Result, WorkItem? Created)> DecideUnsavedAsync(OpsDbContext db, FailureReport report, Actor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var redacted = report.Redacted();
+        var created = new List<WorkItem>();
+        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, cancellationToken);
+        return (results[0], created.FirstOrDefault());
+    }
+
     private async Task<List<IntakeResult>> RecordAsync(
         OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created, CancellationToken cancellationToken)
     {
@@ -96,7 +108,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             var (windowRule, window) = windows.FirstOrDefault(w => w.Window.Covers(report, now));
             if (window is not null)
             {
-                windowRule.Triggered(now);
+                db.RuleTriggered(windowRule.Id, now);
                 result = new(null, false, fingerprint, true, null, window.Name, 0, IntakeOutcome.Suppressed);
             }
             else if (latest.TryGetValue(fingerprint, out var existing) && !existing.Status.IsTerminal())
@@ -177,7 +189,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
     private async Task<List<(OrchestrationRule Rule, MaintenanceWindow Window)>> MaintenanceWindowsAsync(OpsDbContext db, CancellationToken cancellationToken)
     {
-        var rules = await db.Rules.Where(r => r.IsActive && r.Kind == RuleKind.Monitoring)
+        var rules = await db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.Monitoring)
             .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
         var windows = new List<(OrchestrationRule, MaintenanceWindow)>();
         foreach (var rule in rules)

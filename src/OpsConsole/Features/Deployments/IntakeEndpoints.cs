@@ -143,6 +143,42 @@ public static class IntakeEndpoints
         return TypedResults.Json(FailureBatchDto.From(answer), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>
+    /// One failure of a request body (as POST failures/ reads it) as the report intake gets; null with the problems in
+    /// <paramref name="body"/> under <paramref name="prefix"/>, or with <paramref name="notAFailure"/> when the entry says it succeeded.
+    /// </summary>
+    public static FailureReport? ReadFailure(JsonObject item, string prefix, DeploymentSettings settings, JsonBody body, out string? notAFailure)
+    {
+        notAFailure = null;
+        var errors = new List<FieldError>();
+        var entry = DeploymentEntryReader.Read(item, prefix, settings.TimeZone, strictTimestamp: true, errors);
+        if (entry is not null && entry.DeploymentId is null && entry.ErrorMessage is null && entry.Message is null && entry.Logs.Count == 0 && entry.Status is null)
+        {
+            errors.Add(new(prefix + "error_message", $"{prefix.TrimEnd('.')} says nothing: give at least error_message (or deployment_id, status, logs)"));
+            entry = null;
+        }
+
+        foreach (var error in errors)
+        {
+            body.Error(error.Field, error.Message);
+        }
+
+        if (entry is null)
+        {
+            return null;
+        }
+
+        var assessment = FailureDetector.Assess(entry);
+        if (assessment.Verdict == FailureVerdict.Succeeded)
+        {
+            notAFailure = assessment.Reason;
+            return null;
+        }
+
+        return FailureReport.FromEntry(entry, FailureChannels.FailureApi, settings.DefaultEnvironment,
+            assessment.IsFailure ? assessment.Reason : "reported as a failure", "POST failures/");
+    }
+
     private static Dictionary<string, List<string>> Errors(params (string Field, string Message)[] errors) =>
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToList());
 

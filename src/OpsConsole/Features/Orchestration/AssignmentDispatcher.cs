@@ -149,12 +149,16 @@ public sealed class AssignmentDispatcher(
         }
 
         var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
+        var book = await db.RuleBookAsync(cancellationToken);
         var assigned = 0;
+        var explained = 0;
         foreach (var (item, version) in waiting)
         {
-            var choice = AgentScorer.Choose(item, agents);
+            var selection = book.SelectionFor(item);
+            var choice = AgentScorer.Choose(item, agents, selection);
             if (choice.Agent is null)
             {
+                explained += await ExplainWaitAsync(db, item, selection, choice, now, cancellationToken) ? 1 : 0;
                 continue;
             }
 
@@ -164,6 +168,7 @@ public sealed class AssignmentDispatcher(
             read.CurrentValue = read.OriginalValue = version;
             read.IsModified = false;
             Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, Actor.Engine, now);
+            EngineRules.Applied(db, item, selection.Rules, $"{selection.Describe()} → {choice.Agent.Name}", now);
             assigned++;
             if (--freeSlots == 0)
             {
@@ -171,7 +176,7 @@ public sealed class AssignmentDispatcher(
             }
         }
 
-        if (assigned > 0)
+        if (assigned > 0 || explained > 0)
         {
             await db.SaveChangesAsync(cancellationToken);
             statistics.Assigned(assigned);
@@ -182,6 +187,22 @@ public sealed class AssignmentDispatcher(
         }
 
         return assigned;
+    }
+
+    /// <summary>
+    /// A task that only_agents rules keep from every free agent waits, and its timeline says why, once (not on every pass).
+    /// </summary>
+    private static async Task<bool> ExplainWaitAsync(OpsDbContext db, WorkItem item, AgentSelection selection, AgentChoice choice, DateTime now, CancellationToken cancellationToken)
+    {
+        if (selection.Only is null
+            || await db.LogEntries.AnyAsync(l => l.WorkItemId == item.Id && l.StepName == EngineRules.TimelineStep && l.CreatedOn >= (item.LastEscalatedAt ?? item.CreatedOn)
+                && l.Message.Contains("none of the agents it allows"), cancellationToken))
+        {
+            return false;
+        }
+
+        EngineRules.Applied(db, item, selection.Rules, $"{selection.Describe()}; none of the agents it allows is available, the task stays pending ({choice.Reason})", now);
+        return true;
     }
 
     /// <summary>Claims <paramref name="item"/> for <paramref name="agent"/> with the scorer's reasons; the caller saves.</summary>
@@ -221,6 +242,7 @@ public sealed class AssignmentDispatcher(
             priority_boost = c.Factors.PriorityBoost,
             load_penalty = Math.Round(c.Factors.LoadPenalty, 4),
             availability = c.Factors.Availability,
+            rule_bonus = c.Factors.RuleBonus,
         },
     };
 

@@ -10,7 +10,8 @@ namespace OpsConsole.Features.Orchestration;
 /// or hands it to people. Inside the caller's unit of work; the caller saves, and has redacted the error already.
 /// </summary>
 public sealed class FailureHandler(
-    IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random)
+    IOptionsMonitor<OrchestrationOptions> options, EngineStatistics statistics, OpsMetrics metrics, IDueWorkScheduler scheduler, Random random,
+    NotificationOutbox notifications)
 {
     public async Task<FailureDecision> HandleAsync(
         OpsDbContext db, WorkItem item, string errorMessage, string? errorDetails, Actor actor, DateTime now, CancellationToken cancellationToken,
@@ -30,12 +31,20 @@ public sealed class FailureHandler(
         TaskLog.Add(db, item, LogSeverity.Error, "failure", $"Task failed: {errorMessage}", actor, now,
             TaskLog.Serialize(new { retry_count = item.RetryCount, agent = agent?.Name }), agentId: agent?.Id);
 
+        var rules = (await db.RuleBookAsync(cancellationToken)).FailureFor(item, options.CurrentValue.Backoff);
+        if (rules.MaxRetries is { } maxRetries)
+        {
+            item.MaxRetries = maxRetries;
+        }
+
         FailureDecision decision;
         lock (random)
         {
             // Random is not thread-safe, and writers now run in parallel (PostgreSQL).
-            decision = FailurePolicy.Decide(item, options.CurrentValue.Backoff, random);
+            decision = FailurePolicy.Decide(item, rules, random);
         }
+
+        EngineRules.Applied(db, item, rules.Rules, $"{rules.Describe()}: {decision.Reason}", now);
 
         switch (decision.Outcome)
         {
@@ -55,10 +64,18 @@ public sealed class FailureHandler(
                 metrics.Escalated(db, "retries_exhausted");
                 TaskLog.Escalation(db, item, before,
                     $"Retries used up: escalated to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}, fresh retry budget", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, decision.Reason, now, cancellationToken);
+                break;
+            case FailureOutcome.Cancel:
+                item.Cancel(now);
+                TaskLog.Add(db, item, LogSeverity.Critical, "cancelled", $"Task cancelled: {decision.Reason}", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.FailedFinal, decision.Reason, now, cancellationToken);
                 break;
             default:
                 item.FlagForPeople(decision.Reason, now);
                 TaskLog.Add(db, item, LogSeverity.Critical, "needs_attention", $"Task stays failed: {decision.Reason}", Actor.Engine, now);
+                await notifications.RaiseAsync(db, item, NotificationEvents.NeedsAttention, decision.Reason, now, cancellationToken);
+                await notifications.RaiseAsync(db, item, NotificationEvents.FailedFinal, decision.Reason, now, cancellationToken);
                 break;
         }
 

@@ -59,13 +59,15 @@ public sealed partial class OrchestrationEngine
             }
             else
             {
-                choice = AgentScorer.Choose(item, agents);
+                var selection = (await db.RuleBookAsync(cancellationToken)).SelectionFor(item);
+                choice = AgentScorer.Choose(item, agents, selection);
                 if (choice.Agent is null)
                 {
                     throw RefusedException.Conflict($"No suitable agent available: {choice.Reason}");
                 }
 
                 assignment = dispatcher.Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, actor, now);
+                EngineRules.Applied(db, item, selection.Rules, $"{selection.Describe()} → {choice.Agent.Name}", now);
             }
 
             await db.SaveChangesAsync(cancellationToken);

@@ -43,7 +43,7 @@ public sealed partial class OrchestrationEngine
             item.Touch(now);
             if (UsageLedger.Record(db, item, attempt, report.Usage, report.Id, actor, now))
             {
-                await UsageLedger.ExceedBudgetAsync(db, item, actor, now, cancellationToken);
+                await UsageLedger.ExceedBudgetAsync(db, notifications, item, actor, now, cancellationToken);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -111,7 +111,7 @@ public sealed partial class OrchestrationEngine
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             if (UsageLedger.Record(db, item, await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken), usage, null, actor, now))
             {
-                await UsageLedger.ExceedBudgetAsync(db, item, actor, now, cancellationToken, $"{errorMessage}; then ");
+                await UsageLedger.ExceedBudgetAsync(db, notifications, item, actor, now, cancellationToken, $"{errorMessage}; then ");
                 await db.SaveChangesAsync(cancellationToken);
                 return new FailResult(item, new FailureDecision(FailureOutcome.GiveUp, TimeSpan.Zero, $"budget exceeded ({UsageLedger.Spent(item)}): a person must decide"));
             }

@@ -23,6 +23,7 @@ public sealed partial class OrchestrationEngine(
     OpsMetrics metrics,
     IDueWorkScheduler scheduler,
     AccessGuard access,
+    NotificationOutbox notifications,
     ILogger<OrchestrationEngine> logger)
 {
     private OrchestrationOptions Settings => options.CurrentValue;
@@ -129,6 +130,7 @@ public sealed partial class OrchestrationEngine(
             var why = string.IsNullOrWhiteSpace(reason) ? "Manual escalation" : reason.Trim();
             TaskLog.Escalation(db, item, before,
                 $"Escalated by {actor.Name} to level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}: {why}", actor, now, why);
+            await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, $"escalated by {actor.Name}: {why}", now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken), cancellationToken);

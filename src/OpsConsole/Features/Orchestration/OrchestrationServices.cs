@@ -17,6 +17,7 @@ public static class OrchestrationServices
         services.AddSingleton<EngineStatistics>();
         services.AddSingleton<OrchestrationEngine>();
         services.AddSingleton<TaskCreation>();
+        services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<AssignmentDispatcher>();
         services.AddSingleton<FailureHandler>();
         services.AddSingleton<RunLimits>();

@@ -18,7 +18,8 @@ public sealed class SafetySweep(
     RunLimits runLimits,
     IOptionsMonitor<OrchestrationOptions> options,
     EngineStatistics statistics,
-    OpsMetrics metrics)
+    OpsMetrics metrics,
+    NotificationOutbox notifications)
 {
     private OrchestrationOptions Settings => options.CurrentValue;
 
@@ -50,9 +51,10 @@ public sealed class SafetySweep(
 
             if (Settings.DryRun)
             {
+                var book = await db.RuleBookAsync(cancellationToken);
                 foreach (var (item, _) in await AssignmentDispatcher.WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
                 {
-                    var choice = AgentScorer.Choose(item, agents);
+                    var choice = EngineRules.Choose(book, item, agents);
                     decisions.Add($"would assign '{item.Title}' → {choice.Agent?.Name ?? "nobody"}: {choice.Reason}");
                 }
 
@@ -108,10 +110,15 @@ public sealed class SafetySweep(
             .Where(w => w.Status == WorkItemStatus.Blocked && w.AutoEscalate && (w.DueDate == null || w.DueDate >= now))
             .Include(w => w.AssignedAgent)
             .ToListAsync(cancellationToken);
+        var book = await db.RuleBookAsync(cancellationToken);
+        var waiting = book.ShortestWaitingLimitMinutes() is { } minutes
+            ? await WaitingTooLongAsync(db, now - TimeSpan.FromMinutes(minutes), now, cancellationToken)
+            : [];
         var count = 0;
-        foreach (var item in overdue.Concat(blocked))
+        foreach (var item in overdue.Concat(blocked).Concat(waiting).DistinctBy(w => w.Id))
         {
-            if (EscalationPolicy.TimeEscalationDue(item, now, Settings.BlockedEscalation) is not { } why)
+            var rules = book.EscalationFor(item, Settings.BlockedEscalation);
+            if (EscalationPolicy.TimeEscalationDue(item, now, rules) is not { } why)
             {
                 continue;
             }
@@ -128,8 +135,19 @@ public sealed class SafetySweep(
             count++;
             decisions.Add($"'{item.Title}': {why}, escalated to level {item.EscalationLevel} ({item.Priority.Wire()})");
             TaskLog.Escalation(db, item, before, $"Escalated by time: {why}; level {item.EscalationLevel}, priority {before.Wire()} → {item.Priority.Wire()}", Actor.Engine, now, why);
+            EngineRules.Applied(db, item, rules.Deciding(item, now), why, now);
+            await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, $"escalated by time: {why}", now, cancellationToken);
         }
 
         return count;
     }
+
+    /// <summary>Work waiting since before <paramref name="createdBefore"/>: pending or escalated (and not backing off), or assigned but not started.</summary>
+    private static Task<List<WorkItem>> WaitingTooLongAsync(OpsDbContext db, DateTime createdBefore, DateTime now, CancellationToken cancellationToken) =>
+        db.WorkItems
+            .Where(w => w.AutoEscalate && w.CreatedOn <= createdBefore
+                && (w.Status == WorkItemStatus.Pending || w.Status == WorkItemStatus.Escalated || w.Status == WorkItemStatus.Assigned)
+                && (w.NextAttemptAt == null || w.NextAttemptAt <= now))
+            .Include(w => w.AssignedAgent)
+            .ToListAsync(cancellationToken);
 }

@@ -9,7 +9,7 @@ namespace OpsConsole.Features.Orchestration;
 /// task_creation rules applied; then saved and woken at its due date; assigned once committed. The API, intake
 /// and bug reports all create tasks through here.
 /// </summary>
-public sealed class TaskCreation(IDueWorkScheduler scheduler)
+public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox notifications)
 {
     /// <summary>
     /// Adds a new task to <paramref name="db"/> (with its creation log and task_creation rules) without saving; for
@@ -65,6 +65,11 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
         db.WorkItems.Add(item);
         TaskLog.Add(db, item, LogSeverity.Info, "created", $"Task created by {actor.Name}: {item.Kind.Wire()}, {item.Priority.Wire()}", actor, now);
         await ApplyCreationRulesAsync(db, item, now, cancellationToken);
+        if (item.Priority == WorkItemPriority.Emergency)
+        {
+            await notifications.RaiseAsync(db, item, NotificationEvents.EmergencyCreated, $"created at emergency priority by {actor.Name}", now, cancellationToken, eventKey: "created");
+        }
+
         return item;
     }
 
@@ -85,7 +90,7 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
     private static async Task ApplyCreationRulesAsync(OpsDbContext db, WorkItem item, DateTime now, CancellationToken cancellationToken)
     {
-        var rules = await db.Rules.Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
+        var rules = await db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
             .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
         foreach (var rule in rules)
         {
@@ -98,9 +103,7 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler)
 
                 var effect = RuleEvaluator.Effect(rule.Actions);
                 effect.ApplyTo(item, now);
-                rule.Triggered(now);
-                TaskLog.Add(db, item, LogSeverity.Info, "rule", $"Rule '{rule.Name}' applied: {effect.Describe()}", Actor.Engine, now,
-                    TaskLog.Serialize(new { rule_id = rule.Id, rule = rule.Name }));
+                EngineRules.Applied(db, item, [rule], effect.Describe(), now);
             }
             catch (System.Text.Json.JsonException)
             {

@@ -42,7 +42,8 @@ public static class UsageLedger
     /// The task went over its budget: the run is revoked (the agent hears TaskRevoked "budget exceeded" and its later reports are
     /// refused), the task fails with needs_attention and is not retried automatically: an operator decides.
     /// </summary>
-    public static async Task ExceedBudgetAsync(OpsDbContext db, WorkItem item, Actor actor, DateTime now, CancellationToken cancellationToken, string? before = null)
+    public static async Task ExceedBudgetAsync(
+        OpsDbContext db, NotificationOutbox notifications, WorkItem item, Actor actor, DateTime now, CancellationToken cancellationToken, string? before = null)
     {
         var why = $"{before}{BudgetExceeded}: {Spent(item)}";
         if (item.AssignedAgent is { } agent)
@@ -56,5 +57,9 @@ public static class UsageLedger
         item.FlagForPeople($"{why}. No automatic retry: raise budget_usd and retry, or cancel", now);
         TaskLog.Add(db, item, LogSeverity.Critical, "budget_exceeded",
             $"Budget exceeded ({Spent(item)}): the run is revoked and the task failed; a person decides (no automatic retry)", actor, now);
+
+        // One notification per attempt that went over (a report resent after it counts nothing more).
+        await notifications.RaiseAsync(db, item, NotificationEvents.BudgetExceeded, $"Budget exceeded: {Spent(item)}", now, cancellationToken,
+            eventKey: $"budget_exceeded:{item.Id}:{item.RetryCount}:{item.EscalationLevel}");
     }
 }

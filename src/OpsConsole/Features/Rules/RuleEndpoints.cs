@@ -14,7 +14,7 @@ public sealed record RuleDto(
     int Priority, bool IsActive, int TriggerCount, DateTime? LastTriggered, DateTime CreatedOn, DateTime ModifiedOn)
 {
     public static RuleDto From(OrchestrationRule r) => new(
-        r.Id, r.Name, r.Description, WireFormat.Of(r.Kind), ApiJson.Node(r.TriggerConditions), ApiJson.Node(r.Actions),
+        r.Id, r.Name, r.Description, WireFormat.Of(r.Kind), ApiJson.Node(r.TriggerConditions), ApiJson.Node(RuleSecrets.Masked(r.Actions)),
         r.Priority, r.IsActive, r.TriggerCount, r.LastTriggered, r.CreatedOn, r.ModifiedOn);
 }
 

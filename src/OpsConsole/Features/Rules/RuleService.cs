@@ -31,9 +31,10 @@ public sealed record RuleSpec(string? Name, string? Description, RuleKind? Kind,
             if (body.Has(readOnly)) body.Error(readOnly, $"{readOnly} is read-only");
         }
 
-        if (kind == RuleKind.TaskCreation && body.IsValid)
+        if (kind is { } checkedKind && body.IsValid)
         {
-            foreach (var (field, message) in RuleEvaluator.Validate(conditions ?? "{}", actions ?? "{}"))
+            // Actions checked with a masked secret in them are checked as if the stored secret were sent (the service keeps it).
+            foreach (var (field, message) in RuleValidation.Validate(checkedKind, conditions ?? "{}", RuleSecrets.ForValidation(actions ?? "{}")))
             {
                 body.Error(field, message);
             }
@@ -74,15 +75,33 @@ public sealed class RuleService(UnitOfWork unitOfWork, AccessGuard guard, ILogge
             if (spec.Description is not null) rule.Description = spec.Description;
             if (spec.Kind is { } k) rule.Kind = k;
             if (spec.TriggerConditions is not null) rule.TriggerConditions = spec.TriggerConditions;
-            if (spec.Actions is not null) rule.Actions = spec.Actions;
+            if (spec.Actions is not null) rule.Actions = RuleSecrets.Keep(spec.Actions, rule.Actions);
             if (spec.Priority is { } p) rule.Priority = p;
             if (spec.IsActive is { } a) rule.IsActive = a;
+            await CheckAsync(db, rule, cancellationToken);
             rule.ModifiedOn = now;
             await db.SaveChangesAsync(cancellationToken);
             return (rule, ruleId is null);
         }, cancellationToken);
         logger.LogInformation("Rule {Rule} {Change} by {Actor}", saved.Rule.Name, saved.Created ? "created" : "changed", by.Identity?.Name);
         return saved;
+    }
+
+    /// <summary>
+    /// The rule as it will be stored, checked as a whole (a PATCH may change the actions of a type it does not send), and
+    /// refused when it would route what it matches to nobody.
+    /// </summary>
+    private static async Task CheckAsync(OpsDbContext db, OrchestrationRule rule, CancellationToken cancellationToken)
+    {
+        if (RuleValidation.Validate(rule.Kind, rule.TriggerConditions, rule.Actions).FirstOrDefault() is { Field: not null } problem)
+        {
+            throw RefusedException.BadRequest($"{problem.Field}: {problem.Message}");
+        }
+
+        if (RuleSafety.RoutesToNobody(rule, await db.Agents.AsNoTracking().ToListAsync(cancellationToken)) is { } nobody)
+        {
+            throw RefusedException.BadRequest($"This rule would route work to nobody: {nobody}");
+        }
     }
 
     /// <summary>Deletes a rule; loaded first so the audit trail keeps what it was.</summary>

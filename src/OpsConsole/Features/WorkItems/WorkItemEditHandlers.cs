@@ -7,7 +7,7 @@ using OpsConsole.Security;
 namespace OpsConsole.Features.WorkItems;
 
 /// <summary>The /tasks/ routes that create, edit and delete a task; state changes beyond a plain edit have their action routes.</summary>
-internal static class WorkItemEditHandlers
+public static class WorkItemEditHandlers
 {
     internal static async Task<IResult> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
@@ -18,24 +18,7 @@ internal static class WorkItemEditHandlers
             return problem!;
         }
 
-        var spec = new NewWorkItem
-        {
-            Title = body.String("title", required: true, max: WorkItemEndpoints.MaxTitle) ?? "",
-            Description = body.String("description", max: WorkItemEndpoints.MaxDescription, allowEmpty: true) ?? "",
-            Kind = body.Enum<WorkItemKind>("task_type", required: true) ?? default,
-            Priority = body.Enum<WorkItemPriority>("priority") ?? WorkItemPriority.Medium,
-            DueDate = body.Time("due_date"),
-            EstimatedDuration = body.Duration("estimated_duration", WorkItemEndpoints.MaxEstimate) ?? TimeSpan.FromHours(1),
-            InputData = body.Object("input_data") ?? "{}",
-            AutoAssign = body.Bool("auto_assign") ?? true,
-            AutoRetry = body.Bool("auto_retry") ?? true,
-            AutoEscalate = body.Bool("auto_escalate") ?? true,
-            MaxRetries = body.Int("max_retries", 0, 20) ?? 3,
-            DependsOn = body.Guids("depends_on_ids", 100) ?? [],
-            Environment = body.String("environment", max: 50),
-            MaxRunMinutes = body.Int("max_run_minutes", 1, WorkItem.MaxRunMinutesLimit),
-            BudgetUsd = body.Money("budget_usd"),
-        };
+        var spec = ReadNewTask(body);
         if (!body.IsValid)
         {
             return body.Problem();
@@ -44,6 +27,26 @@ internal static class WorkItemEditHandlers
         var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
         return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
+
+    /// <summary>The task a POST tasks/ body asks for (its problems in <paramref name="body"/>): creation and the preview read it alike.</summary>
+    public static NewWorkItem ReadNewTask(JsonBody body) => new()
+    {
+        Title = body.String("title", required: true, max: WorkItemEndpoints.MaxTitle) ?? "",
+        Description = body.String("description", max: WorkItemEndpoints.MaxDescription, allowEmpty: true) ?? "",
+        Kind = body.Enum<WorkItemKind>("task_type", required: true) ?? default,
+        Priority = body.Enum<WorkItemPriority>("priority") ?? WorkItemPriority.Medium,
+        DueDate = body.Time("due_date"),
+        EstimatedDuration = body.Duration("estimated_duration", WorkItemEndpoints.MaxEstimate) ?? TimeSpan.FromHours(1),
+        InputData = body.Object("input_data") ?? "{}",
+        AutoAssign = body.Bool("auto_assign") ?? true,
+        AutoRetry = body.Bool("auto_retry") ?? true,
+        AutoEscalate = body.Bool("auto_escalate") ?? true,
+        MaxRetries = body.Int("max_retries", 0, 20) ?? 3,
+        DependsOn = body.Guids("depends_on_ids", 100) ?? [],
+        Environment = body.String("environment", max: 50),
+        MaxRunMinutes = body.Int("max_run_minutes", 1, WorkItem.MaxRunMinutesLimit),
+        BudgetUsd = body.Money("budget_usd"),
+    };
 
     internal static async Task<IResult> UpdateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
     {

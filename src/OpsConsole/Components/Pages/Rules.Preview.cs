@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor;
+using OpsConsole.Api;
+using OpsConsole.Domain;
+using OpsConsole.Features.Deployments;
+using OpsConsole.Features.Rules;
+using OpsConsole.Security;
+
+namespace OpsConsole.Components.Pages;
+
+/// <summary>The Rules page's backtest (in the editor, before saving) and preview form (a pasted payload or a recent failure).</summary>
+public sealed partial class Rules
+{
+    private BacktestDto? backtest;
+    private string previewText = "{\n  \"task\": {\"title\": \"Checkout returns 500\", \"task_type\": \"bug_fix\", \"priority\": \"high\", \"environment\": \"production\"}\n}";
+    private PreviewDto? preview;
+    private string? previewError;
+    private Guid? pickedFailure;
+    private List<FailureRecord> recentFailures = [];
+
+    [Inject] private RuleBacktest Backtester { get; set; } = default!;
+    [Inject] private RulePreview Previewer { get; set; } = default!;
+    [Inject] private DeploymentSettings IntakeSettings { get; set; } = default!;
+
+    private async Task LoadRecentFailuresAsync()
+    {
+        await using var db = await DbFactory.CreateDbContextAsync();
+        recentFailures = await db.FailureRecords.AsNoTracking().OrderByDescending(f => f.ReceivedAt).Take(10).ToListAsync();
+    }
+
+    private async Task BacktestAsync()
+    {
+        if (FormSpec() is not { } spec)
+        {
+            return;
+        }
+
+        busy = true;
+        try
+        {
+            backtest = await Backtester.RunAsync(spec, RuleBacktest.DefaultLimit, await UserAsync(), CancellationToken.None);
+        }
+        catch (RefusedException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    private void PickFailure(Guid? id)
+    {
+        pickedFailure = id;
+        if (recentFailures.FirstOrDefault(f => f.Id == id) is not { } failure)
+        {
+            return;
+        }
+
+        var json = new JsonObject
+        {
+            ["failure"] = new JsonObject
+            {
+                ["deployment_id"] = failure.DeploymentId,
+                ["error_message"] = failure.ErrorMessage,
+                ["failed_step"] = failure.Step,
+                ["environment"] = failure.Environment,
+            },
+        };
+        previewText = json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private async Task PreviewAsync()
+    {
+        (preview, previewError) = (null, null);
+        JsonObject? json;
+        try
+        {
+            json = JsonNode.Parse(previewText) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            previewError = $"Not valid JSON: {ex.Message}";
+            return;
+        }
+
+        if (json is null)
+        {
+            previewError = "Paste a JSON object: {\"failure\": {…}} or {\"task\": {…}}";
+            return;
+        }
+
+        var body = JsonBody.From(json);
+        try
+        {
+            preview = await PreviewEndpoints.RunPreviewAsync(body, Previewer, IntakeSettings, (await UserAsync()).ToActor(), CancellationToken.None);
+            if (preview is null)
+            {
+                previewError = string.Join("; ", body.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));
+            }
+        }
+        catch (RefusedException ex)
+        {
+            previewError = ex.Message;
+        }
+    }
+
+    private static string After(double seconds) => seconds == 0 ? "at once" : $"after {FailurePolicy.Humanize(TimeSpan.FromSeconds(seconds))}";
+}
