@@ -101,6 +101,35 @@ public sealed class NotificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_that_goes_over_its_budget_is_notified_once_as_budget_exceeded()
+    {
+        await using var app = new OpsConsoleFactory();
+        var admin = app.CreateAdminClient();
+        await admin.DeactivateSeededAgentsAsync();
+        var tag = Routes.Tag();
+        await NotificationRuleAsync(admin, tag, "budget_exceeded");
+        var (agentId, token, _) = await admin.CreateAgentAsync($"spender-{tag}", capabilities: ["documentation"]);
+        var agent = app.CreateClientWithToken(token);
+        await agent.PostEmptyAsync($"{Routes.Agent(agentId)}heartbeat/");
+        var task = await admin.PostJsonAsync(Routes.Tasks, new { title = $"costly {tag}", task_type = "documentation", budget_usd = 1.00 }).ObjectAsync(HttpStatusCode.Created);
+        var taskId = Id(task);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostEmptyAsync($"{Routes.Task(taskId)}start/")).StatusCode);
+
+        var over = new { message = "rewrote the guide", usage = new { input_tokens = 90_000, output_tokens = 20_000, cost_usd = 1.25, model = "gpt-5" } };
+        Assert.Equal(HttpStatusCode.Created, (await agent.PostJsonAsync($"{Routes.Task(taskId)}progress/", over)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await agent.PostJsonAsync($"{Routes.Task(taskId)}progress/", over)).StatusCode); // the run is revoked
+        await DeliverAsync(app);
+        await DeliverAsync(app);
+
+        var (body, headers) = Assert.Single(receiver.Received);
+        var json = JsonNode.Parse(body)!;
+        Assert.Equal("budget_exceeded", (string?)json["event"]);
+        Assert.Equal(taskId.ToString(), (string?)json["task"]!["id"]);
+        Assert.Contains("Budget exceeded", (string?)json["text"], StringComparison.Ordinal);
+        Assert.Equal(NotificationSender.Sign(Secret, body), headers[NotificationSender.SignatureHeader]);
+    }
+
+    [Fact]
     public async Task A_failed_delivery_is_retried_after_its_backoff_and_then_delivered_once()
     {
         await using var app = new OpsConsoleFactory();
