@@ -82,7 +82,8 @@ public sealed class PostgresCluster : IDisposable
     /// <summary>A new, empty database on the server of <paramref name="admin"/>; its connection string.</summary>
     public static string NewDatabase(string admin, string prefix)
     {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var name = $"{prefix}_{Guid.NewGuid():N}";
+        name = name[..Math.Min(40, name.Length)].ToLowerInvariant();
         using var connection = new NpgsqlConnection(admin);
         connection.Open();
         using var command = connection.CreateCommand();
