@@ -165,9 +165,10 @@ public sealed class OutboxLeaseTests(GitHubApp app) : IClassFixture<GitHubApp>
         Assert.Equal(now + Leases.Term, skipped.NextDueAt);
         Assert.DoesNotContain(app.GitHub.Issues, i => i.Body.Contains($"opsconsole-task: {taskId}", StringComparison.Ordinal));
 
+        // The lease lapses: this pass (or the delivery job the new task queued, whichever comes first; passes of one node
+        // run one at a time) takes over and sends the issue, once.
         app.Time.Advance(Leases.Term + TimeSpan.FromSeconds(1));
-        var delivered = await app.DeliverAsync();
-        Assert.True(delivered.Delivered >= 1);
+        await app.DeliverAsync();
         Assert.Single(app.GitHub.Issues, i => i.Body.Contains($"opsconsole-task: {taskId}", StringComparison.Ordinal));
     }
 }
