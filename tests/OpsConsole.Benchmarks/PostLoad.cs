@@ -14,7 +14,10 @@ public static class PostLoad
     public static async Task RunAsync(int requests)
     {
         var root = AppProcess.NewRoot();
-        await using var node = await AppProcess.StartAsync(root, "post");
+        await using var node = await AppProcess.StartAsync(root, "post", new Dictionary<string, string?>
+        {
+            ["OpsConsole__Api__WritesPerMinute"] = "1000000", // load on purpose, not a runaway client
+        });
         var client = node.Client;
         var body = """{"title":"Bench deploy failure","description":"x","task_type":"deployment","priority":"high"}""";
         async Task Post()
