@@ -26,7 +26,8 @@ public readonly record struct LeaseResult(bool Held, string? HeldBy, DateTime? H
 {
     public static LeaseResult Mine { get; } = new(true, null, null);
 
-    public string Describe() => Held ? "held here" : $"held by {LeaseHolder.NodeOf(HeldBy ?? "another node")} until {HeldUntil:HH:mm:ss} UTC";
+    public string Describe() => Held ? "held here"
+        : $"held by {LeaseHolder.NodeOf(HeldBy ?? "another node")}{(HeldUntil is { } until ? $" until {until:HH:mm:ss} UTC" : "")}";
 }
 
 /// <summary>The lease this process held was taken by another node meanwhile: the work's transaction must not commit.</summary>
@@ -53,8 +54,6 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
     private readonly ConcurrentDictionary<string, SemaphoreSlim> local = new();
     private readonly ConcurrentDictionary<string, DateTime> held = new();
     private volatile bool stopping;
-
-    public string Holder => holder.Id;
 
     /// <summary>The leases this process holds now (taken or renewed within the term, not given back): for metrics.</summary>
     public IReadOnlyCollection<string> HeldHere
@@ -138,15 +137,6 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
         held[name] = now + Term;
     }
 
-    /// <summary>Gives the lease back at once (the work is done, or the node stops), so another node need not wait it out.</summary>
-    public async Task ReleaseAsync(string name, CancellationToken cancellationToken)
-    {
-        held.TryRemove(name, out _);
-        await unitOfWork.WriteAsync(async (db, now) =>
-            await db.WorkLeases.Where(l => l.Name == name && l.Holder == holder.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, Free).SetProperty(l => l.ExpiresAt, now), cancellationToken), cancellationToken);
-    }
-
     /// <summary>
     /// Runs <paramref name="work"/> while holding the lease <paramref name="name"/>, then gives it back: for jobs that run on
     /// any node (the sweeps) and must not run on two at once. A run on another node is waited for, up to <see cref="Term"/>
@@ -177,7 +167,8 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
             }
             finally
             {
-                await ReleaseQuietlyAsync(name);
+                held.TryRemove(name, out _);
+                await GiveBackAsync(name);
             }
 
             return true;
@@ -193,29 +184,24 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
     {
         stopping = true;
         held.Clear();
+        await GiveBackAsync(name: null);
+    }
+
+    /// <summary>
+    /// Frees the lease <paramref name="name"/> (or every lease, when null) this process holds, so another node need not wait it
+    /// out; one that cannot be given back now lapses by itself after the term.
+    /// </summary>
+    private async Task GiveBackAsync(string? name)
+    {
         try
         {
             await unitOfWork.WriteAsync(async (db, now) =>
-                await db.WorkLeases.Where(l => l.Holder == holder.Id)
+                await db.WorkLeases.Where(l => l.Holder == holder.Id && (name == null || l.Name == name))
                     .ExecuteUpdateAsync(s => s.SetProperty(l => l.Holder, Free).SetProperty(l => l.ExpiresAt, now)), CancellationToken.None);
         }
         catch (Exception ex)
         {
-            // They lapse by themselves after the term.
-            logger.LogWarning(ex, "Could not give back this node's leases; other nodes take them over when they lapse");
-        }
-    }
-
-    private async Task ReleaseQuietlyAsync(string name)
-    {
-        try
-        {
-            await ReleaseAsync(name, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            // It lapses by itself after the term.
-            logger.LogDebug(ex, "Could not give back the lease on '{Lease}'", name);
+            logger.LogWarning(ex, "Could not give back the lease on '{Lease}'; other nodes take it over when it lapses", name ?? "every lease of this node");
         }
     }
 }
