@@ -58,8 +58,13 @@ public sealed class GitHubOutbox(
         var settings = options.CurrentValue;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
-        var rows = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null && r.FailedAt == null)
+        // One read for the waiting and the failed rows: a task whose head change failed waits for a person, and reading the two
+        // apart let a retry committed in between send the task's later changes without the issue they update. A failed row is
+        // its task's oldest undelivered one, so it is inside the window whenever any of the task's rows is.
+        var undelivered = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null)
             .OrderBy(r => r.Id).Take(PassSize).ToListAsync(cancellationToken);
+        var blocked = undelivered.Where(r => r.FailedAt != null).Select(r => r.WorkItemId).ToHashSet();
+        var rows = undelivered.Where(r => r.FailedAt == null).ToList();
         if (rows.Count == 0)
         {
             status.Succeeded(0);
@@ -88,8 +93,6 @@ public sealed class GitHubOutbox(
             return new(0, 0, rows.Count, lease.HeldUntil, $"another node delivers: {lease.Describe()}");
         }
 
-        var blocked = (await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null && r.FailedAt != null)
-            .Select(r => r.WorkItemId).Distinct().ToListAsync(cancellationToken)).ToHashSet();
         var delivered = 0;
         var failed = 0;
         DateTime? nextDue = null;
@@ -153,7 +156,7 @@ public sealed class GitHubOutbox(
             logger.LogInformation("GitHub outbox: {Delivered} changes delivered, {Pending} waiting", delivered, pending);
         }
 
-        return new(delivered, failed, pending, nextDue ?? (pending > 0 && rows.Count == PassSize ? Now : null), nextDue is null ? null : status.PauseReason);
+        return new(delivered, failed, pending, nextDue ?? (pending > 0 && undelivered.Count == PassSize ? Now : null), nextDue is null ? null : status.PauseReason);
     }
 
     /// <summary>Delivers one task's rows in order: creation first, then one comment, the labels, and the final open/closed state.</summary>
