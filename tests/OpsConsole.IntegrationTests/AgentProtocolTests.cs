@@ -236,8 +236,42 @@ public sealed class AgentProtocolRefusalTests(OpsConsoleFactory app) : IClassFix
 
         Assert.Contains("is not a task id", badId.Message);
         Assert.Contains("message is required", noMessage.Message);
-        Assert.Contains("percent must be between 0 and 100", badPercent.Message);
+        Assert.Contains("percent must be a whole number from 0 to 100", badPercent.Message);
         Assert.Contains("was not found", unknown.Message);
+    }
+
+    [Fact]
+    public async Task A_bad_report_gets_the_same_message_over_the_hub_as_over_REST()
+    {
+        await using var agent = await TestAgent.CreateAsync(app, Primary);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+        var before = await app.TaskAsync(taskId);
+        var longStep = new string('s', 101);
+        (string Method, string Route, object Body)[] reports =
+        [
+            ("ReportProgress", "progress", new { message = "building", step = longStep, percent = 150 }),
+            ("FailTask", "fail", new { error_message = "   ", usage = new { input_tokens = -1 } }),
+        ];
+
+        foreach (var (method, route, body) in reports)
+        {
+            var overRest = await agent.PostAsync($"tasks/{taskId}/{route}/", body);
+            var overHub = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync(method, taskId.ToString(), body));
+
+            Assert.Equal(HttpStatusCode.BadRequest, overRest.StatusCode);
+            var restMessages = (await overRest.ReadObjectAsync())["errors"]!.AsObject().SelectMany(e => e.Value!.AsArray().Select(m => (string)m!)).ToList();
+            Assert.True(restMessages.Count >= 2, $"{route}: expected two problems, got {string.Join(" | ", restMessages)}");
+            Assert.EndsWith(": " + string.Join("; ", restMessages), overHub.Message, StringComparison.Ordinal);
+        }
+
+        // CompleteTask takes the output itself; an output that is no object is refused as output_data is over REST.
+        var badOutput = await agent.PostAsync($"tasks/{taskId}/complete/", new { output_data = new[] { 1, 2 } });
+        var badOutputOverHub = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync("CompleteTask", taskId.ToString(), new[] { 1, 2 }));
+        var restMessage = (string)(await badOutput.ReadObjectAsync())["errors"]!["output_data"]![0]!;
+        Assert.EndsWith(": " + restMessage, badOutputOverHub.Message, StringComparison.Ordinal);
+        var after = await app.TaskAsync(taskId);
+        Assert.Equal((string?)before["status"], (string?)after["status"]);
+        Assert.Equal((string?)before["updated_at"], (string?)after["updated_at"]);
     }
 
     [Fact]

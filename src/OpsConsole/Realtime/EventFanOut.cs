@@ -14,7 +14,7 @@ namespace OpsConsole.Realtime;
 public sealed class EventFanOut(
     OpsEvents events,
     OpsEventStream stream,
-    IHubContext<OrchestrationHub> hub,
+    IHubContext<OrchestrationHub, IOrchestrationClient> hub,
     IDbContextFactory<OpsDbContext> dbFactory,
     HubAudience audience,
     ClusterBus cluster,
@@ -61,8 +61,8 @@ public sealed class EventFanOut(
                     var group = OrchestrationHub.TaskGroup(item.Id);
                     await LeaveAsync(group, item.AssignedAgentId, cancellationToken);
                     var dto = TaskListDto.From(item, now);
-                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("TaskChanged", dto, cancellationToken);
-                    await hub.Clients.Group(group).SendAsync("TaskChanged", dto, cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.Observers).TaskChanged(dto);
+                    await hub.Clients.Group(group).TaskChanged(dto);
                 }
 
                 break;
@@ -74,7 +74,7 @@ public sealed class EventFanOut(
                 var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, assigned.WorkItemId, now, cancellationToken);
                 if (item is not null && item.AssignedAgent?.Id == assigned.AgentId)
                 {
-                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).SendAsync("TaskAssigned", item, cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.AgentGroup(assigned.AgentId)).TaskAssigned(item);
                 }
 
                 break;
@@ -82,7 +82,7 @@ public sealed class EventFanOut(
 
             case WorkItemRevoked revoked when audience.Has(OrchestrationHub.AgentGroup(revoked.AgentId)):
                 await hub.Clients.Group(OrchestrationHub.AgentGroup(revoked.AgentId))
-                    .SendAsync("TaskRevoked", new { task_id = revoked.WorkItemId, reason = revoked.Reason }, cancellationToken);
+                    .TaskRevoked(new TaskRevokedMessage(revoked.WorkItemId, revoked.Reason));
                 break;
 
             case TaskMessagePosted posted when posted.AgentId is { } agentId && audience.Has(OrchestrationHub.AgentGroup(agentId)):
@@ -92,7 +92,7 @@ public sealed class EventFanOut(
                 if (message is not null)
                 {
                     await hub.Clients.Group(OrchestrationHub.AgentGroup(agentId))
-                        .SendAsync("TaskMessage", new { task_id = message.WorkItemId, id = message.Id, text = message.Text, author = message.Author }, cancellationToken);
+                        .TaskMessage(new TaskMessagePush(message.WorkItemId, message.Id, message.Text, message.Author));
                 }
 
                 break;
@@ -104,9 +104,9 @@ public sealed class EventFanOut(
                 var item = await db.WorkItems.AsNoTracking().FirstOrDefaultAsync(w => w.Id == linked.WorkItemId, cancellationToken);
                 if (item is not null)
                 {
-                    var payload = new { task_id = item.Id, github_issue_number = item.GithubIssueNumber, github_issue_url = item.GithubIssueUrl, github_issue_state = WireFormat.Of(item.GithubIssueState) };
-                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("IssueLinked", payload, cancellationToken);
-                    await hub.Clients.Group(OrchestrationHub.TaskGroup(item.Id)).SendAsync("IssueLinked", payload, cancellationToken);
+                    var payload = new IssueLinkedMessage(item.Id, item.GithubIssueNumber, item.GithubIssueUrl, WireFormat.Of(item.GithubIssueState));
+                    await hub.Clients.Group(OrchestrationHub.Observers).IssueLinked(payload);
+                    await hub.Clients.Group(OrchestrationHub.TaskGroup(item.Id)).IssueLinked(payload);
                 }
 
                 break;
@@ -118,7 +118,7 @@ public sealed class EventFanOut(
                 var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == changed.AgentId, cancellationToken);
                 if (agent is not null)
                 {
-                    await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("AgentChanged", AgentDto.From(agent, now), cancellationToken);
+                    await hub.Clients.Group(OrchestrationHub.Observers).AgentChanged(AgentDto.From(agent, now));
                 }
 
                 break;
@@ -127,7 +127,7 @@ public sealed class EventFanOut(
             case HealthChanged when audience.Has(OrchestrationHub.Observers):
             {
                 var summary = await health.SummaryAsync(cancellationToken);
-                await hub.Clients.Group(OrchestrationHub.Observers).SendAsync("HealthChanged", new { status = WireFormat.Of(summary.Status), message = summary.Message, at = now }, cancellationToken);
+                await hub.Clients.Group(OrchestrationHub.Observers).HealthChanged(new HealthChangedMessage(WireFormat.Of(summary.Status), summary.Message, now));
                 break;
             }
         }

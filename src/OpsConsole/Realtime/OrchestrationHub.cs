@@ -11,12 +11,6 @@ using OpsConsole.Security;
 
 namespace OpsConsole.Realtime;
 
-/// <summary>What an agent sends with <see cref="OrchestrationHub.ReportProgress"/>; <c>id</c> (a UUID it chooses) makes a resend harmless.</summary>
-public sealed record HubProgress(string? Message, string? Step = null, int? Percent = null, JsonElement? Data = null, Guid? Id = null, JsonElement? Usage = null);
-
-/// <summary>What an agent sends with <see cref="OrchestrationHub.FailTask"/>; <c>error_details</c> may be text or an object.</summary>
-public sealed record HubFailure(string? ErrorMessage, JsonElement? ErrorDetails = null, JsonElement? Usage = null);
-
 /// <summary>The answer to <see cref="OrchestrationHub.Heartbeat"/>, as POST agents/{id}/heartbeat/ answers.</summary>
 public sealed record HeartbeatAnswer(string Message, DateTime? Timestamp, string Status);
 
@@ -32,16 +26,10 @@ public sealed class OrchestrationHub(
     IDbContextFactory<OpsDbContext> dbFactory,
     HubAudience audience,
     TimeProvider time,
-    ILogger<OrchestrationHub> logger) : Hub
+    ILogger<OrchestrationHub> logger) : Hub<IOrchestrationClient>
 {
     public const string Path = "/hubs/orchestration";
     public const string Observers = "observers";
-
-    private const int MaxMessage = 5000;
-    private const int MaxStep = 100;
-    private const int MaxData = 64 * 1024;
-    private const int MaxOutput = 256 * 1024;
-    private const int MaxDetails = 50_000;
 
     public static string AgentGroup(Guid agentId) => $"agent:{agentId}";
 
@@ -141,28 +129,15 @@ public sealed class OrchestrationHub(
         return await DetailAsync(id);
     }
 
-    /// <summary>An execution-log entry on the task (as POST tasks/{id}/progress/, which answers with the entry).</summary>
-    public async Task<LogEntryDto> ReportProgress(string taskId, HubProgress report)
+    /// <summary>
+    /// An execution-log entry on the task: <c>{message, step?, percent?, data?, id?, usage?}</c>, read by the rules of
+    /// POST tasks/{id}/progress/, which answers with the same entry; <c>id</c> (a UUID the agent chooses) makes a resend harmless.
+    /// </summary>
+    public async Task<LogEntryDto> ReportProgress(string taskId, JsonElement? report)
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
-        if (report is null || string.IsNullOrWhiteSpace(report.Message))
-        {
-            throw new HubException("message is required (max 5000 characters)");
-        }
-
-        var problems = new List<string>();
-        if (report.Message.Length > MaxMessage) problems.Add($"message is longer than {MaxMessage} characters");
-        if (report.Step is { Length: > MaxStep }) problems.Add($"step is longer than {MaxStep} characters");
-        if (report.Percent is < 0 or > 100) problems.Add("percent must be between 0 and 100");
-        var data = ObjectText(report.Data, "data", MaxData, problems);
-        var usage = UsageInput.Read(report.Usage, problems);
-        if (problems.Count > 0)
-        {
-            throw new HubException(string.Join("; ", problems));
-        }
-
-        var entry = await RunAsync(() => engine.ProgressAsync(id, new ProgressReport(report.Message.Trim(), report.Step, report.Percent, data, report.Id, usage), actor, Context.ConnectionAborted));
+        var entry = await RunAsync(() => engine.ProgressAsync(id, AgentReports.ProgressFromHub(report), actor, Context.ConnectionAborted));
         return LogEntryDto.From(entry);
     }
 
@@ -174,61 +149,27 @@ public sealed class OrchestrationHub(
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
-        var problems = new List<string>();
-        var outputText = ObjectText(output, "output", MaxOutput, problems);
-        UsageReport? usage = null;
-        if (outputText is not null && output!.Value.TryGetProperty("usage", out var reported))
+        await RunAsync(() =>
         {
-            usage = UsageInput.Read(reported, problems);
-            var rest = System.Text.Json.Nodes.JsonNode.Parse(outputText)!.AsObject();
-            rest.Remove("usage");
-            outputText = rest.ToJsonString();
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new HubException(string.Join("; ", problems));
-        }
-
-        await RunAsync(() => engine.CompleteAsync(id, outputText, usage, actor, Context.ConnectionAborted));
+            var completion = AgentReports.CompletionFromHub(output);
+            return engine.CompleteAsync(id, completion.Output, completion.Usage, actor, Context.ConnectionAborted);
+        });
         return await DetailAsync(id);
     }
 
-    /// <summary>The holding agent (or an operator) reports a failure; the failure policy retries or escalates. Resending is harmless.</summary>
-    public async Task<TaskDetailDto> FailTask(string taskId, HubFailure failure)
+    /// <summary>
+    /// The holding agent (or an operator) reports a failure, <c>{error_message, error_details?, usage?}</c> as POST
+    /// tasks/{id}/fail/ takes it; the failure policy retries or escalates. Resending is harmless.
+    /// </summary>
+    public async Task<TaskDetailDto> FailTask(string taskId, JsonElement? failure)
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
-        if (failure is null || string.IsNullOrWhiteSpace(failure.ErrorMessage))
+        await RunAsync(() =>
         {
-            throw new HubException("error_message is required (max 5000 characters)");
-        }
-
-        if (failure.ErrorMessage.Length > MaxMessage)
-        {
-            throw new HubException($"error_message is longer than {MaxMessage} characters");
-        }
-
-        var details = failure.ErrorDetails switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
-            { ValueKind: JsonValueKind.String } text => text.GetString(),
-            { } other => other.GetRawText(),
-        };
-        if (details is { Length: > MaxDetails })
-        {
-            throw new HubException($"error_details is longer than {MaxDetails} characters; send the tail of the log");
-        }
-
-        var problems = new List<string>();
-        var usage = UsageInput.Read(failure.Usage, problems);
-        if (problems.Count > 0)
-        {
-            throw new HubException(string.Join("; ", problems));
-        }
-
-        await RunAsync(() => engine.FailAsync(id, failure.ErrorMessage.Trim(), details, usage, actor, Context.ConnectionAborted));
+            var report = AgentReports.FailureFromHub(failure);
+            return engine.FailAsync(id, report.Message, report.Details, report.Usage, actor, Context.ConnectionAborted);
+        });
         return await DetailAsync(id);
     }
 
@@ -259,28 +200,6 @@ public sealed class OrchestrationHub(
     private static Guid TaskId(string? text) => Guid.TryParse(text, out var id)
         ? id
         : throw new HubException($"'{WorkItemEndpoints.Truncate(text ?? "")}' is not a task id; task ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
-
-    private static string? ObjectText(JsonElement? value, string name, int maxBytes, List<string> problems)
-    {
-        if (value is not { } element || element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add($"{name} must be a JSON object");
-            return null;
-        }
-
-        var text = element.GetRawText();
-        if (text.Length > maxBytes)
-        {
-            problems.Add($"{name} is larger than {maxBytes / 1024} KiB");
-        }
-
-        return text;
-    }
 
     /// <summary>
     /// Starts the message of a refusal that changed nothing because the database could not be had (REST answers it 503 with
@@ -332,7 +251,7 @@ public sealed class OrchestrationHub(
             {
                 if (await WorkItemEndpoints.DetailWithAttemptsAsync(db, id, Now, cancellationToken) is { } item)
                 {
-                    await Clients.Caller.SendAsync("TaskAssigned", item, cancellationToken);
+                    await Clients.Caller.TaskAssigned(item);
                 }
             }
         }

@@ -31,25 +31,6 @@ public static class UsageInput
         return report;
     }
 
-    /// <summary>Reads <c>usage</c> sent to a hub method; the problems as one message.</summary>
-    public static UsageReport? Read(JsonElement? element, List<string> problems)
-    {
-        if (element is not { } value || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add("usage must be an object {input_tokens, output_tokens, cost_usd, model}");
-            return null;
-        }
-
-        var (report, found) = Parse(JsonNode.Parse(value.GetRawText())!.AsObject());
-        problems.AddRange(found.Select(p => p.Message));
-        return report;
-    }
-
     private static (UsageReport? Report, List<(string Field, string Message)> Problems) Parse(JsonObject usage)
     {
         var problems = new List<(string, string)>();

@@ -134,14 +134,13 @@ internal static class WorkItemActionHandlers
             return problem!;
         }
 
-        var output = body.Object("output_data");
-        var usage = UsageInput.Read(body);
+        var completion = AgentReports.Completion(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, output, usage, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, completion.Output, completion.Usage, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
     }
 
     internal static async Task<IResult> FailAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -152,17 +151,13 @@ internal static class WorkItemActionHandlers
             return problem!;
         }
 
-        var message = body.String("error_message", required: true, max: 5000);
-        var details = body.Json.TryGetPropertyValue("error_details", out var node) && node is System.Text.Json.Nodes.JsonObject
-            ? body.Object("error_details")
-            : body.String("error_details", max: 50_000);
-        var usage = UsageInput.Read(body);
+        var failure = AgentReports.Failure(body);
         if (!body.IsValid)
         {
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, message!, details, usage, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, failure.Message, failure.Details, failure.Usage, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
     }
 
     internal static async Task<IResult> ProgressAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
@@ -178,13 +173,7 @@ internal static class WorkItemActionHandlers
             return problem!;
         }
 
-        var report = new ProgressReport(
-            body.String("message", required: true, max: 5000) ?? "",
-            body.String("step", max: 100),
-            body.Int("percent", 0, 100),
-            body.Object("data", 64 * 1024),
-            body.Guid("id"),
-            UsageInput.Read(body));
+        var report = AgentReports.Progress(body);
         if (!body.IsValid)
         {
             return body.Problem();
