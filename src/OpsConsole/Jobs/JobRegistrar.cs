@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
 using OpsConsole.Features.Deployments;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Integrations.GitHub;

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Security;
 

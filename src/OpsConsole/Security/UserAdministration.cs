@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Security;
 

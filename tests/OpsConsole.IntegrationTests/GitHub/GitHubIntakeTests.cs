@@ -2,8 +2,9 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Domain;
-using OpsConsole.Integrations.GitHub;
+using OpsConsole.Features.GitHub;
 using OpsConsole.IntegrationTests.Infrastructure;
+using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.IntegrationTests.GitHub;
 

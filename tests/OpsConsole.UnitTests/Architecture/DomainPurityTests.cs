@@ -169,7 +169,7 @@ public sealed partial class DomainPurityTests
     }
 
     /// <summary>The folder holding OpsConsole.sln, found from the test binaries or, when they are built elsewhere, from this source file.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(ThisFile()) ?? "" })
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Domain;
 using OpsConsole.Features.Agents;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.Rules;
 using OpsConsole.Integrations.GitHub;

@@ -12,6 +12,7 @@ using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Audit;
 using OpsConsole.Features.Dashboard;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.Rules;
@@ -58,7 +59,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
         // GitHub as the app has it, not configured (issues stay local), with nothing to wake a job server.
         Services.Configure<OpsConsoleOptions>(_ => { });
-        Services.AddOpsGitHub(new ConfigurationBuilder().Build());
+        Services.AddOpsGitHub(new ConfigurationBuilder().Build()).AddOpsGitHubFeatures();
         Services.AddSingleton<IIssueDeliveryTrigger, NoIssueDeliveryTrigger>();
         Services.AddOrchestration();
         Services.AddSingleton<HealthService>();
@@ -77,7 +78,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<OpsConsole.Features.Deployments.FailureIntake>();
         Services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();
         Services.AddSingleton<OpsConsole.Features.Rules.RuleBacktest>();
-        Services.AddSingleton<OpsConsole.Integrations.Notifications.NotificationQuery>();
+        Services.AddSingleton<OpsConsole.Features.Notifications.NotificationQuery>();
         Services.AddSingleton<AuditQueries>();
 
         Authorization = AddAuthorization();

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.GitHub;
+using OpsConsole.Features.Notifications;
 using OpsConsole.Integrations.GitHub;
 using OpsConsole.Integrations.Notifications;
 

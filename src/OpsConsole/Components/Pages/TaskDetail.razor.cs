@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Hosting;
 using OpsConsole.Integrations.GitHub;

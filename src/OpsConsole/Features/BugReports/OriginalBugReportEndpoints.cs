@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Integrations.GitHub;
 using OpsConsole.Security;
 

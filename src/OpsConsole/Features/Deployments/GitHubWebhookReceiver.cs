@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Domain;
+using OpsConsole.Features.GitHub;
 using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Features.Deployments;

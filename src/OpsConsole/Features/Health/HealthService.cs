@@ -22,7 +22,7 @@ public sealed class HealthService(
     TimeProvider time,
     OpsEvents events,
     IJobStatistics jobs,
-    Integrations.GitHub.GitHubStatusQuery github,
+    Features.GitHub.GitHubStatusQuery github,
     DatabaseAvailability database,
     ILogger<HealthService> logger)
 {

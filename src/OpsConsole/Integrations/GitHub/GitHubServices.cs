@@ -11,12 +11,7 @@ public static class GitHubServices
         services.AddSingleton<IIssueTracker, OctokitIssueTracker>();
         services.AddSingleton<IIssueDeliveryTrigger, HangfireIssueDeliveryTrigger>();
         services.AddSingleton<GitHubOutbox>();
-        services.AddSingleton<IssueService>();
-        services.AddSingleton<GitHubStatusQuery>();
         services.AddTransient<GitHubOutboxJob>();
-        services.AddSingleton<GitHubIntake>();
-        services.AddTransient<GitHubIntakeJob>();
-        services.AddSingleton<PullRequestLoop>();
         return services;
     }
 

@@ -1,10 +1,7 @@
-using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Audit;
-using OpsConsole.Features.WorkItems;
 
 namespace OpsConsole.Security;
 
@@ -14,17 +11,10 @@ public sealed record ApiKeyDto(Guid Id, string Name, string Role, string Prefix,
         new(k.Id, k.Name, WireFormat.Of(k.Role), k.Prefix, k.CreatedOn, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, k.IsUsable(now));
 }
 
-public sealed record AuditEntryDto(Guid Id, DateTime At, string Actor, string ActorType, string Action, string TargetType, string TargetId, JsonNode? Before, JsonNode? After, string? Ip)
+/// <summary>api-keys/ (Admin): keys are shown once at creation and stored as hashes.</summary>
+public static class ApiKeyEndpoints
 {
-    public static AuditEntryDto From(AuditEntry a) => new(
-        a.Id, a.At, a.Actor, WireFormat.Of(a.ActorKind), a.Action, a.TargetType, a.TargetId,
-        a.Before is null ? null : ApiJson.Node(a.Before), a.After is null ? null : ApiJson.Node(a.After), a.Ip);
-}
-
-/// <summary>api-keys/ (Admin): keys are shown once at creation and stored as hashes; audit/ (Admin): the append-only trail.</summary>
-public static class KeyAndAuditEndpoints
-{
-    public static RouteGroupBuilder MapKeyAndAuditApi(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapApiKeyApi(this RouteGroupBuilder api)
     {
         var keys = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(OpsPolicies.Admin);
         keys.MapGet("/", async (HttpRequest request, ApiKeyService service, CancellationToken ct) =>
@@ -54,35 +44,13 @@ public static class KeyAndAuditEndpoints
         {
             if (!Guid.TryParse(id, out var keyId))
             {
-                return Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an API key id (UUID)");
+                return Problems.BadRequest($"'{id.Clip(60)}' is not an API key id (UUID)");
             }
 
             await service.RevokeAsync(keyId, context.User, ct);
             return TypedResults.NoContent();
         }).Produces(204);
 
-        var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(OpsPolicies.Admin);
-        audit.MapGet("/", async (HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken ct) =>
-        {
-            var q = new ListQuery(request);
-            var search = new AuditSearch
-            {
-                Actor = q.Text("actor", 150),
-                TargetType = q.Text("target_type", 30),
-                TargetId = q.Text("target_id", 64),
-                Action = q.Text("action", 30),
-                From = q.Time("at__gte"),
-                To = q.Time("at__lte"),
-                Text = q.Text("search"),
-            };
-            if (!q.IsValid)
-            {
-                return q.Problem();
-            }
-
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return TypedResults.Ok(await q.PageAsync(AuditQueries.Filter(db.AuditEntries.AsNoTracking(), search), AuditEntryDto.From, ct));
-        }).Produces<Page<AuditEntryDto>>();
         return api;
     }
 }

@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Integrations.GitHub;
 
-namespace OpsConsole.Integrations.GitHub;
+namespace OpsConsole.Features.GitHub;
 
 /// <summary>
 /// The pull-request loop: a pull request that closes a task's issue (Fixes #N) or was pushed on the task's branch is linked

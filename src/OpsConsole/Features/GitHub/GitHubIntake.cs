@@ -6,8 +6,9 @@ using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
 using OpsConsole.Hosting;
+using OpsConsole.Integrations.GitHub;
 
-namespace OpsConsole.Integrations.GitHub;
+namespace OpsConsole.Features.GitHub;
 
 /// <summary>What taking one issue in did.</summary>
 public sealed record IntakeOutcome(int IssueNumber, Guid? TaskId, bool Created, string Message);

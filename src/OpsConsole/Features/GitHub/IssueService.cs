@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Integrations.GitHub;
 using OpsConsole.Security;
 
-namespace OpsConsole.Integrations.GitHub;
+namespace OpsConsole.Features.GitHub;
 
 /// <summary>A task's GitHub issue as the API and the console show it.</summary>
 public sealed record IssueStateDto(

@@ -5,9 +5,10 @@ using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
+using OpsConsole.Integrations.GitHub;
 using OpsConsole.Security;
 
-namespace OpsConsole.Integrations.GitHub;
+namespace OpsConsole.Features.GitHub;
 
 public sealed record IssueChangeDto(long Id, string Kind, string Text, DateTime CreatedAt, int Attempts, DateTime? LastAttemptAt, string? LastError, DateTime? DeliveredAt, DateTime? FailedAt)
 {

@@ -1,8 +1,9 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
+using OpsConsole.Integrations.GitHub;
 
-namespace OpsConsole.Integrations.GitHub;
+namespace OpsConsole.Features.GitHub;
 
 /// <summary>
 /// The intake's safety net: every GitHub:IntakePollSeconds, open issues with GitHub:IntakeLabel that have no task get one

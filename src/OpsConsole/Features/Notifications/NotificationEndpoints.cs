@@ -2,9 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Integrations.Notifications;
 using OpsConsole.Security;
 
-namespace OpsConsole.Integrations.Notifications;
+namespace OpsConsole.Features.Notifications;
 
 public sealed record NotificationDeliveryDto(
     long Id, string Rule, string Event, Guid? TaskId, string Url, string State, int Attempts, int? LastStatus, string? LastError,

@@ -1,0 +1,146 @@
+using System.Text.RegularExpressions;
+
+namespace OpsConsole.UnitTests.Architecture;
+
+/// <summary>
+/// ARCHITECTURE.md's folder table, enforced: a file in one folder of src/OpsConsole may name (by a <c>using</c>, a razor
+/// <c>@using</c>/<c>@inject</c> or a qualified name) only the folders its row allows. A new wrong arrow fails here.
+/// </summary>
+public sealed partial class FolderDependencyTests
+{
+    private static readonly string[] Folders = ["Domain", "Data", "Security", "Realtime", "Integrations", "Features", "Api", "Jobs", "Components", "Hosting"];
+
+    /// <summary>
+    /// Who may use whom. Domain is everyone's language (a page shows a task's status), so every folder may use it. Where this
+    /// differs from ARCHITECTURE.md's table, on purpose:
+    /// - Api uses nothing but Domain (the table also lets it use Security; it needs nothing there), so Security's HTTP parts
+    ///   (the CSRF check, the origin check of live connections, account and key routes) answer with Api's problem details;
+    /// - Jobs registers the jobs of Integrations too (the outbox's and the intake's), not only those of Features.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> MayUse = new()
+    {
+        ["Domain"] = [],
+        ["Data"] = ["Domain"],
+        ["Api"] = ["Domain"],
+        ["Security"] = ["Domain", "Data", "Api"],
+        ["Realtime"] = ["Domain", "Data", "Security", "Features"],
+        ["Integrations"] = ["Domain", "Data", "Realtime"],
+        ["Features"] = ["Domain", "Data", "Security", "Realtime", "Integrations", "Api"],
+        ["Jobs"] = ["Domain", "Features", "Integrations"],
+        ["Components"] = ["Domain", "Features", "Realtime", "Security"],
+        ["Hosting"] = Folders,
+    };
+
+    /// <summary>
+    /// Arrows against the table that the code still has (issue 18 is moving them): each must still be there, so the list
+    /// only shrinks, and nothing may be added to it. Key: the file (from src/OpsConsole), value: the folders it may still name.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> NotYetMoved = new()
+    {
+        // Pages that still read through a DbContext instead of a feature query (or name Api's JSON helpers, or a settings
+        // type of Hosting, or an Integrations type directly).
+        ["Components/Layout/DatabaseBanner.razor"] = ["Data"],
+        ["Components/LiveComponent.cs"] = ["Data"],
+        ["Components/Pages/Admin/ApiKeys.razor.cs"] = ["Api"],
+        ["Components/Pages/Agents.razor.cs"] = ["Data"],
+        ["Components/Pages/Health.razor.cs"] = ["Data"],
+        ["Components/Pages/Integrations.razor.cs"] = ["Data", "Integrations"],
+        ["Components/Pages/Rules.Preview.cs"] = ["Api"],
+        ["Components/Pages/Rules.razor.cs"] = ["Api", "Data"],
+        ["Components/Pages/TaskDetail.razor"] = ["Api"],
+        ["Components/Pages/TaskDetail.razor.cs"] = ["Data", "Hosting", "Integrations"],
+        ["Components/Pages/TaskPullRequests.razor"] = ["Integrations"],
+        ["Components/Pages/Tasks.razor.cs"] = ["Data"],
+        ["Components/Pages/Wall.razor.cs"] = ["Data"],
+
+        // Data registering GitHub's interceptor and reading the host's settings; seeding users through Security.
+        ["Data/DataServices.cs"] = ["Hosting", "Integrations"],
+        ["Data/Seeder.cs"] = ["Hosting", "Security"],
+
+        // The host's own settings section (OpsConsoleOptions: the public address, the API's write limit, the wall's framers)
+        // and its start-up error type, read from below the host.
+        ["Features/Dashboard/StatusQueries.cs"] = ["Hosting"],
+        ["Features/Deployments/DeploymentSettings.cs"] = ["Hosting"],
+        ["Features/GitHub/GitHubIntake.cs"] = ["Hosting"],
+        ["Features/Orchestration/NotificationOutbox.cs"] = ["Hosting"],
+        ["Integrations/GitHub/GitHubOutbox.cs"] = ["Features", "Hosting"],
+        ["Security/Protection.cs"] = ["Hosting"],
+    };
+
+    [GeneratedRegex(@"^\s*@?(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?OpsConsole\.(?<folder>\w+)", RegexOptions.Multiline)]
+    private static partial Regex UsingDirective();
+
+    [GeneratedRegex(@"(?<![\w.])(?:OpsConsole\.)?(?<folder>Domain|Data|Security|Realtime|Integrations|Features|Api|Jobs|Components|Hosting)\.(?=[A-Z])")]
+    private static partial Regex QualifiedName();
+
+    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|""(?:\\.|[^""\\\n])*""", RegexOptions.Singleline)]
+    private static partial Regex CommentOrString();
+
+    [Fact]
+    public void Every_folder_names_only_the_folders_its_row_allows()
+    {
+        var sources = Sources();
+        Assert.True(sources.Count > 100, $"expected the application's source files, found {sources.Count}");
+
+        var wrong = WrongArrows(sources)
+            .Where(a => !(NotYetMoved.TryGetValue(a.File, out var allowed) && allowed.Contains(a.Target)))
+            .Select(a => $"{a.File} uses {a.Target} ({a.Folder} may use {string.Join(", ", MayUse[a.Folder])})")
+            .ToList();
+
+        Assert.True(wrong.Count == 0, "Wrong arrows:\n" + string.Join("\n", wrong));
+    }
+
+    [Fact]
+    public void The_list_of_arrows_not_yet_moved_holds_only_arrows_that_are_still_there()
+    {
+        var found = WrongArrows(Sources()).Select(a => (a.File, a.Target)).ToHashSet();
+
+        var gone = NotYetMoved.SelectMany(e => e.Value.Select(target => (File: e.Key, Target: target)))
+            .Where(e => !found.Contains(e)).Select(e => $"{e.File} no longer uses {e.Target}: take it off NotYetMoved").ToList();
+
+        Assert.True(gone.Count == 0, string.Join("\n", gone));
+    }
+
+    [Fact]
+    public void The_check_finds_a_wrong_using_a_wrong_qualified_name_and_a_wrong_razor_directive()
+    {
+        var sources = new Dictionary<string, string>
+        {
+            ["Data/Bad.cs"] = "using OpsConsole.Domain;\nusing OpsConsole.Features.Rules;\nnamespace OpsConsole.Data;\nclass Bad { }",
+            ["Api/Worse.cs"] = "namespace OpsConsole.Api;\nclass Worse { OpsConsole.Features.WorkItems.TaskDto? Task; Realtime.OpsEvents? Events; }",
+            ["Components/Pages/Page.razor"] = "@inject OpsConsole.Data.OpsDbContext Db\n@using OpsConsole.Integrations.GitHub",
+            ["Features/Fine.cs"] = "using OpsConsole.Data;\n// OpsConsole.Hosting in a comment is no arrow\nclass Fine { string S = \"Hosting.OpsConsoleOptions\"; object D = report.Data.Length; }",
+        };
+
+        var arrows = WrongArrows(sources).Select(a => $"{a.File} -> {a.Target}").ToList();
+
+        Assert.Equal(["Api/Worse.cs -> Features", "Api/Worse.cs -> Realtime", "Components/Pages/Page.razor -> Data", "Components/Pages/Page.razor -> Integrations", "Data/Bad.cs -> Features"], arrows);
+    }
+
+    private static Dictionary<string, string> Sources()
+    {
+        var root = Path.Combine(DomainPurityTests.RepositoryRoot(), "src", "OpsConsole");
+        return Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(f => Folders.Contains(f.Split('/')[0]) && !f.Contains("/Migrations/", StringComparison.Ordinal))
+            .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(root, f)));
+    }
+
+    private static List<(string File, string Folder, string Target)> WrongArrows(IReadOnlyDictionary<string, string> sources)
+    {
+        var arrows = new SortedSet<(string File, string Folder, string Target)>();
+        foreach (var (file, text) in sources)
+        {
+            var folder = file.Split('/')[0];
+            var code = CommentOrString().Replace(text, m => m.Value.StartsWith('/') ? " " : "\"\"");
+            var named = UsingDirective().Matches(code).Concat(QualifiedName().Matches(code)).Select(m => m.Groups["folder"].Value);
+            foreach (var target in named.Where(t => Folders.Contains(t) && t != folder && !MayUse[folder].Contains(t)).Distinct())
+            {
+                arrows.Add((file, folder, target));
+            }
+        }
+
+        return [.. arrows];
+    }
+}
