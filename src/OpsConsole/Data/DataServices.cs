@@ -1,18 +1,20 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpsConsole.Hosting;
-using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Data;
 
 public static class DataServices
 {
-    /// <summary>The app's database: SQLite in the data directory (WAL, busy timeout) or PostgreSQL by configuration.</summary>
-    public static IServiceCollection AddOpsData(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
+    /// <summary>
+    /// The app's database: SQLite in the data directory (WAL, busy timeout) or PostgreSQL by configuration. Other folders plug
+    /// into its saves from their own <c>Add…</c> (<see cref="SaveInterceptors.AddSaveInterceptor{T}"/>) and receive its
+    /// committed events through <see cref="IDomainEventSink"/>.
+    /// </summary>
+    public static IServiceCollection AddOpsData(this IServiceCollection services, DataSettings settings)
     {
+        services.AddSingleton(settings);
         // Sign-in cookies, antiforgery tokens and the encrypted columns (EncryptedColumns) share these keys: back them up
         // with the database. They rotate every 90 days by themselves; older keys keep decrypting.
         var protection = services.AddDataProtection().SetApplicationName("OpsConsole");
@@ -24,34 +26,34 @@ public static class DataServices
         }
         else
         {
-            protection.PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(settings)));
+            protection.PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory));
         }
 
-        if (settings.DataProtection.CertificatePath is { Length: > 0 } certificatePath)
+        if (settings.CertificatePath is { Length: > 0 } certificatePath)
         {
             // The key ring is encrypted with the certificate at rest; without one, the keys are protected only by the
             // folder's permissions (0700, the console's own account).
             var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
-                certificatePath, settings.DataProtection.CertificatePassword);
+                certificatePath, settings.CertificatePassword);
             protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
-        services.AddSingleton<DomainEventInterceptor>();
-        services.AddSingleton<AuditInterceptor>();
+
+        // The events go last, once every other part of the save (the outbox, the audit trail) has done its work.
+        services.AddSaveInterceptor<DomainEventInterceptor>(SaveStage.Publish);
         services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton<DatabaseGate>();
         // Hosting names the holder after the node (OpsConsole:NodeName); a host that does not gets the machine's name.
         services.TryAddSingleton(_ => LeaseHolder.ForNode(Environment.MachineName));
         services.AddSingleton<Leases>();
         services.AddHostedService<LeaseKeeper>();
-        services.AddSingleton(new SqlitePragmas(settings.Database.CommandTimeoutSeconds));
-        // Outbox rows are written in the same save as the task change (before audit and events see the save).
-        services.AddSingleton<IssueOutboxWriter>();
+        services.AddSingleton(new SqlitePragmas(settings.CommandTimeoutSeconds));
+        services.AddSingleton<Seeder>();
         if (settings.UsesPostgres)
         {
             services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
-                options.UseNpgsql(configuration.GetConnectionString("OpsConsole"), npgsql => npgsql.CommandTimeout(settings.Database.CommandTimeoutSeconds)).UseEncryptedColumns();
-                options.AddInterceptors(sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
+                options.UseNpgsql(settings.PostgresConnectionString, npgsql => npgsql.CommandTimeout(settings.CommandTimeoutSeconds)).UseEncryptedColumns();
+                options.AddInterceptors(SaveInterceptors.Resolve(sp));
                 options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
             });
             services.AddSingleton<IDbContextFactory<OpsDbContext>, PostgresContextFactory>();
@@ -62,28 +64,16 @@ public static class DataServices
 
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
-            options.UseSqlite(SqliteConnectionString(settings), sqlite => sqlite.CommandTimeout(settings.Database.CommandTimeoutSeconds)).UseEncryptedColumns();
-            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<IssueOutboxWriter>(), sp.GetRequiredService<AuditInterceptor>(), sp.GetRequiredService<DomainEventInterceptor>());
+            options.UseSqlite(settings.SqliteConnectionString, sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds)).UseEncryptedColumns();
+            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
+            options.AddInterceptors(SaveInterceptors.Resolve(sp));
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteWriteQueue>(sp, SqliteConnectionString(settings)));
-        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, SqliteConnectionString(settings)));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteWriteQueue>(sp, settings.SqliteConnectionString));
+        services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, settings.SqliteConnectionString));
         services.AddSingleton<UnitOfWork>();
         return services;
     }
-
-    public static string DataDirectory(OpsConsoleOptions settings) => Path.GetFullPath(settings.DataDirectory);
-
-    /// <summary>A single node's Data Protection key ring (SQLite); on PostgreSQL the ring is in the database.</summary>
-    public static string KeysDirectory(OpsConsoleOptions settings) => Path.Combine(DataDirectory(settings), "keys");
-
-    public static string SqliteConnectionString(OpsConsoleOptions settings) => new SqliteConnectionStringBuilder
-    {
-        DataSource = Path.Combine(DataDirectory(settings), "opsconsole.db"),
-        Cache = SqliteCacheMode.Private,
-        Pooling = true,
-        DefaultTimeout = settings.Database.CommandTimeoutSeconds,
-    }.ToString();
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Data;
@@ -16,7 +15,7 @@ public interface IDomainEventSink
 /// save that is its own transaction, or when the unit of work commits (<see cref="PublishCommitted"/>) for a save inside
 /// one. A unit of work that rolls back, or runs again after a conflict, publishes nothing of that try.
 /// </summary>
-public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesInterceptor
+public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> saving = new();
     private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> uncommitted = new();
@@ -36,39 +35,6 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesI
         {
             afterCommit.GetOrCreateValue(context).Add(action);
         }
-    }
-
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
-        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        Collect(eventData.Context);
-        return base.SavingChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Collect(eventData.Context);
-        return base.SavingChanges(eventData, result);
-    }
-
-    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        Saved(eventData.Context);
-        return base.SavedChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        Saved(eventData.Context);
-        return base.SavedChanges(eventData, result);
-    }
-
-    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
-
-    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Forget(eventData.Context);
-        return Task.CompletedTask;
     }
 
     /// <summary>The unit of work over <paramref name="context"/> committed: its saved events go out, in the order they were raised.</summary>
@@ -97,13 +63,8 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesI
         afterCommit.Remove(context);
     }
 
-    private void Collect(DbContext? context)
+    protected override void Saving(DbContext context)
     {
-        if (context is null)
-        {
-            return;
-        }
-
         var collected = new List<DomainEvent>();
         foreach (var entry in context.ChangeTracker.Entries<Entity>())
         {
@@ -114,9 +75,9 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesI
         saving.AddOrUpdate(context, collected);
     }
 
-    private void Saved(DbContext? context)
+    protected override void Saved(DbContext context)
     {
-        if (context is null || !saving.TryGetValue(context, out var collected))
+        if (!saving.TryGetValue(context, out var collected))
         {
             return;
         }
@@ -132,13 +93,7 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveChangesI
         }
     }
 
-    private void Forget(DbContext? context)
-    {
-        if (context is not null)
-        {
-            saving.Remove(context);
-        }
-    }
+    protected override void Failed(DbContext context) => saving.Remove(context);
 
     private void Publish(List<DomainEvent> events)
     {

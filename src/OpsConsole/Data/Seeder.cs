@@ -1,16 +1,12 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Domain;
-using OpsConsole.Hosting;
-using OpsConsole.Security;
 
 namespace OpsConsole.Data;
 
-/// <summary>First-start data: the seed's agents, a default rule set, the first administrator and the bootstrap API key.
+/// <summary>First-start data: the seed's agents and a default rule set (the accounts are Security's, AccountSeeder).
 /// Idempotent; it only adds what is missing and never overwrites what an admin changed.</summary>
 public sealed class Seeder(
     IDbContextFactory<OpsDbContext> dbFactory,
-    IServiceProvider services,
     TimeProvider time,
     ILogger<Seeder> logger)
 {
@@ -80,10 +76,7 @@ public sealed class Seeder(
         ["Retry failures with exponential backoff"] = ("""{"status": ["failed"]}""", """{"retry": "exponential_backoff", "then": "escalate"}"""),
     };
 
-    public Task SeedAsync(OpsConsoleOptions settings, CancellationToken cancellationToken) =>
-        SeedAsync(settings, new SeededRuleSettings(60, 3600, 120), cancellationToken);
-
-    public async Task SeedAsync(OpsConsoleOptions settings, SeededRuleSettings ruleSettings, CancellationToken cancellationToken)
+    public async Task SeedAsync(SeededRuleSettings ruleSettings, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -136,53 +129,7 @@ public sealed class Seeder(
             });
         }
 
-        if (settings.Api.BootstrapKey is { Length: >= 24 } bootstrap)
-        {
-            var hash = Secrets.Hash(bootstrap);
-            if (!await db.ApiKeys.AnyAsync(k => k.KeyHash == hash, cancellationToken))
-            {
-                db.ApiKeys.Add(new ApiKey { Name = "bootstrap", Role = ApiRole.Admin, KeyHash = hash, Prefix = bootstrap[..6], CreatedOn = now });
-            }
-        }
-
         await db.SaveChangesAsync(cancellationToken);
-        await SeedAdminAsync(settings, cancellationToken);
-    }
-
-    private async Task SeedAdminAsync(OpsConsoleOptions settings, CancellationToken cancellationToken)
-    {
-        await using var scope = services.CreateAsyncScope();
-        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        foreach (var role in Enum.GetNames<ApiRole>())
-        {
-            if (!await roles.RoleExistsAsync(role))
-            {
-                await roles.CreateAsync(new IdentityRole(role));
-            }
-        }
-
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
-        if (await users.Users.AnyAsync(cancellationToken))
-        {
-            return;
-        }
-
-        var password = string.IsNullOrEmpty(settings.Admin.Password) ? Secrets.NewPassword() : settings.Admin.Password;
-        var admin = new IdentityUser(settings.Admin.UserName) { EmailConfirmed = true };
-        var created = await users.CreateAsync(admin, password);
-        if (!created.Succeeded)
-        {
-            throw new OpsConsoleSettingsException(
-                $"{OpsConsoleOptions.Section}:Admin: the first administrator could not be created: {string.Join("; ", created.Errors.Select(e => e.Description))}");
-        }
-
-        await users.AddToRolesAsync(admin, Enum.GetNames<ApiRole>());
-        if (string.IsNullOrEmpty(settings.Admin.Password))
-        {
-            // Printed once to the console, never to the log file.
-            Console.WriteLine($"OpsConsole: created administrator '{settings.Admin.UserName}' with password: {password}");
-            Console.WriteLine("OpsConsole: this password is shown only now; set OpsConsole:Admin:Password to choose your own.");
-        }
     }
 }
 

@@ -46,7 +46,8 @@ public static class OpsConsoleHosting
             throw new OpsConsoleSettingsException($"OpsConsole cannot start: {problems[0]}");
         }
 
-        PrivateFiles.Apply(DataServices.DataDirectory(settings), settings.LogDirectory);
+        var data = settings.ForData(builder.Configuration);
+        PrivateFiles.Apply(data.FullDataDirectory, settings.LogDirectory);
         // Run from the build output (dotnet run, browser tests) outside Development, Blazor's and MudBlazor's files are
         // found only through the static web assets manifest, which ASP.NET Core reads by itself in Development alone;
         // without it they are served empty and the console is unstyled. A published app has no manifest: a no-op there.
@@ -71,11 +72,11 @@ public static class OpsConsoleHosting
 
         var nodeName = Telemetry.NodeName(settings, builder.Configuration);
         services.AddSingleton(LeaseHolder.ForNode(nodeName));
-        services.AddOpsData(settings, builder.Configuration);
+        services.AddOpsData(data);
         services.AddOpsSecurity();
         services.AddOpsProtection();
         services.AddOpsEngine();
-        services.AddOpsJobs(settings, builder.Configuration);
+        services.AddOpsJobs(data, builder.Configuration);
         services.AddOpsIntake(builder.Configuration);
         services.AddOpsGitHub(builder.Configuration).AddOpsGitHubFeatures();
         services.AddOpsNotifications();
@@ -86,6 +87,10 @@ public static class OpsConsoleHosting
         services.AddOpsTelemetry(nodeName);
         return builder;
     }
+
+    /// <summary>The app's database from the <c>OpsConsole</c> settings (Data is told them as <see cref="DataSettings"/>).</summary>
+    public static IServiceCollection AddOpsData(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration) =>
+        services.AddOpsData(settings.ForData(configuration));
 
     public static WebApplication UseOpsConsole(this WebApplication app)
     {
@@ -261,12 +266,11 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsConsole.Components.Layout.ThemeStylesheet>();
         services.AddSingleton<TaskQueries>();
         services.AddSingleton<OpsConsole.Features.Audit.AuditQueries>();
-        services.AddSingleton<Seeder>();
         services.AddHostedService<StartupInitializer>();
         return services;
     }
 
-    private static IServiceCollection AddOpsJobs(this IServiceCollection services, OpsConsoleOptions settings, IConfiguration configuration)
+    private static IServiceCollection AddOpsJobs(this IServiceCollection services, DataSettings settings, IConfiguration configuration)
     {
         services.AddHangfire(config =>
         {
@@ -280,7 +284,7 @@ public static class OpsConsoleHosting
             }
             else
             {
-                config.UseSQLiteStorage(Path.Combine(DataServices.DataDirectory(settings), "hangfire.db"), new SQLiteStorageOptions
+                config.UseSQLiteStorage(Path.Combine(settings.FullDataDirectory, "hangfire.db"), new SQLiteStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromMilliseconds(500),
                     DistributedLockLifetime = TimeSpan.FromSeconds(30),

@@ -1,3 +1,6 @@
+using OpsConsole.Data;
+using OpsConsole.Security;
+
 namespace OpsConsole.Hosting;
 
 /// <summary>The <c>OpsConsole</c> settings section (CONTRACT.md).</summary>
@@ -90,6 +93,17 @@ public sealed class OpsConsoleOptions
     }
 
     public bool UsesPostgres => string.Equals(DatabaseProvider, "postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What the data layer is told of these settings and the connection strings.</summary>
+    public DataSettings ForData(IConfiguration configuration) => new(DataDirectory, Database.CommandTimeoutSeconds)
+    {
+        PostgresConnectionString = UsesPostgres ? configuration.GetConnectionString("OpsConsole") ?? "" : null,
+        CertificatePath = DataProtection.CertificatePath,
+        CertificatePassword = DataProtection.CertificatePassword,
+    };
+
+    /// <summary>The accounts a first start creates (<see cref="AccountSeeder"/>).</summary>
+    public AccountSettings ForAccounts() => new(Admin.UserName, Admin.Password, Api.BootstrapKey);
 
     public IEnumerable<string> Validate(IConfiguration configuration)
     {

@@ -2,16 +2,19 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
 
 namespace OpsConsole.Hosting;
 
 /// <summary>
-/// Runs before the web server listens: migrates the database, seeds it and says how the engine is set up. On shutdown it prints the engine's statistics (reference §4.2).
+/// Runs before the web server listens: migrates the database, seeds it (data, then accounts) and says how the engine is set up. On shutdown it prints the engine's statistics (reference §4.2).
 /// </summary>
 public sealed class StartupInitializer(
     IDbContextFactory<OpsDbContext> dbFactory,
     Seeder seeder,
+    AccountSeeder accounts,
     OpsConsoleOptions settings,
+    DataSettings data,
     IOptionsMonitor<OrchestrationOptions> orchestration,
     EngineStatistics statistics,
     TimeProvider time,
@@ -22,14 +25,19 @@ public sealed class StartupInitializer(
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             await db.Database.MigrateAsync(cancellationToken);
-            if (settings.UsesPostgres && await KeyRingImport.FromFolderAsync(db, DataServices.KeysDirectory(settings), cancellationToken) is > 0 and var imported)
+            if (data.UsesPostgres && await KeyRingImport.FromFolderAsync(db, data.KeysDirectory, cancellationToken) is > 0 and var imported)
             {
-                logger.LogInformation("Copied {Count} Data Protection key(s) from {Folder} into the shared key ring", imported, DataServices.KeysDirectory(settings));
+                logger.LogInformation("Copied {Count} Data Protection key(s) from {Folder} into the shared key ring", imported, data.KeysDirectory);
             }
         }
 
         var o = orchestration.CurrentValue;
-        await seeder.SeedAsync(settings, new SeededRuleSettings(o.RetryBaseSeconds, o.RetryMaxSeconds, o.BlockedEscalationMinutes), cancellationToken);
+        await seeder.SeedAsync(new SeededRuleSettings(o.RetryBaseSeconds, o.RetryMaxSeconds, o.BlockedEscalationMinutes), cancellationToken);
+        if (await accounts.SeedAsync(settings.ForAccounts(), cancellationToken) is { } problem)
+        {
+            throw new OpsConsoleSettingsException($"{OpsConsoleOptions.Section}:Admin: {problem}");
+        }
+
         if (o.DryRun)
         {
             logger.LogWarning("Running in DRY-RUN mode - no changes will be made by the engine");
@@ -39,7 +47,7 @@ public sealed class StartupInitializer(
             "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, stall timeout {Stall}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}",
             o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds, o.StallTimeoutSeconds,
             o.RetryBaseSeconds, o.RetryMaxSeconds, o.Verbose, o.DryRun);
-        logger.LogInformation("Data in {Directory} ({Provider})", DataServices.DataDirectory(settings), settings.DatabaseProvider);
+        logger.LogInformation("Data in {Directory} ({Provider})", data.FullDataDirectory, settings.DatabaseProvider);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

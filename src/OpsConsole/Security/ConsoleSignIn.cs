@@ -14,7 +14,7 @@ public sealed class ConsoleSignIn(
     SignInManager<IdentityUser> signIn,
     IPasswordHasher<IdentityUser> hasher,
     IDbContextFactory<OpsDbContext> dbFactory,
-    TimeProvider time,
+    AuditWriter audit,
     ILogger<ConsoleSignIn> logger)
 {
     public const string Refusal =
@@ -51,18 +51,8 @@ public sealed class ConsoleSignIn(
 
     private async Task AuditAsync(string userName, string action, string? ip)
     {
-        var name = userName.Length > 150 ? userName[..150] : userName;
         await using var db = await dbFactory.CreateDbContextAsync();
-        db.AuditEntries.Add(new AuditEntry
-        {
-            At = time.GetUtcNow().UtcDateTime,
-            Actor = name,
-            ActorKind = ActorKind.User,
-            Action = action,
-            TargetType = "user",
-            TargetId = name.Length > 64 ? name[..64] : name,
-            Ip = ip,
-        });
+        audit.Add(db, new Actor(userName, ActorKind.User), action, "user", userName, ip);
         await db.SaveChangesAsync();
     }
 }

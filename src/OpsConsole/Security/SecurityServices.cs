@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsConsole.Data;
 
 namespace OpsConsole.Security;
@@ -42,6 +43,7 @@ public static class SecurityServices
 
         services.AddOpsIdentity().AddSignInManager();
         services.AddScoped<ConsoleSignIn>();
+        services.AddSingleton<AccountSeeder>();
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<UserAdministration>();
@@ -58,9 +60,12 @@ public static class SecurityServices
         return services;
     }
 
-    /// <summary>Users, roles and their password rules (on the app's database); the console's sign-in adds the SignInManager.</summary>
+    /// <summary>
+    /// Users, roles and their password rules (on the app's database), and the audit trail of what people, keys and agents
+    /// change; the console's sign-in adds the SignInManager.
+    /// </summary>
     public static IdentityBuilder AddOpsIdentity(this IServiceCollection services) =>
-        services.AddIdentityCore<IdentityUser>(o =>
+        services.AddOpsAudit().AddIdentityCore<IdentityUser>(o =>
             {
                 o.Password.RequiredLength = 8;
                 o.Password.RequireNonAlphanumeric = false;
@@ -71,6 +76,13 @@ public static class SecurityServices
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<OpsDbContext>()
             .AddDefaultTokenProviders();
+
+    /// <summary>The audit trail: its one writer, and the part of every save that records who changed what (after the changes derived from it).</summary>
+    public static IServiceCollection AddOpsAudit(this IServiceCollection services)
+    {
+        services.TryAddSingleton<AuditWriter>();
+        return services.AddSaveInterceptor<AuditInterceptor>(SaveStage.Record);
+    }
 
     private static bool MachineRoute(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs") || request.Path.StartsWithSegments("/metrics");

@@ -26,7 +26,8 @@ public sealed class FieldErrorsException(IReadOnlyDictionary<string, string[]> e
 /// Creates, changes and removes console users. Every change is checked here (the caller is still an administrator; nobody
 /// removes, locks or demotes themselves; the last administrator stays) and written to the audit trail in the same transaction.
 /// </summary>
-public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard guard, CredentialCache credentials, TimeProvider time, ILogger<UserAdministration> logger)
+public sealed class UserAdministration(
+    IServiceScopeFactory scopes, AccessGuard guard, CredentialCache credentials, AuditWriter audit, TimeProvider time, ILogger<UserAdministration> logger)
 {
 
     public async Task<List<UserSummary>> ListAsync(CancellationToken cancellationToken)
@@ -162,18 +163,7 @@ public sealed class UserAdministration(IServiceScopeFactory scopes, AccessGuard 
         var (user, action, before, after) = await change(users, actor.Name);
         if (action is not null)
         {
-            db.AuditEntries.Add(new AuditEntry
-            {
-                At = time.GetUtcNow().UtcDateTime,
-                Actor = actor.Name,
-                ActorKind = actor.Kind,
-                Action = action,
-                TargetType = "user",
-                TargetId = user.UserName ?? user.Id,
-                Before = before,
-                After = after,
-                Ip = AuditContext.Value?.Ip,
-            });
+            audit.Add(db, actor, action, "user", user.UserName ?? user.Id, AuditContext.Value?.Ip, before, after);
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("User {User}: {Action} by {Actor}", user.UserName, action, actor.Name);
         }

@@ -53,10 +53,6 @@ public sealed partial class FolderDependencyTests
         ["Components/Pages/Tasks.razor.cs"] = ["Data"],
         ["Components/Pages/Wall.razor.cs"] = ["Data"],
 
-        // Data registering GitHub's interceptor and reading the host's settings; seeding users through Security.
-        ["Data/DataServices.cs"] = ["Hosting", "Integrations"],
-        ["Data/Seeder.cs"] = ["Hosting", "Security"],
-
         // The host's own settings section (OpsConsoleOptions: the public address, the API's write limit, the wall's framers)
         // and its start-up error type, read from below the host.
         ["Features/Dashboard/StatusQueries.cs"] = ["Hosting"],

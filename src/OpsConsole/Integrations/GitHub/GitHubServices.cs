@@ -1,3 +1,5 @@
+using OpsConsole.Data;
+
 namespace OpsConsole.Integrations.GitHub;
 
 public static class GitHubServices
@@ -11,6 +13,8 @@ public static class GitHubServices
         services.AddSingleton<IIssueTracker, OctokitIssueTracker>();
         services.AddSingleton<IIssueDeliveryTrigger, HangfireIssueDeliveryTrigger>();
         services.AddSingleton<GitHubOutbox>();
+        // Outbox rows are written in the same save as the task change, before the audit trail and the events see the save.
+        services.AddSaveInterceptor<IssueOutboxWriter>(SaveStage.Derive);
         services.AddTransient<GitHubOutboxJob>();
         return services;
     }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
@@ -10,43 +9,15 @@ namespace OpsConsole.Integrations.GitHub;
 
 /// <summary>
 /// Turns task changes into GitHub outbox rows inside the same save, so a task change and what it means for its issue
-/// commit together or not at all. Runs before the audit and event interceptors (it may ask for an issue, which they record).
+/// commit together or not at all. Plugged into every save at <see cref="SaveStage.Derive"/> (<see cref="GitHubServices.AddOpsGitHub"/>),
+/// before the audit trail and the events (it may ask for an issue, which they record).
 /// </summary>
-public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger, DomainEventInterceptor commits) : SaveChangesInterceptor
+public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger, DomainEventInterceptor commits) : SaveInterceptor
 {
     private readonly ConditionalWeakTable<DbContext, object> wroteRows = [];
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    protected override void Saving(DbContext context)
     {
-        Write(eventData.Context);
-        return base.SavingChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Write(eventData.Context);
-        return base.SavingChanges(eventData, result);
-    }
-
-    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
-    {
-        Wake(eventData.Context);
-        return base.SavedChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
-    {
-        Wake(eventData.Context);
-        return base.SavedChanges(eventData, result);
-    }
-
-    private void Write(DbContext? context)
-    {
-        if (context is null)
-        {
-            return;
-        }
-
         var settings = options.CurrentValue;
         var now = time.GetUtcNow().UtcDateTime;
         var added = 0;
@@ -87,9 +58,9 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
         }
     }
 
-    private void Wake(DbContext? context)
+    protected override void Saved(DbContext context)
     {
-        if (context is not null && wroteRows.TryGetValue(context, out _))
+        if (wroteRows.TryGetValue(context, out _))
         {
             wroteRows.Remove(context);
             commits.AfterCommit(context, trigger.Soon); // the delivery reads committed rows only

@@ -1,16 +1,17 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
-using Microsoft.EntityFrameworkCore.Diagnostics;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 
-namespace OpsConsole.Data;
+namespace OpsConsole.Security;
 
 /// <summary>
 /// Writes an audit row, in the same save, for every task, agent, rule or API key that a person, an API key or an
-/// agent changes: who, what, before and after (changed fields only, secrets left out), when and from where.
+/// agent changes: who, what, before and after (changed fields only, secrets left out), when and from where. Plugged into
+/// every save at <see cref="SaveStage.Record"/>, after the changes derived from it (<see cref="SecurityServices.AddOpsAudit"/>).
 /// </summary>
-public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
+public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
 {
     private static readonly HashSet<string> Secret = [nameof(Agent.TokenHash), nameof(ApiKey.KeyHash), "PasswordHash", "SecurityStamp", "ConcurrencyStamp"];
 
@@ -21,26 +22,13 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
         nameof(Agent.RecentOutcomes), nameof(Agent.TotalTasksCompleted), nameof(Agent.TotalTasksFailed), nameof(Agent.AverageCompletionTime),
     ];
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    protected override void Saving(DbContext context)
     {
-        Audit(eventData.Context);
-        return base.SavingChangesAsync(eventData, result, cancellationToken);
-    }
-
-    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        Audit(eventData.Context);
-        return base.SavingChanges(eventData, result);
-    }
-
-    private void Audit(DbContext? context)
-    {
-        if (context is null || AuditContext.Value is not { } who || who.Actor.Kind == ActorKind.Engine)
+        if (AuditContext.Value is not { } who || who.Actor.Kind == ActorKind.Engine)
         {
             return;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
         var entries = context.ChangeTracker.Entries()
             .Where(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted
                 && e.Entity is WorkItem or Agent or OrchestrationRule or ApiKey)
@@ -55,18 +43,15 @@ public sealed class AuditInterceptor(TimeProvider time) : SaveChangesInterceptor
                 continue;
             }
 
-            context.Add(new AuditEntry
-            {
-                At = now,
-                Actor = who.Actor.Name,
-                ActorKind = who.Actor.Kind,
-                Action = entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ when tokenRotated => "token_rotated", _ => "updated" },
-                TargetType = entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },
-                TargetId = entry.Property("Id").CurrentValue?.ToString() ?? "",
-                Before = entry.State == EntityState.Added ? null : Snapshot(changed, p => p.OriginalValue),
-                After = entry.State == EntityState.Deleted ? null : Snapshot(changed, p => p.CurrentValue),
-                Ip = who.Ip,
-            });
+            writer.Add(
+                context,
+                who.Actor,
+                entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ when tokenRotated => "token_rotated", _ => "updated" },
+                entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },
+                entry.Property("Id").CurrentValue?.ToString() ?? "",
+                who.Ip,
+                before: entry.State == EntityState.Added ? null : Snapshot(changed, p => p.OriginalValue),
+                after: entry.State == EntityState.Deleted ? null : Snapshot(changed, p => p.CurrentValue));
         }
     }
 

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OpsConsole.Domain;
 
-namespace OpsConsole.Data;
+namespace OpsConsole.Data.Configurations;
 
 public sealed class TaskMessageConfiguration : IEntityTypeConfiguration<TaskMessage>
 {
