@@ -37,21 +37,19 @@ public sealed partial class FolderDependencyTests
     /// </summary>
     private static readonly Dictionary<string, string[]> NotYetMoved = new()
     {
-        // Pages that still read through a DbContext instead of a feature query (or name Api's JSON helpers, or a settings
-        // type of Hosting, or an Integrations type directly).
+        // Pages: the task list still reads through a DbContext (its paging is being rebuilt); the banner and the live base
+        // watch Data's DatabaseAvailability; some pages read bodies with Api's JsonBody or show GitHub's settings and issue
+        // drafts (Integrations types) directly.
         ["Components/Layout/DatabaseBanner.razor"] = ["Data"],
         ["Components/LiveComponent.cs"] = ["Data"],
         ["Components/Pages/Admin/ApiKeys.razor.cs"] = ["Api"],
-        ["Components/Pages/Agents.razor.cs"] = ["Data"],
-        ["Components/Pages/Health.razor.cs"] = ["Data"],
-        ["Components/Pages/Integrations.razor.cs"] = ["Data", "Integrations"],
+        ["Components/Pages/Integrations.razor.cs"] = ["Integrations"],
         ["Components/Pages/Rules.Preview.cs"] = ["Api"],
-        ["Components/Pages/Rules.razor.cs"] = ["Api", "Data"],
+        ["Components/Pages/Rules.razor.cs"] = ["Api"],
         ["Components/Pages/TaskDetail.razor"] = ["Api"],
-        ["Components/Pages/TaskDetail.razor.cs"] = ["Data", "Hosting", "Integrations"],
+        ["Components/Pages/TaskDetail.razor.cs"] = ["Integrations"],
         ["Components/Pages/TaskPullRequests.razor"] = ["Integrations"],
         ["Components/Pages/Tasks.razor.cs"] = ["Data"],
-        ["Components/Pages/Wall.razor.cs"] = ["Data"],
 
         // The host's own settings section (OpsConsoleOptions: the public address, the API's write limit, the wall's framers)
         // and its start-up error type, read from below the host.

@@ -74,6 +74,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<UserAdministration>();
         Services.AddSingleton<ApiKeyService>();
         Services.AddSingleton<RuleService>();
+        Services.AddSingleton<OpsConsole.Features.Agents.AgentService>();
         Services.AddSingleton(OpsConsole.Features.Deployments.DeploymentSettings.From(new ConfigurationBuilder().Build()));
         Services.AddSingleton<OpsConsole.Features.Deployments.FailureIntake>();
         Services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Orchestration;
@@ -17,7 +16,6 @@ public sealed partial class Agents
     private string? tokenFor;
     private bool busy;
 
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private AgentService AgentService { get; set; } = default!;
     [Inject] private AgentOperations Operations { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -26,9 +24,7 @@ public sealed partial class Agents
 
     protected override async Task LoadAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        agents = (await db.Agents.AsNoTracking().ToListAsync())
-            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
+        agents = await AgentService.RosterAsync(CancellationToken.None);
     }
 
     private void NewAgent()

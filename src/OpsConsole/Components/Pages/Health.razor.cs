@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Health;
 using OpsConsole.Features.Orchestration;
@@ -31,7 +30,6 @@ public sealed partial class Health
     private bool busy;
 
     [Inject] private HealthService HealthService { get; set; } = default!;
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is HealthChanged;
@@ -41,8 +39,7 @@ public sealed partial class Health
         latest = await HealthService.LatestAsync(CancellationToken.None);
         summary = HealthRollup.Summarize(latest, Now);
         var since = Now.AddHours(-24);
-        await using var db = await DbFactory.CreateDbContextAsync();
-        var samples = await db.HealthSamples.AsNoTracking().Where(h => h.LastCheck >= since).OrderBy(h => h.LastCheck).ToListAsync();
+        var samples = await HealthService.HistoryAsync(since, CancellationToken.None);
         history = samples
             .GroupBy(h => (h.Component, h.MetricName))
             .ToDictionary(g => g.Key, g => g.Select(h => (h.LastCheck, Number(h))).Where(p => p.Item2 is not null).Select(p => (p.LastCheck, p.Item2!.Value)).TakeLast(48).ToList());

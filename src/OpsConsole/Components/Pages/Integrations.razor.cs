@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Notifications;
@@ -22,10 +21,8 @@ public sealed partial class Integrations
     [Inject] private NotificationQuery Notifications { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
     [Inject] private GitHubOutbox Outbox { get; set; } = default!;
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
-    public sealed record WaitingIssue(Guid Id, string Title, WorkItemPriority Priority, GitHubIssueState State, int? Number, int Changes);
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is IssueLinked or HealthChanged;
 
@@ -33,15 +30,7 @@ public sealed partial class Integrations
     {
         status = await Query.StatusAsync(CancellationToken.None);
         notifications = await Notifications.StatusAsync(20, CancellationToken.None);
-        await using var db = await DbFactory.CreateDbContextAsync();
-        var counts = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null)
-            .GroupBy(r => r.WorkItemId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
-        var tasks = await db.WorkItems.AsNoTracking()
-            .Where(w => w.GithubIssueState == GitHubIssueState.Failed || w.GithubIssueState == GitHubIssueState.Local || w.GithubIssueState == GitHubIssueState.Pending
-                || counts.Keys.Contains(w.Id))
-            .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn).Take(50)
-            .Select(w => new { w.Id, w.Title, w.Priority, w.GithubIssueState, w.GithubIssueNumber }).ToListAsync();
-        waiting = tasks.Select(t => new WaitingIssue(t.Id, t.Title, t.Priority, t.GithubIssueState, t.GithubIssueNumber, counts.GetValueOrDefault(t.Id))).ToList();
+        waiting = await Query.WaitingAsync(50, CancellationToken.None);
     }
 
     private async Task DeliverNowAsync()

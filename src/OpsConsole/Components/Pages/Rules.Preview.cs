@@ -27,8 +27,7 @@ public sealed partial class Rules
 
     private async Task LoadRecentFailuresAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        recentFailures = await db.FailureRecords.AsNoTracking().OrderByDescending(f => f.ReceivedAt).Take(10).ToListAsync();
+        recentFailures = await Previewer.RecentFailuresAsync(10, CancellationToken.None);
     }
 
     private async Task BacktestAsync()

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using OpsConsole.Api;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.Rules;
@@ -23,7 +22,6 @@ public sealed partial class Rules
     private Dictionary<string, List<string>> errors = [];
     private bool busy;
 
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private RuleService Service { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -32,8 +30,7 @@ public sealed partial class Rules
 
     protected override async Task LoadAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        rules = await db.Rules.AsNoTracking().OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync();
+        rules = await Service.ListAsync(CancellationToken.None);
         await LoadRecentFailuresAsync();
     }
 

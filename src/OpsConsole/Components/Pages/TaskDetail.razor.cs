@@ -4,11 +4,9 @@ using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Orchestration;
-using OpsConsole.Hosting;
 using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Components.Pages;
@@ -32,14 +30,13 @@ public sealed partial class TaskDetail
 
     [Parameter] public Guid Id { get; set; }
 
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private Features.WorkItems.TaskQueries Tasks { get; set; } = default!;
     [Inject] private OrchestrationEngine Engine { get; set; } = default!;
     [Inject] private Features.WorkItems.TaskMessages Messages { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
     [Inject] private IOptionsMonitor<GitHubOptions> GitHub { get; set; } = default!;
-    [Inject] private OpsConsoleOptions Console { get; set; } = default!;
 
     private BackoffSettings Backoff => Options.CurrentValue.Backoff;
 
@@ -53,15 +50,11 @@ public sealed partial class TaskDetail
 
     protected override async Task LoadAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == Id);
-        assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == Id).OrderByDescending(a => a.AssignedAt).ToListAsync();
-        attempts = await Features.WorkItems.Attempts.ListAsync(db, Id, CancellationToken.None);
+        var page = await Tasks.PageAsync(Id, CancellationToken.None);
+        item = page?.Item;
+        (assignments, attempts, log, agents, issueChanges) = page is null ? ([], [], [], [], []) : (page.Assignments, page.Attempts, page.Log, page.Agents, page.IssueChanges);
         messages = await Messages.ListAsync(Id, CancellationToken.None);
-        log = await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == Id).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync();
-        agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
-        issueChanges = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == Id).OrderByDescending(r => r.Id).Take(50).ToListAsync();
-        draft = item is null ? null : IssueTemplates.Draft(item, Console.PublicUrl, GitHub.CurrentValue.Assignee);
+        draft = item is null ? null : Issues.Draft(item);
         crumbs = [new("Tasks", "tasks"), new(item?.Title ?? "Task", null, disabled: true)];
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Dashboard;
 
@@ -19,7 +18,7 @@ public sealed partial class Wall
     [Inject] private Features.Spend.SpendQueries Spend { get; set; } = default!;
 
     private Features.Spend.SpendToday? spend;
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
+    [Inject] private Features.Agents.AgentService Agents { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
@@ -32,13 +31,8 @@ public sealed partial class Wall
     {
         dashboard = await Status.DashboardAsync(CancellationToken.None);
         spend = await Spend.TodayAsync(Now, CancellationToken.None);
-        await using var db = await DbFactory.CreateDbContextAsync();
-        agents = (await db.Agents.AsNoTracking().ToListAsync())
-            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
-        urgent = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
-            .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
-            .OrderByDescending(w => w.Priority).ThenByDescending(w => w.NeedsAttention).ThenBy(w => w.CreatedOn)
-            .Take(12).ToListAsync();
+        agents = await Agents.RosterAsync(CancellationToken.None);
+        urgent = await Status.UrgentAsync(12, CancellationToken.None);
         emergencies = urgent.Where(w => w.Priority == WorkItemPriority.Emergency).ToList();
     }
 

@@ -69,6 +69,14 @@ public sealed record AgentSpec(
 /// <summary>Creates, edits and removes agents, and issues their tokens (stored only as hashes).</summary>
 public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AgentOperations operations, AccessGuard access, CredentialCache credentials, TimeProvider time, ILogger<AgentService> logger)
 {
+    /// <summary>The agents as the Agents page and the wall list them: active first, then by priority weight, then by name.</summary>
+    public async Task<List<Agent>> RosterAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return (await db.Agents.AsNoTracking().ToListAsync(cancellationToken))
+            .OrderByDescending(a => a.IsActive).ThenByDescending(a => a.PriorityWeight).ThenBy(a => a.Name).ToList();
+    }
+
     public async Task<(Agent Agent, string Token)> CreateAsync(AgentSpec spec, Actor actor, CancellationToken cancellationToken)
     {
         await access.DemandAsync(actor, ApiRole.Admin, cancellationToken);

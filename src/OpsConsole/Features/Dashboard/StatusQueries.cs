@@ -42,6 +42,16 @@ public sealed record MetricsDto(IReadOnlyList<TaskTypeMetric> TaskTypes, IReadOn
 /// <summary>The status, dashboard and metrics payloads; shared by the API, the console and opsctl.</summary>
 public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, HealthService health, TimeProvider time, Microsoft.Extensions.Options.IOptionsMonitor<Orchestration.OrchestrationOptions> options, Hosting.OpsConsoleOptions settings)
 {
+    /// <summary>The open tasks the wall shows, most urgent first: by priority, then those that need a person, then the oldest.</summary>
+    public async Task<List<WorkItem>> UrgentAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+            .Where(w => w.Status != WorkItemStatus.Completed && w.Status != WorkItemStatus.Cancelled)
+            .OrderByDescending(w => w.Priority).ThenByDescending(w => w.NeedsAttention).ThenBy(w => w.CreatedOn)
+            .Take(take).ToListAsync(cancellationToken);
+    }
+
     public static readonly string[] DeploymentSources = ["production_deployment_failure", "production_deployment_monitor", "manual_api_creation", "enhanced_deployment_orchestrator", "deployment_log", "github_webhook", "failure_api"];
 
     public async Task<StatusDto> StatusAsync(CancellationToken cancellationToken)

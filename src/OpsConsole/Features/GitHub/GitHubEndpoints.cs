@@ -106,12 +106,29 @@ public static class GitHubEndpoints
 }
 
 /// <summary>The integration's state for the API, the health check and the Integrations page.</summary>
+/// <summary>A task whose issue waits, with the number of its changes not yet delivered.</summary>
+public sealed record WaitingIssue(Guid Id, string Title, WorkItemPriority Priority, GitHubIssueState State, int? Number, int Changes);
+
 public sealed class GitHubStatusQuery(
     IDbContextFactory<OpsDbContext> dbFactory,
     GitHubStatus status,
     IOptionsMonitor<GitHubOptions> options,
     IOptionsMonitor<OrchestrationOptions> orchestration)
 {
+    /// <summary>Tasks whose issue waits (to be created, failed, kept locally, or with changes not yet delivered), most urgent first.</summary>
+    public async Task<List<WaitingIssue>> WaitingAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var counts = await db.IssueOutbox.AsNoTracking().Where(r => r.DeliveredAt == null)
+            .GroupBy(r => r.WorkItemId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        var tasks = await db.WorkItems.AsNoTracking()
+            .Where(w => w.GithubIssueState == GitHubIssueState.Failed || w.GithubIssueState == GitHubIssueState.Local || w.GithubIssueState == GitHubIssueState.Pending
+                || counts.Keys.Contains(w.Id))
+            .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn).Take(take)
+            .Select(w => new { w.Id, w.Title, w.Priority, w.GithubIssueState, w.GithubIssueNumber }).ToListAsync(cancellationToken);
+        return tasks.Select(t => new WaitingIssue(t.Id, t.Title, t.Priority, t.GithubIssueState, t.GithubIssueNumber, counts.GetValueOrDefault(t.Id))).ToList();
+    }
+
     public async Task<GitHubStatusDto> StatusAsync(CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;

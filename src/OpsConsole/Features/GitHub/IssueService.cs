@@ -29,9 +29,13 @@ public sealed class IssueService(
     GitHubStatus status,
     IIssueDeliveryTrigger trigger,
     IOptionsMonitor<GitHubOptions> options,
+    GitHubOutbox outbox,
     AccessGuard access,
     ILogger<IssueService> logger)
 {
+    /// <summary>The issue as it would be written for the task now (the task page's preview).</summary>
+    public IssueDraft Draft(WorkItem task) => outbox.Draft(task);
+
     public async Task<IssueStateDto> RequestAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);

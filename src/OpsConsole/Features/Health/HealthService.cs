@@ -89,6 +89,13 @@ public sealed class HealthService(
     }
 
     /// <summary>The samples of the most recent snapshot.</summary>
+    /// <summary>Every sample taken since <paramref name="since"/>, oldest first (the Health page's sparklines).</summary>
+    public async Task<List<HealthSample>> HistoryAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.HealthSamples.AsNoTracking().Where(h => h.LastCheck >= since).OrderBy(h => h.LastCheck).ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<HealthSample>> LatestAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -46,6 +46,13 @@ public sealed class RulePreview(
     AccessGuard guard,
     TimeProvider time)
 {
+    /// <summary>The last failures received, newest first: what the Rules page offers to preview a rule against.</summary>
+    public async Task<List<FailureRecord>> RecentFailuresAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.FailureRecords.AsNoTracking().OrderByDescending(f => f.ReceivedAt).Take(take).ToListAsync(cancellationToken);
+    }
+
     public async Task<PreviewDto> TaskAsync(NewWorkItem spec, PreviewExtras extras, Actor actor, CancellationToken cancellationToken)
     {
         await guard.DemandAsync(actor, ApiRole.Operator, cancellationToken);

@@ -45,8 +45,15 @@ public sealed record RuleSpec(string? Name, string? Description, RuleKind? Kind,
 }
 
 /// <summary>Creates, changes and deletes rules (administrators only, checked here too); the audit trail records each change.</summary>
-public sealed class RuleService(UnitOfWork unitOfWork, AccessGuard guard, ILogger<RuleService> logger)
+public sealed class RuleService(IDbContextFactory<OpsDbContext> dbFactory, UnitOfWork unitOfWork, AccessGuard guard, ILogger<RuleService> logger)
 {
+    /// <summary>Every rule in the order they are applied: by priority, then by name.</summary>
+    public async Task<List<OrchestrationRule>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Rules.AsNoTracking().OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
+    }
+
     /// <summary>Creates a rule (<paramref name="ruleId"/> null) or changes the fields <paramref name="spec"/> sets.</summary>
     public async Task<(OrchestrationRule Rule, bool Created)> SaveAsync(Guid? ruleId, RuleSpec spec, ClaimsPrincipal by, CancellationToken cancellationToken)
     {

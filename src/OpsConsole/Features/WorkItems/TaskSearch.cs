@@ -59,9 +59,32 @@ public sealed record TaskSearch
     }
 }
 
+/// <summary>The task page: the task, its assignments and attempts, its last 200 log entries, the agents to give it to, its issue's changes.</summary>
+public sealed record TaskPage(
+    WorkItem Item, List<Assignment> Assignments, List<AttemptDto> Attempts, List<WorkItemLogEntry> Log, List<Agent> Agents, List<IssueOutboxEntry> IssueChanges);
+
 /// <summary>Reads tasks for the console: filtered, sorted (priority by rank) and paged in the database.</summary>
 public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
 {
+    /// <summary>Everything the task page shows of one task, or null when there is no such task.</summary>
+    public async Task<TaskPage?> PageAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
+        if (item is null)
+        {
+            return null;
+        }
+
+        return new TaskPage(
+            item,
+            await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == taskId).OrderByDescending(a => a.AssignedAt).ToListAsync(cancellationToken),
+            await Attempts.ListAsync(db, taskId, cancellationToken),
+            await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == taskId).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync(cancellationToken),
+            await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken),
+            await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == taskId).OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken));
+    }
+
     public static readonly string[] Sorts = ["priority", "created_on", "modified_on", "due_date", "status", "title", "escalation_level", "next_attempt_at"];
 
     public async Task<(IReadOnlyList<WorkItem> Items, int Total)> SearchAsync(TaskSearch search, int page, int pageSize, CancellationToken cancellationToken)
