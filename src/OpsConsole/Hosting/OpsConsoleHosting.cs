@@ -67,6 +67,7 @@ public static class OpsConsoleHosting
         services.Configure<OpsConsoleOptions>(builder.Configuration.GetSection(OpsConsoleOptions.Section));
         services.Configure<OrchestrationOptions>(builder.Configuration.GetSection(OrchestrationOptions.Section));
         services.AddSingleton(settings);
+        services.AddSingleton(sp => new Domain.ConsoleLinks(sp.GetRequiredService<IOptions<OpsConsoleOptions>>().Value.PublicUrl));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
 

@@ -51,13 +51,11 @@ public sealed partial class FolderDependencyTests
         ["Components/Pages/TaskPullRequests.razor"] = ["Integrations"],
         ["Components/Pages/Tasks.razor.cs"] = ["Data"],
 
-        // The host's own settings section (OpsConsoleOptions: the public address, the API's write limit, the wall's framers)
-        // and its start-up error type, read from below the host.
+        // The host's own settings section (OpsConsoleOptions: demo mode, the API's write limit, the wall's framers) and its
+        // start-up error type, read from below the host; the outbox reads Orchestration:DryRun from Features' options.
         ["Features/Dashboard/StatusQueries.cs"] = ["Hosting"],
         ["Features/Deployments/DeploymentSettings.cs"] = ["Hosting"],
-        ["Features/GitHub/GitHubIntake.cs"] = ["Hosting"],
-        ["Features/Orchestration/NotificationOutbox.cs"] = ["Hosting"],
-        ["Integrations/GitHub/GitHubOutbox.cs"] = ["Features", "Hosting"],
+        ["Integrations/GitHub/GitHubOutbox.cs"] = ["Features"],
         ["Security/Protection.cs"] = ["Hosting"],
     };
 

@@ -59,6 +59,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<IDueWorkScheduler, NoDueWorkScheduler>();
         // GitHub as the app has it, not configured (issues stay local), with nothing to wake a job server.
         Services.Configure<OpsConsoleOptions>(_ => { });
+        Services.AddSingleton(new ConsoleLinks(new OpsConsoleOptions().PublicUrl));
         Services.AddOpsGitHub(new ConfigurationBuilder().Build()).AddOpsGitHubFeatures();
         Services.AddSingleton<IIssueDeliveryTrigger, NoIssueDeliveryTrigger>();
         Services.AddOrchestration();

@@ -5,7 +5,6 @@ using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
-using OpsConsole.Hosting;
 using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Features.GitHub;
@@ -26,7 +25,7 @@ public sealed class GitHubIntake(
     AssignmentDispatcher dispatcher,
     IIssueTracker tracker,
     IOptionsMonitor<GitHubOptions> options,
-    IOptions<OpsConsoleOptions> console,
+    ConsoleLinks links,
     ILogger<GitHubIntake> logger)
 {
     /// <summary>An issues webhook (opened, labeled, reopened take the issue in; edited and labeled follow onto its task).</summary>
@@ -119,7 +118,7 @@ public sealed class GitHubIntake(
             {
                 WorkItemId = item.Id,
                 Kind = IssueChangeKind.Comment,
-                Text = $"🤖 OpsConsole took this issue in as [task {item.Id}]({console.Value.PublicUrl.TrimEnd('/')}/tasks/{item.Id}). "
+                Text = $"🤖 OpsConsole took this issue in as [task {item.Id}]({links.Task(item.Id)}). "
                     + $"A pull request that says `Fixes #{issue.Number}` (or Closes / Resolves), or one pushed on the branch `{branch}`, "
                     + "is followed by the task: its checks are watched, and merging it completes the task.",
                 CreatedAt = now,

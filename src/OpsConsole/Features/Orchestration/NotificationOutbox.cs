@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Hosting;
 
 namespace OpsConsole.Features.Orchestration;
 
@@ -11,7 +10,7 @@ namespace OpsConsole.Features.Orchestration;
 /// inside the caller's unit of work, one outbox row per notification rule that matches the task and wants the event, so the
 /// change and its notifications commit together. The sender delivers them (Integrations/Notifications).
 /// </summary>
-public sealed class NotificationOutbox(OpsConsoleOptions console)
+public sealed class NotificationOutbox(ConsoleLinks links)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -61,7 +60,7 @@ public sealed class NotificationOutbox(OpsConsoleOptions console)
 
     private string Payload(WorkItem item, string notificationEvent, string summary, OrchestrationRule rule, DateTime now)
     {
-        var link = $"{console.PublicUrl.TrimEnd('/')}/tasks/{item.Id}";
+        var link = links.Task(item.Id);
         var text = $"[OpsConsole] {notificationEvent.Replace('_', ' ')}: {item.Title} ({item.Priority.Wire()}, {item.Status.Wire()}"
             + $"{(item.Environment is null ? "" : $", {item.Environment}")}) — {summary} {link}";
         return Redactor.RedactJson(JsonSerializer.Serialize(new

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
-using OpsConsole.Hosting;
 
 namespace OpsConsole.Integrations.GitHub;
 
@@ -24,7 +23,7 @@ public sealed class GitHubOutbox(
     GitHubStatus status,
     IOptionsMonitor<GitHubOptions> options,
     IOptionsMonitor<OrchestrationOptions> orchestration,
-    IOptions<OpsConsoleOptions> console,
+    ConsoleLinks links,
     TimeProvider time,
     ILogger<GitHubOutbox> logger)
 {
@@ -51,7 +50,7 @@ public sealed class GitHubOutbox(
     }
 
     /// <summary>The issue as it would be written now, for dry-run and the console.</summary>
-    public IssueDraft Draft(WorkItem task) => IssueTemplates.Draft(task, console.Value.PublicUrl, options.CurrentValue.Assignee);
+    public IssueDraft Draft(WorkItem task) => IssueTemplates.Draft(task, links.PublicUrl, options.CurrentValue.Assignee);
 
     private async Task<OutboxPass> PassAsync(CancellationToken cancellationToken)
     {
