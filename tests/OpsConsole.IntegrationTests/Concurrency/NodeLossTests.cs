@@ -132,19 +132,8 @@ public sealed class NodeLossTests(ITestOutputHelper output) : IAsyncLifetime
         return ids.Count(id => issues.Any(i => i.Body.Contains($"opsconsole-task: {id}", StringComparison.Ordinal)));
     }
 
-    private async Task UntilAsync(Func<Task<bool>> done, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await done())
-        {
-            if (waited.Elapsed > Patience)
-            {
-                throw new Xunit.Sdk.XunitException($"{what} did not happen within {Patience.TotalSeconds:0} s; {LeaseSummary()}\n{string.Join("\n", nodes.Select(n => $"--- {n.Name}:\n{n.Tail(3000)}"))}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private Task UntilAsync(Func<Task<bool>> done, string what) =>
+        Eventually.TrueAsync(done, what, Patience, () => $"{LeaseSummary()}\n{string.Join("\n", nodes.Select(n => $"--- {n.Name}:\n{n.Tail(3000)}"))}");
 
     private string LeaseSummary()
     {
