@@ -78,7 +78,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
     {
         var token = await TokenAsync("CodeAgent-Emergency");
         await using var worker = Start(token, "read -r task; echo \"title seen: $(echo \"$task\" | grep -o 'Review the cache layer' | head -1)\"; echo \"id $OPSCONSOLE_TASK_ID\"; echo done");
-        await Eventually.TrueAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", detail: worker.Output.ToString);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var taskId = await CreateAsync(new { title = "Review the cache layer", task_type = "code_review", priority = "medium" });
         await WaitForStatusAsync(taskId, t => (string?)t["status"] == "completed", "the worker to complete the task", worker);
@@ -94,7 +94,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
         Assert.Contains(progress, m => m!.Contains("done"));
         Assert.All(await LogsAsync(taskId), l => Assert.NotEqual("ERROR", (string?)l!["log_level"]));
 
-        await Eventually.TrueAsync(() => worker.Output.ToString().Contains("✔ completed Review the cache layer"), "the worker to log the completion", detail: worker.Output.ToString);
+        await worker.Output.WaitForAsync("✔ completed Review the cache layer", "the worker to log the completion");
         Assert.Equal(0, await worker.StopAsync());
         Assert.Contains("stopped", worker.Output.ToString());
     }
@@ -104,7 +104,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
     {
         var token = await TokenAsync("MonitoringAgent-System");
         await using var worker = Start(token, "cat >/dev/null; echo checking; echo 'disk still at 91%' >&2; exit 3");
-        await Eventually.TrueAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", detail: worker.Output.ToString);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var taskId = await CreateAsync(new { title = "Disk usage on db-1", task_type = "system_monitoring", priority = "high", auto_assign = false });
         var assign = await Admin().PostJsonAsync($"{TestAgent.Api}/tasks/{taskId}/assign/", new { agent_id = await app.AgentIdAsync("MonitoringAgent-System") });
@@ -119,7 +119,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
         Assert.Contains(logs, l => (string?)l!["step_name"] == "output" && (string?)l["message"] == "checking");
         Assert.Contains(logs, l => (string?)l!["step_name"] == "failure" && ((string?)l["message"])!.Contains("exit"));
 
-        await Eventually.TrueAsync(() => worker.Output.ToString().Contains("✘ failed Disk usage on db-1: command exited with code 3"), "the worker to log the failure", detail: worker.Output.ToString);
+        await worker.Output.WaitForAsync("✘ failed Disk usage on db-1: command exited with code 3", "the worker to log the failure");
         Assert.Equal(0, await worker.StopAsync());
     }
 
@@ -128,7 +128,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
     {
         var token = await TokenAsync("GitHubAgent-Issues");
         await using var worker = Start(token, "cat >/dev/null; echo started; sleep 60");
-        await Eventually.TrueAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", detail: worker.Output.ToString);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var first = await CreateAsync(new { title = "Sync labels for issue 17", task_type = "github_issue", priority = "high" });
         var second = await CreateAsync(new { title = "Sync labels for issue 18", task_type = "github_issue", priority = "medium" });

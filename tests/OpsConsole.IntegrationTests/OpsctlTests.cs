@@ -189,7 +189,7 @@ public sealed class OpsctlTests(LoopbackOpsConsole app, ITestOutputHelper log) :
         var error = new LockedWriter();
         using var stop = new CancellationTokenSource();
         var monitor = Cli.CliApp.RunAsync(["monitor"], CliRun.Environment(app.Url, OpsConsoleFactory.BootstrapKey, output, error), stop.Token);
-        await Eventually.TrueAsync(() => output.ToString().Contains("following"), "the monitor to connect", detail: output.ToString);
+        await output.WaitForAsync("following", "the monitor to connect");
 
         await app.OpsctlAsync("test-failure", "deploy-live-7");
         await Eventually.TrueAsync(() => output.ToString().Contains("PRODUCTION FAILURE: deploy-live-7") && output.ToString().Contains("agent  DeploymentAgent-Primary"),

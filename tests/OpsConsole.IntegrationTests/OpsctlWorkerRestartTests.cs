@@ -25,7 +25,7 @@ public sealed class OpsctlWorkerRestartTests
                 worker = CliApp.RunAsync(
                     ["agent", "run", "--token", token, "--command", "cat >/dev/null; echo reviewed", "--heartbeat-seconds", "1", "--poll-seconds", "1"],
                     CliRun.Environment(before.Url, null, output, new LockedWriter()), stop.Token);
-                await Eventually.TrueAsync(() => output.ToString().Contains("connected to"), "the worker to connect", detail: output.ToString);
+                await output.WaitForAsync("connected to", "the worker to connect");
             }
 
             await Eventually.TrueAsync(() => output.ToString().Contains("reconnecting") || output.ToString().Contains("unreachable"), "the worker to notice the server went away", detail: output.ToString);
@@ -36,10 +36,10 @@ public sealed class OpsctlWorkerRestartTests
             var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review after restart", task_type = "code_review" });
             var taskId = (string)(await created.ReadObjectAsync())["id"]!;
 
+            // The worker's reconnect backs off to 15 s while the console restarts: a minute leaves room for that on a busy machine.
             await admin.WaitForTaskAsync(taskId, t => (string?)t["status"] == "completed" || (worker.IsCompleted ? throw new InvalidOperationException("the worker exited") : false),
-                // The worker's reconnect backs off to 15 s while the console restarts: a minute leaves room for that on a busy machine.
                 "the worker to complete the task after the restart", () => $"--- worker\n{output}", TimeSpan.FromMinutes(1));
-            await Eventually.TrueAsync(() => output.ToString().Contains("✔ completed Review after restart"), "the worker to log the completion", detail: output.ToString);
+            await output.WaitForAsync("✔ completed Review after restart", "the worker to log the completion");
             await stop.CancelAsync();
             Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
         }

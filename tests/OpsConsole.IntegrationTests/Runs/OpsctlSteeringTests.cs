@@ -35,7 +35,7 @@ public sealed class OpsctlSteeringTests(LoopbackOpsConsole app) : IClassFixture<
         using var stop = new CancellationTokenSource();
         var run = CliApp.RunAsync(["agent", "run", "--token", token, "--command", command, "--heartbeat-seconds", "1", "--poll-seconds", "1"],
             CliRun.Environment(app.Url, null, output, error), stop.Token);
-        await Eventually.TrueAsync(() => output.ToString().Contains("connected to"), "the worker to connect", detail: output.ToString);
+        await output.WaitForAsync("connected to", "the worker to connect");
         var created = await (await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Fix the flaky login test", task_type = "bug_fix", priority = "emergency" })).ReadObjectAsync();
         var taskId = (string)created["id"]!;
         await WaitForStatusAsync(admin, taskId, "in_progress", output);
