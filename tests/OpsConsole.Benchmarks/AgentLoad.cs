@@ -4,12 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace OpsConsole.Benchmarks;
@@ -22,13 +17,13 @@ namespace OpsConsole.Benchmarks;
 /// </summary>
 public static class AgentLoad
 {
-    private const string Key = "bench-bootstrap-key-0123456789abcdef";
+    private const string Key = BenchHost.Key;
     private const string Api = "/api/v1/orchestration";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static async Task RunAsync(int agentCount, int taskCount, int concurrency)
     {
-        using var app = new LoopbackBenchApp();
+        using var app = new BenchHost(onLoopback: true);
         var url = app.Url;
         using var admin = new HttpClient { BaseAddress = new Uri(url) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
@@ -162,62 +157,5 @@ public static class AgentLoad
         }
 
         return text;
-    }
-
-    /// <summary>The app on a free loopback port with a temp data directory, quiet logs.</summary>
-    private sealed class LoopbackBenchApp : WebApplicationFactory<global::Program>
-    {
-        private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
-
-        public LoopbackBenchApp() => UseKestrel();
-
-        public string Url
-        {
-            get
-            {
-                StartServer();
-                return Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-            }
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(Path.Combine(RepositoryRoot(), "src", "OpsConsole"));
-            builder.UseSetting("urls", "http://127.0.0.1:0");
-            builder.UseSetting("OpsConsole:DataDirectory", dir);
-            builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
-            builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
-            builder.UseSetting("OpsConsole:Api:WritesPerMinute", "1000000"); // load on purpose, not a runaway client
-            builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
-            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "OpsConsole.sln")))
-                {
-                    return d.FullName;
-                }
-            }
-
-            return Directory.GetCurrentDirectory();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }

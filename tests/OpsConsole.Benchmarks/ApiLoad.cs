@@ -1,12 +1,7 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using OpsConsole.Data;
 
 namespace OpsConsole.Benchmarks;
 
@@ -16,11 +11,9 @@ namespace OpsConsole.Benchmarks;
 /// </summary>
 public static class ApiLoad
 {
-    private const string Key = "bench-bootstrap-key-0123456789abcdef";
-
     public static async Task CreateAndAssignAsync(int openTasks, int requests)
     {
-        using var app = new BenchFactory();
+        using var app = new BenchHost();
         var client = app.Client();
         await BulkInsertTasksAsync(app, openTasks);
         Console.WriteLine($"Database holds {openTasks:N0} open tasks; posting {requests} critical deployment tasks…");
@@ -38,7 +31,7 @@ public static class ApiLoad
 
     public static async Task ListAsync(int tasks, int requests)
     {
-        using var app = new BenchFactory();
+        using var app = new BenchHost();
         var client = app.Client();
         await BulkInsertTasksAsync(app, tasks);
         Console.WriteLine($"Database holds {tasks:N0} tasks; reading pages…");
@@ -77,10 +70,10 @@ public static class ApiLoad
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     /// <summary>Fills the tasks table in one transaction (≈170k rows/s on SQLite), spread over priorities and statuses.</summary>
-    private static async Task BulkInsertTasksAsync(BenchFactory app, int count)
+    private static async Task BulkInsertTasksAsync(BenchHost app, int count)
     {
         var watch = Stopwatch.StartNew();
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContextAsync();
+        await using var db = await app.DbAsync();
         var connection = (SqliteConnection)db.Database.GetDbConnection();
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -116,60 +109,5 @@ public static class ApiLoad
 
         await transaction.CommitAsync();
         Console.WriteLine($"Inserted {count:N0} tasks in {watch.Elapsed.TotalSeconds:F1} s");
-    }
-
-    private sealed class BenchFactory : WebApplicationFactory<global::Program>
-    {
-        private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
-
-        public HttpClient Client()
-        {
-            var client = CreateClient();
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-            return client;
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(Path.Combine(RepositoryRoot(), "src", "OpsConsole"));
-            builder.UseSetting("OpsConsole:DataDirectory", dir);
-            builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
-            builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
-            builder.UseSetting("OpsConsole:Api:WritesPerMinute", "1000000"); // load on purpose, not a runaway client
-            builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-            if (Environment.GetEnvironmentVariable("BENCH_SQL") == "1")
-            {
-                builder.UseSetting("Serilog:MinimumLevel:Default", "Information");
-                builder.UseSetting("Serilog:MinimumLevel:Override:Microsoft.EntityFrameworkCore.Database.Command", "Information");
-            }
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "OpsConsole.sln")))
-                {
-                    return d.FullName;
-                }
-            }
-
-            return Directory.GetCurrentDirectory();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }

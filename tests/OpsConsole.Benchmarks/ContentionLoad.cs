@@ -54,24 +54,20 @@ public static class ContentionLoad
         Console.WriteLine($"contention: {taskCount} tasks, {agentCount} agents (capacity 1–2), {writers} writers, {plan.Fingerprints * plan.FailuresPerFingerprint} failures over "
             + $"{plan.Fingerprints} fingerprints, {(oneNode ? "one node" : "two nodes")} on {(usesPostgres ? $"PostgreSQL (key ring kept in {root})" : $"SQLite in {root}")}, deadline {plan.Deadline.TotalSeconds:F0} s");
 
-        var nodes = new List<AppProcess>();
-        var clients = new List<ContentionNode>();
+        var nodes = new BenchNodes();
         try
         {
             var starting = Stopwatch.StartNew();
             foreach (var name in oneNode ? ["node-a"] : new[] { "node-a", "node-b" })
             {
-                // One after the other: the first one creates and migrates the database.
-                var node = await AppProcess.StartAsync(root, name, settings);
-                nodes.Add(node);
-                clients.Add(new ContentionNode(name, node.BaseAddress, () => !node.HasExited));
+                var node = await nodes.StartAsync(root, name, settings);
                 Console.WriteLine($"{name} ready on {node.BaseAddress} (pid {node.ProcessId}) after {starting.Elapsed.TotalSeconds:F1} s");
             }
 
             Func<DbConnection> store = usesPostgres
                 ? () => new NpgsqlConnection(postgres)
                 : () => new SqliteConnection($"Data Source={AppProcess.DatabasePathOf(root)};Mode=ReadOnly;Pooling=False");
-            var run = new ContentionRun(plan, clients, store, storeKeepsInsertOrder: !usesPostgres, AppProcess.BootstrapKey, line => Console.WriteLine(line));
+            var run = new ContentionRun(plan, nodes.Clients, store, storeKeepsInsertOrder: !usesPostgres, AppProcess.BootstrapKey, line => Console.WriteLine(line));
             await run.PrepareAsync(CancellationToken.None);
             var report = await run.RunAsync(CancellationToken.None);
 
@@ -83,19 +79,12 @@ public static class ContentionLoad
         }
         catch (Exception ex) when (nodes.Count > 0)
         {
-            // The nodes' own words (an exception, a refused start) are what explains a run that could not go on.
-            foreach (var node in nodes)
-            {
-                Console.Error.WriteLine($"--- {node.Name}, last output:\n{node.Tail(6000)}");
-            }
-
-            Console.Error.WriteLine(ex);
+            nodes.PrintFailure(ex);
             return 2;
         }
         finally
         {
-            clients.ForEach(c => c.Dispose());
-            await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
+            await nodes.DisposeAsync();
             SqliteConnection.ClearAllPools();
             if (!usesPostgres)
             {

@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using OpsConsole.Data;
 
 namespace OpsConsole.Benchmarks;
 
@@ -16,15 +10,12 @@ namespace OpsConsole.Benchmarks;
 /// </summary>
 public static class FailureStorm
 {
-    private const string Key = "bench-bootstrap-key-0123456789abcdef";
-
     public static async Task<int> RunAsync(int failures, int fingerprints, int batchSize, int parallel)
     {
         // GitHub is the outside world: the same fake the integration tests use, on loopback, on the wall clock.
         await using var github = await OpsConsole.IntegrationTests.Infrastructure.FakeGitHub.StartAsync(() => DateTime.UtcNow);
-        using var app = new StormFactory(github.Settings().Where(s => s.Key != "GitHub:DeliveryIntervalSeconds").Append(new("GitHub:DeliveryIntervalSeconds", "5")));
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var app = new BenchHost(settings: github.Settings().Where(s => s.Key != "GitHub:DeliveryIntervalSeconds").Append(new("GitHub:DeliveryIntervalSeconds", "5")));
+        var client = app.Client();
         var run = Guid.NewGuid().ToString("N")[..6];
         var all = Enumerable.Range(0, failures).Select(i =>
         {
@@ -60,7 +51,7 @@ public static class FailureStorm
         }));
         var elapsed = watch.Elapsed;
 
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContextAsync();
+        await using var db = await app.DbAsync();
         var tasks = await db.WorkItems.Where(w => w.Title.Contains($"storm {run}")).Select(w => new { w.Occurrences, w.AssignedAgentId }).ToListAsync();
         var recorded = await db.FailureRecords.CountAsync();
         latencies.Sort();
@@ -92,52 +83,4 @@ public static class FailureStorm
 
     /// <summary>Problem names without digits (digits are masked in fingerprints): 0 → "a", 27 → "bb".</summary>
     private static string Letters(int n) => new string((char)('a' + (n % 26)), 1 + (n / 26));
-
-    private sealed class StormFactory(IEnumerable<KeyValuePair<string, string>> settings) : WebApplicationFactory<global::Program>
-    {
-        private readonly string dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseContentRoot(Path.Combine(RepositoryRoot(), "src", "OpsConsole"));
-            builder.UseSetting("OpsConsole:DataDirectory", dir);
-            builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(dir, "logs"));
-            builder.UseSetting("OpsConsole:Api:BootstrapKey", Key);
-            builder.UseSetting("OpsConsole:Api:WritesPerMinute", "1000000"); // load on purpose, not a runaway client
-            builder.UseSetting("OpsConsole:Admin:Password", "Bench-pass-123");
-            builder.UseSetting("Deployments:LogPath", Path.Combine(dir, "deployment_log.json"));
-            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "OpsConsole.sln")))
-                {
-                    return d.FullName;
-                }
-            }
-
-            return Directory.GetCurrentDirectory();
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
 }

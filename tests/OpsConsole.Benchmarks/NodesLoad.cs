@@ -74,20 +74,17 @@ public static class NodesLoad
             Seed = 42,
         };
 
-        var nodes = new List<AppProcess>();
-        var clients = new List<ContentionNode>();
+        var nodes = new BenchNodes();
         try
         {
             var starting = Stopwatch.StartNew();
             foreach (var name in new[] { "node-a", "node-b" }.Take(nodeCount))
             {
-                var node = await AppProcess.StartAsync(root, name, new Dictionary<string, string?>(settings) { ["OpsConsole__NodeName"] = name });
-                nodes.Add(node);
-                clients.Add(new ContentionNode(name, node.BaseAddress, () => !node.HasExited));
+                await nodes.StartAsync(root, name, new Dictionary<string, string?>(settings) { ["OpsConsole__NodeName"] = name });
             }
 
             Console.WriteLine($"{nodeCount} node(s) ready after {starting.Elapsed.TotalSeconds:F1} s");
-            var run = new ContentionRun(plan, clients, () => new NpgsqlConnection(database), storeKeepsInsertOrder: false, AppProcess.BootstrapKey);
+            var run = new ContentionRun(plan, nodes.Clients, () => new NpgsqlConnection(database), storeKeepsInsertOrder: false, AppProcess.BootstrapKey);
             await run.PrepareAsync(CancellationToken.None);
             var report = await run.RunAsync(CancellationToken.None);
             Console.Write(report.Summary());
@@ -95,18 +92,12 @@ public static class NodesLoad
         }
         catch (Exception ex) when (nodes.Count > 0)
         {
-            foreach (var node in nodes)
-            {
-                Console.Error.WriteLine($"--- {node.Name}, last output:\n{node.Tail(6000)}");
-            }
-
-            Console.Error.WriteLine(ex);
+            nodes.PrintFailure(ex);
             return null;
         }
         finally
         {
-            clients.ForEach(c => c.Dispose());
-            await Task.WhenAll(nodes.Select(n => n.DisposeAsync().AsTask()));
+            await nodes.DisposeAsync();
             NpgsqlConnection.ClearAllPools();
             AppProcess.DeleteRoot(root);
         }

@@ -103,15 +103,17 @@ public sealed class DemoTests
         await feeder.StartAsync(CancellationToken.None);
         try
         {
-            // The feeder's loop starts on its own thread; fake time moves on until its first wait is over and it has written
-            // (the task is stored, then given to an agent by the assignment pass right after).
-            JsonArray tasks = [];
-            for (var i = 0; i < 100 && (tasks.Count == 0 || (string?)tasks[0]!["status"] == "pending"); i++)
+            // The feeder's loop starts on its own thread and waits on the fake clock: time moves on until the feeder has stored
+            // its first task (a wait it starts just after an advance needs the next one), then stands still, so the feeder (next
+            // due 20 s later) stores no second one while the assignment pass gives the first to an agent.
+            async Task<JsonArray> TasksAsync() => (await (await app.CreateAdminClient().GetAsync($"{TestAgent.Api}/tasks/")).ReadObjectAsync())["results"]!.AsArray();
+            await Eventually.TrueAsync(async () =>
             {
                 app.Time.Advance(DemoFeeder.FirstAfter);
-                await Task.Delay(50);
-                tasks = (await (await app.CreateAdminClient().GetAsync($"{TestAgent.Api}/tasks/")).ReadObjectAsync())["results"]!.AsArray();
-            }
+                return (await TasksAsync()).Count > 0;
+            }, "the feeder to store its first task");
+            var tasks = await Eventually.FindAsync(async () => await TasksAsync() is { Count: > 0 } all && (string?)all[0]!["status"] != "pending" ? all : null,
+                "the feeder's task to be given to an agent");
 
             var task = Assert.Single(tasks)!;
             Assert.StartsWith("🚨 PRODUCTION FAILURE: deploy-", (string?)task["title"]);

@@ -69,32 +69,16 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
         return new Worker(run, output, error, stop);
     }
 
-    private async Task WaitForStatusAsync(string taskId, Func<JsonObject, bool> done, string what, Worker worker)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var task = await TaskAsync(taskId);
-            if (done(task))
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline || worker.Run.IsCompleted)
-            {
-                throw new TimeoutException($"{what}: task is {task["status"]}\n--- worker\n{worker.Output}\n{worker.Error}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForStatusAsync(string taskId, Func<JsonObject, bool> done, string what, Worker worker) =>
+        Admin().WaitForTaskAsync(taskId, t => done(t) || (worker.Run.IsCompleted ? throw new InvalidOperationException($"the worker exited before {what}") : false),
+            what, () => $"--- worker\n{worker.Output}\n{worker.Error}");
 
     [Fact]
     public async Task Worker_runs_a_succeeding_command_with_the_task_on_stdin_and_completes_it_with_its_output()
     {
         var token = await TokenAsync("CodeAgent-Emergency");
         await using var worker = Start(token, "read -r task; echo \"title seen: $(echo \"$task\" | grep -o 'Review the cache layer' | head -1)\"; echo \"id $OPSCONSOLE_TASK_ID\"; echo done");
-        await OpsctlTests.WaitForAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", worker.Output);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var taskId = await CreateAsync(new { title = "Review the cache layer", task_type = "code_review", priority = "medium" });
         await WaitForStatusAsync(taskId, t => (string?)t["status"] == "completed", "the worker to complete the task", worker);
@@ -110,7 +94,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
         Assert.Contains(progress, m => m!.Contains("done"));
         Assert.All(await LogsAsync(taskId), l => Assert.NotEqual("ERROR", (string?)l!["log_level"]));
 
-        await OpsctlTests.WaitForAsync(() => worker.Output.ToString().Contains("✔ completed Review the cache layer"), "the worker to log the completion", worker.Output);
+        await worker.Output.WaitForAsync("✔ completed Review the cache layer", "the worker to log the completion");
         Assert.Equal(0, await worker.StopAsync());
         Assert.Contains("stopped", worker.Output.ToString());
     }
@@ -120,7 +104,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
     {
         var token = await TokenAsync("MonitoringAgent-System");
         await using var worker = Start(token, "cat >/dev/null; echo checking; echo 'disk still at 91%' >&2; exit 3");
-        await OpsctlTests.WaitForAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", worker.Output);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var taskId = await CreateAsync(new { title = "Disk usage on db-1", task_type = "system_monitoring", priority = "high", auto_assign = false });
         var assign = await Admin().PostJsonAsync($"{TestAgent.Api}/tasks/{taskId}/assign/", new { agent_id = await app.AgentIdAsync("MonitoringAgent-System") });
@@ -135,7 +119,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
         Assert.Contains(logs, l => (string?)l!["step_name"] == "output" && (string?)l["message"] == "checking");
         Assert.Contains(logs, l => (string?)l!["step_name"] == "failure" && ((string?)l["message"])!.Contains("exit"));
 
-        await OpsctlTests.WaitForAsync(() => worker.Output.ToString().Contains("✘ failed Disk usage on db-1: command exited with code 3"), "the worker to log the failure", worker.Output);
+        await worker.Output.WaitForAsync("✘ failed Disk usage on db-1: command exited with code 3", "the worker to log the failure");
         Assert.Equal(0, await worker.StopAsync());
     }
 
@@ -144,7 +128,7 @@ public sealed class OpsctlAgentRunTests(LoopbackOpsConsole app) : IClassFixture<
     {
         var token = await TokenAsync("GitHubAgent-Issues");
         await using var worker = Start(token, "cat >/dev/null; echo started; sleep 60");
-        await OpsctlTests.WaitForAsync(() => worker.Output.ToString().Contains("connected to"), "the worker to connect", worker.Output);
+        await worker.Output.WaitForAsync("connected to", "the worker to connect");
 
         var first = await CreateAsync(new { title = "Sync labels for issue 17", task_type = "github_issue", priority = "high" });
         var second = await CreateAsync(new { title = "Sync labels for issue 18", task_type = "github_issue", priority = "medium" });

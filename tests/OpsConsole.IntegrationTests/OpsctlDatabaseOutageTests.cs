@@ -27,18 +27,18 @@ public sealed class OpsctlDatabaseOutageTests
             CliRun.Environment(app.Url, null, output, new LockedWriter()), stop.Token);
         try
         {
-            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("connected to"), "the worker to connect", output);
+            await output.WaitForAsync("connected to", "the worker to connect");
             var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review during a lock", task_type = "code_review" });
             var taskId = (string)(await created.ReadObjectAsync())["id"]!;
-            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("Review during a lock"), "the worker to start the task", output);
+            await output.WaitForAsync("Review during a lock", "the worker to start the task");
 
             // Another process takes the database while the command runs: the completion cannot be written.
             await using (await DatabaseLock.TakeAsync(app.DataDirectory))
             {
-                await OpsctlTests.WaitForAsync(() => output.ToString().Contains("server busy"), "the worker to hear that the database is busy", output);
+                await output.WaitForAsync("server busy", "the worker to hear that the database is busy");
             }
 
-            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("✔ completed Review during a lock"), "the worker to complete the task once the database is free", output);
+            await output.WaitForAsync("✔ completed Review during a lock", "the worker to complete the task once the database is free");
             var task = await (await admin.GetAsync($"{TestAgent.Api}/tasks/{taskId}/")).ReadObjectAsync();
             Assert.Equal("completed", (string?)task["status"]);
             var logs = System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync($"{TestAgent.Api}/tasks/{taskId}/execution_logs/"))!.AsArray();

@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using OpsConsole.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace OpsConsole.IntegrationTests;
 
 /// <summary>opsctl against the real app on a loopback port: each command's output and exit code.</summary>
-public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<LoopbackOpsConsole>
+public sealed class OpsctlTests(LoopbackOpsConsole app, ITestOutputHelper log) : IClassFixture<LoopbackOpsConsole>
 {
     [Fact]
     public async Task Status_prints_health_task_counts_and_an_aligned_agent_table()
@@ -188,16 +189,19 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
         var error = new LockedWriter();
         using var stop = new CancellationTokenSource();
         var monitor = Cli.CliApp.RunAsync(["monitor"], CliRun.Environment(app.Url, OpsConsoleFactory.BootstrapKey, output, error), stop.Token);
-        await WaitForAsync(() => output.ToString().Contains("following"), "the monitor to connect", output);
+        await output.WaitForAsync("following", "the monitor to connect");
 
         await app.OpsctlAsync("test-failure", "deploy-live-7");
-        await WaitForAsync(() => output.ToString().Contains("PRODUCTION FAILURE: deploy-live-7") && output.ToString().Contains("agent  DeploymentAgent-Primary"),
-            "the new task and its agent's new load to show up live", output);
-        var watch = Stopwatch.StartNew();
+        await Eventually.TrueAsync(() => output.ToString().Contains("PRODUCTION FAILURE: deploy-live-7") && output.ToString().Contains("agent  DeploymentAgent-Primary"),
+            "the new task and its agent's new load to show up live", detail: output.ToString);
+        var stopping = Stopwatch.StartNew();
         await stop.CancelAsync();
 
+        // Asked to stop, the monitor says so and returns 0 (it takes milliseconds; how long is logged, not asserted, as a busy
+        // CI machine may be slower). The ceiling is there for a monitor that does not stop at all, so it cannot hold up the run.
         Assert.Equal(0, await monitor.WaitAsync(TimeSpan.FromSeconds(15)));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"monitor stopped in {watch.Elapsed}");
+        log.WriteLine($"monitor stopped {stopping.ElapsedMilliseconds} ms after it was asked to");
+        Assert.Contains("-- stopped", output.ToString());
         Assert.Matches(@"task\s+critical\s+assigned → DeploymentAgent-Primary\s+🚨 PRODUCTION FAILURE: deploy-live-7", output.ToString());
     }
 
@@ -232,20 +236,5 @@ public sealed class OpsctlTests(LoopbackOpsConsole app) : IClassFixture<Loopback
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
-    }
-
-    /// <summary>Waits for real I/O (a hub message, a process's output), checking often and giving up after a bound.</summary>
-    internal static async Task WaitForAsync(Func<bool> condition, string what, object? context = null, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"waited {seconds} s for {what}\n{context}");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -25,10 +25,10 @@ public sealed class OpsctlWorkerRestartTests
                 worker = CliApp.RunAsync(
                     ["agent", "run", "--token", token, "--command", "cat >/dev/null; echo reviewed", "--heartbeat-seconds", "1", "--poll-seconds", "1"],
                     CliRun.Environment(before.Url, null, output, new LockedWriter()), stop.Token);
-                await OpsctlTests.WaitForAsync(() => output.ToString().Contains("connected to"), "the worker to connect", output);
+                await output.WaitForAsync("connected to", "the worker to connect");
             }
 
-            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("reconnecting") || output.ToString().Contains("unreachable"), "the worker to notice the server went away", output);
+            await Eventually.TrueAsync(() => output.ToString().Contains("reconnecting") || output.ToString().Contains("unreachable"), "the worker to notice the server went away", detail: output.ToString);
 
             await using var after = new LoopbackOpsConsole { Port = port, DataDirectory = dataDirectory };
             using var admin = new HttpClient { BaseAddress = new Uri(after.Url) };
@@ -36,16 +36,10 @@ public sealed class OpsctlWorkerRestartTests
             var created = await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Review after restart", task_type = "code_review" });
             var taskId = (string)(await created.ReadObjectAsync())["id"]!;
 
-            var deadline = DateTime.UtcNow.AddSeconds(40);
-            string? status = null;
-            while (status != "completed" && DateTime.UtcNow < deadline && !worker.IsCompleted)
-            {
-                await Task.Delay(200);
-                status = (string?)(await (await admin.GetAsync($"{TestAgent.Api}/tasks/{taskId}/")).ReadObjectAsync())["status"];
-            }
-
-            Assert.True(status == "completed", $"task is {status}\n{output}");
-            await OpsctlTests.WaitForAsync(() => output.ToString().Contains("✔ completed Review after restart"), "the worker to log the completion", output);
+            // The worker's reconnect backs off to 15 s while the console restarts: a minute leaves room for that on a busy machine.
+            await admin.WaitForTaskAsync(taskId, t => (string?)t["status"] == "completed" || (worker.IsCompleted ? throw new InvalidOperationException("the worker exited") : false),
+                "the worker to complete the task after the restart", () => $"--- worker\n{output}", TimeSpan.FromMinutes(1));
+            await output.WaitForAsync("✔ completed Review after restart", "the worker to log the completion");
             await stop.CancelAsync();
             Assert.Equal(0, await worker.WaitAsync(TimeSpan.FromSeconds(30)));
         }

@@ -140,39 +140,8 @@ public sealed class AppServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilReadyAsync(Process started)
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < StartTimeout)
-        {
-            if (started.HasExited)
-            {
-                throw new InvalidOperationException($"The console exited with code {started.ExitCode} while starting:\n{Tail()}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync("readyz");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException)
-            {
-                // Listening but busy starting.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"The console was not ready on {BaseAddress} within {StartTimeout.TotalSeconds:F0} s:\n{Tail()}");
-    }
+    private Task WaitUntilReadyAsync(Process started) =>
+        Readiness.WaitAsync(BaseAddress, "The console", () => started.HasExited ? started.ExitCode : null, Tail, StartTimeout);
 
     private void Record(string? line)
     {
@@ -199,27 +168,13 @@ public sealed class AppServer : IAsyncDisposable
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = testOutput.Name;
         var configuration = testOutput.Parent?.Name ?? "Debug";
-        var repository = RepositoryRoot();
         var candidates = new[]
         {
-            Path.Combine(repository, "src", "OpsConsole", "bin", configuration, framework, "OpsConsole.dll"),
+            RepositoryRoot.Combine("src", "OpsConsole", "bin", configuration, framework, "OpsConsole.dll"),
             Path.Combine(testOutput.FullName, "OpsConsole.dll"),
         };
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"OpsConsole.dll not found; build the solution first. Looked in: {string.Join(", ", candidates)}");
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"OpsConsole.sln not found above {AppContext.BaseDirectory}");
     }
 
     private static int FreePort()

@@ -7,7 +7,7 @@ public static class Screenshots
 {
     public static string Directory { get; } = Environment.GetEnvironmentVariable("OPSCONSOLE_E2E_ARTIFACTS") is { Length: > 0 } configured
         ? configured
-        : Path.Combine(AppServer.RepositoryRoot(), "tests", "OpsConsole.E2ETests", "TestResults", "screenshots");
+        : RepositoryRoot.Combine("tests", "OpsConsole.E2ETests", "TestResults", "screenshots");
 
     public static async Task<string> SaveAsync(IPage page, string name)
     {

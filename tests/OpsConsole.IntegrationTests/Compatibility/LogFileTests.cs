@@ -11,13 +11,13 @@ public sealed class LogFileTests(OpsConsoleFactory app) : IClassFixture<OpsConso
     {
         var admin = app.CreateAdminClient();
         var path = Path.Combine(app.DataDirectory, "logs", "orchestration.log");
-        await OpsctlTests.WaitForAsync(() => File.Exists(path), "logs/orchestration.log to be written");
+        await Eventually.TrueAsync(() => File.Exists(path), "logs/orchestration.log to be written");
         var before = new FileInfo(path).Length;
 
         await admin.PostJsonAsync($"{Routes.Base}/failures/", new { deployment_id = $"log-{Routes.Tag()}", error_message = "Deployment failed: exit 1", status = "failed" })
             .ObjectAsync(HttpStatusCode.Accepted);
 
-        await OpsctlTests.WaitForAsync(() => new FileInfo(path).Length > before, "the engine's lines in logs/orchestration.log");
+        await Eventually.TrueAsync(() => new FileInfo(path).Length > before, "the engine's lines in logs/orchestration.log");
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "orchestration2*.log"));
         using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
         Assert.Contains("\"@t\"", await reader.ReadToEndAsync());

@@ -29,7 +29,7 @@ internal static class Outage
         where T : class => ActivatorUtilities.CreateInstance<T>(app.Services);
 
     public static Task WaitForLogAsync(OpsConsoleFactory app, string text) =>
-        OpsctlTests.WaitForAsync(() => AppLog.Count(app.DataDirectory, text) > 0, $"\"{text}\" in logs/orchestration.log", seconds: 15);
+        Eventually.TrueAsync(() => AppLog.Count(app.DataDirectory, text) > 0, $"\"{text}\" in logs/orchestration.log");
 }
 
 public sealed class DeploymentLogOutageTests(DeploymentLogOutageTests.Factory app) : IClassFixture<DeploymentLogOutageTests.Factory>
@@ -57,7 +57,7 @@ public sealed class DeploymentLogOutageTests(DeploymentLogOutageTests.Factory ap
 
         await check.RunAsync(CancellationToken.None);
 
-        await Eventually.TaskAsync(app, FailureFingerprint.ForDeployment(id));
+        await app.WaitForTaskAsync(FailureFingerprint.ForDeployment(id));
         await Outage.WaitForLogAsync(app, Outage.Resumed(Work));
         await using (var db = await app.DbAsync())
         {
@@ -140,7 +140,7 @@ public sealed class GitHubOutboxOutageTests(GitHubOutboxOutageTests.Factory app)
         var task = await app.ProductionFailureAsync();
 
         await delivery.RunAsync(CancellationToken.None);
-        await OpsctlTests.WaitForAsync(() => held is not null, "the issue to be created");
+        await Eventually.TrueAsync(() => held is not null, "the issue to be created");
         await using (held)
         {
             app.GitHub.OnCreated = null;

@@ -89,12 +89,16 @@ public sealed class NodeLossTests(ITestOutputHelper output) : IAsyncLifetime
         var listed = await back.CreateClient(AppProcess.BootstrapKey).GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("tasks/?page_size=100");
         Assert.Equal(11, (int)listed!["count"]!);
 
-        // Stopped gracefully, a node gives its leases back: the other takes over at once, not after the term.
+        // Stopped gracefully, a node gives its leases back: the other takes over at once, not after the term. Whether it gave
+        // them back is read from the database as it stops (how long node-a then took is logged: a wall-clock bound could not
+        // tell "at once" from "after the 20 s term" on a busy machine).
         var stopping = Stopwatch.StartNew();
         await b.StopAsync();
+        Assert.DoesNotContain("node-b", await HolderAsync("deployment-log"), StringComparison.Ordinal);
+        Assert.DoesNotContain("node-b", await HolderAsync("github-outbox"), StringComparison.Ordinal);
         DeploymentLog.Append(SharedLog, Failures("after-stop", 1));
         await UntilAsync(async () => await LogTasksAsync() == 9, "node-a reading the log after node-b stopped");
-        Assert.True(stopping.Elapsed < Takeover, $"node-a read the log {stopping.Elapsed.TotalSeconds:F1} s after node-b stopped");
+        output.WriteLine($"node-a read the log {stopping.Elapsed.TotalSeconds:F1} s after node-b was asked to stop ({b.LastStop})");
         Assert.StartsWith("node-a", await HolderAsync("deployment-log"));
     }
 
@@ -132,19 +136,8 @@ public sealed class NodeLossTests(ITestOutputHelper output) : IAsyncLifetime
         return ids.Count(id => issues.Any(i => i.Body.Contains($"opsconsole-task: {id}", StringComparison.Ordinal)));
     }
 
-    private async Task UntilAsync(Func<Task<bool>> done, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await done())
-        {
-            if (waited.Elapsed > Patience)
-            {
-                throw new Xunit.Sdk.XunitException($"{what} did not happen within {Patience.TotalSeconds:0} s; {LeaseSummary()}\n{string.Join("\n", nodes.Select(n => $"--- {n.Name}:\n{n.Tail(3000)}"))}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
+    private Task UntilAsync(Func<Task<bool>> done, string what) =>
+        Eventually.TrueAsync(done, what, Patience, () => $"{LeaseSummary()}\n{string.Join("\n", nodes.Select(n => $"--- {n.Name}:\n{n.Tail(3000)}"))}");
 
     private string LeaseSummary()
     {

@@ -88,7 +88,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         cluster.StartServer();
         var atRestart = acknowledged.Count;
         await UntilAsync(() => acknowledged.Count >= atRestart + 20, "20 writes after the server came back");
-        await UntilAsync(() => app.CreateClient().GetAsync("/readyz").GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK, "ready again");
+        await Eventually.TrueAsync(async () => (await app.CreateClient().GetAsync("/readyz")).StatusCode == HttpStatusCode.OK, "ready again", Patience);
         await stop.CancelAsync();
         await load;
 
@@ -100,8 +100,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.All(acknowledged, title => Assert.Contains(title, stored));
     }
 
-    private static async Task UntilAsync(Func<bool> done, string what) =>
-        await Eventually.FindAsync(() => Task.FromResult(done() ? "done" : null), Patience, what);
+    private static Task UntilAsync(Func<bool> done, string what) => Eventually.TrueAsync(done, what, Patience);
 
     private sealed class Node(string appDatabase, string hangfireDatabase) : PostgresOpsConsoleFactory(appDatabase, hangfireDatabase)
     {

@@ -287,13 +287,13 @@ public sealed class GitHubDryRunTests(GitHubDryRunTests.DryRunApp app) : IClassF
         Assert.True((bool)preview["dry_run"]!);
         Assert.Contains("Rotate the TLS certificate", (string)preview["preview"]!["title"]!, StringComparison.Ordinal);
         Assert.Equal("open", (string?)preview["changes"]![0]!["kind"]);
-        // The file sink may reach the disk a moment after the pass returns (a busy machine): look for a few seconds.
-        await OpsctlTests.WaitForAsync(() => Directory.GetFiles(Path.Combine(app.DataDirectory, "logs")).Select(f =>
+        // The file sink may reach the disk a moment after the pass returns (a busy machine).
+        await Eventually.TrueAsync(() => Directory.GetFiles(Path.Combine(app.DataDirectory, "logs")).Select(f =>
         {
             using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             return new StreamReader(stream).ReadToEnd();
         }).Any(text => text.Contains("[dry-run] Would open a GitHub issue", StringComparison.Ordinal) && text.Contains("Rotate the TLS certificate", StringComparison.Ordinal)),
-            "the dry-run preview in the log file", seconds: 5);
+            "the dry-run preview in the log file");
     }
 }
 

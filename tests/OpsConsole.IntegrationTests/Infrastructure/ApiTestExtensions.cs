@@ -76,6 +76,20 @@ public static class ApiTestExtensions
 
     public static Task<JsonObject> GetTaskAsync(this HttpClient client, object id) => client.GetObjectAsync(Routes.Task(id));
 
+    /// <summary>
+    /// Reads the task until <paramref name="done"/> holds (something else changes it: a worker, a background job) and returns it;
+    /// a failure shows the task as last read and <paramref name="detail"/>. <paramref name="done"/> may throw to stop waiting.
+    /// </summary>
+    public static async Task<JsonObject> WaitForTaskAsync(this HttpClient client, object id, Func<JsonObject, bool> done, string what, Func<string>? detail = null, TimeSpan? within = null)
+    {
+        JsonObject? last = null;
+        return await Eventually.FindAsync(
+            async () => done(last = await client.GetTaskAsync(id)) ? last : null,
+            what,
+            within,
+            () => $"the task: {last?.ToJsonString()}\n{detail?.Invoke()}");
+    }
+
     public static Task<JsonObject> GetAgentAsync(this HttpClient client, object id) => client.GetObjectAsync(Routes.Agent(id));
 
     /// <summary>Creates an agent through the API (Admin) and returns its id and its one-time token.</summary>

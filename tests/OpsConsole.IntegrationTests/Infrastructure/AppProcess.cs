@@ -251,24 +251,11 @@ public sealed class AppProcess : IAsyncDisposable
         var configuration = ownOutput.Parent?.Name ?? "Release";
         var candidates = new[]
         {
-            Path.Combine(RepositoryRoot(), "src", "OpsConsole", "bin", configuration, framework, "OpsConsole.dll"),
-            Path.Combine(RepositoryRoot(), "src", "OpsConsole", "bin", "Release", "net10.0", "OpsConsole.dll"),
+            RepositoryRoot.Combine("src", "OpsConsole", "bin", configuration, framework, "OpsConsole.dll"),
+            RepositoryRoot.Combine("src", "OpsConsole", "bin", "Release", "net10.0", "OpsConsole.dll"),
         };
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"OpsConsole.dll not found; build the solution first (dotnet build -c Release). Looked in: {string.Join(", ", candidates)}");
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"OpsConsole.sln not found above {AppContext.BaseDirectory}");
     }
 
     private static AppProcess Launch(string root, string name, string workingDirectory, int port, IReadOnlyDictionary<string, string?>? settings)
@@ -319,40 +306,8 @@ public sealed class AppProcess : IAsyncDisposable
         return node;
     }
 
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < StartTimeout)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (HasExited)
-            {
-                throw new InvalidOperationException($"{Name} exited with code {ExitCodeOrNull()} while starting:\n{Tail()}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync("readyz", cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Listening but still starting.
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        throw new TimeoutException($"{Name} was not ready on {BaseAddress} within {StartTimeout.TotalSeconds:F0} s:\n{Tail()}");
-    }
+    private Task WaitUntilReadyAsync(CancellationToken cancellationToken) =>
+        Readiness.WaitAsync(BaseAddress, Name, ExitCodeOrNull, () => Tail(), StartTimeout, cancellationToken);
 
     private void Record(string? line)
     {

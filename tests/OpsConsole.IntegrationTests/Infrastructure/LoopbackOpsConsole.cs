@@ -73,6 +73,9 @@ public sealed class LockedWriter : StringWriter
 
     public override Encoding Encoding => Encoding.UTF8;
 
+    /// <summary>Waits until <paramref name="text"/> has been written (by a command running alongside); a failure shows what was.</summary>
+    public Task WaitForAsync(string text, string what) => Eventually.TrueAsync(() => ToString().Contains(text, StringComparison.Ordinal), what, detail: ToString);
+
     public override void Write(char value)
     {
         lock (gate)

@@ -2,11 +2,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Hangfire;
+using Hangfire.States;
+using Hangfire.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Data;
 using OpsConsole.Domain;
@@ -68,7 +72,7 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
         builder.UseSetting("OpsConsole:LogDirectory", Path.Combine(DataDirectory, "logs"));
         builder.UseSetting("OpsConsole:Api:BootstrapKey", BootstrapKey);
         builder.UseSetting("OpsConsole:Admin:Password", AdminPassword);
-        // The recurring sweeps run on the wall clock; tests drive the engine with fake time instead.
+        // The recurring sweeps run on the wall clock; tests drive the engine with fake time instead (and CreateHost removes them).
         builder.UseSetting("Orchestration:IntervalSeconds", "86400");
         builder.UseSetting("Orchestration:HealthCheckIntervalSeconds", "86400");
         builder.UseSetting("Orchestration:DeploymentCheckIntervalSeconds", "86400");
@@ -80,6 +84,43 @@ public class OpsConsoleFactory : WebApplicationFactory<Program>
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        LeaveBackgroundPassesToTheTest(host.Services);
+        return host;
+    }
+
+    /// <summary>
+    /// Removes the jobs that would run on the wall clock whatever the test is doing: the recurring ones (notification
+    /// delivery every 15 s; the sweeps, the log check and the GitHub passes at midnight UTC) and the passes queued at start,
+    /// which a worker picks up half a second or more later, when the test may have moved fake time on. Any of them could do
+    /// a test's work behind its back (deliver the notification, take the silent agent offline and move its task) and leave
+    /// the pass the test runs itself nothing to report. The jobs a test's own actions queue (a GitHub delivery right after a
+    /// change, a wake-up at a due retry) still run.
+    /// </summary>
+    private static void LeaveBackgroundPassesToTheTest(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<JobStorage>();
+        var recurring = services.GetRequiredService<IRecurringJobManager>();
+        using (var connection = storage.GetConnection())
+        {
+            foreach (var job in connection.GetRecurringJobs())
+            {
+                recurring.RemoveIfExists(job.Id);
+            }
+        }
+
+        // Not yet started: deleted (a worker that has fetched one but not started it leaves it alone). Already started: it runs
+        // at the fake clock's start and is waited for, so it is over before the test acts.
+        var jobs = services.GetRequiredService<IBackgroundJobClient>();
+        var monitoring = storage.GetMonitoringApi();
+        var notStarted = monitoring.EnqueuedJobs(EnqueuedState.DefaultQueue, 0, 100).Select(j => j.Key)
+            .Concat(monitoring.FetchedJobs(EnqueuedState.DefaultQueue, 0, 100).Select(j => j.Key)).ToList();
+        notStarted.ForEach(id => jobs.Delete(id));
+        Eventually.TrueAsync(() => monitoring.ProcessingCount() == 0, "the jobs running at start to finish").GetAwaiter().GetResult();
     }
 
     /// <summary>A client authenticated with the bootstrap Admin key.</summary>

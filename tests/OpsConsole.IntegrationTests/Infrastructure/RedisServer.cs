@@ -72,20 +72,25 @@ public sealed class RedisInstance : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        var started = process;
+        Eventually.TrueAsync(() =>
         {
+            if (started.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with code {started.ExitCode} while starting");
+            }
+
             try
             {
                 using var probe = new TcpClient();
                 probe.Connect(IPAddress.Loopback, Port);
-                return;
+                return true;
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (SocketException)
             {
-                Thread.Sleep(50); // waiting for a child process to listen: no event to wait on
+                return false; // not listening yet: a child process gives no event to wait on
             }
-        }
+        }, $"redis-server to listen on port {Port}").GetAwaiter().GetResult();
     }
 
     /// <summary>Kills the server (a crash, a network cut): every connection drops at once.</summary>

@@ -21,8 +21,8 @@ public sealed class DeploymentLogRestartTests : IDisposable
             DeploymentLog.Append(logPath,
                 DeploymentLog.Line("ERROR", "Build failed", first, "build"),
                 DeploymentLog.Line("ERROR", "Failed to connect to server: timed out", second, 0));
-            await Eventually.TaskAsync(before, FailureFingerprint.ForDeployment(first));
-            await Eventually.TaskAsync(before, FailureFingerprint.ForDeployment(second));
+            await before.WaitForTaskAsync(FailureFingerprint.ForDeployment(first));
+            await before.WaitForTaskAsync(FailureFingerprint.ForDeployment(second));
         }
 
         // While the console is down the orchestrator goes on: a repeat of one failure and a new one.
@@ -32,8 +32,8 @@ public sealed class DeploymentLogRestartTests : IDisposable
 
         using var after = new RestartableFactory(dataDirectory);
         _ = after.Server;
-        var (fresh, _) = await Eventually.TaskAsync(after, FailureFingerprint.ForDeployment(whileDown));
-        var (repeated, _) = await Eventually.TaskAsync(after, FailureFingerprint.ForDeployment(first), t => t.Occurrences == 2);
+        var fresh = await after.WaitForTaskAsync(FailureFingerprint.ForDeployment(whileDown));
+        var repeated = await after.WaitForTaskAsync(FailureFingerprint.ForDeployment(first), t => t.Occurrences == 2);
 
         await using var db = await after.DbAsync();
         Assert.Equal(3, await db.WorkItems.CountAsync(w => w.Source == FailureChannels.DeploymentLog));

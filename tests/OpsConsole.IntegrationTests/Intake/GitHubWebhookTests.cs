@@ -13,18 +13,7 @@ public sealed class GitHubWebhookTests(IntakeFactory app) : IClassFixture<Intake
 {
     private const string Url = "/api/v1/orchestration/webhooks/github";
 
-    private static string Sample(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-            {
-                return File.ReadAllText(Path.Combine(dir.FullName, "samples", "github", name));
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Sample(string name) => File.ReadAllText(RepositoryRoot.Combine("samples", "github", name));
 
     /// <summary>A delivery as GitHub sends it: no bearer token, the event and delivery headers, and the signature.</summary>
     private async Task<HttpResponseMessage> DeliverAsync(string eventName, string payload, string? delivery = null, string? signature = null, bool sign = true)

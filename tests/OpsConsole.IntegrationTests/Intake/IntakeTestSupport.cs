@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -58,34 +57,14 @@ internal static class DeploymentLog
     public static string NewId() => $"deploy-{Guid.NewGuid():N}"[..20];
 }
 
-internal static class Eventually
+internal static class FingerprintedTasks
 {
-    /// <summary>Polls until <paramref name="probe"/> finds something (no fixed sleeps); fails after <paramref name="within"/>.</summary>
-    public static async Task<(T Value, TimeSpan Elapsed)> FindAsync<T>(Func<Task<T?>> probe, TimeSpan within, string what)
-        where T : class
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return (found, watch.Elapsed);
-            }
-
-            if (watch.Elapsed > within)
-            {
-                throw new Xunit.Sdk.XunitException($"{what} did not happen within {within.TotalSeconds:0.#} s");
-            }
-
-            await Task.Delay(25);
-        }
-    }
-
-    public static Task<(WorkItem Value, TimeSpan Elapsed)> TaskAsync(OpsConsoleFactory app, string fingerprint, Func<WorkItem, bool>? condition = null, double seconds = 10) =>
-        FindAsync(async () =>
+    /// <summary>Waits until the task with <paramref name="fingerprint"/> exists (and meets <paramref name="condition"/>), and returns it.</summary>
+    public static Task<WorkItem> WaitForTaskAsync(this OpsConsoleFactory app, string fingerprint, Func<WorkItem, bool>? condition = null) =>
+        Eventually.FindAsync(async () =>
         {
             await using var db = await app.DbAsync();
             var item = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Fingerprint == fingerprint);
             return item is not null && (condition is null || condition(item)) ? item : null;
-        }, TimeSpan.FromSeconds(seconds), $"a task with fingerprint {fingerprint}");
+        }, $"a task with fingerprint {fingerprint}");
 }

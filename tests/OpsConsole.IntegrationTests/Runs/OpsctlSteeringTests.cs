@@ -35,7 +35,7 @@ public sealed class OpsctlSteeringTests(LoopbackOpsConsole app) : IClassFixture<
         using var stop = new CancellationTokenSource();
         var run = CliApp.RunAsync(["agent", "run", "--token", token, "--command", command, "--heartbeat-seconds", "1", "--poll-seconds", "1"],
             CliRun.Environment(app.Url, null, output, error), stop.Token);
-        await OpsctlTests.WaitForAsync(() => output.ToString().Contains("connected to"), "the worker to connect", output);
+        await output.WaitForAsync("connected to", "the worker to connect");
         var created = await (await admin.PostJsonAsync($"{TestAgent.Api}/tasks/", new { title = "Fix the flaky login test", task_type = "bug_fix", priority = "emergency" })).ReadObjectAsync();
         var taskId = (string)created["id"]!;
         await WaitForStatusAsync(admin, taskId, "in_progress", output);
@@ -52,19 +52,8 @@ public sealed class OpsctlSteeringTests(LoopbackOpsConsole app) : IClassFixture<
         Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
-    private static async Task WaitForStatusAsync(HttpClient admin, string taskId, string status, LockedWriter output)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((string?)(await Get(admin, taskId))["status"] != status)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the task never became {status}: {(await Get(admin, taskId)).ToJsonString()}\n--- worker\n{output}");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForStatusAsync(HttpClient admin, string taskId, string status, LockedWriter output) =>
+        admin.WaitForTaskAsync(taskId, t => (string?)t["status"] == status, $"the task to become {status}", () => $"--- worker\n{output}");
 
     private static async Task<System.Text.Json.Nodes.JsonObject> Get(HttpClient admin, string taskId) =>
         await (await admin.GetAsync($"{TestAgent.Api}/tasks/{taskId}/")).ReadObjectAsync();

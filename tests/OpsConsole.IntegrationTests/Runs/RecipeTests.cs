@@ -55,7 +55,7 @@ public sealed class RecipeTests
 
     private static async Task<RecipeRun> RunAsync(string recipe, bool fail)
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.FullName;
         var work = Directory.CreateTempSubdirectory("opsconsole-recipe-");
         try
         {
@@ -112,15 +112,4 @@ public sealed class RecipeTests
             ["output_tail"] = "ran the suite twice",
         }),
     };
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OpsConsole.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("the repository root (OpsConsole.sln) was not found");
-    }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using OpsConsole.Domain;
 
@@ -18,7 +17,7 @@ public sealed partial class DomainPurityTests
     [Fact]
     public void Domain_source_files_use_only_system_namespaces()
     {
-        var files = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src", "OpsConsole", "Domain"), "*.cs", SearchOption.AllDirectories);
+        var files = Directory.GetFiles(RepositoryRoot.Combine("src", "OpsConsole", "Domain"), "*.cs", SearchOption.AllDirectories);
         Assert.True(files.Length >= 5, $"expected the domain's source files, found {files.Length}");
 
         var offending = new List<string>();
@@ -40,7 +39,7 @@ public sealed partial class DomainPurityTests
     [Fact]
     public void Domain_source_files_name_no_framework_namespace_in_full()
     {
-        var files = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src", "OpsConsole", "Domain"), "*.cs", SearchOption.AllDirectories);
+        var files = Directory.GetFiles(RepositoryRoot.Combine("src", "OpsConsole", "Domain"), "*.cs", SearchOption.AllDirectories);
 
         var offending = files
             .SelectMany(file => ForbiddenAssemblyPrefixes.Where(File.ReadAllText(file).Contains).Select(prefix => $"{Path.GetFileName(file)} mentions {prefix}"))
@@ -167,24 +166,4 @@ public sealed partial class DomainPurityTests
             }
         }
     }
-
-    /// <summary>The folder holding OpsConsole.sln, found from the test binaries or, when they are built elsewhere, from this source file.</summary>
-    internal static string RepositoryRoot()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(ThisFile()) ?? "" })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        Assert.Fail($"OpsConsole.sln not found above {AppContext.BaseDirectory} or {ThisFile()}");
-        return "";
-    }
-
-    private static string ThisFile([CallerFilePath] string path = "") => path;
 }

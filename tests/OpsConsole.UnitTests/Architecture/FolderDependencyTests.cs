@@ -111,7 +111,7 @@ public sealed partial class FolderDependencyTests
 
     private static Dictionary<string, string> Sources()
     {
-        var root = Path.Combine(DomainPurityTests.RepositoryRoot(), "src", "OpsConsole");
+        var root = RepositoryRoot.Combine("src", "OpsConsole");
         return Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))

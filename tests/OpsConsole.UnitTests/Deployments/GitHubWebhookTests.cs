@@ -98,18 +98,5 @@ public sealed class GitHubWebhookTests
         Assert.NotNull(meaning.Ignored);
     }
 
-    private static JsonObject Payload(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "samples", "github", name)))!.AsObject();
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static JsonObject Payload(string name) => JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("samples", "github", name)))!.AsObject();
 }

@@ -46,7 +46,7 @@ public sealed class DeploymentLogParserTests
     [Fact]
     public void The_committed_sample_log_has_four_error_lines_in_three_problems_and_no_false_alarms()
     {
-        var path = Path.Combine(RepositoryRoot(), "samples", "deployment_log.json");
+        var path = RepositoryRoot.Combine("samples", "deployment_log.json");
         Assert.Equal(DeploymentLogFormat.Lines, DeploymentLogParser.DetectFormat(File.ReadAllText(path)));
 
         var failures = Lines(File.ReadAllText(path)).Where(e => FailureDetector.Assess(e).IsFailure)
@@ -172,18 +172,5 @@ public sealed class DeploymentLogParserTests
     public void Blank_lines_are_neither_entries_nor_errors()
     {
         Assert.True(DeploymentLogParser.ParseLine("   \r", null).IsBlank);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "OpsConsole.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }
