@@ -48,7 +48,7 @@ public static class SeekPaging
                     var rows = await reader.ReadAsync(cursor.Position, reverse: true, size + 1, cancellationToken);
                     var hasBefore = rows.Count > size;
                     rows = [.. rows.Take(size).Reverse()];
-                    var pageNumber = hasBefore ? Math.Max(2, cursor.Number ?? 2) : 1;
+                    int? pageNumber = !hasBefore ? 1 : cursor.Number is { } n ? Math.Max(2, n) : null;
                     var next = rows.Count == 0
                         ? new PageLink(null, 1) // nothing before the position: what follows is the list from its start
                         : await reader.AnyPastAsync(keyset.PositionOf(rows[^1]), reverse: false, cancellationToken)

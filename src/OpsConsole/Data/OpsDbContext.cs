@@ -172,9 +172,6 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             // An agent's tasks. Only held tasks are in it: a query for unassigned tasks (AssignedAgentId IS NULL, the whole
             // backlog) must seek the queue index above, not walk every waiting task through this one.
             e.HasIndex(w => new { w.AssignedAgentId, w.Status }).HasFilter("\"AssignedAgentId\" IS NOT NULL");
-            e.HasIndex(w => new { w.Kind, w.Status });
-            e.HasIndex(w => w.DueDate);
-            e.HasIndex(w => w.NextAttemptAt);
             e.HasIndex(w => w.Fingerprint);
             // One open task per problem, held by the database whatever runs at the same time (two requests, two nodes).
             e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
@@ -383,6 +380,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             e.HasOne<BugReport>().WithOne().HasForeignKey<BugReportScreenshot>(s => s.BugReportId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        builder.ApplyConfiguration(new TaskListIndexes());
         builder.ApplyConfiguration(new UsageRecordConfiguration());
         builder.ApplyConfiguration(new TaskMessageConfiguration());
         builder.ApplyEncryptedColumns(this);
