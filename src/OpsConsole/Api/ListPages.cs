@@ -48,7 +48,7 @@ public sealed partial class ListQuery
                 counted > ExactCountLimit);
         }
 
-        var page = await SeekPaging.ReadAsync(keyset, cursor, PageNumber, PageSize, parts, cancellationToken);
+        var page = await SeekPaging.ReadAsync(keyset, cursor, PageNumber, PageSize, parts, counted <= ExactCountLimit ? counted : null, cancellationToken);
         if (cursor is null)
         {
             EnsurePageExists(page.Rows.Count, counted);

@@ -20,9 +20,12 @@ public static class SeekPaging
     /// The page <paramref name="cursor"/> points at, or without one page <paramref name="number"/> (1: the first).
     /// <paramref name="parts"/>, when given, split the list into disjoint parts that are each read in order and merged (a
     /// status filter of several values: one index seek per status instead of sorting every matching row).
+    /// <paramref name="exactCount"/>, the list's length when it was counted whole, makes the last page the numbered one
+    /// (its remainder of rows); without it the last page is the last <paramref name="size"/> rows, unnumbered.
     /// </summary>
     public static async Task<SeekPage<T>> ReadAsync<T>(
-        Keyset<T> keyset, PageCursor? cursor, int number, int size, IReadOnlyList<Expression<Func<T, bool>>>? parts, CancellationToken cancellationToken)
+        Keyset<T> keyset, PageCursor? cursor, int number, int size, IReadOnlyList<Expression<Func<T, bool>>>? parts, int? exactCount,
+        CancellationToken cancellationToken)
         where T : class
     {
         var reader = new Reader<T>(keyset, parts);
@@ -59,10 +62,11 @@ public static class SeekPaging
 
             default:
                 {
-                    var rows = await reader.ReadAsync(null, reverse: true, size + 1, cancellationToken);
-                    var hasBefore = rows.Count > size;
-                    rows = [.. rows.Take(size).Reverse()];
-                    var pageNumber = hasBefore ? cursor!.Number : 1;
+                    var take = exactCount is > 0 and var total ? ((total - 1) % size) + 1 : size;
+                    var rows = await reader.ReadAsync(null, reverse: true, take + 1, cancellationToken);
+                    var hasBefore = rows.Count > take;
+                    rows = [.. rows.Take(take).Reverse()];
+                    var pageNumber = !hasBefore ? 1 : exactCount is { } count ? (count + size - 1) / size : cursor!.Number;
                     return new SeekPage<T>(rows, pageNumber, hasBefore ? Before(keyset, rows[0], pageNumber - 1) : null, null);
                 }
         }

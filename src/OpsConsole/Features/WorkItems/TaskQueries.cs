@@ -37,7 +37,7 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
         var at = cursor is null ? null : PageCursor.Decode(cursor, keyset.Ordering, keyset.KeyTypes, out _);
         var counted = await keyset.Unordered.Take(ListQuery.ExactCountLimit + 1).CountAsync(cancellationToken);
         var exact = counted <= ListQuery.ExactCountLimit;
-        var page = await SeekPaging.ReadAsync(keyset, at, 1, pageSize, TaskOrdering.Parts(terms, Statuses(search), search.Kinds), cancellationToken);
+        var page = await SeekPaging.ReadAsync(keyset, at, 1, pageSize, TaskOrdering.Parts(terms, Statuses(search), search.Kinds), exact ? counted : null, cancellationToken);
         var lastNumber = exact ? Math.Max(1, (counted + pageSize - 1) / pageSize) : (int?)null;
         return new TaskPage(
             page.Rows,
