@@ -11,7 +11,7 @@ namespace OpsConsole.Benchmarks;
 
 /// <summary>
 /// <c>list [tasks=1000000] [requests=200]</c>: the task list over a million tasks, in every filter the console offers (each in
-/// the default order, most urgent first) and every order it sorts by. Through the API (page_size 20): the first page; a deep
+/// the default order, most urgent first), every order it sorts by, and filters newest first. Through the API (page_size 20): the first page; a deep
 /// page reached by cursor (jumped to once by number, which pays for skipping the rows before it and is printed, then read
 /// again and again through the cursor its <c>next</c> link carries); and following <c>next</c> from there. Through the
 /// console's own query (<see cref="TaskQueries"/>, 25 rows): the first page, following next, the last page, and following
@@ -49,6 +49,9 @@ public static class ListLoad
             new("sort -escalation_level", "ordering=-escalation_level", "1", new TaskSearch { SortBy = "escalation_level" }),
             new("sort due_date", "ordering=due_date", "1", new TaskSearch { SortBy = "due_date", Descending = false }),
             new("sort title", "ordering=title", "1", new TaskSearch { SortBy = "title", Descending = false }),
+            new("status=failed newest first", "status=failed&ordering=-created_on", "Status = 'Failed'", new TaskSearch { Statuses = [WorkItemStatus.Failed], SortBy = "created_on" }),
+            new("open only newest first", "status__in=" + string.Join(',', open.Select(s => s.Wire())) + "&ordering=-created_on", "Status NOT IN ('Completed', 'Cancelled')", new TaskSearch { OpenOnly = true, SortBy = "created_on" }),
+            new("agent newest first", $"assigned_agent={agent}&ordering=-created_on", $"AssignedAgentId = '{agent}'", new TaskSearch { AgentId = Guid.Parse(agent!), SortBy = "created_on" }),
         ];
 
         Console.WriteLine($"Database holds {count:N0} tasks; warming up…");

@@ -132,6 +132,34 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
         AssertSorted(byCursor, "priority", descending: true);
     }
 
+    [Theory]
+    [InlineData("status=pending&ordering=-created_on")]
+    [InlineData("status__in=pending,cancelled&ordering=created_on")]
+    [InlineData("status__in=pending,cancelled,escalated&ordering=-created_on")]
+    [InlineData("task_type__in=documentation,testing&ordering=-created_on")]
+    [InlineData("priority__in=high,low&ordering=created_on")]
+    [InlineData("needs_attention=false&ordering=-created_on")]
+    [InlineData("task_type=testing")]
+    [InlineData("priority__in=high,low,emergency")]
+    public async Task A_filtered_list_read_part_by_part_and_merged_follows_next_in_the_same_order_as_numbered_pages(string filter)
+    {
+        var tag = Routes.Tag();
+        await SeedAsync(tag, 26);
+        foreach (var i in Enumerable.Range(0, 6))
+        {
+            await admin.CreateTaskAsync($"{tag} testing {i}", taskType: "testing", priority: i % 2 == 0 ? "high" : "low", autoAssign: false);
+        }
+
+        var url = $"{Routes.Tasks}?search={tag}&page_size=3&{filter}";
+
+        var (byCursor, _) = await WalkAsync(url);
+        var byNumber = await NumberedWalkAsync(url);
+
+        Assert.NotEmpty(byCursor);
+        Assert.Equal(byNumber.Select(t => Id(t)), byCursor.Select(t => Id(t)));
+        Assert.Equal(byCursor.Count, byCursor.Select(t => Id(t)).Distinct().Count());
+    }
+
     [Fact]
     public async Task The_other_database_lists_page_by_cursor_too()
     {
@@ -288,6 +316,19 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
     private static string Pad(string base64) => base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
 }
 
-public sealed class SqliteKeysetPagingTests(OpsConsoleFactory app) : KeysetPagingTests(app), IClassFixture<OpsConsoleFactory>;
+/// <summary>These tests create a few thousand tasks a minute on purpose: the key's write limit is raised for them.</summary>
+public sealed class SqliteKeysetPagingTests(SqliteKeysetPagingTests.Unthrottled app) : KeysetPagingTests(app), IClassFixture<SqliteKeysetPagingTests.Unthrottled>
+{
+    public sealed class Unthrottled : OpsConsoleFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("OpsConsole:Api:WritesPerMinute", "1000000")];
+    }
+}
 
-public sealed class PostgresKeysetPagingTests(PostgresOpsConsoleFactory app) : KeysetPagingTests(app), IClassFixture<PostgresOpsConsoleFactory>;
+public sealed class PostgresKeysetPagingTests(PostgresKeysetPagingTests.Unthrottled app) : KeysetPagingTests(app), IClassFixture<PostgresKeysetPagingTests.Unthrottled>
+{
+    public sealed class Unthrottled : PostgresOpsConsoleFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [.. base.Settings, new("OpsConsole:Api:WritesPerMinute", "1000000")];
+    }
+}

@@ -49,24 +49,46 @@ public static class TaskOrdering
     }
 
     /// <summary>
-    /// A list filtered by several statuses (or, without a status filter, several task types), in an order that starts with
-    /// priority, is read one status (type) at a time and merged: each part is one seek in its index <c>(Status, Priority,
-    /// CreatedOn)</c>, where SQLite would otherwise sort every matching task to find the first twenty. Null when the list is
-    /// read whole.
+    /// How a list is cut into parts that are each read in order and merged (null: read whole), so that every part is one seek
+    /// in an index that already holds it in order, where SQLite would otherwise sort every matching task to find the first 20.
+    /// In the default order (priority first): one part per status when several are asked for (each a seek in
+    /// <c>(Status, Priority, CreatedOn)</c>), else one per task type. By creation time, when the list is filtered by status,
+    /// type, agent or attention, or by several priorities: one part per priority (and per status, for two), each a seek in
+    /// the filter's <c>(…, Priority, CreatedOn)</c> index, which holds one priority's tasks by creation time.
     /// </summary>
-    public static IReadOnlyList<Expression<Func<WorkItem, bool>>>? Parts(
-        IReadOnlyList<(string Key, bool Descending)> terms, IReadOnlyCollection<WorkItemStatus>? statuses, IReadOnlyCollection<WorkItemKind>? kinds)
+    public static IReadOnlyList<Expression<Func<WorkItem, bool>>>? Parts(IReadOnlyList<(string Key, bool Descending)> terms, TaskFilters filters)
     {
-        if (terms[0].Key != "priority")
+        var statuses = filters.Statuses is { Count: > 1 } s ? s.Distinct().ToList() : null;
+        var kinds = statuses is null && filters.Statuses is not { Count: > 0 } && filters.Kinds is { Count: > 1 } k ? k.Distinct().ToList() : null;
+        switch (terms[0].Key)
         {
-            return null;
-        }
+            case "priority":
+                return statuses is not null ? [.. statuses.Select(ByStatus)] : kinds is not null ? [.. kinds.Select(ByKind)] : null;
 
-        if (statuses is { Count: > 0 })
-        {
-            return statuses.Count > 1 ? [.. statuses.Distinct().Select(s => (Expression<Func<WorkItem, bool>>)(w => w.Status == s))] : null;
-        }
+            case "created_on":
+                var priorities = filters.Priorities is { Count: > 0 } p ? p.Distinct().ToList() : [.. Enum.GetValues<WorkItemPriority>()];
+                if (!filters.Narrowed && priorities.Count < 2)
+                {
+                    return null;
+                }
 
-        return kinds is { Count: > 1 } ? [.. kinds.Distinct().Select(k => (Expression<Func<WorkItem, bool>>)(w => w.Kind == k))] : null;
+                return statuses is { Count: 2 } ? [.. statuses.SelectMany(st => priorities.Select(pr => (Expression<Func<WorkItem, bool>>)(w => w.Status == st && w.Priority == pr)))]
+                    : kinds is { Count: 2 } ? [.. kinds.SelectMany(k => priorities.Select(pr => (Expression<Func<WorkItem, bool>>)(w => w.Kind == k && w.Priority == pr)))]
+                    : [.. priorities.Select(ByPriority)];
+
+            default:
+                return null;
+        }
     }
+
+    private static Expression<Func<WorkItem, bool>> ByStatus(WorkItemStatus status) => w => w.Status == status;
+
+    private static Expression<Func<WorkItem, bool>> ByKind(WorkItemKind kind) => w => w.Kind == kind;
+
+    private static Expression<Func<WorkItem, bool>> ByPriority(WorkItemPriority priority) => w => w.Priority == priority;
 }
+
+/// <summary>The filters of a task list that decide how it is read (<see cref="TaskOrdering.Parts"/>).</summary>
+/// <param name="Narrowed">Whether a status, task type, agent or attention filter narrows the list.</param>
+public sealed record TaskFilters(
+    IReadOnlyCollection<WorkItemStatus>? Statuses, IReadOnlyCollection<WorkItemKind>? Kinds, IReadOnlyCollection<WorkItemPriority>? Priorities, bool Narrowed);

@@ -37,7 +37,7 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
         var at = cursor is null ? null : PageCursor.Decode(cursor, keyset.Ordering, keyset.KeyTypes, out _);
         var counted = await keyset.Unordered.Take(ListQuery.ExactCountLimit + 1).CountAsync(cancellationToken);
         var exact = counted <= ListQuery.ExactCountLimit;
-        var page = await SeekPaging.ReadAsync(keyset, at, 1, pageSize, TaskOrdering.Parts(terms, Statuses(search), search.Kinds), exact ? counted : null, cancellationToken);
+        var page = await SeekPaging.ReadAsync(keyset, at, 1, pageSize, TaskOrdering.Parts(terms, Filters(search)), exact ? counted : null, cancellationToken);
         var lastNumber = exact ? Math.Max(1, (counted + pageSize - 1) / pageSize) : (int?)null;
         return new TaskPage(
             page.Rows,
@@ -63,6 +63,9 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
     private static TaskPageLink? Link(PageLink? link) => link is null ? null : new TaskPageLink(link.Cursor?.Encode(), link.Number);
 
     private static (string Key, bool Descending)[] Terms(TaskSearch search) => [(search.SortBy, search.Descending)];
+
+    private static TaskFilters Filters(TaskSearch s) =>
+        new(Statuses(s), s.Kinds, s.Priorities, Statuses(s) is not null || s.Kinds.Count > 0 || s.AgentId is not null || s.NeedsAttention);
 
     /// <summary>
     /// The statuses the search keeps: those chosen, without the finished ones when only open tasks are asked for (a list of

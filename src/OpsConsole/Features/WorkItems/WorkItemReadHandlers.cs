@@ -22,10 +22,12 @@ internal static class WorkItemReadHandlers
         if (kinds is not null) query = query.Where(w => kinds.Contains(w.Kind));
         if (priorities is not null) query = query.Where(w => priorities.Contains(w.Priority));
         if (statuses is not null) query = query.Where(w => statuses.Contains(w.Status));
-        if (q.Id("assigned_agent") is { } agentId) query = query.Where(w => w.AssignedAgentId == agentId);
+        var agentId = q.Id("assigned_agent");
+        if (agentId is not null) query = query.Where(w => w.AssignedAgentId == agentId);
         if (q.Bool("auto_assign") is { } autoAssign) query = query.Where(w => w.AutoAssign == autoAssign);
         // As a bare column (not "= @value"), so the partial index of tasks that need attention answers it.
-        if (q.Bool("needs_attention") is { } attention) query = attention ? query.Where(w => w.NeedsAttention) : query.Where(w => !w.NeedsAttention);
+        var attention = q.Bool("needs_attention");
+        if (attention is not null) query = attention.Value ? query.Where(w => w.NeedsAttention) : query.Where(w => !w.NeedsAttention);
         if (q.Strings("environment") is { } environments) query = query.Where(w => w.Environment != null && environments.Contains(w.Environment));
         if (q.PositiveInt("escalation_level", 0, 1000) is { } level) query = query.Where(w => w.EscalationLevel == level);
         if (q.PositiveInt("escalation_level__gte", 0, 1000) is { } levelMin) query = query.Where(w => w.EscalationLevel >= levelMin);
@@ -49,7 +51,8 @@ internal static class WorkItemReadHandlers
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(await q.PageAsync(db, query, w => TaskListDto.From(w, now), TaskOrdering.Parts(ordering, statuses, kinds), cancellationToken));
+        var parts = TaskOrdering.Parts(ordering, new TaskFilters(statuses, kinds, priorities, Narrowed: statuses is not null || kinds is not null || agentId is not null || attention is not null));
+        return TypedResults.Ok(await q.PageAsync(db, query, w => TaskListDto.From(w, now), parts, cancellationToken));
     }
 
     internal static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
