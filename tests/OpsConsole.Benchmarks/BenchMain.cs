@@ -19,7 +19,7 @@ public static class BenchMain
                 await ApiLoad.CreateAndAssignAsync(Count(args, 1, 100_000), Count(args, 2, 500));
                 break;
             case "list":
-                await ApiLoad.ListAsync(Count(args, 1, 1_000_000), Count(args, 2, 200));
+                await ListLoad.RunAsync(Count(args, 1, 1_000_000), Count(args, 2, 200));
                 break;
             case "storm":
                 Environment.ExitCode = await FailureStorm.RunAsync(Count(args, 1, 10_000), Count(args, 2, 50), Count(args, 3, 500), Count(args, 4, 4));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests;
@@ -75,5 +76,24 @@ public sealed class HostingRoutesTests(OpsConsoleFactory app) : IClassFixture<Op
         var description = (string?)webhook["post"]!["description"];
         Assert.Contains("GitHub:IntakeLabel", description, StringComparison.Ordinal);
         Assert.Contains("pull_request", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_the_paging_parameters_of_lists_with_the_cursor_where_a_list_pages_by_position()
+    {
+        var document = await (await app.CreateClientWithToken(null).GetAsync("/api/docs/v1.json")).ReadObjectAsync();
+        var paths = document["paths"]!.AsObject();
+
+        static Dictionary<string, string> ParametersOf(JsonNode path) =>
+            path["get"]!["parameters"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => (string)p!["description"]!);
+        var tasks = ParametersOf(paths.Single(p => p.Key.TrimEnd('/') == "/api/v1/orchestration/tasks").Value!);
+        var agents = ParametersOf(paths.Single(p => p.Key.TrimEnd('/') == "/api/v1/orchestration/agents").Value!);
+
+        Assert.Contains("follow `next`", tasks["page"], StringComparison.Ordinal);
+        Assert.Contains("100", tasks["page_size"], StringComparison.Ordinal);
+        Assert.Contains("400 naming `cursor`", tasks["cursor"], StringComparison.Ordinal);
+        Assert.Contains("count_is_lower_bound", tasks["cursor"], StringComparison.Ordinal);
+        Assert.True(agents.ContainsKey("page"));
+        Assert.False(agents.ContainsKey("cursor"), "agents are paged in memory, by number only");
     }
 }

@@ -25,7 +25,7 @@ public sealed record Page<T>(
 /// on DRF's leniency it is kept, and said: a page_size over 100 is 100, an unknown ordering key is ignored (the
 /// <see cref="IgnoredHeader"/> response header names it), and a page past the end is DRF's 404 "Invalid page.".
 /// </summary>
-public sealed class ListQuery
+public sealed partial class ListQuery
 {
     public const int DefaultPageSize = 20;
 
@@ -291,73 +291,4 @@ public sealed class ListQuery
     /// <summary>Says in the <see cref="IgnoredHeader"/> response header that a parameter's value was ignored.</summary>
     private void Ignore(string parameter, string value) =>
         Request.HttpContext.Response.Headers.Append(IgnoredHeader, $"{parameter}={Uri.EscapeDataString(value).Replace("%2C", ",", StringComparison.Ordinal)}");
-
-    public async Task<Page<TOut>> PageAsync<T, TOut>(IQueryable<T> query, Func<T, TOut> map, CancellationToken cancellationToken)
-    {
-        var size = PageSize;
-        var number = PageNumber;
-        var counted = await Unordered(query).Take(ExactCountLimit + 1).CountAsync(cancellationToken);
-        var items = await query.Skip((number - 1) * size).Take(size + 1).ToListAsync(cancellationToken);
-        EnsurePageExists(items.Count, counted);
-        return new Page<TOut>(
-            Math.Min(counted, ExactCountLimit),
-            items.Count > size ? Link(number + 1) : null,
-            number > 1 ? Link(number - 1) : null,
-            items.Take(size).Select(map).ToList(),
-            counted > ExactCountLimit);
-    }
-
-    /// <summary><paramref name="query"/> without its ordering: counting needs no order, and a sort under a LIMIT costs one.</summary>
-    private static IQueryable<T> Unordered<T>(IQueryable<T> query) =>
-        query.Provider.CreateQuery<T>(new OrderingRemover().Visit(query.Expression));
-
-    private sealed class OrderingRemover : ExpressionVisitor
-    {
-        protected override Expression VisitMethodCall(MethodCallExpression node) =>
-            node.Method.DeclaringType == typeof(Queryable) && node.Method.Name is nameof(Queryable.OrderBy) or nameof(Queryable.OrderByDescending)
-                or nameof(Queryable.ThenBy) or nameof(Queryable.ThenByDescending)
-                ? Visit(node.Arguments[0])
-                : base.VisitMethodCall(node);
-    }
-
-    /// <summary>The same envelope for a list already in memory (small collections such as agents).</summary>
-    public Page<T> Paginate<T>(IReadOnlyList<T> all)
-    {
-        var size = PageSize;
-        var number = PageNumber;
-        EnsurePageExists(Math.Max(0, all.Count - ((number - 1) * size)), all.Count);
-        return new Page<T>(
-            all.Count,
-            number * size < all.Count ? Link(number + 1) : null,
-            number > 1 ? Link(number - 1) : null,
-            all.Skip((number - 1) * size).Take(size).ToList());
-    }
-
-    /// <summary>A page after the first with nothing on it is DRF's 404 "Invalid page." (the first page of an empty list is an empty page).</summary>
-    private void EnsurePageExists(int onPage, int count)
-    {
-        if (PageNumber > 1 && onPage == 0)
-        {
-            var pages = Math.Max(1, (count + PageSize - 1) / PageSize);
-            throw new PageNotFoundException(
-                $"page {PageNumber} is past the end of this list: {count} result{(count == 1 ? "" : "s")} make {pages} page{(pages == 1 ? "" : "s")} of {PageSize}");
-        }
-    }
-
-    private string Link(int page)
-    {
-        var query = Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString());
-        query["page"] = page.ToString(CultureInfo.InvariantCulture);
-        var url = $"{Request.Scheme}://{Request.Host}{Request.PathBase}{Request.Path}";
-        return QueryHelpers.AddQueryString(url, query);
-    }
-}
-
-/// <summary>
-/// A list page past the end. Its problem's <c>detail</c> is DRF's "Invalid page." (what the original's clients compare); the
-/// <c>reason</c> says which pages exist.
-/// </summary>
-public sealed class PageNotFoundException(string reason) : RefusedException(RefusalKind.NotFound, ListQuery.InvalidPage)
-{
-    public string Reason { get; } = reason;
 }

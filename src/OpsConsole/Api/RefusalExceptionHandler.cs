@@ -28,12 +28,26 @@ public sealed class RefusalExceptionHandler(IProblemDetailsService problems) : I
             httpContext.Response.Headers.RetryAfter = "5";
         }
 
-        var context = new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = Problems.Title(status), Detail = detail, Type = $"https://httpstatuses.io/{status}" },
-        };
+        var context = exception is InvalidParameterException invalid
+            ? new ProblemDetailsContext
+            {
+                // The same validation problem as a parameter refused before the list was read: errors name the parameter.
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(new Dictionary<string, string[]> { [invalid.Parameter] = [detail] })
+                {
+                    Status = status,
+                    Title = "The request has invalid fields",
+                    Detail = detail,
+                    Type = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                },
+            }
+            : new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = { Status = status, Title = Problems.Title(status), Detail = detail, Type = $"https://httpstatuses.io/{status}" },
+            };
         if (exception is PageNotFoundException page)
         {
             context.ProblemDetails.Extensions["reason"] = page.Reason;

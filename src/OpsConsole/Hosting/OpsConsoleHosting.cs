@@ -356,7 +356,7 @@ public static class OpsConsoleHosting
             document.Info.Description = "Tasks, agents, assignments, execution logs, rules, health and status of the OpsConsole orchestration engine. " +
                 "Authenticate with `Authorization: Bearer <api key or agent token>`.";
             return Task.CompletedTask;
-        }));
+        }).AddOperationTransformer<ListParameters>());
         services.AddHealthChecks().AddCheck<ReadinessCheck>("databases", tags: ["ready"]);
         return services;
     }

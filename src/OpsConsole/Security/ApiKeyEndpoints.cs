@@ -21,7 +21,7 @@ public static class ApiKeyEndpoints
         {
             var q = new ListQuery(request);
             return q.IsValid ? TypedResults.Ok(q.Paginate(await service.ListAsync(ct))) : q.Problem();
-        }).Produces<Page<ApiKeyDto>>();
+        }).Produces<Page<ApiKeyDto>>().WithMetadata(ListParameters.NumberedOnly.Instance);
 
         keys.MapPost("/", async (HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
         {

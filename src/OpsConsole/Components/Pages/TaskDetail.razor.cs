@@ -50,7 +50,7 @@ public sealed partial class TaskDetail
 
     protected override async Task LoadAsync()
     {
-        var page = await Tasks.PageAsync(Id, CancellationToken.None);
+        var page = await Tasks.DetailPageAsync(Id, CancellationToken.None);
         item = page?.Item;
         (assignments, attempts, log, agents, issueChanges) = page is null ? ([], [], [], [], []) : (page.Assignments, page.Attempts, page.Log, page.Agents, page.IssueChanges);
         messages = await Messages.ListAsync(Id, CancellationToken.None);

@@ -23,7 +23,10 @@ public sealed partial class Tasks
     private TaskSearch search = new();
     private HashSet<WorkItem> selected = [];
     private List<Agent> agents = [];
-    private int total;
+    private static readonly int[] PageSizes = [10, 25, 50, 100];
+    private TaskPage? page;
+    private string? cursor; // where the page shown starts (null: the first page); a live reload reads the same page again
+    private int pageSize = 25;
     private string? gridError;
 
     [Inject] private TaskQueries Queries { get; set; } = default!;
@@ -65,35 +68,69 @@ public sealed partial class Tasks
                 "DueDate" => "due_date",
                 _ => "priority",
             };
-            search = search with { SortBy = column, Descending = sort.Descending };
+            if (column != search.SortBy || sort.Descending != search.Descending)
+            {
+                search = search with { SortBy = column, Descending = sort.Descending };
+                cursor = null; // another order: back to its first page
+            }
         }
 
-        IReadOnlyList<WorkItem> items;
-        int count;
         try
         {
-            (items, count) = await Queries.SearchAsync(search, state.Page, state.PageSize, cancellationToken);
+            page = await Queries.PageAsync(search, cursor, pageSize, cancellationToken);
             gridError = null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A failing read must not take the circuit down with it; the page says what happened instead.
-            (items, count) = ([], 0);
+            page = null;
             gridError = ex.Message;
         }
 
-        if (total != count || gridError is not null)
+        _ = InvokeAsync(StateHasChanged);
+        return new GridData<WorkItem> { Items = page?.Items ?? [], TotalItems = page?.Count ?? 0 };
+    }
+
+    private string CountText => page?.CountText ?? "0";
+
+    /// <summary>
+    /// "26–50 of 10,000+". Pages reached from the end of a list counted only up to its limit have no number: "last 25 of
+    /// 10,000+", then "25 near the end of 10,000+".
+    /// </summary>
+    private string RangeText => page switch
+    {
+        null or { Items.Count: 0 } => $"0 of {CountText}",
+        { Number: { } number } => $"{((number - 1) * pageSize) + 1:N0}–{((number - 1) * pageSize) + page.Items.Count:N0} of {CountText}",
+        { Next: null } => $"last {page.Items.Count} of {CountText}",
+        _ => $"{page.Items.Count} near the end of {CountText}",
+    };
+
+    private async Task GoAsync(TaskPageLink? link)
+    {
+        if (link is null || grid is null)
         {
-            total = count;
-            _ = InvokeAsync(StateHasChanged);
+            return;
         }
 
-        return new GridData<WorkItem> { Items = items, TotalItems = count };
+        cursor = link.Cursor;
+        selected.Clear();
+        await grid.ReloadServerData();
+    }
+
+    private async Task PageSizeChangedAsync(int size)
+    {
+        pageSize = size;
+        cursor = null;
+        if (grid is not null)
+        {
+            await grid.SetRowsPerPageAsync(size);
+        }
     }
 
     private async Task ApplyAsync(TaskSearch next)
     {
         search = next;
+        cursor = null;
         selected.Clear();
         var query = search.ToQueryString();
         Navigation.NavigateTo(query.Length == 0 ? "tasks" : $"tasks?{query}", replace: true);

@@ -34,9 +34,6 @@ public sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         // An agent's tasks. Only held tasks are in it: a query for unassigned tasks (AssignedAgentId IS NULL, the whole
         // backlog) must seek the queue index above, not walk every waiting task through this one.
         e.HasIndex(w => new { w.AssignedAgentId, w.Status }).HasFilter("\"AssignedAgentId\" IS NOT NULL");
-        e.HasIndex(w => new { w.Kind, w.Status });
-        e.HasIndex(w => w.DueDate);
-        e.HasIndex(w => w.NextAttemptAt);
         e.HasIndex(w => w.Fingerprint);
         // One open task per problem, held by the database whatever runs at the same time (two requests, two nodes).
         e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()

@@ -15,7 +15,7 @@ public static class AgentEndpoints
     public static RouteGroupBuilder MapAgentApi(this RouteGroupBuilder api)
     {
         var agents = api.MapGroup("/agents").WithTags("Agents");
-        agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<AgentDto>>();
+        agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<AgentDto>>().WithMetadata(ListParameters.NumberedOnly.Instance);
         agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>(201);
         agents.MapGet("/me", MeAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
         agents.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();

@@ -39,7 +39,7 @@ public static class AuditEndpoints
             }
 
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return TypedResults.Ok(await q.PageAsync(AuditQueries.Filter(db.AuditEntries.AsNoTracking(), search), AuditEntryDto.From, ct));
+            return TypedResults.Ok(await q.PageAsync(db, AuditQueries.Filter(db.AuditEntries.AsNoTracking(), search), AuditEntryDto.From, ct));
         }).Produces<Page<AuditEntryDto>>();
         return api;
     }

@@ -122,7 +122,7 @@ public static class BugReportEndpoints
             return q.Problem();
         }
 
-        return TypedResults.Ok(await q.PageAsync(query, BugReportDto.From, cancellationToken));
+        return TypedResults.Ok(await q.PageAsync(db, query, BugReportDto.From, cancellationToken));
     }
 
     private static async Task<IResult> DetailAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)

@@ -202,7 +202,7 @@ public static class IntakeEndpoints
             return q.Problem();
         }
 
-        return TypedResults.Ok(await q.PageAsync(query, FailureRecordDto.From, cancellationToken));
+        return TypedResults.Ok(await q.PageAsync(db, query, FailureRecordDto.From, cancellationToken));
     }
 
     private static async Task<IResult> SummaryAsync(

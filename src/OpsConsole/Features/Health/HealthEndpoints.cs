@@ -68,6 +68,6 @@ public static class HealthEndpoints
         if (from is { } f) query = query.Where(h => h.LastCheck >= f);
         if (to is { } t) query = query.Where(h => h.LastCheck <= t);
         query = q.Order(query, Orderings, history ? "-last_check,component,metric_name" : "component,metric_name");
-        return q.IsValid ? TypedResults.Ok(await q.PageAsync(query, HealthSampleDto.From, cancellationToken)) : q.Problem();
+        return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, HealthSampleDto.From, cancellationToken)) : q.Problem();
     }
 }

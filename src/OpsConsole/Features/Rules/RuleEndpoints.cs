@@ -57,7 +57,7 @@ public static class RuleEndpoints
         }
 
         query = q.Order(query, Orderings, "priority,name");
-        return q.IsValid ? TypedResults.Ok(await q.PageAsync(query, RuleDto.From, cancellationToken)) : q.Problem();
+        return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, RuleDto.From, cancellationToken)) : q.Problem();
     }
 
     private static async Task<IResult> DetailAsync(string id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)

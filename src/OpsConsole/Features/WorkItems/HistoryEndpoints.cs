@@ -68,7 +68,7 @@ public static class HistoryEndpoints
         if (q.Time("assigned_at__lte") is { } to) query = query.Where(a => a.AssignedAt <= to);
         query = q.Order(query, AssignmentOrderings, "-assigned_at");
         var now = time.GetUtcNow().UtcDateTime;
-        return q.IsValid ? TypedResults.Ok(await q.PageAsync(query, a => AssignmentDto.From(a, now), cancellationToken)) : q.Problem();
+        return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, a => AssignmentDto.From(a, now), cancellationToken)) : q.Problem();
     }
 
     private static async Task<IResult> ListLogsAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
@@ -88,6 +88,6 @@ public static class HistoryEndpoints
         }
 
         query = q.Order(query, LogOrderings, "-created_on");
-        return q.IsValid ? TypedResults.Ok(await q.PageAsync(query, LogEntryDto.From, cancellationToken)) : q.Problem();
+        return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, LogEntryDto.From, cancellationToken)) : q.Problem();
     }
 }

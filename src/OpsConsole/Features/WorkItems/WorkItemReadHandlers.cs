@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
@@ -11,30 +10,24 @@ namespace OpsConsole.Features.WorkItems;
 /// <summary>The /tasks/ routes that read: the filtered list, one task, its execution logs and its assignments.</summary>
 internal static class WorkItemReadHandlers
 {
-    private static readonly Dictionary<string, Expression<Func<WorkItem, object?>>> Orderings = new()
-    {
-        ["created_on"] = w => w.CreatedOn,
-        ["modified_on"] = w => w.ModifiedOn,
-        ["priority"] = w => w.Priority,
-        ["due_date"] = w => w.DueDate,
-        ["escalation_level"] = w => w.EscalationLevel,
-        ["status"] = w => w.Status,
-        ["title"] = w => w.Title,
-        ["next_attempt_at"] = w => w.NextAttemptAt,
-    };
-
     internal static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         IQueryable<WorkItem> query = db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(); // pull requests in a query of their own: paging stays on the tasks alone
 
-        if (q.Enums<WorkItemKind>("task_type") is { } kinds) query = query.Where(w => kinds.Contains(w.Kind));
-        if (q.Enums<WorkItemPriority>("priority") is { } priorities) query = query.Where(w => priorities.Contains(w.Priority));
-        if (q.Enums<WorkItemStatus>("status") is { } statuses) query = query.Where(w => statuses.Contains(w.Status));
-        if (q.Id("assigned_agent") is { } agentId) query = query.Where(w => w.AssignedAgentId == agentId);
+        var kinds = q.Enums<WorkItemKind>("task_type");
+        var priorities = q.Enums<WorkItemPriority>("priority");
+        var statuses = q.Enums<WorkItemStatus>("status");
+        if (kinds is not null) query = query.Where(w => kinds.Contains(w.Kind));
+        if (priorities is not null) query = query.Where(w => priorities.Contains(w.Priority));
+        if (statuses is not null) query = query.Where(w => statuses.Contains(w.Status));
+        var agentId = q.Id("assigned_agent");
+        if (agentId is not null) query = query.Where(w => w.AssignedAgentId == agentId);
         if (q.Bool("auto_assign") is { } autoAssign) query = query.Where(w => w.AutoAssign == autoAssign);
-        if (q.Bool("needs_attention") is { } attention) query = query.Where(w => w.NeedsAttention == attention);
+        // As a bare column (not "= @value"), so the partial index of tasks that need attention answers it.
+        var attention = q.Bool("needs_attention");
+        if (attention is not null) query = attention.Value ? query.Where(w => w.NeedsAttention) : query.Where(w => !w.NeedsAttention);
         if (q.Strings("environment") is { } environments) query = query.Where(w => w.Environment != null && environments.Contains(w.Environment));
         if (q.PositiveInt("escalation_level", 0, 1000) is { } level) query = query.Where(w => w.EscalationLevel == level);
         if (q.PositiveInt("escalation_level__gte", 0, 1000) is { } levelMin) query = query.Where(w => w.EscalationLevel >= levelMin);
@@ -50,19 +43,16 @@ internal static class WorkItemReadHandlers
             query = query.Where(w => w.Title.ToLower().Contains(term) || w.Description.ToLower().Contains(term));
         }
 
-        query = q.Order(query, Orderings, "-priority,-created_on");
-        if (query is IOrderedQueryable<WorkItem> ordered)
-        {
-            // Ties (tasks created in the same instant) keep one order from page to page.
-            query = ordered.ThenBy(w => w.Id);
-        }
+        var ordering = q.Ordering(TaskOrdering.Names, TaskOrdering.Default);
+        query = TaskOrdering.Apply(query, ordering);
         if (!q.IsValid)
         {
             return q.Problem();
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(await q.PageAsync(query, w => TaskListDto.From(w, now), cancellationToken));
+        var parts = TaskOrdering.Parts(ordering, new TaskFilters(statuses, kinds, priorities, Narrowed: statuses is not null || kinds is not null || agentId is not null || attention is not null));
+        return TypedResults.Ok(await q.PageAsync(db, query, w => TaskListDto.From(w, now), parts, cancellationToken));
     }
 
     internal static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)

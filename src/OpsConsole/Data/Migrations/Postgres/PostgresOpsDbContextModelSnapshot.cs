@@ -1250,18 +1250,27 @@ namespace OpsConsole.Data.Migrations.Postgres
 
                     b.HasIndex("CreatedOn");
 
-                    b.HasIndex("DueDate");
-
                     b.HasIndex("Fingerprint");
 
-                    b.HasIndex("NextAttemptAt");
+                    b.HasIndex("ModifiedOn");
+
+                    b.HasIndex("Title");
 
                     b.HasIndex("AssignedAgentId", "Status")
                         .HasFilter("\"AssignedAgentId\" IS NOT NULL");
 
-                    b.HasIndex("Kind", "Status");
-
                     b.HasIndex("Priority", "CreatedOn");
+
+                    b.HasIndex("AssignedAgentId", "Priority", "CreatedOn")
+                        .HasFilter("\"AssignedAgentId\" IS NOT NULL");
+
+                    b.HasIndex("DueDate", "Priority", "CreatedOn");
+
+                    b.HasIndex("EscalationLevel", "Priority", "CreatedOn");
+
+                    b.HasIndex("Kind", "Priority", "CreatedOn");
+
+                    b.HasIndex("NextAttemptAt", "Priority", "CreatedOn");
 
                     b.HasIndex("Status", "Priority", "CreatedOn");
 
@@ -1271,6 +1280,9 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.HasIndex(new[] { "GithubIssueNumber" }, "IX_tasks_intake_issue")
                         .IsUnique()
                         .HasFilter("\"GithubIssueNumber\" IS NOT NULL AND \"Source\" = 'github_issue'");
+
+                    b.HasIndex(new[] { "Priority", "CreatedOn" }, "IX_tasks_needs_attention")
+                        .HasFilter("\"NeedsAttention\"");
 
                     b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
                         .IsUnique()

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Data;
+using OpsConsole.Domain;
+using OpsConsole.Features.WorkItems;
+
+namespace OpsConsole.Benchmarks;
+
+/// <summary>
+/// <c>list [tasks=1000000] [requests=200]</c>: the task list over a million tasks, in every filter the console offers (each in
+/// the default order, most urgent first), every order it sorts by, and filters newest first. Through the API (page_size 20): the first page; a deep
+/// page reached by cursor (jumped to once by number, which pays for skipping the rows before it and is printed, then read
+/// again and again through the cursor its <c>next</c> link carries); and following <c>next</c> from there. Through the
+/// console's own query (<see cref="TaskQueries"/>, 25 rows): the first page, following next, the last page, and following
+/// previous from it, as its pager does. Prints p50/p95/p99 in milliseconds and the worst p99 against the goal of 20 ms.
+/// </summary>
+public static class ListLoad
+{
+    private const string Tasks = "/api/v1/orchestration/tasks/";
+    private const double GoalMs = 20;
+
+    private sealed record View(string Name, string Query, string Where, TaskSearch Search);
+
+    public static async Task RunAsync(int count, int requests)
+    {
+        using var app = new BenchHost();
+        var client = app.Client();
+        await ApiLoad.BulkInsertTasksAsync(app, count, varied: true);
+        var agent = await ScalarAsync<string>(app, "SELECT AssignedAgentId FROM tasks WHERE AssignedAgentId IS NOT NULL LIMIT 1");
+        var open = Enum.GetValues<WorkItemStatus>().Where(s => s is not (WorkItemStatus.Completed or WorkItemStatus.Cancelled)).ToList();
+        View[] views =
+        [
+            new("all", "", "1", new TaskSearch()),
+            new("status=pending", "status=pending", "Status = 'Pending'", new TaskSearch { Statuses = [WorkItemStatus.Pending] }),
+            new("status=failed", "status=failed", "Status = 'Failed'", new TaskSearch { Statuses = [WorkItemStatus.Failed] }),
+            new("status=pending,failed", "status__in=pending,failed", "Status IN ('Pending', 'Failed')", new TaskSearch { Statuses = [WorkItemStatus.Pending, WorkItemStatus.Failed] }),
+            new("open only", "status__in=" + string.Join(',', open.Select(s => s.Wire())), "Status NOT IN ('Completed', 'Cancelled')", new TaskSearch { OpenOnly = true }),
+            new("type=testing", "task_type=testing", "Kind = 'Testing'", new TaskSearch { Kinds = [WorkItemKind.Testing] }),
+            new("type=testing,bug_fix", "task_type__in=testing,bug_fix", "Kind IN ('Testing', 'BugFix')", new TaskSearch { Kinds = [WorkItemKind.Testing, WorkItemKind.BugFix] }),
+            new("priority=high", "priority=high", "Priority = 3", new TaskSearch { Priorities = [WorkItemPriority.High] }),
+            new("agent", $"assigned_agent={agent}", $"AssignedAgentId = '{agent}'", new TaskSearch { AgentId = Guid.Parse(agent!) }),
+            new("needs attention", "needs_attention=true", "NeedsAttention", new TaskSearch { NeedsAttention = true }),
+            new("sort -created_on", "ordering=-created_on", "1", new TaskSearch { SortBy = "created_on" }),
+            new("sort created_on", "ordering=created_on", "1", new TaskSearch { SortBy = "created_on", Descending = false }),
+            new("sort status", "ordering=status", "1", new TaskSearch { SortBy = "status", Descending = false }),
+            new("sort -escalation_level", "ordering=-escalation_level", "1", new TaskSearch { SortBy = "escalation_level" }),
+            new("sort due_date", "ordering=due_date", "1", new TaskSearch { SortBy = "due_date", Descending = false }),
+            new("sort title", "ordering=title", "1", new TaskSearch { SortBy = "title", Descending = false }),
+            new("status=failed newest first", "status=failed&ordering=-created_on", "Status = 'Failed'", new TaskSearch { Statuses = [WorkItemStatus.Failed], SortBy = "created_on" }),
+            new("open only newest first", "status__in=" + string.Join(',', open.Select(s => s.Wire())) + "&ordering=-created_on", "Status NOT IN ('Completed', 'Cancelled')", new TaskSearch { OpenOnly = true, SortBy = "created_on" }),
+            new("agent newest first", $"assigned_agent={agent}&ordering=-created_on", $"AssignedAgentId = '{agent}'", new TaskSearch { AgentId = Guid.Parse(agent!), SortBy = "created_on" }),
+        ];
+
+        Console.WriteLine($"Database holds {count:N0} tasks; warming up…");
+        Console.WriteLine($"warmed up with {await SteadyState.WarmUpAsync(() => GetAsync(client, Tasks))} requests");
+        var worst = new List<(string, double)>();
+
+        Console.WriteLine("API, 20 rows a page:");
+        foreach (var view in views)
+        {
+            var url = view.Query.Length == 0 ? $"{Tasks}?page_size=20" : $"{Tasks}?{view.Query}&page_size=20";
+            worst.Add(Report($"{view.Name}: first page", await SteadyState.TimeAsync(() => GetAsync(client, url), requests)));
+
+            var matches = await ScalarAsync<long>(app, $"SELECT COUNT(*) FROM tasks WHERE {view.Where}");
+            if (matches < 80)
+            {
+                continue; // no deep page to speak of
+            }
+
+            var jump = (int)Math.Clamp(matches / 2 / 20, 2, 20_000);
+            var watch = Stopwatch.StartNew();
+            var deep = (string?)(await GetAsync(client, $"{url}&page={jump}"))["next"];
+            Console.WriteLine($"  {view.Name}: page {jump:N0} of {matches:N0} matches by number (skips {(jump - 1) * 20:N0} rows), once: {watch.Elapsed.TotalMilliseconds:F0} ms");
+            if (deep is null)
+            {
+                continue;
+            }
+
+            worst.Add(Report($"{view.Name}: page {jump + 1:N0} by cursor", await SteadyState.TimeAsync(() => GetAsync(client, deep), requests)));
+            var next = deep;
+            worst.Add(Report($"{view.Name}: following next from there", await SteadyState.TimeAsync(
+                async () => next = (string?)(await GetAsync(client, next!))["next"] ?? deep, Math.Min(requests, 200))));
+        }
+
+        Console.WriteLine("Console (TaskQueries), 25 rows a page:");
+        var queries = app.Services.GetRequiredService<TaskQueries>();
+        foreach (var view in views)
+        {
+            var search = view.Search;
+            worst.Add(Report($"{view.Name}: first page", await SteadyState.TimeAsync(() => queries.PageAsync(search, null, 25, CancellationToken.None), requests)));
+            var first = await queries.PageAsync(search, null, 25, CancellationToken.None);
+            var at = first;
+            worst.Add(Report($"{view.Name}: following next", await SteadyState.TimeAsync(
+                async () => at = at.Next is { } n ? await queries.PageAsync(search, n.Cursor, 25, CancellationToken.None) : first, Math.Min(requests, 200))));
+            if (first.Last is not { } last)
+            {
+                continue;
+            }
+
+            worst.Add(Report($"{view.Name}: last page", await SteadyState.TimeAsync(() => queries.PageAsync(search, last.Cursor, 25, CancellationToken.None), requests)));
+            var end = await queries.PageAsync(search, last.Cursor, 25, CancellationToken.None);
+            at = end;
+            worst.Add(Report($"{view.Name}: following previous from the last page", await SteadyState.TimeAsync(
+                async () => at = at.Previous is { } p ? await queries.PageAsync(search, p.Cursor, 25, CancellationToken.None) : end, Math.Min(requests, 200))));
+        }
+
+        var (name, p99) = worst.MaxBy(w => w.Item2);
+        Console.WriteLine($"worst p99: {p99:F2} ms ({name}); goal ≤ {GoalMs} ms: {(p99 <= GoalMs ? "met" : "not met")}");
+    }
+
+    private static async Task<JsonObject> GetAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    private static (string, double) Report(string name, List<double> samples)
+    {
+        ApiLoad.Report("  " + name, samples);
+        samples.Sort();
+        return (name, samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(0.99 * samples.Count) - 1)]);
+    }
+
+    private static async Task<T?> ScalarAsync<T>(BenchHost app, string sql)
+    {
+        await using var db = await app.DbAsync();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T?)Convert.ChangeType(await command.ExecuteScalarAsync(), typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
