@@ -234,7 +234,8 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
 
     /// <summary>
     /// Tasks of every priority, created three at a time in the same instant (ties decided by the id), a third without a due
-    /// date and others sharing one, some with the same title, some cancelled and some escalated (status, level, modification).
+    /// date and others sharing one, some with the same title, some cancelled, completed, blocked or escalated (status, level,
+    /// modification).
     /// </summary>
     private async Task<List<Guid>> SeedAsync(string tag, int count)
     {
@@ -258,6 +259,14 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
             if (i % 7 == 2)
             {
                 await admin.PostEmptyAsync($"{Routes.Task(id)}cancel/").ObjectAsync();
+            }
+            else if (i % 7 == 4)
+            {
+                await admin.PostJsonAsync($"{Routes.Task(id)}complete/", new { }).ObjectAsync();
+            }
+            else if (i % 7 == 5)
+            {
+                await admin.PostEmptyAsync($"{Routes.Task(id)}block/").ObjectAsync();
             }
             else if (i % 6 == 1)
             {

@@ -122,9 +122,13 @@ public sealed class Keyset<T>
         var rows = new List<T>(count);
         for (var level = keys.Count - 1; level >= 0 && rows.Count < count; level--)
         {
-            if (Level(position, level, reverse) is { } predicate)
+            foreach (var predicate in Level(position, level, reverse))
             {
                 rows.AddRange(await Order(source.Where(predicate), reverse).Take(count - rows.Count).ToListAsync(cancellationToken));
+                if (rows.Count == count)
+                {
+                    break;
+                }
             }
         }
 
@@ -136,9 +140,12 @@ public sealed class Keyset<T>
     {
         for (var level = keys.Count - 1; level >= 0; level--)
         {
-            if (Level(position, level, reverse) is { } predicate && await source.AnyAsync(predicate, cancellationToken))
+            foreach (var predicate in Level(position, level, reverse))
             {
-                return true;
+                if (await source.AnyAsync(predicate, cancellationToken))
+                {
+                    return true;
+                }
             }
         }
 
@@ -189,22 +196,42 @@ public sealed class Keyset<T>
     }
 
     /// <summary>
-    /// The rows of one level past <paramref name="position"/>: the keys before <paramref name="level"/> equal to the
-    /// position's, the key at it strictly past; null when no row can be there.
+    /// The rows of one level past <paramref name="position"/>, to read in turn: the keys before <paramref name="level"/> equal
+    /// to the position's, the key at it strictly past (none when no row can be there). An enum stored as text is read one
+    /// value at a time on PostgreSQL, each an ordered seek, where an OR of its values would walk the index from its far end.
     /// </summary>
-    private Expression<Func<T, bool>>? Level(IReadOnlyList<object?> position, int level, bool reverse)
+    private IEnumerable<Expression<Func<T, bool>>> Level(IReadOnlyList<object?> position, int level, bool reverse)
     {
-        if (Past(keys[level], position[level], reverse) is not { } body)
+        var key = keys[level];
+        IEnumerable<Expression> pasts = key.Domain is { } domain && !key.StoredAsNumber && !nullsLow && position[level] is { } value
+            ? EachPast(key, domain, value, reverse)
+            : Past(key, position[level], reverse) is { } one ? [one] : [];
+        foreach (var past in pasts)
         {
-            return null;
+            var body = past;
+            for (var i = level - 1; i >= 0; i--)
+            {
+                body = Expression.AndAlso(Same(keys[i], position[i]), body);
+            }
+
+            yield return Expression.Lambda<Func<T, bool>>(body, row);
+        }
+    }
+
+    /// <summary>The values of a domain key past <paramref name="value"/> going this way, one equality each, NULL last if it sorts there.</summary>
+    private IEnumerable<Expression> EachPast(SeekKey key, IReadOnlyList<object> domain, object value, bool reverse)
+    {
+        var ascending = key.Descending == reverse;
+        var at = IndexOf(domain, value);
+        foreach (var later in ascending ? domain.Skip(at + 1) : domain.Take(at).Reverse())
+        {
+            yield return Expression.Equal(key.Member, Expression.Constant(later, key.Type));
         }
 
-        for (var i = level - 1; i >= 0; i--)
+        if (key.Nullable && ascending != nullsLow)
         {
-            body = Expression.AndAlso(Same(keys[i], position[i]), body);
+            yield return Expression.Equal(key.Member, Expression.Constant(null, key.Type));
         }
-
-        return Expression.Lambda<Func<T, bool>>(body, row);
     }
 
     private static Expression Same(SeekKey key, object? value) =>
@@ -222,7 +249,17 @@ public sealed class Keyset<T>
         }
 
         Expression? past;
-        if (key.Domain is { } domain)
+        if (key.StoredAsNumber)
+        {
+            // (int)Priority < 3: a range, which PostgreSQL seeks in order where it would filter an IN list.
+            var number = System.Nullable.GetUnderlyingType(key.Type) is { } underlying
+                ? typeof(Nullable<>).MakeGenericType(Enum.GetUnderlyingType(underlying))
+                : Enum.GetUnderlyingType(key.Type);
+            var stored = Expression.Convert(key.Member, number);
+            var bound = Expression.Constant(Convert.ChangeType(value, System.Nullable.GetUnderlyingType(number) ?? number, System.Globalization.CultureInfo.InvariantCulture), number);
+            past = ascending ? Expression.GreaterThan(stored, bound) : Expression.LessThan(stored, bound);
+        }
+        else if (key.Domain is { } domain)
         {
             var at = IndexOf(domain, value);
             past = (ascending ? domain.Skip(at + 1) : domain.Take(at).Reverse())

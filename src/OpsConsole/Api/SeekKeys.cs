@@ -13,6 +13,9 @@ internal sealed class SeekKey
     /// <summary>For enums and booleans: every value in the database's ascending order (enums stored as text order by their names).</summary>
     public IReadOnlyList<object>? Domain { get; init; }
 
+    /// <summary>An enum stored as its number (a priority's rank): compared as a range, which an index seeks on either database.</summary>
+    public bool StoredAsNumber { get; init; }
+
     /// <summary>Whether the column can hold NULL (a NOT NULL text column never needs an <c>IS NULL</c> branch).</summary>
     public required bool Nullable { get; init; }
 
@@ -51,9 +54,10 @@ internal static class SeekKeys
         var type = System.Nullable.GetUnderlyingType(member.Type) ?? member.Type;
         var property = entity.FindProperty(member.Member.Name);
         IReadOnlyList<object>? domain = null;
+        var storedAsNumber = false;
         if (type.IsEnum)
         {
-            domain = EnumOrder(type, property);
+            (domain, storedAsNumber) = EnumOrder(type, property);
         }
         else if (type == typeof(bool))
         {
@@ -70,12 +74,13 @@ internal static class SeekKeys
             Member = Expression.MakeMemberAccess(row, member.Member),
             Descending = descending,
             Domain = domain,
+            StoredAsNumber = storedAsNumber,
             Nullable = property?.IsNullable ?? (!member.Type.IsValueType || type != member.Type),
         };
     }
 
     /// <summary>An enum's values in the order the database sorts them: by the stored text when stored as text, else by number.</summary>
-    private static List<object> EnumOrder(Type type, Microsoft.EntityFrameworkCore.Metadata.IProperty? property)
+    private static (List<object> Values, bool StoredAsNumber) EnumOrder(Type type, Microsoft.EntityFrameworkCore.Metadata.IProperty? property)
     {
         var converter = property?.GetTypeMapping().Converter;
         var values = Enum.GetValues(type).Cast<object>().Distinct().ToList();
@@ -84,7 +89,9 @@ internal static class SeekKeys
         order.Sort((a, b) => stored[a] is string x && stored[b] is string y
             ? string.CompareOrdinal(x, y)
             : Convert.ToDecimal(stored[a], System.Globalization.CultureInfo.InvariantCulture).CompareTo(Convert.ToDecimal(stored[b], System.Globalization.CultureInfo.InvariantCulture)));
-        return [.. order.Select(i => values[i])];
+        var asNumber = values.Zip(stored).All(v => v.Second is not string
+            && Convert.ToInt64(v.First, System.Globalization.CultureInfo.InvariantCulture) == Convert.ToInt64(v.Second, System.Globalization.CultureInfo.InvariantCulture));
+        return ([.. order.Select(i => values[i])], asNumber);
     }
 
     /// <summary>The outermost OrderBy … ThenBy chain of a query, first key first.</summary>
