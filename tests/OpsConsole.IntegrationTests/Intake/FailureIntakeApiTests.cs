@@ -180,6 +180,29 @@ public sealed class FailureIntakeApiTests(IntakeFactory app) : IClassFixture<Int
     }
 
     [Fact]
+    public async Task A_recorded_failure_reads_back_through_every_filter_as_it_was_sent()
+    {
+        // Failure records are appended outside the change tracker (a storm brings hundreds a request): each column must be
+        // stored in the form EF queries it in (ids, times, the outcome's name, the encrypted message), or these filters miss it.
+        var id = DeploymentLog.NewId();
+        var before = app.Time.GetUtcNow().UtcDateTime;
+        var result = (await PostAsync(new { deployment_id = id, error_message = "npm ci failed: ERESOLVE could not resolve", failed_step = "install" }))["results"]![0]!;
+        var taskId = Guid.Parse((string)result["task_id"]!);
+
+        await using var db = await app.DbAsync();
+        var record = await db.FailureRecords.SingleAsync(f =>
+            f.WorkItemId == taskId && f.Outcome == IntakeOutcome.Created && f.ReceivedAt >= before && f.DeploymentId == id);
+        Assert.Equal(record.Id, (await db.FailureRecords.AsNoTracking().SingleAsync(f => f.Id == record.Id)).Id);
+        Assert.Equal("npm ci failed: ERESOLVE could not resolve", record.ErrorMessage);
+        Assert.Equal("install", record.Step);
+
+        var listed = await (await app.CreateAdminClient().GetAsync($"{Api}/failures/?outcome=created&page_size=100")).ReadObjectAsync();
+        var row = Assert.Single(listed["results"]!.AsArray(), r => (string?)r!["deployment_id"] == id)!;
+        Assert.Equal(taskId.ToString(), (string?)row["task_id"]);
+        Assert.Equal("npm ci failed: ERESOLVE could not resolve", (string?)row["error_message"]);
+    }
+
+    [Fact]
     public async Task A_body_over_one_mebibyte_is_refused_with_413_and_nothing_is_stored()
     {
         var before = await CountAsync(q => q);

@@ -41,15 +41,17 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
     {
         var prepared = reports.Select(r => r.Redacted()).Select(r => (Report: r, Fingerprint: FailureFingerprint.Of(r))).ToList();
         var created = new List<WorkItem>();
+        var received = new List<FailureRecord>(prepared.Count);
         var results = await unitOfWork.WriteAsync(async (db, now) =>
         {
             created.Clear(); // a write that met a concurrent change runs again from the start
+            received.Clear();
             if (alongside is not null)
             {
                 await alongside(db, now);
             }
 
-            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, cancellationToken);
+            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, received, cancellationToken);
             if (created.Count > 0)
             {
                 await creation.CommitCreatedAsync(db, created, now, cancellationToken);
@@ -59,6 +61,8 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
                 await db.SaveChangesAsync(cancellationToken);
             }
 
+            // After the tasks they point at; appended, not tracked: a storm brings hundreds per request.
+            await db.InsertAsync(received, cancellationToken);
             return outcome;
         }, cancellationToken);
 
@@ -84,12 +88,13 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
     {
         var redacted = report.Redacted();
         var created = new List<WorkItem>();
-        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, cancellationToken);
+        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, [], cancellationToken);
         return (results[0], created.FirstOrDefault());
     }
 
     private async Task<List<IntakeResult>> RecordAsync(
-        OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created, CancellationToken cancellationToken)
+        OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created,
+        List<FailureRecord> received, CancellationToken cancellationToken)
     {
         var windows = await MaintenanceWindowsAsync(db, cancellationToken);
 
@@ -159,7 +164,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
                 result = new(item.Id, false, fingerprint, false, regressionOf?.Id, null, 1, regressionOf is null ? IntakeOutcome.Created : IntakeOutcome.Regression);
             }
 
-            db.FailureRecords.Add(new FailureRecord
+            received.Add(new FailureRecord
             {
                 ReceivedAt = now,
                 OccurredAt = report.OccurredAt,
