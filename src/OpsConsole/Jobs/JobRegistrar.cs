@@ -34,8 +34,7 @@ public sealed class JobRegistrar(
         jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None));
-        JobsLog.RecurringJobs(
-            logger, settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);
+        JobsLog.RecurringJobs(logger, settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);
         return Task.CompletedTask;
     }
 
