@@ -13,6 +13,8 @@ namespace OpsConsole.Hosting;
 /// 6200–6299 Features/Deployments (<c>DeploymentsLog</c>), 6300–6399 Features/GitHub (<c>GitHubIntakeLog</c>),
 /// 6400–6499 Features/Health (<c>HealthLog</c>), 6500–6599 Features/Rules (<c>RulesLog</c>).</item>
 /// </list>
+/// A placeholder that is a C# keyword (<c>{Base}</c>, <c>{Event}</c>) takes a capitalised parameter (<c>Base</c>), not an
+/// escaped one: the generator would name the structured property <c>@base</c>.
 /// </summary>
 internal static partial class HostingLog
 {
@@ -25,7 +27,7 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information,
         Message = "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, stall timeout {Stall}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}")]
     public static partial void EngineStarting(
-        ILogger logger, int interval, int deploy, int health, int heartbeat, int stall, int @base, int max, bool verbose, bool dryRun);
+        ILogger logger, int interval, int deploy, int health, int heartbeat, int stall, int Base, int max, bool verbose, bool dryRun);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Data in {Directory} ({Provider})")]
     public static partial void DataLocation(ILogger logger, string directory, string provider);

@@ -6,10 +6,10 @@ namespace OpsConsole.Realtime;
 internal static partial class RealtimeLog
 {
     [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "An event subscriber failed on {Event}")]
-    public static partial void SubscriberFailed(ILogger logger, Exception exception, DomainEvent @event);
+    public static partial void SubscriberFailed(ILogger logger, Exception exception, DomainEvent Event);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Could not send {Event} to hub clients")]
-    public static partial void FanOutFailed(ILogger logger, Exception exception, DomainEvent @event);
+    public static partial void FanOutFailed(ILogger logger, Exception exception, DomainEvent Event);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Could not push held tasks to agent {AgentId}")]
     public static partial void HeldTasksNotPushed(ILogger logger, Exception exception, Guid agentId);
