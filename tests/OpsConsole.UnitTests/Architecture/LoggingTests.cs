@@ -17,13 +17,10 @@ public sealed partial class LoggingTests
     [GeneratedRegex(@"\bstatic\s+partial\s+class\s+\w+Log\b")]
     private static partial Regex LogClass();
 
-    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|""(?:\\.|[^""\\\n])*""", RegexOptions.Singleline)]
-    private static partial Regex CommentOrString();
-
     [Fact]
     public void No_source_file_logs_except_through_the_generated_log_classes()
     {
-        var sources = Sources();
+        var sources = SourceScan.Sources(_ => true);
         Assert.True(sources.Count > 100, $"expected the application's source files, found {sources.Count}");
 
         var direct = DirectCalls(sources);
@@ -116,24 +113,13 @@ public sealed partial class LoggingTests
         Assert.Equal([5003, 1002, 2022, 5101], generated.Lines.Select(l => l.EventId));
     }
 
-    private static Dictionary<string, string> Sources()
-    {
-        var root = RepositoryRoot.Combine("src", "OpsConsole");
-        return Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(f => !f.StartsWith("bin/", StringComparison.Ordinal) && !f.StartsWith("obj/", StringComparison.Ordinal) && !f.Contains("/Migrations/", StringComparison.Ordinal))
-            .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(root, f)));
-    }
-
     /// <summary>"file:line call" for every direct logging call outside a <c>…Log</c> class's file, comments and strings left out.</summary>
     private static List<string> DirectCalls(IReadOnlyDictionary<string, string> sources)
     {
         var found = new List<string>();
         foreach (var (file, text) in sources.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            // Blank comments and strings but keep their line breaks, so line numbers stay right.
-            var code = CommentOrString().Replace(text, m => m.Value.StartsWith('/') ? new string('\n', m.Value.Count(c => c == '\n')) : "\"\"");
+            var code = SourceScan.CodeOnly(text);
             if (LogClass().IsMatch(code))
             {
                 continue;
