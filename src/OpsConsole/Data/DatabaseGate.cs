@@ -11,7 +11,7 @@ namespace OpsConsole.Data;
 /// the outbox rows) commits with the work itself, so the next run does exactly what this one could not. Each kind of work
 /// says once that it paused and once that it resumed, not once a run, and resumes by itself.
 /// </summary>
-public sealed partial class DatabaseGate(
+public sealed class DatabaseGate(
     DatabaseAvailability availability, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, ILogger<DatabaseGate> logger)
 {
     /// <summary>How long a skipped run waits for the database before it gives up its turn (the readiness probe's budget).</summary>
@@ -44,7 +44,7 @@ public sealed partial class DatabaseGate(
 
         if (paused.TryRemove(what, out var since))
         {
-            Resumed(logger, what, since);
+            DataLog.WorkResumed(logger, what, since);
         }
 
         return true;
@@ -78,13 +78,7 @@ public sealed partial class DatabaseGate(
         var (since, reason) = availability.Outage ?? (time.GetUtcNow().UtcDateTime, "unavailable");
         if (paused.TryAdd(what, since))
         {
-            Paused(logger, what, since, reason);
+            DataLog.WorkPaused(logger, what, since, reason);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Work} paused: database unavailable since {Since:HH:mm:ss} UTC ({Reason}); it resumes by itself when the database is back")]
-    private static partial void Paused(ILogger logger, string work, DateTime since, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Work} resumed: the database is available again (it was unavailable since {Since:HH:mm:ss} UTC)")]
-    private static partial void Resumed(ILogger logger, string work, DateTime since);
 }

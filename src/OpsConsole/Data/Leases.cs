@@ -107,7 +107,7 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
             held[name] = now + Term;
             if (newly)
             {
-                logger.LogDebug("This node ({Holder}) now does '{Lease}'", LeaseHolder.NodeOf(holder.Id), name);
+                DataLog.LeaseTaken(logger, LeaseHolder.NodeOf(holder.Id), name);
             }
         }
         else
@@ -154,7 +154,7 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
             {
                 if (time.GetUtcNow().UtcDateTime >= deadline)
                 {
-                    logger.LogInformation("Skipped '{Lease}': {Holder}", name, lease.Describe());
+                    DataLog.LeasedWorkSkipped(logger, name, lease.Describe());
                     return false;
                 }
 
@@ -201,7 +201,7 @@ public sealed class Leases(UnitOfWork unitOfWork, LeaseHolder holder, TimeProvid
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Could not give back the lease on '{Lease}'; other nodes take it over when it lapses", name ?? "every lease of this node");
+            DataLog.LeaseNotReleased(logger, ex, name ?? "every lease of this node");
         }
     }
 }
@@ -230,7 +230,7 @@ public sealed class LeaseKeeper(Leases leases, TimeProvider time, ILogger<LeaseK
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         // The database is away: the lease lapses unless it is back in time, and the work moves then.
-                        logger.LogDebug(ex, "Could not renew the lease on '{Lease}'", name);
+                        DataLog.LeaseNotRenewed(logger, ex, name);
                     }
                 }
             }

@@ -95,7 +95,7 @@ public sealed class Seeder(
                 CreatedOn = now,
                 ModifiedOn = now,
             });
-            logger.LogInformation("Seeded agent {Agent}", name);
+            DataLog.AgentSeeded(logger, name);
         }
 
         var defaults = RulesFor(ruleSettings);
@@ -109,7 +109,7 @@ public sealed class Seeder(
                 old.Actions = seeded.Actions;
                 old.Description = seeded.Description;
                 old.ModifiedOn = now;
-                logger.LogInformation("Rule {Rule} now configures what it described", old.Name);
+                DataLog.DescriptiveRuleUpgraded(logger, old.Name);
             }
         }
 

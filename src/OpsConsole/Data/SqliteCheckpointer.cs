@@ -40,7 +40,7 @@ public sealed class SqliteCheckpointer(string connectionString, IHostApplication
             {
                 if (!warned)
                 {
-                    logger.LogWarning(ex, "The background WAL checkpoint failed ({Reason}); it is tried again every second", ex.Message);
+                    DataLog.CheckpointFailed(logger, ex, ex.Message);
                     warned = true;
                 }
             }

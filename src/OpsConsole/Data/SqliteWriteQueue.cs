@@ -105,7 +105,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
                 catch (Exception ex)
                 {
                     // Never let the writer die: every write queued after this one would wait for ever.
-                    WriteLog.GroupFailed(logger, group.Count, ex);
+                    DataLog.GroupFailed(logger, group.Count, ex);
                     foreach (var write in group)
                     {
                         write.Failed(ex);
@@ -145,7 +145,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             }
 
             var refusal = unavailable ? WriteConflicts.Unavailable(ex) : ex;
-            WriteLog.GroupFailed(logger, group.Count, ex);
+            DataLog.GroupFailed(logger, group.Count, ex);
             foreach (var (write, db) in done)
             {
                 events.DiscardUncommitted(db);

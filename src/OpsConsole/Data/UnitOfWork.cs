@@ -72,7 +72,7 @@ public sealed class UnitOfWork(
                     throw await WriteConflicts.RefusalAsync(ex, attempt, cancellationToken);
                 }
 
-                WriteLog.ConflictRetried(logger, attempt, WriteConflicts.Describe(ex));
+                DataLog.ConflictRetried(logger, attempt, WriteConflicts.Describe(ex));
                 await Task.Delay(WriteConflicts.Backoff(attempt), CancellationToken.None);
             }
             catch (Exception ex) when (WriteConflicts.IsUnavailable(ex))

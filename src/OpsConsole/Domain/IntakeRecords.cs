@@ -71,17 +71,19 @@ public sealed class DeploymentLogCursor
 
     public void Advance(long offset, long lineNumber, int malformed, int failures, DateTime now)
     {
-        Offset = offset;
         LineNumber = lineNumber;
-        MalformedLines += malformed;
-        FailuresSeen += failures;
-        UpdatedAt = now;
+        Read(offset, malformed, failures, now);
     }
 
     public void AdvanceDocument(int entriesRead, long length, int malformed, int failures, DateTime now)
     {
         EntriesRead = entriesRead;
-        Offset = length;
+        Read(length, malformed, failures, now);
+    }
+
+    private void Read(long offset, int malformed, int failures, DateTime now)
+    {
+        Offset = offset;
         MalformedLines += malformed;
         FailuresSeen += failures;
         UpdatedAt = now;

@@ -27,7 +27,7 @@ public sealed class StartupInitializer(
             await db.Database.MigrateAsync(cancellationToken);
             if (data.UsesPostgres && await KeyRingImport.FromFolderAsync(db, data.KeysDirectory, cancellationToken) is > 0 and var imported)
             {
-                logger.LogInformation("Copied {Count} Data Protection key(s) from {Folder} into the shared key ring", imported, data.KeysDirectory);
+                HostingLog.KeysImported(logger, imported, data.KeysDirectory);
             }
         }
 
@@ -40,14 +40,13 @@ public sealed class StartupInitializer(
 
         if (o.DryRun)
         {
-            logger.LogWarning("Running in DRY-RUN mode - no changes will be made by the engine");
+            HostingLog.DryRun(logger);
         }
 
-        logger.LogInformation(
-            "Starting AI Orchestration Engine: interval {Interval}s, deployment check {Deploy}s, health check {Health}s, heartbeat timeout {Heartbeat}s, stall timeout {Stall}s, retry backoff {Base}s..{Max}s, verbose {Verbose}, dry-run {DryRun}",
-            o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds, o.StallTimeoutSeconds,
+        HostingLog.EngineStarting(
+            logger, o.IntervalSeconds, o.DeploymentCheckIntervalSeconds, o.HealthCheckIntervalSeconds, o.HeartbeatTimeoutSeconds, o.StallTimeoutSeconds,
             o.RetryBaseSeconds, o.RetryMaxSeconds, o.Verbose, o.DryRun);
-        logger.LogInformation("Data in {Directory} ({Provider})", data.FullDataDirectory, settings.DatabaseProvider);
+        HostingLog.DataLocation(logger, data.FullDataDirectory, settings.DatabaseProvider);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -34,9 +34,7 @@ public sealed class JobRegistrar(
         jobs.Enqueue<HealthSnapshotJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<OrchestrationSweepJob>(j => j.RunAsync(CancellationToken.None));
         jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None));
-        logger.LogInformation(
-            "Recurring jobs: sweep every {Sweep}s, health every {Health}s, deployment log every {Deployments}s (and on every change)",
-            settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);
+        JobsLog.RecurringJobs(logger, settings.IntervalSeconds, settings.HealthCheckIntervalSeconds, settings.DeploymentCheckIntervalSeconds);
         return Task.CompletedTask;
     }
 

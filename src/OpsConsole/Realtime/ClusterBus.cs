@@ -68,7 +68,7 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, OpsEve
                 Send(new Message(cluster.Node, null, null, revoked.Kind, revoked.Id));
             }
         };
-        logger.LogInformation("Node {Node} joined the cluster through Redis", cluster.Node);
+        RealtimeLog.JoinedCluster(logger, cluster.Node);
         joined.TrySetResult();
         await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
@@ -117,7 +117,7 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, OpsEve
         }
         catch (JsonException ex)
         {
-            logger.LogWarning(ex, "A message from another node could not be read; it is ignored");
+            RealtimeLog.ClusterMessageUnreadable(logger, ex);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, OpsEve
             await Task.WhenAny(echo.Task, Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None));
         }
 
-        logger.LogInformation("Redis is reachable again: changes cross nodes again, and this node's pages re-read what they show");
+        RealtimeLog.RedisReachable(logger);
         stream.ChangesMayHaveBeenMissed();
     }
 
@@ -143,7 +143,7 @@ public sealed class ClusterBus(ClusterSettings cluster, OpsEvents events, OpsEve
     {
         if (Interlocked.Exchange(ref unreachable, 1) == 0)
         {
-            logger.LogWarning(ex, "Redis is unreachable: this node keeps serving, but other nodes' changes reach its pages only when they re-read");
+            RealtimeLog.RedisUnreachable(logger, ex);
         }
     }
 

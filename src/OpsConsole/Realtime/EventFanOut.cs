@@ -42,7 +42,7 @@ public sealed class EventFanOut(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Could not send {Event} to hub clients", domainEvent);
+                RealtimeLog.FanOutFailed(logger, ex, domainEvent);
             }
         }
     }

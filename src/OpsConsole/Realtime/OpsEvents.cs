@@ -60,7 +60,7 @@ public sealed class OpsEventStream
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "An event subscriber failed on {Event}", domainEvent);
+                RealtimeLog.SubscriberFailed(logger, ex, domainEvent);
             }
         }
     }

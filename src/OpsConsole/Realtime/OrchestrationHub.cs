@@ -258,7 +258,7 @@ public sealed class OrchestrationHub(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The agent can still pull agents/{id}/current_tasks/; a failed push must not refuse the connection.
-            logger.LogWarning(ex, "Could not push held tasks to agent {AgentId}", agentId);
+            RealtimeLog.HeldTasksNotPushed(logger, ex, agentId);
         }
     }
 }
@@ -278,12 +278,12 @@ public sealed class HubFaultFilter(ILogger<HubFaultFilter> logger) : IHubFilter
         }
         catch (HubException refused)
         {
-            logger.LogDebug("Hub {Method} by {User} refused: {Reason}", invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, refused.Message);
+            RealtimeLog.HubCallRefused(logger, invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name, refused.Message);
             throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Hub {Method} by {User} failed", invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name);
+            RealtimeLog.HubCallFailed(logger, ex, invocationContext.HubMethodName, invocationContext.Context.User?.Identity?.Name);
             throw;
         }
     }

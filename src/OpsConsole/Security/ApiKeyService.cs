@@ -53,7 +53,7 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Uni
             await db.SaveChangesAsync(cancellationToken);
             return entity;
         }, cancellationToken);
-        logger.LogInformation("API key {Key} ({Role}) created by {Actor}", stored.Name, stored.Role, by.Identity?.Name);
+        SecurityLog.ApiKeyCreated(logger, stored.Name, stored.Role, by.Identity?.Name);
         return new CreatedApiKey(ApiKeyDto.From(stored, time.GetUtcNow().UtcDateTime), secret);
     }
 
@@ -70,6 +70,6 @@ public sealed class ApiKeyService(IDbContextFactory<OpsDbContext> dbFactory, Uni
             return key.Name;
         }, cancellationToken);
         credentials.Revoke(CredentialKind.ApiKey, keyId.ToString());
-        logger.LogInformation("API key {Key} revoked by {Actor}", name, by.Identity?.Name);
+        SecurityLog.ApiKeyRevoked(logger, name, by.Identity?.Name);
     }
 }

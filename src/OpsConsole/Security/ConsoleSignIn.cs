@@ -41,11 +41,11 @@ public sealed class ConsoleSignIn(
         await AuditAsync(userName, result.Succeeded ? "signed_in" : result.IsLockedOut ? "sign_in_locked_out" : "sign_in_failed", ip);
         if (result.Succeeded)
         {
-            logger.LogInformation("{User} signed in", userName);
+            SecurityLog.SignedIn(logger, userName);
             return null;
         }
 
-        logger.LogWarning("Failed sign-in for {User}{Why}", userName, user is null ? " (no such user)" : result.IsLockedOut ? " (locked out)" : "");
+        SecurityLog.SignInFailed(logger, userName, user is null ? " (no such user)" : result.IsLockedOut ? " (locked out)" : "");
         return Refusal;
     }
 

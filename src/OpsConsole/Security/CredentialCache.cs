@@ -74,7 +74,7 @@ public sealed class CredentialCache(TimeProvider time, ILogger<CredentialCache> 
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Closing what was open with a revoked {Kind} credential failed", kind);
+                SecurityLog.RevocationHandlerFailed(logger, ex, kind);
             }
         }
     }

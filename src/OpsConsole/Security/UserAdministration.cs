@@ -165,7 +165,7 @@ public sealed class UserAdministration(
         {
             audit.Add(db, actor, action, "user", user.UserName ?? user.Id, AuditContext.Value?.Ip, before, after);
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("User {User}: {Action} by {Actor}", user.UserName, action, actor.Name);
+            SecurityLog.UserChanged(logger, user.UserName, action, actor.Name);
         }
 
         await transaction.CommitAsync(cancellationToken);

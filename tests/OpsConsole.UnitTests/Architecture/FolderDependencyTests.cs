@@ -65,9 +65,6 @@ public sealed partial class FolderDependencyTests
     [GeneratedRegex(@"(?<![\w.])(?:OpsConsole\.)?(?<folder>Domain|Data|Security|Realtime|Integrations|Features|Api|Jobs|Components|Hosting)\.(?=[A-Z])")]
     private static partial Regex QualifiedName();
 
-    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|""(?:\\.|[^""\\\n])*""", RegexOptions.Singleline)]
-    private static partial Regex CommentOrString();
-
     [Fact]
     public void Every_folder_names_only_the_folders_its_row_allows()
     {
@@ -109,15 +106,7 @@ public sealed partial class FolderDependencyTests
         Assert.Equal(["Api/Worse.cs -> Features", "Api/Worse.cs -> Realtime", "Components/Pages/Page.razor -> Data", "Components/Pages/Page.razor -> Integrations", "Data/Bad.cs -> Features"], arrows);
     }
 
-    private static Dictionary<string, string> Sources()
-    {
-        var root = RepositoryRoot.Combine("src", "OpsConsole");
-        return Directory.EnumerateFiles(root, "*.*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".razor", StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(f => Folders.Contains(f.Split('/')[0]) && !f.Contains("/Migrations/", StringComparison.Ordinal))
-            .ToDictionary(f => f, f => File.ReadAllText(Path.Combine(root, f)));
-    }
+    private static Dictionary<string, string> Sources() => SourceScan.Sources(f => Folders.Contains(f.Split('/')[0]));
 
     private static List<(string File, string Folder, string Target)> WrongArrows(IReadOnlyDictionary<string, string> sources)
     {
@@ -125,7 +114,7 @@ public sealed partial class FolderDependencyTests
         foreach (var (file, text) in sources)
         {
             var folder = file.Split('/')[0];
-            var code = CommentOrString().Replace(text, m => m.Value.StartsWith('/') ? " " : "\"\"");
+            var code = SourceScan.CodeOnly(text);
             var named = UsingDirective().Matches(code).Concat(QualifiedName().Matches(code)).Select(m => m.Groups["folder"].Value);
             foreach (var target in named.Where(t => Folders.Contains(t) && t != folder && !MayUse[folder].Contains(t)).Distinct())
             {

@@ -24,7 +24,7 @@ public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher 
         }, cancellationToken);
         if (back)
         {
-            logger.LogInformation("Agent {Agent} is back (heartbeat)", agent.Name);
+            AgentsLog.BackOnHeartbeat(logger, agent.Name);
             await dispatcher.DispatchAsync();
         }
 
@@ -63,7 +63,7 @@ public sealed class AgentOperations(UnitOfWork unitOfWork, AssignmentDispatcher 
             await db.SaveChangesAsync(cancellationToken);
             return agent;
         }, cancellationToken);
-        logger.LogInformation("Agent {Agent} {Action} by {Actor}", changed.Name, action, actor.Name);
+        AgentsLog.StateChanged(logger, changed.Name, action, actor.Name);
         if (!changed.IsActive)
         {
             credentials.Revoke(CredentialKind.Agent, agentId.ToString()); // its token stops working until it is activated

@@ -92,7 +92,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
             await db.SaveChangesAsync(cancellationToken);
             return agent;
         }, cancellationToken);
-        logger.LogInformation("Agent {Agent} created by {Actor}", agent.Name, actor.Name);
+        AgentsLog.Created(logger, agent.Name, actor.Name);
         await operations.AgentsChangedAsync(cancellationToken);
         return (agent, token);
     }
@@ -113,7 +113,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
             var deactivating = spec.IsActive == false && agent.IsActive;
             spec.ApplyTo(agent, now);
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Agent {Agent} edited by {Actor}", agent.Name, actor.Name);
+            AgentsLog.Edited(logger, agent.Name, actor.Name);
             return deactivating;
         }, cancellationToken);
         if (deactivating)
@@ -138,7 +138,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
                 ?? throw RefusedException.NotFound("Agent", agentId);
             db.Agents.Remove(agent);
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Agent {Agent} deleted by {Actor}", agent.Name, actor.Name);
+            AgentsLog.Deleted(logger, agent.Name, actor.Name);
             return true;
         }, cancellationToken);
         credentials.Revoke(CredentialKind.Agent, agentId.ToString());
@@ -155,7 +155,7 @@ public sealed class AgentService(IDbContextFactory<OpsDbContext> dbFactory, Unit
                 ?? throw RefusedException.NotFound("Agent", agentId);
             agent.SetTokenHash(Secrets.Hash(token), now);
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Token of agent {Agent} rotated by {Actor}", agent.Name, actor.Name);
+            AgentsLog.TokenRotated(logger, agent.Name, actor.Name);
             return true;
         }, cancellationToken);
         credentials.Revoke(CredentialKind.Agent, agentId.ToString());

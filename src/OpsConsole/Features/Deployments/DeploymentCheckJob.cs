@@ -20,7 +20,7 @@ public sealed class DeploymentCheckJob(DeploymentLogTailer tailer, DeploymentLog
             var result = await tailer.CheckAsync("deployment-check job", ct);
             if (result.CreatedTaskIds.Count > 0)
             {
-                logger.LogInformation("Deployment check found {Count} failures the watcher had not handled yet", result.CreatedTaskIds.Count);
+                DeploymentsLog.CheckFoundFailures(logger, result.CreatedTaskIds.Count);
             }
         }, cancellationToken);
     }

@@ -81,8 +81,7 @@ internal sealed class DeploymentLogCommitter(
 
         foreach (var report in reports.Select(r => r.Redacted()))
         {
-            logger.LogInformation("[dry-run] Deployment failure not recorded: {Title} ({Fingerprint}) from {Origin}",
-                DeploymentFailureTemplate.Title(report), FailureFingerprint.Of(report), report.Origin);
+            DeploymentsLog.DryRunFailure(logger, DeploymentFailureTemplate.Title(report), FailureFingerprint.Of(report), report.Origin);
         }
 
         return [];

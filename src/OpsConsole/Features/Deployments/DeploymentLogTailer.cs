@@ -60,15 +60,14 @@ public sealed class DeploymentLogTailer(
             {
                 // Another node took over while this one read (it had gone quiet past the lease's term); what this node read
                 // was not committed, and the cursor is where the other node continues.
-                logger.LogWarning("Deployment log {File}: another node took over reading it; this node's read was not committed", FileName);
+                DeploymentsLog.ReadTakenOver(logger, FileName);
                 return LogCheckResult.ReadElsewhere(settings.LogPath, new LeaseResult(false, null, null));
             }
 
             if (result.Failures > 0 || result.Malformed > 0)
             {
-                logger.LogInformation(
-                    "Deployment log {File} ({Trigger}): {Lines} lines, {Failures} failures → {Created} new tasks, {Deduplicated} repeats, {Suppressed} suppressed, {Malformed} malformed lines skipped",
-                    FileName, trigger, result.LinesRead, result.Failures, result.CreatedTaskIds.Count, result.Deduplicated, result.Suppressed, result.Malformed);
+                DeploymentsLog.Read(
+                    logger, FileName, trigger, result.LinesRead, result.Failures, result.CreatedTaskIds.Count, result.Deduplicated, result.Suppressed, result.Malformed);
             }
 
             return result;
@@ -112,12 +111,12 @@ public sealed class DeploymentLogTailer(
             var truncated = rotated is null && length < cursor.Offset;
             state.Restart(rotated, truncated);
             var what = rotated is not null ? $"was rotated (the rest of {rotated} was read first)" : truncated ? "was truncated and rewritten" : "was replaced";
-            logger.LogInformation("Deployment log {File} {What}; reading it from its start", FileName, what);
+            DeploymentsLog.Replaced(logger, FileName, what);
         }
         else if (!stillADocument && cursor is not null && length < cursor.Offset)
         {
             state.Restart(null, truncated: true);
-            logger.LogInformation("Deployment log {File} was truncated ({Length} bytes, was read to {Offset}); reading it from its start", FileName, length, cursor.Offset);
+            DeploymentsLog.Truncated(logger, FileName, length, cursor.Offset);
         }
 
         var documentBefore = state.Format == DeploymentLogFormat.Document;
@@ -156,7 +155,7 @@ public sealed class DeploymentLogTailer(
             var malformed = chunk.TooLong;
             if (chunk.TooLong > 0)
             {
-                logger.LogWarning("Deployment log {File} line {Line} is longer than {Max} KiB and was skipped", FileName, chunk.LastLineNumber, DeploymentLogFile.ChunkBytes / 1024);
+                DeploymentsLog.LineTooLong(logger, FileName, chunk.LastLineNumber, DeploymentLogFile.ChunkBytes / 1024);
             }
 
             foreach (var (number, text) in chunk.Lines)
@@ -164,13 +163,13 @@ public sealed class DeploymentLogTailer(
                 var parsed = DeploymentLogParser.ParseLine(text, settings.TimeZone);
                 foreach (var warning in parsed.Warnings)
                 {
-                    logger.LogWarning("Deployment log {File} line {Line}: {Warning}", FileName, number, warning);
+                    DeploymentsLog.LineWarning(logger, FileName, number, warning);
                 }
 
                 if (parsed.Error is not null)
                 {
                     malformed++;
-                    logger.LogWarning("Deployment log {File} line {Line} is malformed and was skipped: {Error}", FileName, number, parsed.Error);
+                    DeploymentsLog.LineMalformed(logger, FileName, number, parsed.Error);
                     continue;
                 }
 
@@ -198,7 +197,7 @@ public sealed class DeploymentLogTailer(
             if (lastBrokenDocumentLength != length)
             {
                 lastBrokenDocumentLength = length;
-                logger.LogError("Deployment log {File} is a JSON document of {Length} bytes; documents over {Max} MiB are not read. Write JSON Lines instead.", FileName, length, MaxDocumentBytes / (1024 * 1024));
+                DeploymentsLog.DocumentTooLarge(logger, FileName, length, MaxDocumentBytes / (1024 * 1024));
             }
 
             return;
@@ -211,7 +210,7 @@ public sealed class DeploymentLogTailer(
             if (lastBrokenDocumentLength != length)
             {
                 lastBrokenDocumentLength = length;
-                logger.LogWarning("Deployment log {File}: {Error}; it is read again when it changes", FileName, document.Error);
+                DeploymentsLog.DocumentBroken(logger, FileName, document.Error);
             }
 
             return;
@@ -219,13 +218,13 @@ public sealed class DeploymentLogTailer(
 
         foreach (var problem in document.Problems)
         {
-            logger.LogWarning("Deployment log {File}: {Problem}", FileName, problem);
+            DeploymentsLog.DocumentProblem(logger, FileName, problem);
         }
 
         var start = state.EntriesRead;
         if (document.Entries.Count < start)
         {
-            logger.LogInformation("Deployment log {File} now lists {Count} deployments, fewer than the {Read} already read; reading it from its start", FileName, document.Entries.Count, start);
+            DeploymentsLog.DocumentShrank(logger, FileName, document.Entries.Count, start);
             start = 0;
         }
 
@@ -307,7 +306,7 @@ public sealed class DeploymentLogTailer(
                     if (parsed.Error is not null)
                     {
                         malformed++;
-                        logger.LogWarning("Deployment log {File} line {Line} is malformed and was skipped: {Error}", name, number, parsed.Error);
+                        DeploymentsLog.LineMalformed(logger, name, number, parsed.Error);
                     }
                     else if (parsed.Entry is { } entry)
                     {

@@ -59,7 +59,7 @@ public sealed class DeploymentLogWatcher(
                 if (!warnedMissingFolder)
                 {
                     warnedMissingFolder = true;
-                    logger.LogWarning("The folder of the deployment log {Path} does not exist; the deployment-check job looks for it periodically", settings.LogPath);
+                    DeploymentsLog.FolderMissing(logger, settings.LogPath);
                 }
 
                 return;
@@ -80,11 +80,11 @@ public sealed class DeploymentLogWatcher(
                 created.Error += (_, e) => Lost(created, e.GetException());
                 created.EnableRaisingEvents = true;
                 watcher = created;
-                logger.LogInformation("Watching the deployment log {Path}", settings.LogPath);
+                DeploymentsLog.Watching(logger, settings.LogPath);
             }
             catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
             {
-                logger.LogWarning(ex, "Cannot watch the deployment log {Path}; the deployment-check job reads it periodically instead", settings.LogPath);
+                DeploymentsLog.CannotWatch(logger, ex, settings.LogPath);
             }
         }
     }
@@ -111,7 +111,7 @@ public sealed class DeploymentLogWatcher(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogError(ex, "Reading the deployment log {Path} failed; the next change or the deployment-check job tries again", settings.LogPath);
+                    DeploymentsLog.ReadFailed(logger, ex, settings.LogPath);
                 }
             }
         }
@@ -153,7 +153,7 @@ public sealed class DeploymentLogWatcher(
 
     private void Lost(FileSystemWatcher failed, Exception error)
     {
-        logger.LogWarning(error, "The watcher of the deployment log {Path} failed; it is re-created by the next deployment check", settings.LogPath);
+        DeploymentsLog.WatcherFailed(logger, error, settings.LogPath);
         lock (sync)
         {
             if (ReferenceEquals(watcher, failed))

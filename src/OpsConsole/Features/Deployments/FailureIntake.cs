@@ -69,7 +69,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
         metrics.FailuresReceived(reports, results);
         foreach (var item in created)
         {
-            logger.LogInformation("Deployment failure → task {TaskId} '{Title}' ({Priority}, {Environment})", item.Id, item.Title, item.Priority.Wire(), item.Environment);
+            DeploymentsLog.FailureBecameTask(logger, item.Id, item.Title, item.Priority.Wire(), item.Environment);
         }
 
         if (created.Count > 0)
@@ -206,7 +206,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             }
             else if (problem is not null && warnedRules.Add((rule.Id, rule.ModifiedOn)))
             {
-                logger.LogWarning("Maintenance rule '{Rule}' is ignored: {Problem}", rule.Name, problem);
+                DeploymentsLog.MaintenanceRuleIgnored(logger, rule.Name, problem);
             }
         }
 

@@ -37,13 +37,13 @@ internal static class GitHubWebhookReceiver
         var signature = request.Headers[GitHubSignature.Header].ToString();
         if (string.IsNullOrWhiteSpace(signature))
         {
-            logger.LogWarning("Unsigned webhook delivery refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
+            DeploymentsLog.WebhookUnsigned(logger, request.HttpContext.Connection.RemoteIpAddress);
             return Problems.Create(StatusCodes.Status401Unauthorized, $"The delivery is not signed: GitHub sends {GitHubSignature.Header} when the webhook has a secret; set it to GitHub:WebhookSecret.");
         }
 
         if (!GitHubSignature.IsValid(bytes, signature, secret))
         {
-            logger.LogWarning("Webhook delivery with a wrong signature refused (from {Ip})", request.HttpContext.Connection.RemoteIpAddress);
+            DeploymentsLog.WebhookSignatureWrong(logger, request.HttpContext.Connection.RemoteIpAddress);
             return Problems.Create(StatusCodes.Status401Unauthorized, $"{GitHubSignature.Header} does not match the body: the webhook's secret differs from GitHub:WebhookSecret, or the body was changed.");
         }
 

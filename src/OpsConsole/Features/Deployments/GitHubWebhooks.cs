@@ -74,11 +74,10 @@ public static class GitHubFailureEvents
 
     private static WebhookMeaning WorkflowRun(JsonObject payload, string? repository, string defaultEnvironment, string origin)
     {
-        var action = Text(payload, "action");
-        var conclusion = Text(payload, "workflow_run", "conclusion");
-        if (action != "completed" || conclusion is null || !FailedConclusions.Contains(conclusion))
+        var run = CompletedRun.Read(payload, "workflow_run", repository, defaultEnvironment, origin);
+        if (run.NotAFailure is { } notAFailure)
         {
-            return new([], $"workflow_run {action ?? "?"} with conclusion {conclusion ?? "none"} is not a failure");
+            return new([], notAFailure);
         }
 
         var name = Text(payload, "workflow_run", "name") ?? Text(payload, "workflow", "name") ?? "workflow";
@@ -88,35 +87,24 @@ public static class GitHubFailureEvents
         var attempt = Text(payload, "workflow_run", "run_attempt") ?? "1";
         var trigger = Text(payload, "workflow_run", "event");
         var title = Text(payload, "workflow_run", "display_title");
-        var message = $"Workflow '{name}' concluded {conclusion} on {branch} (run #{runNumber}, attempt {attempt}, commit {Short(sha)}{(trigger is null ? "" : $", triggered by {trigger}")})"
+        var message = $"Workflow '{name}' concluded {run.Conclusion} on {branch} (run #{runNumber}, attempt {attempt}, commit {Short(sha)}{(trigger is null ? "" : $", triggered by {trigger}")})"
             + (title is null ? "" : $": {title}");
-        return new([new FailureReport
+        return new([run.Failure("workflow", name, branch, sha, message) with
         {
-            Channel = FailureChannels.GitHubWebhook,
-            ErrorMessage = message,
-            Step = name,
-            Environment = EnvironmentNames.Normalize(null, defaultEnvironment),
             OccurredAt = Time(payload, "workflow_run", "updated_at"),
             Hostname = "github-actions",
-            Domain = repository,
             DeploymentMethod = "GitHub Actions",
-            GitBranch = branch,
-            GitCommit = sha,
             User = Text(payload, "workflow_run", "triggering_actor", "login") ?? Text(payload, "sender", "login"),
             Url = Text(payload, "workflow_run", "html_url"),
-            Reason = $"workflow_run concluded {conclusion}",
-            Signature = $"workflow {repository} {name} {conclusion} on {branch}",
-            Origin = origin,
         }], null);
     }
 
     private static WebhookMeaning CheckRun(JsonObject payload, string? repository, string defaultEnvironment, string origin)
     {
-        var action = Text(payload, "action");
-        var conclusion = Text(payload, "check_run", "conclusion");
-        if (action != "completed" || conclusion is null || !FailedConclusions.Contains(conclusion))
+        var run = CompletedRun.Read(payload, "check_run", repository, defaultEnvironment, origin);
+        if (run.NotAFailure is { } notAFailure)
         {
-            return new([], $"check_run {action ?? "?"} with conclusion {conclusion ?? "none"} is not a failure");
+            return new([], notAFailure);
         }
 
         var name = Text(payload, "check_run", "name") ?? "check";
@@ -124,27 +112,48 @@ public static class GitHubFailureEvents
         var sha = Text(payload, "check_run", "head_sha");
         var title = Text(payload, "check_run", "output", "title");
         var summary = Text(payload, "check_run", "output", "summary");
-        var message = $"Check '{name}' concluded {conclusion} on {branch} (commit {Short(sha)})"
+        var message = $"Check '{name}' concluded {run.Conclusion} on {branch} (commit {Short(sha)})"
             + (title is null ? "" : $": {title}")
             + (summary is null ? "" : $"\n\n{(summary.Length > 4000 ? summary[..4000] + "…" : summary)}");
-        return new([new FailureReport
+        return new([run.Failure("check", name, branch, sha, message) with
+        {
+            OccurredAt = Time(payload, "check_run", "completed_at"),
+            Hostname = Text(payload, "check_run", "app", "slug") ?? "github-checks",
+            DeploymentMethod = "GitHub Checks",
+            User = Text(payload, "sender", "login"),
+            Url = Text(payload, "check_run", "html_url") ?? Text(payload, "check_run", "details_url"),
+        }], null);
+    }
+
+    /// <summary>
+    /// A workflow_run or check_run event, <paramref name="Kind"/>: a failure when it completed with a failed conclusion,
+    /// else why it is none. What both kinds of failure share is made here; each adds its own run's details.
+    /// </summary>
+    private sealed record CompletedRun(string Kind, string? Conclusion, string? NotAFailure, string? Repository, string DefaultEnvironment, string Origin)
+    {
+        public static CompletedRun Read(JsonObject payload, string kind, string? repository, string defaultEnvironment, string origin)
+        {
+            var action = Text(payload, "action");
+            var conclusion = Text(payload, kind, "conclusion");
+            var failed = action == "completed" && conclusion is not null && FailedConclusions.Contains(conclusion);
+            return new(kind, conclusion, failed ? null : $"{kind} {action ?? "?"} with conclusion {conclusion ?? "none"} is not a failure",
+                repository, defaultEnvironment, origin);
+        }
+
+        /// <summary>The failure, one problem per <paramref name="what"/> (workflow, check), repository, name, conclusion and branch.</summary>
+        public FailureReport Failure(string what, string name, string branch, string? sha, string message) => new()
         {
             Channel = FailureChannels.GitHubWebhook,
             ErrorMessage = message,
             Step = name,
-            Environment = EnvironmentNames.Normalize(null, defaultEnvironment),
-            OccurredAt = Time(payload, "check_run", "completed_at"),
-            Hostname = Text(payload, "check_run", "app", "slug") ?? "github-checks",
-            Domain = repository,
-            DeploymentMethod = "GitHub Checks",
+            Environment = EnvironmentNames.Normalize(null, DefaultEnvironment),
+            Domain = Repository,
             GitBranch = branch,
             GitCommit = sha,
-            User = Text(payload, "sender", "login"),
-            Url = Text(payload, "check_run", "html_url") ?? Text(payload, "check_run", "details_url"),
-            Reason = $"check_run concluded {conclusion}",
-            Signature = $"check {repository} {name} {conclusion} on {branch}",
-            Origin = origin,
-        }], null);
+            Reason = $"{Kind} concluded {Conclusion}",
+            Signature = $"{what} {Repository} {name} {Conclusion} on {branch}",
+            Origin = Origin,
+        };
     }
 
     private static WebhookMeaning DeploymentStatus(JsonObject payload, string? repository, string defaultEnvironment, string origin)

@@ -77,7 +77,7 @@ public sealed class GitHubIntake(
 
         if (created > 0)
         {
-            logger.LogInformation("GitHub intake poll: {Created} of {Seen} labelled issues became tasks", created, issues.Count);
+            GitHubIntakeLog.Polled(logger, created, issues.Count);
         }
 
         return created;
@@ -129,7 +129,7 @@ public sealed class GitHubIntake(
 
         if (outcome.Created)
         {
-            logger.LogInformation("GitHub issue #{Number} became task {TaskId}", issue.Number, outcome.TaskId);
+            GitHubIntakeLog.IssueBecameTask(logger, issue.Number, outcome.TaskId);
             await dispatcher.DispatchAsync();
         }
 

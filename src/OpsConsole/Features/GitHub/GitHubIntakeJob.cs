@@ -27,7 +27,7 @@ public sealed class GitHubIntakeJob(GitHubIntake intake, GitHubStatus status, Da
         catch (IssueTrackerException ex)
         {
             // The next poll tries again; webhooks keep working meanwhile.
-            logger.LogWarning("GitHub intake poll skipped: {Message}", ex.Message);
+            GitHubIntakeLog.PollSkipped(logger, ex.Message);
         }
     }, cancellationToken);
 }

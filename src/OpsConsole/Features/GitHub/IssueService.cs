@@ -96,7 +96,7 @@ public sealed class IssueService(
             catch (IssueTrackerException ex)
             {
                 // GitHub cannot be asked now; the link is kept and its comment delivered once GitHub answers.
-                logger.LogInformation("Linking issue #{Number} without checking it: {Message}", number, ex.Message);
+                GitHubIntakeLog.LinkedUnchecked(logger, number, ex.Message);
             }
         }
 

@@ -145,7 +145,7 @@ public sealed class PullRequestLoop(
         }
         catch (RefusedException ex)
         {
-            logger.LogInformation("Pull request #{Number} changed nothing on task {TaskId}: {Message}", pr.Number, taskId, ex.Message);
+            GitHubIntakeLog.PullRequestChangedNothing(logger, pr.Number, taskId, ex.Message);
             return $"{linked}: {ex.Message}";
         }
 
@@ -160,7 +160,7 @@ public sealed class PullRequestLoop(
         }
         catch (RefusedException ex)
         {
-            logger.LogInformation("Task {TaskId} was not escalated for pull request #{Number}: {Message}", taskId, number, ex.Message);
+            GitHubIntakeLog.NotEscalated(logger, taskId, number, ex.Message);
         }
     }
 

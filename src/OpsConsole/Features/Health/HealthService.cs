@@ -119,7 +119,7 @@ public sealed class HealthService(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Health summary failed");
+            HealthLog.SummaryFailed(logger, ex);
             return new HealthSummary(HealthState.Unknown, $"Health check failed: {ex.Message}");
         }
     }

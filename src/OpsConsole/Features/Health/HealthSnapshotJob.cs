@@ -24,8 +24,7 @@ public sealed class HealthSnapshotJob(
         var samples = await health.SnapshotAsync(settings.DryRun, cancellationToken);
         foreach (var sample in samples)
         {
-            logger.Log(settings.Verbose ? LogLevel.Information : LogLevel.Debug, "{Component}.{Metric}: {Status} {Value}",
-                sample.Component, sample.MetricName, sample.Status, sample.MetricValue);
+            HealthLog.Sample(logger, settings.Verbose ? LogLevel.Information : LogLevel.Debug, sample.Component, sample.MetricName, sample.Status, sample.MetricValue);
         }
     }
 }

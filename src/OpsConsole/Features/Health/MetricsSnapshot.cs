@@ -43,7 +43,7 @@ public sealed class MetricsSnapshot(IDbContextFactory<OpsDbContext> dbFactory, T
             }
             catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException or TimeoutException)
             {
-                logger.LogWarning("Metrics kept their last figures: the database could not be read ({Reason})", ex.Message);
+                HealthLog.MetricsKept(logger, ex.Message);
             }
 
             readAt = now;

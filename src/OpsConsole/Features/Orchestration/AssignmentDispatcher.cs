@@ -79,7 +79,7 @@ public sealed class AssignmentDispatcher(
         catch (Exception ex)
         {
             Close(pass);
-            logger.LogWarning(ex, "An assignment pass gave up ({Reason}); waiting tasks go at the next change or sweep", ex.Message);
+            OrchestrationLog.AssignmentPassGaveUp(logger, ex, ex.Message);
             pass.TrySetResult(0);
         }
     }
@@ -182,7 +182,7 @@ public sealed class AssignmentDispatcher(
             statistics.Assigned(assigned);
             if (options.CurrentValue.Verbose)
             {
-                logger.LogInformation("Assigned {Count} pending tasks", assigned);
+                OrchestrationLog.Assigned(logger, assigned);
             }
         }
 

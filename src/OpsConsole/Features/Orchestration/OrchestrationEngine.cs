@@ -201,7 +201,7 @@ public sealed partial class OrchestrationEngine(
             }
 
             db.WorkItems.Remove(item);
-            logger.LogInformation("Task {TaskId} ({Title}) deleted by {Actor}", item.Id, item.Title, actor.Name);
+            OrchestrationLog.TaskDeleted(logger, item.Id, item.Title, actor.Name);
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }, cancellationToken);

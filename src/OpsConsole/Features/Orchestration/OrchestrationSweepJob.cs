@@ -25,14 +25,12 @@ public sealed class OrchestrationSweepJob(
         var level = settings.Verbose || settings.DryRun ? LogLevel.Information : LogLevel.Debug;
         foreach (var decision in report.Decisions)
         {
-            logger.Log(level, "{DryRun}Sweep: {Decision}", settings.DryRun ? "[dry-run] " : "", decision);
+            OrchestrationLog.SweepDecision(logger, level, settings.DryRun ? "[dry-run] " : "", decision);
         }
 
         if (report.Assigned + report.Requeued + report.Escalated + report.WentOffline > 0)
         {
-            logger.LogInformation(
-                "Sweep: {Assigned} assigned, {Escalated} escalated, {Offline} agents went offline, {Requeued} tasks requeued",
-                report.Assigned, report.Escalated, report.WentOffline, report.Requeued);
+            OrchestrationLog.Swept(logger, report.Assigned, report.Escalated, report.WentOffline, report.Requeued);
         }
     }
 }
@@ -50,7 +48,7 @@ public sealed class HangfireDueWorkScheduler(IBackgroundJobClient jobs, TimeProv
         catch (Exception ex)
         {
             // The recurring sweep still catches it; a wake-up is an optimisation.
-            logger.LogWarning(ex, "Could not schedule a wake-up at {At}", utc);
+            OrchestrationLog.WakeUpNotScheduled(logger, ex, utc);
         }
     }
 }

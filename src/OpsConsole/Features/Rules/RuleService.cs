@@ -90,7 +90,7 @@ public sealed class RuleService(IDbContextFactory<OpsDbContext> dbFactory, UnitO
             await db.SaveChangesAsync(cancellationToken);
             return (rule, ruleId is null);
         }, cancellationToken);
-        logger.LogInformation("Rule {Rule} {Change} by {Actor}", saved.Rule.Name, saved.Created ? "created" : "changed", by.Identity?.Name);
+        RulesLog.Saved(logger, saved.Rule.Name, saved.Created ? "created" : "changed", by.Identity?.Name);
         return saved;
     }
 
@@ -123,6 +123,6 @@ public sealed class RuleService(IDbContextFactory<OpsDbContext> dbFactory, UnitO
             await db.SaveChangesAsync(cancellationToken);
             return rule.Name;
         }, cancellationToken);
-        logger.LogInformation("Rule {Rule} deleted by {Actor}", name, by.Identity?.Name);
+        RulesLog.Deleted(logger, name, by.Identity?.Name);
     }
 }

@@ -105,7 +105,7 @@ public sealed class GitHubOutbox(
             if (!(await leases.TryHoldAsync(Lease, cancellationToken)).Held)
             {
                 // This node was silent past the lease's term and another took over: it continues from the outbox as stored.
-                logger.LogWarning("GitHub outbox: another node took over delivery; this node stops its pass");
+                GitHubLog.OutboxTakenOver(logger);
                 break;
             }
 
@@ -123,7 +123,7 @@ public sealed class GitHubOutbox(
             catch (IssueTrackerException ex) when (ex.Failure == TrackerFailure.Rejected)
             {
                 failed++;
-                logger.LogWarning("GitHub refused a change to the issue of task {Task}: {Message}; the task's later changes wait for a person", task.Id, ex.Message);
+                GitHubLog.ChangeRefused(logger, task.Id, ex.Message);
                 await MarkFailedAsync(task.Id, ex.Message, cancellationToken);
             }
             catch (IssueTrackerException ex)
@@ -131,11 +131,11 @@ public sealed class GitHubOutbox(
                 var until = status.Failed(ex);
                 if (ex.Failure == TrackerFailure.Throttled)
                 {
-                    logger.LogInformation("{Message}", ex.Message);
+                    GitHubLog.Throttled(logger, ex.Message);
                 }
                 else
                 {
-                    logger.LogWarning("GitHub delivery paused until {Until:HH:mm:ss} UTC: {Message}", until, ex.Message);
+                    GitHubLog.DeliveryPaused(logger, until, ex.Message);
                     await RecordAttemptErrorAsync(batch[0].Id, ex.Message, cancellationToken);
                 }
 
@@ -152,7 +152,7 @@ public sealed class GitHubOutbox(
         var pending = await db.IssueOutbox.CountAsync(r => r.DeliveredAt == null && r.FailedAt == null, cancellationToken);
         if (delivered > 0)
         {
-            logger.LogInformation("GitHub outbox: {Delivered} changes delivered, {Pending} waiting", delivered, pending);
+            GitHubLog.OutboxPass(logger, delivered, pending);
         }
 
         return new(delivered, failed, pending, nextDue ?? (pending > 0 && undelivered.Count == PassSize ? Now : null), nextDue is null ? null : status.PauseReason);
@@ -186,11 +186,11 @@ public sealed class GitHubOutbox(
                 {
                     await RecordAttemptAsync(open.Id, cancellationToken);
                     issue = await tracker.CreateAsync(Draft(task), cancellationToken);
-                    logger.LogInformation("GitHub issue #{Number} opened for task {Task}: {Url}", issue.Number, task.Id, issue.Url);
+                    GitHubLog.IssueOpened(logger, issue.Number, task.Id, issue.Url);
                 }
                 else
                 {
-                    logger.LogInformation("GitHub issue #{Number} already existed for task {Task} (an earlier attempt's answer was lost): linked, not created again", issue.Number, task.Id);
+                    GitHubLog.IssueFoundAgain(logger, issue.Number, task.Id);
                 }
 
                 number = issue.Number;
@@ -282,12 +282,12 @@ public sealed class GitHubOutbox(
                 && await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == row.WorkItemId, cancellationToken) is { } task)
             {
                 var draft = Draft(task);
-                logger.LogInformation("[dry-run] Would open a GitHub issue for task {Task}: {Title} (labels {Labels}, assignee {Assignee})\n{Body}",
-                    task.Id, draft.Title, string.Join(", ", draft.Labels.Select(l => l.Name)), draft.Assignee ?? "none", draft.Body);
+                GitHubLog.DryRunOpen(
+                    logger, task.Id, draft.Title, string.Join(", ", draft.Labels.Select(l => l.Name)), draft.Assignee ?? "none", draft.Body);
             }
             else
             {
-                logger.LogInformation("[dry-run] Would {Kind} the GitHub issue of task {Task}: {Text}", row.Kind.ToString().ToLowerInvariant(), row.WorkItemId, row.Text);
+                GitHubLog.DryRunChange(logger, row.Kind.ToString().ToLowerInvariant(), row.WorkItemId, row.Text);
             }
         }
     }

@@ -69,7 +69,7 @@ public sealed class HangfireIssueDeliveryTrigger(IBackgroundJobClient jobs, Time
         {
             Interlocked.Exchange(ref queued, 0);
             // The recurring delivery still runs; this is only the fast path.
-            logger.LogWarning(ex, "Could not queue a GitHub delivery");
+            GitHubLog.DeliveryNotQueued(logger, ex);
         }
     }
 }

@@ -56,7 +56,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
             catch (ApiValidationException ex) when (draft.Assignee is not null && Mentions(ex, "assignee"))
             {
                 // The assignee cannot be assigned in this repository: the issue matters more than who it is assigned to.
-                logger.LogWarning("GitHub refused assignee {Assignee} ({Message}); creating the issue unassigned", draft.Assignee, ex.Message);
+                GitHubLog.AssigneeRefused(logger, draft.Assignee, ex.Message);
                 issue.Assignees.Clear();
                 TakeWrite();
                 return Tracked(await client.Issue.Create(owner, name, issue));

@@ -115,7 +115,7 @@ public sealed class NotificationSender(
                 row.DeliveredAt = now;
                 row.LastError = null;
                 await db.SaveChangesAsync(cancellationToken);
-                logger.LogInformation("Notification {Id} ({Event}, rule {Rule}) delivered", id, row.Event, row.RuleName);
+                NotificationsLog.Delivered(logger, id, row.Event, row.RuleName);
                 return 0;
             }
 
@@ -131,7 +131,7 @@ public sealed class NotificationSender(
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogWarning("Notification {Id} ({Event}, rule {Rule}) not delivered (attempt {Attempt}): {Error}{Then}", id, row.Event, row.RuleName, row.Attempts, error,
+            NotificationsLog.NotDelivered(logger, id, row.Event, row.RuleName, row.Attempts, error,
                 giveUp ? "; given up" : $"; next attempt at {row.NextAttemptAt:u}");
             return giveUp ? 2 : 1;
         }, CancellationToken.None);

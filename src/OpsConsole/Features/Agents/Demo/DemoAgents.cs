@@ -32,9 +32,7 @@ public sealed class DemoAgents(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        logger.LogWarning(
-            "DEMO MODE is on (OpsConsole:Demo=true): simulated agents work the seeded agents' tasks and a feeder creates sample tasks. " +
-            "Set OpsConsole:Demo=false (or OpsConsole__Demo=false) to turn it off.");
+        AgentsLog.DemoModeOn(logger);
         using var timer = new PeriodicTimer(Tick, time);
         do
         {
@@ -44,7 +42,7 @@ public sealed class DemoAgents(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Demo agents: a tick failed; trying again");
+                AgentsLog.DemoTickFailed(logger, ex);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -109,7 +107,7 @@ public sealed class DemoAgents(
             catch (RefusedException refused)
             {
                 // The task was taken away meanwhile (cancelled, reassigned): drop it, as a real worker would.
-                logger.LogDebug("Demo agent {Agent} dropped task {TaskId}: {Reason}", agentName, taskId, refused.Message);
+                AgentsLog.DemoTaskDropped(logger, agentName, taskId, refused.Message);
                 work.Remove(taskId);
             }
         }
@@ -135,7 +133,7 @@ public sealed class DemoAgents(
             work.Remove(taskId);
             var (error, details) = Failure(random);
             await engine.FailAsync(taskId, error, details, actor, cancellationToken);
-            logger.LogInformation("Demo agent {Agent} failed '{Title}': {Error}", actor.Name, title, error);
+            AgentsLog.DemoTaskFailed(logger, actor.Name, title, error);
             return;
         }
         else
@@ -148,7 +146,7 @@ public sealed class DemoAgents(
                 steps = item.Steps.Length,
                 demo = true,
             }, Json), actor, cancellationToken);
-            logger.LogInformation("Demo agent {Agent} completed '{Title}'", actor.Name, title);
+            AgentsLog.DemoTaskCompleted(logger, actor.Name, title);
             return;
         }
 
@@ -226,12 +224,12 @@ public sealed class DemoFeeder(OrchestrationEngine engine, TimeProvider time, Ra
             {
                 var spec = DemoTasks.Next(random, time.GetUtcNow().UtcDateTime, ++sequence);
                 var item = await engine.CreateAsync(spec, new Actor(DemoTasks.Creator, ActorKind.Engine), stoppingToken);
-                logger.LogInformation("Demo feeder created '{Title}' ({Priority}), {Status}{Agent}",
-                    item.Title, item.Priority.Wire(), item.Status.Wire(), item.AssignedAgent is { } a ? $" to {a.Name}" : "");
+                AgentsLog.DemoTaskCreated(
+                    logger, item.Title, item.Priority.Wire(), item.Status.Wire(), item.AssignedAgent is { } a ? $" to {a.Name}" : "");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Demo feeder could not create a task");
+                AgentsLog.DemoFeederFailed(logger, ex);
             }
 
             delay = TimeSpan.FromSeconds(20 + random.Next(21));
