@@ -9,8 +9,6 @@ public sealed record Checked<T>(T? Value, IReadOnlyDictionary<string, List<strin
 {
     public static readonly IReadOnlyDictionary<string, List<string>> NoErrors = new Dictionary<string, List<string>>();
 
-    public bool IsValid => Value is not null && Errors.Count == 0;
-
     /// <summary>Every message, in field order.</summary>
     public IEnumerable<string> Messages => Errors.SelectMany(e => e.Value);
 
