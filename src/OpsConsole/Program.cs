@@ -1,3 +1,4 @@
+using OpsConsole.Domain;
 using OpsConsole.Hosting;
 
 try

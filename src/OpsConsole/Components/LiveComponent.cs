@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Health;
 using OpsConsole.Realtime;
 using OpsConsole.Security;
 
@@ -14,7 +14,7 @@ namespace OpsConsole.Components;
 /// shows about the database (the health chip, the wall's banner) follows without waiting for the next change; and when the
 /// link to the other nodes comes back after an outage (changes of the meantime never reached it).
 /// </summary>
-public abstract class LiveComponent : ComponentBase, IDisposable
+public abstract partial class LiveComponent : ComponentBase, IDisposable
 {
     public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
 
@@ -25,7 +25,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     [Inject] protected OpsEventStream Events { get; set; } = default!;
     [Inject] protected TimeProvider Time { get; set; } = default!;
     [Inject] protected AuthenticationStateProvider Authentication { get; set; } = default!;
-    [Inject] protected DatabaseAvailability Database { get; set; } = default!;
+    [Inject] protected DatabaseStatus Database { get; set; } = default!;
 
     protected DateTime Now => Time.GetUtcNow().UtcDateTime;
 

@@ -1,3 +1,5 @@
+using OpsConsole.Domain;
+
 namespace OpsConsole.Hosting;
 
 /// <summary>Maps the seed's run_orchestration switches onto configuration keys.</summary>

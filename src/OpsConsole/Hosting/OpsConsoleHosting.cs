@@ -11,6 +11,7 @@ using OpsConsole.Api;
 using OpsConsole.Components;
 using OpsConsole.Components.Layout;
 using OpsConsole.Data;
+using OpsConsole.Domain;
 using OpsConsole.Features.Agents;
 using OpsConsole.Features.Agents.Demo;
 using OpsConsole.Features.Audit;
@@ -66,7 +67,9 @@ public static class OpsConsoleHosting
         var services = builder.Services;
         services.Configure<OpsConsoleOptions>(builder.Configuration.GetSection(OpsConsoleOptions.Section));
         services.Configure<OrchestrationOptions>(builder.Configuration.GetSection(OrchestrationOptions.Section));
+        services.Configure<IssueDeliveryOptions>(builder.Configuration.GetSection(OrchestrationOptions.Section)); // the outbox's Orchestration:DryRun
         services.AddSingleton(settings);
+        services.AddSingleton(settings.ForProtection());
         services.AddSingleton(sp => new Domain.ConsoleLinks(sp.GetRequiredService<IOptions<OpsConsoleOptions>>().Value.PublicUrl));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
@@ -261,6 +264,7 @@ public static class OpsConsoleHosting
         services.AddSingleton<OpsConsole.Features.Rules.RulePreview>();
         services.AddSingleton<OpsConsole.Features.Rules.RuleBacktest>();
         services.AddSingleton<HealthService>();
+        services.AddSingleton<DatabaseStatus>();
         services.AddSingleton<StatusQueries>();
         services.AddSingleton<DashboardFeed>();
         services.AddSingleton<OpsConsole.Components.Dashboard.DashboardMarkup>();

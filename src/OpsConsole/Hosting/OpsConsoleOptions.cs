@@ -105,6 +105,9 @@ public sealed class OpsConsoleOptions
     /// <summary>The accounts a first start creates (<see cref="AccountSeeder"/>).</summary>
     public AccountSettings ForAccounts() => new(Admin.UserName, Admin.Password, Api.BootstrapKey);
 
+    /// <summary>What the security headers and rate limits are told of these settings (<see cref="Protection"/>).</summary>
+    public ProtectionSettings ForProtection() => new(Api.WritesPerMinute, WallFrameAncestors);
+
     public IEnumerable<string> Validate(IConfiguration configuration)
     {
         if (!string.Equals(DatabaseProvider, "sqlite", StringComparison.OrdinalIgnoreCase) && !UsesPostgres)
@@ -175,6 +178,3 @@ public sealed class OpsConsoleOptions
         }
     }
 }
-
-/// <summary>Raised at start when a setting is wrong; Program prints the one-line message and exits non-zero.</summary>
-public sealed class OpsConsoleSettingsException(string message) : Exception(message);

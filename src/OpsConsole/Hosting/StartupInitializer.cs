@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
+using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
 

@@ -22,6 +22,18 @@ public sealed record ApiKeyRequest(string Name, ApiRole Role, DateTime? ExpiresA
 
         return body.IsValid ? new ApiKeyRequest(name!, role!.Value, expires) : null;
     }
+
+    /// <summary>
+    /// The console's form, read as POST api-keys/ reads its body: a key that expires at the end of <paramref name="expiresOn"/> (UTC).
+    /// </summary>
+    public static Checked<ApiKeyRequest> FromForm(string name, ApiRole role, DateTime? expiresOn, DateTime now) => FormBodies.Read(
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = name,
+            ["role"] = WireFormat.Of(role),
+            ["expires_at"] = expiresOn is { } day ? DateTime.SpecifyKind(day.Date.AddDays(1), DateTimeKind.Utc).ToString("O") : null,
+        },
+        body => Read(body, now));
 }
 
 /// <summary>A key just created: the plain key is in this answer only; the database keeps its hash.</summary>

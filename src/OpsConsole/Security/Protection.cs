@@ -4,6 +4,12 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace OpsConsole.Security;
 
+/// <summary>
+/// What the security headers and rate limits read of the <c>OpsConsole</c> section: <c>Api:WritesPerMinute</c> (writes one
+/// API key or agent token may make a minute) and <c>WallFrameAncestors</c> (origins allowed to frame the wall screen).
+/// </summary>
+public sealed record ProtectionSettings(int WritesPerMinute, string? WallFrameAncestors);
+
 /// <summary>Security headers on every answer and rate limits on sign-in and API writes.</summary>
 public static class Protection
 {
@@ -43,7 +49,7 @@ public static class Protection
                 if (request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
                 {
                     var token = ApiKeyAuthenticationHandler.BearerToken(request);
-                    var perKey = context.RequestServices.GetRequiredService<Hosting.OpsConsoleOptions>().Api.WritesPerMinute;
+                    var perKey = context.RequestServices.GetRequiredService<ProtectionSettings>().WritesPerMinute;
                     var (who, limit) = token is null ? ("ip:" + Client(context), AnonymousWritesPerMinute) : ("key:" + Secrets.Hash(token)[..16], perKey);
                     return RateLimitPartition.GetFixedWindowLimiter($"write:{who}",
                         _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
@@ -77,7 +83,7 @@ public static class Protection
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             var path = context.Request.Path;
-            var wallFramers = path.StartsWithSegments("/wall") ? context.RequestServices.GetService<Hosting.OpsConsoleOptions>()?.WallFrameAncestors : null;
+            var wallFramers = path.StartsWithSegments("/wall") ? context.RequestServices.GetService<ProtectionSettings>()?.WallFrameAncestors : null;
             if (string.IsNullOrWhiteSpace(wallFramers))
             {
                 headers.XFrameOptions = "DENY";

@@ -31,34 +31,6 @@ public sealed partial class FolderDependencyTests
         ["Hosting"] = Folders,
     };
 
-    /// <summary>
-    /// Arrows against the table that the code still has (issue 18 is moving them): each must still be there, so the list
-    /// only shrinks, and nothing may be added to it. Key: the file (from src/OpsConsole), value: the folders it may still name.
-    /// </summary>
-    private static readonly Dictionary<string, string[]> NotYetMoved = new()
-    {
-        // Pages: the task list still reads through a DbContext (its paging is being rebuilt); the banner and the live base
-        // watch Data's DatabaseAvailability; some pages read bodies with Api's JsonBody or show GitHub's settings and issue
-        // drafts (Integrations types) directly.
-        ["Components/Layout/DatabaseBanner.razor"] = ["Data"],
-        ["Components/LiveComponent.cs"] = ["Data"],
-        ["Components/Pages/Admin/ApiKeys.razor.cs"] = ["Api"],
-        ["Components/Pages/Integrations.razor.cs"] = ["Integrations"],
-        ["Components/Pages/Rules.Preview.cs"] = ["Api"],
-        ["Components/Pages/Rules.razor.cs"] = ["Api"],
-        ["Components/Pages/TaskDetail.razor"] = ["Api"],
-        ["Components/Pages/TaskDetail.razor.cs"] = ["Integrations"],
-        ["Components/Pages/TaskPullRequests.razor"] = ["Integrations"],
-        ["Components/Pages/Tasks.razor.cs"] = ["Data"],
-
-        // The host's own settings section (OpsConsoleOptions: demo mode, the API's write limit, the wall's framers) and its
-        // start-up error type, read from below the host; the outbox reads Orchestration:DryRun from Features' options.
-        ["Features/Dashboard/StatusQueries.cs"] = ["Hosting"],
-        ["Features/Deployments/DeploymentSettings.cs"] = ["Hosting"],
-        ["Integrations/GitHub/GitHubOutbox.cs"] = ["Features"],
-        ["Security/Protection.cs"] = ["Hosting"],
-    };
-
     [GeneratedRegex(@"^\s*@?(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?OpsConsole\.(?<folder>\w+)", RegexOptions.Multiline)]
     private static partial Regex UsingDirective();
 
@@ -72,22 +44,10 @@ public sealed partial class FolderDependencyTests
         Assert.True(sources.Count > 100, $"expected the application's source files, found {sources.Count}");
 
         var wrong = WrongArrows(sources)
-            .Where(a => !(NotYetMoved.TryGetValue(a.File, out var allowed) && allowed.Contains(a.Target)))
             .Select(a => $"{a.File} uses {a.Target} ({a.Folder} may use {string.Join(", ", MayUse[a.Folder])})")
             .ToList();
 
         Assert.True(wrong.Count == 0, "Wrong arrows:\n" + string.Join("\n", wrong));
-    }
-
-    [Fact]
-    public void The_list_of_arrows_not_yet_moved_holds_only_arrows_that_are_still_there()
-    {
-        var found = WrongArrows(Sources()).Select(a => (a.File, a.Target)).ToHashSet();
-
-        var gone = NotYetMoved.SelectMany(e => e.Value.Select(target => (File: e.Key, Target: target)))
-            .Where(e => !found.Contains(e)).Select(e => $"{e.File} no longer uses {e.Target}: take it off NotYetMoved").ToList();
-
-        Assert.True(gone.Count == 0, string.Join("\n", gone));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class CommandLineSwitchesTests
     [Fact]
     public void Interval_switch_without_its_number_stops_the_start_with_a_message_instead_of_swallowing_the_next_switch()
     {
-        var ex = Assert.Throws<OpsConsole.Hosting.OpsConsoleSettingsException>(() => CommandLineSwitches.Normalize(["--interval", "--verbose"]));
+        var ex = Assert.Throws<OpsConsole.Domain.OpsConsoleSettingsException>(() => CommandLineSwitches.Normalize(["--interval", "--verbose"]));
 
         Assert.Contains("--interval needs a number of seconds", ex.Message);
     }

@@ -46,7 +46,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddLogging();
         Services.AddOptions<OrchestrationOptions>();
         Services.AddSingleton<TimeProvider>(Time);
-        Services.AddSingleton(new OpsConsole.Hosting.OpsConsoleOptions());
+        Services.AddSingleton(new OpsConsole.Features.Agents.Demo.DemoMode(false));
         Services.AddSingleton(new Random(7));
         Services.AddSingleton<OpsEvents>();
         Services.AddSingleton<IDomainEventSink>(sp => sp.GetRequiredService<OpsEvents>());
@@ -64,6 +64,7 @@ public sealed class ConsoleTestContext : BunitContext
         Services.AddSingleton<IIssueDeliveryTrigger, NoIssueDeliveryTrigger>();
         Services.AddOrchestration();
         Services.AddSingleton<HealthService>();
+        Services.AddSingleton<DatabaseStatus>();
         Services.AddSingleton<StatusQueries>();
         Services.AddSingleton<DashboardFeed>();
         Services.AddSingleton<OpsConsole.Components.Dashboard.DashboardMarkup>();

@@ -14,11 +14,9 @@ public sealed partial class Agents
     private Guid? editingId;
     private string? token;
     private string? tokenFor;
-    private bool busy;
 
     [Inject] private AgentService AgentService { get; set; } = default!;
     [Inject] private AgentOperations Operations { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is AgentChanged;
 
@@ -64,8 +62,7 @@ public sealed partial class Agents
             .Where(e => e.Length <= 50 && !e.Any(char.IsControl)).Distinct().Take(20).ToList();
         var spec = new AgentSpec(editing.Name.Trim(), editing.Kind, editing.Capabilities.ToList(), Math.Clamp(editing.MaxConcurrentTasks, 1, 20),
             Math.Clamp(editing.PriorityWeight, 0.1, 10), null, false, null, null, environments);
-        busy = true;
-        try
+        await ActAsync(async () =>
         {
             var actor = await ActorAsync();
             if (editingId is { } id)
@@ -81,40 +78,23 @@ public sealed partial class Agents
             }
 
             editing = null;
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
+        });
     }
 
-    private async Task StatusAsync(Agent agent, string action)
+    private Task StatusAsync(Agent agent, string action) => ActAsync(async () =>
     {
-        try
-        {
-            await Operations.UpdateStatusAsync(agent.Id, action, await ActorAsync(), CancellationToken.None);
-            Snackbar.Add($"{agent.Name}: {action.Replace('_', ' ')}.", Severity.Success);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
+        await Operations.UpdateStatusAsync(agent.Id, action, await ActorAsync(), CancellationToken.None);
+        Snackbar.Add($"{agent.Name}: {action.Replace('_', ' ')}.", Severity.Success);
+    });
 
-        await ReloadAsync();
-    }
-
-    private async Task RotateAsync(Agent agent)
-    {
-        token = await AgentService.RotateTokenAsync(agent.Id, await ActorAsync(), CancellationToken.None);
-        tokenFor = agent.Name;
-        Snackbar.Add($"{agent.Name}: new token issued; the old one no longer works.", Severity.Info);
-    }
+    private Task RotateAsync(Agent agent) => ActAsync(
+        async () =>
+        {
+            token = await AgentService.RotateTokenAsync(agent.Id, await ActorAsync(), CancellationToken.None);
+            tokenFor = agent.Name;
+            Snackbar.Add($"{agent.Name}: new token issued; the old one no longer works.", Severity.Info);
+        },
+        reload: false);
 
     private sealed class AgentForm
     {

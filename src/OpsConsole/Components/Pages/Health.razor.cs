@@ -27,7 +27,6 @@ public sealed partial class Health
     private IReadOnlyList<HealthSample> latest = [];
     private Dictionary<(string, string), List<(DateTime At, double Value)>> history = [];
     private HealthSummary? summary;
-    private bool busy;
 
     [Inject] private HealthService HealthService { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
@@ -45,13 +44,7 @@ public sealed partial class Health
             .ToDictionary(g => g.Key, g => g.Select(h => (h.LastCheck, Number(h))).Where(p => p.Item2 is not null).Select(p => (p.LastCheck, p.Item2!.Value)).TakeLast(48).ToList());
     }
 
-    private async Task SnapshotAsync()
-    {
-        busy = true;
-        await HealthService.SnapshotAsync(Options.CurrentValue.DryRun, CancellationToken.None);
-        busy = false;
-        await ReloadAsync();
-    }
+    private Task SnapshotAsync() => ActAsync(() => HealthService.SnapshotAsync(Options.CurrentValue.DryRun, CancellationToken.None));
 
     private static double? Number(HealthSample sample)
     {

@@ -1,11 +1,8 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using OpsConsole.Domain;
 using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Notifications;
-using OpsConsole.Integrations.GitHub;
-using OpsConsole.Integrations.Notifications;
 
 namespace OpsConsole.Components.Pages;
 
@@ -14,15 +11,11 @@ public sealed partial class Integrations
 {
     private GitHubStatusDto? status;
     private List<WaitingIssue> waiting = [];
-    private bool busy;
     private NotificationStatusDto? notifications;
 
     [Inject] private GitHubStatusQuery Query { get; set; } = default!;
     [Inject] private NotificationQuery Notifications { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
-    [Inject] private GitHubOutbox Outbox { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-
 
     protected override bool IsRelevant(DomainEvent domainEvent) => domainEvent is IssueLinked or HealthChanged;
 
@@ -33,25 +26,14 @@ public sealed partial class Integrations
         waiting = await Query.WaitingAsync(50, CancellationToken.None);
     }
 
-    private async Task DeliverNowAsync()
+    private Task DeliverNowAsync() => ActAsync(async () =>
     {
-        busy = true;
-        try
-        {
-            var retried = await Issues.RetryDeliveryAsync(null, await ActorAsync(), CancellationToken.None);
-            var pass = await Outbox.DeliverAsync(CancellationToken.None);
-            var message = pass.StoppedBecause is { } why
-                ? $"Delivered {pass.Delivered}; {pass.Pending} still waiting: {why}"
-                : $"Delivered {pass.Delivered} change(s){(retried > 0 ? $", retried {retried} failed issue(s)" : "")}; {pass.Pending} waiting.";
-            Snackbar.Add(message, pass.StoppedBecause is null ? Severity.Success : Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
-    }
+        var run = await Issues.DeliverNowAsync(await ActorAsync(), CancellationToken.None);
+        var message = run.StoppedBecause is { } why
+            ? $"Delivered {run.Delivered}; {run.Pending} still waiting: {why}"
+            : $"Delivered {run.Delivered} change(s){(run.RetriedFailedTasks > 0 ? $", retried {run.RetriedFailedTasks} failed issue(s)" : "")}; {run.Pending} waiting.";
+        Snackbar.Add(message, run.StoppedBecause is null ? Severity.Success : Severity.Warning);
+    });
 
     private static string StateLabel(string state) => state switch
     {

@@ -1,11 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Api;
 using OpsConsole.Domain;
-using OpsConsole.Features.Deployments;
 using OpsConsole.Features.Rules;
 using OpsConsole.Security;
 
@@ -23,7 +20,6 @@ public sealed partial class Rules
 
     [Inject] private RuleBacktest Backtester { get; set; } = default!;
     [Inject] private RulePreview Previewer { get; set; } = default!;
-    [Inject] private DeploymentSettings IntakeSettings { get; set; } = default!;
 
     private async Task LoadRecentFailuresAsync()
     {
@@ -32,23 +28,9 @@ public sealed partial class Rules
 
     private async Task BacktestAsync()
     {
-        if (FormSpec() is not { } spec)
+        if (FormSpec() is { } spec)
         {
-            return;
-        }
-
-        busy = true;
-        try
-        {
-            backtest = await Backtester.RunAsync(spec, RuleBacktest.DefaultLimit, await UserAsync(), CancellationToken.None);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
+            await ActAsync(async () => backtest = await Backtester.RunAsync(spec, RuleBacktest.DefaultLimit, await UserAsync(), CancellationToken.None), reload: false);
         }
     }
 
@@ -93,19 +75,14 @@ public sealed partial class Rules
             return;
         }
 
-        var body = JsonBody.From(json);
-        try
-        {
-            preview = await PreviewEndpoints.RunPreviewAsync(body, Previewer, IntakeSettings, (await UserAsync()).ToActor(), CancellationToken.None);
-            if (preview is null)
+        await ActAsync(
+            async () =>
             {
-                previewError = string.Join("; ", body.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));
-            }
-        }
-        catch (RefusedException ex)
-        {
-            previewError = ex.Message;
-        }
+                var answer = await Previewer.RunAsync(json, (await UserAsync()).ToActor(), CancellationToken.None);
+                (preview, previewError) = (answer.Value, answer.Value is null ? string.Join("; ", answer.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))) : null);
+            },
+            refused: ex => previewError = ex.Message,
+            reload: false);
     }
 
     private static string After(double seconds) => seconds == 0 ? "at once" : $"after {FailurePolicy.Humanize(TimeSpan.FromSeconds(seconds))}";

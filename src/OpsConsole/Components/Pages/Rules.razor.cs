@@ -1,9 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.Rules;
@@ -20,11 +16,8 @@ public sealed partial class Rules
     private Guid? editingId;
     private string? editingName;
     private Dictionary<string, List<string>> errors = [];
-    private bool busy;
 
     [Inject] private RuleService Service { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => false;
 
@@ -67,39 +60,20 @@ public sealed partial class Rules
 
     private async Task SaveAsync()
     {
-        if (editing is null)
+        if (editing is null || FormSpec() is not { } spec)
         {
             return;
         }
 
-        if (FormSpec() is not { } spec)
-        {
-            return;
-        }
-
-        busy = true;
-        try
+        await ActAsync(async () =>
         {
             var (rule, created) = await Service.SaveAsync(editingId, spec, await UserAsync(), CancellationToken.None);
             Snackbar.Add(created ? $"Rule {rule.Name} created." : $"Rule {rule.Name} saved.", Severity.Success);
             CloseForm();
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
+        });
     }
 
-    /// <summary>
-    /// The form as the body the rules/ route would receive, read by the same RuleSpec.Read, so the page and the API accept and
-    /// refuse exactly the same rules, with the same messages; null (errors shown) when it is not a rule.
-    /// </summary>
+    /// <summary>The form as a rule, read as the rules/ route reads its body; null (errors shown) when it is not a rule.</summary>
     private RuleSpec? FormSpec()
     {
         errors = [];
@@ -108,61 +82,41 @@ public sealed partial class Rules
             return null;
         }
 
-        var json = new JsonObject
+        var body = editing.Body();
+        if (body.Value is not { } json)
         {
-            ["name"] = editing.Name,
-            ["description"] = editing.Description ?? "",
-            ["rule_type"] = WireFormat.Of(editing.Kind),
-            ["trigger_conditions"] = ParseField("trigger_conditions", editing.Conditions),
-            ["actions"] = ParseField("actions", editing.Actions),
-            ["priority"] = editing.Priority,
-            ["is_active"] = editing.IsActive,
-        };
-        if (errors.Count > 0)
-        {
+            errors = body.Errors.ToDictionary();
             Snackbar.Add("Fix the JSON marked in the form.", Severity.Warning);
             return null;
         }
 
-        // Round-tripped through text so numbers read exactly as in a request body.
-        var body = JsonBody.From(JsonNode.Parse(json.ToJsonString())!.AsObject());
-        if (RuleSpec.Read(body, replace: true) is not { } spec)
+        var spec = RuleForm.Spec(json);
+        if (spec.Value is null)
         {
-            errors = body.Errors.ToDictionary(e => e.Key, e => e.Value);
-            Snackbar.Add("Not a valid rule: " + string.Join("; ", body.Errors.SelectMany(e => e.Value)), Severity.Warning);
-            return null;
+            errors = spec.Errors.ToDictionary();
+            Snackbar.Add("Not a valid rule: " + string.Join("; ", spec.Messages), Severity.Warning);
         }
 
-        return spec;
+        return spec.Value;
     }
 
-    private async Task SetActiveAsync(OrchestrationRule rule, bool active)
+    private Task SetActiveAsync(OrchestrationRule rule, bool active) => ActAsync(async () =>
     {
-        try
-        {
-            await Service.SaveAsync(rule.Id, new RuleSpec(null, null, null, null, null, null, active), await UserAsync(), CancellationToken.None);
-            Snackbar.Add($"{rule.Name}: {(active ? "active" : "inactive")}.", Severity.Success);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-
-        await ReloadAsync();
-    }
+        await Service.SaveAsync(rule.Id, new RuleSpec(null, null, null, null, null, null, active), await UserAsync(), CancellationToken.None);
+        Snackbar.Add($"{rule.Name}: {(active ? "active" : "inactive")}.", Severity.Success);
+    });
 
     private async Task DeleteAsync(OrchestrationRule rule)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        if (!await ConfirmAsync(
             $"Delete rule {rule.Name}?",
             "New tasks are no longer shaped by it; tasks it already changed stay as they are. To pause it instead, switch it off.",
-            yesText: "Delete", cancelText: "Keep");
-        if (confirmed != true)
+            yes: "Delete", cancel: "Keep"))
         {
             return;
         }
 
-        try
+        await ActAsync(async () =>
         {
             await Service.DeleteAsync(rule.Id, await UserAsync(), CancellationToken.None);
             Snackbar.Add($"Rule {rule.Name} deleted.", Severity.Success);
@@ -170,44 +124,8 @@ public sealed partial class Rules
             {
                 CloseForm();
             }
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-
-        await ReloadAsync();
-    }
-
-    /// <summary>The text of a JSON field; what is not JSON at all is reported here, everything else by RuleSpec.Read.</summary>
-    private JsonNode? ParseField(string field, string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return new JsonObject();
-        }
-
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException ex)
-        {
-            errors[field] = [$"{field} is not valid JSON: {ex.Message}"];
-            return null;
-        }
+        });
     }
 
     private static string Indented(string json) => ReadableJson.Pretty(json);
-
-    private sealed class RuleForm
-    {
-        public string Name { get; set; } = "";
-        public string? Description { get; set; } = "";
-        public RuleKind Kind { get; set; } = RuleKind.TaskCreation;
-        public int Priority { get; set; } = 100;
-        public bool IsActive { get; set; } = true;
-        public string Conditions { get; set; } = "{}";
-        public string Actions { get; set; } = "{}";
-    }
 }

@@ -1,13 +1,11 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using OpsConsole.Domain;
 using OpsConsole.Features.GitHub;
 using OpsConsole.Features.Orchestration;
-using OpsConsole.Integrations.GitHub;
 
 namespace OpsConsole.Components.Pages;
 
@@ -21,10 +19,10 @@ public sealed partial class TaskDetail
     private List<Agent> agents = [];
     private Guid? chosenAgent;
     private string? escalationReason;
-    private bool busy;
     private int? linkNumber;
     private List<IssueOutboxEntry> issueChanges = [];
-    private IssueDraft? draft;
+    private IssueDraftDto? draft;
+    private string estimated = "";
 
     private List<BreadcrumbItem> crumbs = [new("Tasks", "tasks"), new("Task", null, disabled: true)];
 
@@ -34,9 +32,8 @@ public sealed partial class TaskDetail
     [Inject] private OrchestrationEngine Engine { get; set; } = default!;
     [Inject] private Features.WorkItems.TaskMessages Messages { get; set; } = default!;
     [Inject] private IOptionsMonitor<OrchestrationOptions> Options { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IssueService Issues { get; set; } = default!;
-    [Inject] private IOptionsMonitor<GitHubOptions> GitHub { get; set; } = default!;
+    [Inject] private GitHubLinks GitHub { get; set; } = default!;
 
     private BackoffSettings Backoff => Options.CurrentValue.Backoff;
 
@@ -52,6 +49,7 @@ public sealed partial class TaskDetail
     {
         var page = await Tasks.DetailPageAsync(Id, CancellationToken.None);
         item = page?.Item;
+        estimated = page?.Estimated ?? "";
         (assignments, attempts, log, agents, issueChanges) = page is null ? ([], [], [], [], []) : (page.Assignments, page.Attempts, page.Log, page.Agents, page.IssueChanges);
         messages = await Messages.ListAsync(Id, CancellationToken.None);
         draft = item is null ? null : Issues.Draft(item);
@@ -66,31 +64,18 @@ public sealed partial class TaskDetail
 
     private Task RetryIssueAsync() => IssueActAsync((actor, ct) => Issues.RetryTaskAsync(Id, actor, ct));
 
-    private async Task IssueActAsync(Func<Actor, CancellationToken, Task<IssueStateDto>> action)
-    {
-        busy = true;
-        try
+    private Task IssueActAsync(Func<Actor, CancellationToken, Task<IssueStateDto>> action) => TaskActAsync(
+        state =>
         {
-            var state = await action(await ActorAsync(), CancellationToken.None);
-            Snackbar.Add(state.Message, Severity.Success);
             linkNumber = null;
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
-    }
+            return state.Message;
+        },
+        action);
 
     private string IssueExplanation() => item!.GithubIssueState switch
     {
         GitHubIssueState.None => "No issue. Production failures, escalations, bug reports and critical work that failed for good get one automatically.",
-        GitHubIssueState.Local => GitHub.CurrentValue.IsConfigured
+        GitHubIssueState.Local => GitHub.Configured
             ? "Kept locally; it is created on GitHub at the next delivery."
             : "Kept locally: GitHub is not configured (GitHub:Token, GitHub:Repository). It is created once it is.",
         GitHubIssueState.Pending => "Waiting to be created on GitHub (see Integrations for the outbox).",
@@ -115,62 +100,41 @@ public sealed partial class TaskDetail
         _ => Color.Default,
     };
 
-    private async Task<bool> SendMessageAsync(string text)
-    {
-        var sent = false;
-        await ActAsync("Message sent", async (actor, ct) =>
-        {
-            var message = await Messages.PostAsync(Id, text, actor, ct);
-            sent = true;
-            return message;
-        });
-        return sent;
-    }
+    private Task<bool> SendMessageAsync(string text) => TaskActAsync("Message sent", (actor, ct) => Messages.PostAsync(Id, text, actor, ct));
 
-    private Task AssignAsync() => ActAsync("Assigned", (actor, ct) => Engine.AssignAsync(Id, chosenAgent, null, actor, ct));
+    private Task AssignAsync() => TaskActAsync("Assigned", (actor, ct) => Engine.AssignAsync(Id, chosenAgent, null, actor, ct));
 
-    private Task RetryAsync() => ActAsync("Retried", (actor, ct) => Engine.RetryAsync(Id, actor, ct));
+    private Task RetryAsync() => TaskActAsync("Retried", (actor, ct) => Engine.RetryAsync(Id, actor, ct));
 
-    private Task EscalateAsync() => ActAsync("Escalated", async (actor, ct) =>
+    private Task EscalateAsync() => TaskActAsync("Escalated", async (actor, ct) =>
     {
         var escalated = await Engine.EscalateAsync(Id, escalationReason, actor, ct);
         escalationReason = null;
         return escalated;
     });
 
-    private Task BlockAsync() => ActAsync("Blocked", (actor, ct) => Engine.BlockAsync(Id, "Blocked from the console", actor, ct));
+    private Task BlockAsync() => TaskActAsync("Blocked", (actor, ct) => Engine.BlockAsync(Id, "Blocked from the console", actor, ct));
 
-    private Task UnblockAsync() => ActAsync("Unblocked", (actor, ct) => Engine.UnblockAsync(Id, actor, ct));
+    private Task UnblockAsync() => TaskActAsync("Unblocked", (actor, ct) => Engine.UnblockAsync(Id, actor, ct));
 
-    private Task CompleteAsync() => ActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
+    private Task CompleteAsync() => TaskActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
 
-    private Task CancelAsync() => ActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
+    private Task CancelAsync() => TaskActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
 
     /// <summary>Enter in the reason field, or the Escalate button: the form's submit.</summary>
-    private Task EscalateFromFormAsync() => item is not null && !item.Status.IsTerminal() && !busy ? EscalateAsync() : Task.CompletedTask;
+    private Task EscalateFromFormAsync() => item is not null && !item.Status.IsTerminal() && !Busy ? EscalateAsync() : Task.CompletedTask;
 
     /// <summary>Enter in the issue number field, or the Link button; nothing without a number.</summary>
-    private Task LinkIssueFromFormAsync() => linkNumber is not null && !busy ? LinkIssueAsync() : Task.CompletedTask;
+    private Task LinkIssueFromFormAsync() => linkNumber is not null && !Busy ? LinkIssueAsync() : Task.CompletedTask;
 
-    private async Task ActAsync<T>(string done, Func<Actor, CancellationToken, Task<T>> action)
+    private Task<bool> TaskActAsync<T>(string done, Func<Actor, CancellationToken, Task<T>> action) => TaskActAsync(_ => $"{done}.", action);
+
+    /// <summary>Acts on the task as the signed-in person and says how it went (<paramref name="done"/> words the success).</summary>
+    private Task<bool> TaskActAsync<T>(Func<T, string> done, Func<Actor, CancellationToken, Task<T>> action) => ActAsync(async () =>
     {
-        busy = true;
-        try
-        {
-            await action(await ActorAsync(), CancellationToken.None);
-            Snackbar.Add($"{done}.", Severity.Success);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
-    }
+        var result = await action(await ActorAsync(), CancellationToken.None);
+        Snackbar.Add(done(result), Severity.Success);
+    });
 
     private static Color LevelColor(LogSeverity level) => level switch
     {

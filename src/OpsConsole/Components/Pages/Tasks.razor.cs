@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor;
-using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Features.WorkItems;
@@ -30,11 +28,8 @@ public sealed partial class Tasks
     private string? gridError;
 
     [Inject] private TaskQueries Queries { get; set; } = default!;
-    [Inject] private IDbContextFactory<OpsDbContext> DbFactory { get; set; } = default!;
     [Inject] private OrchestrationEngine Engine { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
@@ -47,8 +42,7 @@ public sealed partial class Tasks
 
     protected override async Task LoadAsync()
     {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        agents = await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync();
+        agents = await Queries.AgentsAsync(CancellationToken.None);
         if (grid is not null)
         {
             await grid.ReloadServerData();
@@ -151,7 +145,7 @@ public sealed partial class Tasks
 
     private async Task BulkAsync(BulkAction action)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        if (!await ConfirmAsync(
             $"{action} {selected.Count} task(s)?",
             action switch
             {
@@ -160,8 +154,7 @@ public sealed partial class Tasks
                 BulkAction.Reassign => "Waiting tasks are given to the best free agent now.",
                 _ => "Cancelled tasks stop for good; their agents are freed.",
             },
-            yesText: action.ToString(), cancelText: "Keep as is");
-        if (confirmed != true)
+            yes: action.ToString(), cancel: "Keep as is"))
         {
             return;
         }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Agents.Demo;
 using OpsConsole.Features.Health;
 
 namespace OpsConsole.Features.Dashboard;
@@ -40,7 +41,7 @@ public sealed record HourMetric(int Hour, DateTime Timestamp, int TasksCreated, 
 public sealed record MetricsDto(IReadOnlyList<TaskTypeMetric> TaskTypes, IReadOnlyList<AgentMetric> Agents, IReadOnlyList<HourMetric> RecentActivity);
 
 /// <summary>The status, dashboard and metrics payloads; shared by the API, the console and opsctl.</summary>
-public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, HealthService health, TimeProvider time, Microsoft.Extensions.Options.IOptionsMonitor<Orchestration.OrchestrationOptions> options, Hosting.OpsConsoleOptions settings)
+public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, HealthService health, TimeProvider time, Microsoft.Extensions.Options.IOptionsMonitor<Orchestration.OrchestrationOptions> options, DemoMode demo)
 {
     /// <summary>The open tasks the wall shows, most urgent first: by priority, then those that need a person, then the oldest.</summary>
     public async Task<List<WorkItem>> UrgentAsync(int take, CancellationToken cancellationToken)
@@ -83,7 +84,7 @@ public sealed class StatusQueries(IDbContextFactory<OpsDbContext> dbFactory, Hea
             await db.WorkItems.CountAsync(w => w.CreatedOn >= since, cancellationToken),
             await db.WorkItems.CountAsync(w => w.LastFailedAt != null && w.LastFailedAt >= since, cancellationToken));
 
-        return new StatusDto(now, tasks, agentCounts, activity, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)), options.CurrentValue.DryRun, settings.Demo);
+        return new StatusDto(now, tasks, agentCounts, activity, HealthSummaryDto.From(await health.SummaryAsync(cancellationToken)), options.CurrentValue.DryRun, demo.IsOn);
     }
 
     public async Task<DashboardDto> DashboardAsync(CancellationToken cancellationToken)

@@ -52,13 +52,13 @@ public sealed class DeploymentSettings
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new Hosting.OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:LogPath '{path}' is not a usable file path ({ex.Message})");
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:LogPath '{path}' is not a usable file path ({ex.Message})");
         }
 
         var environment = section["DefaultEnvironment"];
         if (!string.IsNullOrWhiteSpace(environment) && !EnvironmentNames.IsValid(environment.Trim()))
         {
-            throw new Hosting.OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:DefaultEnvironment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:DefaultEnvironment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
         }
 
         var zone = TimeZoneInfo.Utc;
@@ -70,20 +70,20 @@ public sealed class DeploymentSettings
             }
             catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
             {
-                throw new Hosting.OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:TimeZone '{zoneId}' is not a known time zone; use an IANA id such as Europe/Berlin or UTC");
+                throw new OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:TimeZone '{zoneId}' is not a known time zone; use an IANA id such as Europe/Berlin or UTC");
             }
         }
 
         var lookback = 24;
         if (section["InitialLookbackHours"] is { Length: > 0 } hours && (!int.TryParse(hours, out lookback) || lookback is < 0 or > 100_000))
         {
-            throw new Hosting.OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:InitialLookbackHours is '{hours}'; allowed: 0 to 100000");
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:InitialLookbackHours is '{hours}'; allowed: 0 to 100000");
         }
 
         var watch = true;
         if (section["Watch"] is { Length: > 0 } watchText && !bool.TryParse(watchText, out watch))
         {
-            throw new Hosting.OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:Watch is '{watchText}'; allowed: true, false");
+            throw new OpsConsoleSettingsException($"OpsConsole cannot start: {Section}:Watch is '{watchText}'; allowed: true, false");
         }
 
         return new DeploymentSettings

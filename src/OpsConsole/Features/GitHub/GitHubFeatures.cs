@@ -7,6 +7,7 @@ public static class GitHubFeatures
     {
         services.AddSingleton<IssueService>();
         services.AddSingleton<GitHubStatusQuery>();
+        services.AddSingleton<GitHubLinks>();
         services.AddSingleton<GitHubIntake>();
         services.AddTransient<GitHubIntakeJob>();
         services.AddSingleton<PullRequestLoop>();

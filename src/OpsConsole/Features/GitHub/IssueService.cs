@@ -20,6 +20,9 @@ public sealed record IssueStateDto(
     string? LastError,
     string Message);
 
+/// <summary>What "Retry now" did: failed issues retried, changes delivered and still waiting, and why delivery stopped early (null: it did not).</summary>
+public sealed record DeliveryRun(int RetriedFailedTasks, int Delivered, int Pending, string? StoppedBecause);
+
 /// <summary>The manual controls of a task's issue: create, link by number, unlink, retry delivery; and the inbound close from GitHub.</summary>
 public sealed class IssueService(
     UnitOfWork unitOfWork,
@@ -34,7 +37,11 @@ public sealed class IssueService(
     ILogger<IssueService> logger)
 {
     /// <summary>The issue as it would be written for the task now (the task page's preview).</summary>
-    public IssueDraft Draft(WorkItem task) => outbox.Draft(task);
+    public IssueDraftDto Draft(WorkItem task)
+    {
+        var draft = outbox.Draft(task);
+        return new IssueDraftDto(draft.Title, draft.Body, [.. draft.Labels.Select(l => l.Name)], draft.Assignee);
+    }
 
     public async Task<IssueStateDto> RequestAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
@@ -184,6 +191,14 @@ public sealed class IssueService(
         status.Resume();
         trigger.Soon();
         return retried;
+    }
+
+    /// <summary>"Retry now" (the Integrations page, POST integrations/github/deliver): retries what failed, then delivers the outbox at once.</summary>
+    public async Task<DeliveryRun> DeliverNowAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        var retried = await RetryDeliveryAsync(null, actor, cancellationToken);
+        var pass = await outbox.DeliverAsync(cancellationToken);
+        return new DeliveryRun(retried, pass.Delivered, pass.Pending, pass.StoppedBecause);
     }
 
     /// <summary>

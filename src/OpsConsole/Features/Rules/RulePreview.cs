@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Deployments;
@@ -43,9 +44,20 @@ public sealed class RulePreview(
     GitHubOutbox outbox,
     IOptionsMonitor<GitHubOptions> github,
     IOptionsMonitor<OrchestrationOptions> orchestration,
+    DeploymentSettings intakeSettings,
     AccessGuard guard,
     TimeProvider time)
 {
+    /// <summary>
+    /// A preview asked for as POST preview/ asks (<c>{"failure": …}</c> or <c>{"task": …}</c>), read by the same reader: the
+    /// Rules page's preview form. The preview, or the body's errors by field.
+    /// </summary>
+    public async Task<Checked<PreviewDto>> RunAsync(System.Text.Json.Nodes.JsonObject request, Actor actor, CancellationToken cancellationToken)
+    {
+        var body = JsonBody.From(request);
+        return FormBodies.Of(body, await PreviewEndpoints.RunPreviewAsync(body, this, intakeSettings, actor, cancellationToken));
+    }
+
     /// <summary>The last failures received, newest first: what the Rules page offers to preview a rule against.</summary>
     public async Task<List<FailureRecord>> RecentFailuresAsync(int take, CancellationToken cancellationToken)
     {

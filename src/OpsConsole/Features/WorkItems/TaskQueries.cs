@@ -22,7 +22,11 @@ public sealed record TaskPage(
 
 /// <summary>The task page: the task, its assignments and attempts, its last 200 log entries, the agents to give it to, its issue's changes.</summary>
 public sealed record TaskDetailPage(
-    WorkItem Item, List<Assignment> Assignments, List<AttemptDto> Attempts, List<WorkItemLogEntry> Log, List<Agent> Agents, List<IssueOutboxEntry> IssueChanges);
+    WorkItem Item, List<Assignment> Assignments, List<AttemptDto> Attempts, List<WorkItemLogEntry> Log, List<Agent> Agents, List<IssueOutboxEntry> IssueChanges)
+{
+    /// <summary>The task's estimated duration as the API writes it ("HH:MM:SS").</summary>
+    public string Estimated => ApiJson.Duration(Item.EstimatedDuration);
+}
 
 /// <summary>
 /// Reads tasks for the console: filtered, sorted (priority by rank, ties as the API decides them) and paged in the database by
@@ -46,8 +50,15 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
             await db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == taskId).OrderByDescending(a => a.AssignedAt).ToListAsync(cancellationToken),
             await Attempts.ListAsync(db, taskId, cancellationToken),
             await db.LogEntries.AsNoTracking().Where(l => l.WorkItemId == taskId).OrderByDescending(l => l.CreatedOn).Take(200).ToListAsync(cancellationToken),
-            await db.Agents.AsNoTracking().OrderBy(a => a.Name).ToListAsync(cancellationToken),
+            await AgentsByName(db).ToListAsync(cancellationToken),
             await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == taskId).OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken));
+    }
+
+    /// <summary>Every agent by name: the task list's agent filter and bulk actions.</summary>
+    public async Task<List<Agent>> AgentsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await AgentsByName(db).ToListAsync(cancellationToken);
     }
 
     /// <summary>The page <paramref name="cursor"/> points at (null, or one this list did not give out: the first page).</summary>
@@ -82,6 +93,8 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
             yield return item;
         }
     }
+
+    private static IQueryable<Agent> AgentsByName(OpsDbContext db) => db.Agents.AsNoTracking().OrderBy(a => a.Name);
 
     private static TaskPageLink? Link(PageLink? link) => link is null ? null : new TaskPageLink(link.Cursor?.Encode(), link.Number);
 

@@ -2,6 +2,15 @@ using OpsConsole.Domain;
 
 namespace OpsConsole.Integrations.GitHub;
 
+/// <summary>
+/// What the outbox reads of the <c>Orchestration</c> section (bound by the host from the same keys as the engine's options):
+/// with <c>Orchestration:DryRun</c> issues are logged as they would be written, and nothing is sent to GitHub.
+/// </summary>
+public sealed class IssueDeliveryOptions
+{
+    public bool DryRun { get; set; }
+}
+
 /// <summary>The <c>GitHub</c> settings section (CONTRACT.md), with the seed's environment variables as fallbacks.</summary>
 public sealed class GitHubOptions
 {

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.Orchestration;
 
 namespace OpsConsole.Integrations.GitHub;
 
@@ -22,7 +21,7 @@ public sealed class GitHubOutbox(
     IIssueTracker tracker,
     GitHubStatus status,
     IOptionsMonitor<GitHubOptions> options,
-    IOptionsMonitor<OrchestrationOptions> orchestration,
+    IOptionsMonitor<IssueDeliveryOptions> delivery,
     ConsoleLinks links,
     TimeProvider time,
     ILogger<GitHubOutbox> logger)
@@ -75,7 +74,7 @@ public sealed class GitHubOutbox(
             return new(0, 0, rows.Count, null, "GitHub is not configured (GitHub:Token, GitHub:Repository): issues are kept locally");
         }
 
-        if (orchestration.CurrentValue.DryRun)
+        if (delivery.CurrentValue.DryRun)
         {
             await LogDryRunAsync(db, rows, cancellationToken);
             return new(0, 0, rows.Count, null, "dry-run: nothing is sent to GitHub");

@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;
-using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
@@ -16,12 +14,9 @@ public sealed partial class ApiKeys
     private List<ApiKeyDto> keys = [];
     private KeyForm? form;
     private CreatedApiKey? created;
-    private IReadOnlyDictionary<string, List<string>> errors = new Dictionary<string, List<string>>();
-    private bool busy;
+    private IReadOnlyDictionary<string, List<string>> errors = Checked<ApiKeyRequest>.NoErrors;
 
     [Inject] private ApiKeyService Service { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
 
     protected override bool IsRelevant(DomainEvent domainEvent) => false;
@@ -36,7 +31,7 @@ public sealed partial class ApiKeys
 
     private void NewKey()
     {
-        errors = new Dictionary<string, List<string>>();
+        errors = Checked<ApiKeyRequest>.NoErrors;
         form = new KeyForm();
     }
 
@@ -48,38 +43,21 @@ public sealed partial class ApiKeys
         }
 
         // The same reading and checks as POST api-keys/, so the form and the API refuse the same things with the same words.
-        var json = new JsonObject
+        var request = ApiKeyRequest.FromForm(form.Name, form.Role, form.Expires, Now);
+        if (request.Value is not { } valid)
         {
-            ["name"] = form.Name,
-            ["role"] = WireFormat.Of(form.Role),
-            ["expires_at"] = form.Expires is { } day ? DateTime.SpecifyKind(day.Date.AddDays(1), DateTimeKind.Utc).ToString("O") : null,
-        };
-        var body = JsonBody.From(JsonNode.Parse(json.ToJsonString())!.AsObject());
-        if (ApiKeyRequest.Read(body, Now) is not { } request)
-        {
-            errors = body.Errors;
-            Snackbar.Add("Not created: " + string.Join(" ", body.Errors.SelectMany(e => e.Value)), Severity.Warning);
+            errors = request.Errors;
+            Snackbar.Add("Not created: " + string.Join(" ", request.Messages), Severity.Warning);
             return;
         }
 
-        busy = true;
-        try
+        await ActAsync(async () =>
         {
-            created = await Service.CreateAsync(request, await UserAsync(), CancellationToken.None);
+            created = await Service.CreateAsync(valid, await UserAsync(), CancellationToken.None);
             form = null;
-            errors = new Dictionary<string, List<string>>();
+            errors = Checked<ApiKeyRequest>.NoErrors;
             Snackbar.Add($"Key {created.Key.Name} created. Copy it from the dialog now.", Severity.Success);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
+        });
     }
 
     private async Task CopyAsync()
@@ -102,31 +80,17 @@ public sealed partial class ApiKeys
 
     private async Task RevokeAsync(ApiKeyDto key)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        if (await ConfirmAsync(
             $"Revoke {key.Name}?",
             "Every client using this key is refused from now on; this cannot be undone. Create a new key first if the client must keep working.",
-            yesText: "Revoke", cancelText: "Keep");
-        if (confirmed != true)
+            yes: "Revoke", cancel: "Keep"))
         {
-            return;
+            await ActAsync(async () =>
+            {
+                await Service.RevokeAsync(key.Id, await UserAsync(), CancellationToken.None);
+                Snackbar.Add($"{key.Name} revoked: it stopped working at once.", Severity.Success);
+            });
         }
-
-        busy = true;
-        try
-        {
-            await Service.RevokeAsync(key.Id, await UserAsync(), CancellationToken.None);
-            Snackbar.Add($"{key.Name} revoked: it stopped working at once.", Severity.Success);
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-        }
-        finally
-        {
-            busy = false;
-        }
-
-        await ReloadAsync();
     }
 
     private sealed class KeyForm

@@ -18,12 +18,9 @@ public sealed partial class Users
     private string newPassword = "";
     private IReadOnlyDictionary<string, string[]> errors = new Dictionary<string, string[]>();
     private string? me;
-    private bool busy;
 
     [Inject] private UserAdministration Administration { get; set; } = default!;
     [Inject] private IOptions<IdentityOptions> IdentityOptions { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     /// <summary>The password rules in force, in words (from the Identity options, so the hint cannot drift from the check).</summary>
     private string PasswordRules
@@ -148,44 +145,34 @@ public sealed partial class Users
 
     private async Task DeleteAsync(UserSummary user)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
+        if (await ConfirmAsync(
             $"Delete {user.UserName}?",
             "They can no longer sign in, and this cannot be undone. Their past actions stay in the audit trail. To stop them only for a while, lock them instead.",
-            yesText: "Delete", cancelText: "Keep");
-        if (confirmed == true)
+            yes: "Delete", cancel: "Keep"))
         {
             await RunAsync(by => Administration.DeleteAsync(user.Id, by, CancellationToken.None), $"{user.UserName} deleted.");
         }
     }
 
     /// <summary>Runs one change, says how it went, and reloads the list; field errors stay next to their fields.</summary>
-    private async Task<bool> RunAsync(Func<System.Security.Claims.ClaimsPrincipal, Task> change, string success)
-    {
-        busy = true;
-        try
+    private Task<bool> RunAsync(Func<System.Security.Claims.ClaimsPrincipal, Task> change, string success) => ActAsync(
+        async () =>
         {
             await change(await UserAsync());
             errors = new Dictionary<string, string[]>();
             Snackbar.Add(success, Severity.Success);
-            return true;
-        }
-        catch (FieldErrorsException ex)
+        },
+        refused: ex =>
         {
-            errors = ex.Errors;
-            Snackbar.Add(ex.Errors.Keys.Any(k => k != "user") ? "Not saved: correct the fields marked in red." : $"Not saved: {ex.Message}", Severity.Warning);
-            return false;
-        }
-        catch (RefusedException ex)
-        {
-            Snackbar.Add(ex.Message, Severity.Warning);
-            return false;
-        }
-        finally
-        {
-            busy = false;
-            await ReloadAsync();
-        }
-    }
+            if (ex is not FieldErrorsException fields)
+            {
+                Warn(ex);
+                return;
+            }
+
+            errors = fields.Errors;
+            Snackbar.Add(fields.Errors.Keys.Any(k => k != "user") ? "Not saved: correct the fields marked in red." : $"Not saved: {fields.Message}", Severity.Warning);
+        });
 
     private sealed class UserForm
     {

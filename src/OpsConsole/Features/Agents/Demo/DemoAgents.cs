@@ -237,11 +237,15 @@ public sealed class DemoFeeder(OrchestrationEngine engine, TimeProvider time, Ra
     }
 }
 
+/// <summary>Whether demo mode (<c>OpsConsole:Demo</c>) is on: the status route and the dashboard say so.</summary>
+public sealed record DemoMode(bool IsOn);
+
 public static class DemoServices
 {
     /// <summary>Simulated agents and the task feeder, only when OpsConsole:Demo is true.</summary>
     public static IServiceCollection AddOpsDemo(this IServiceCollection services, bool enabled)
     {
+        services.AddSingleton(new DemoMode(enabled));
         if (enabled)
         {
             services.AddHostedService<DemoAgents>();
