@@ -1,0 +1,79 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// A problem answer (built by <see cref="Problems"/>, written exactly as before) whose type says its status, so a handler's
+/// <c>Results&lt;…&gt;</c> lists it in the OpenAPI document without a hand-written <c>.Produces</c>.
+/// </summary>
+public abstract class TypedProblem(IResult problem, int status) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+{
+    public int? StatusCode => status;
+
+    public string? ContentType => "application/problem+json";
+
+    public Task ExecuteAsync(HttpContext httpContext) => problem.ExecuteAsync(httpContext);
+
+    /// <summary>Says, in the endpoint's metadata, that it may answer <paramref name="statuses"/> with a problem.</summary>
+    public static void Describe(EndpointBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            Describe(builder, status, typeof(ProblemDetails));
+        }
+    }
+
+    /// <summary>Says that the endpoint may answer <paramref name="status"/> with a problem of <paramref name="type"/> (the first one said stays).</summary>
+    public static void Describe(EndpointBuilder builder, int status, Type type)
+    {
+        if (!builder.Metadata.OfType<IProducesResponseTypeMetadata>().Any(m => m.StatusCode == status))
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, type, ["application/problem+json"]));
+        }
+    }
+}
+
+/// <summary>
+/// What is wrong with a request's body: invalid fields, each named with its messages (400, as <see cref="Problems.Validation"/>
+/// writes it), a body that cannot be read (400) or one too large (413).
+/// </summary>
+public sealed class RequestProblem : TypedProblem, IEndpointMetadataProvider
+{
+    public RequestProblem(ProblemHttpResult problem) : base(problem, problem.StatusCode)
+    {
+    }
+
+    public RequestProblem(ValidationProblem problem) : base(problem, problem.StatusCode)
+    {
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        Describe(builder, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
+        Describe(builder, StatusCodes.Status413PayloadTooLarge, typeof(ProblemDetails));
+    }
+}
+
+/// <summary>A 400 that names no field (a header, a state the request cannot have).</summary>
+public sealed class BadRequestProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status400BadRequest), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status400BadRequest);
+}
+
+public sealed class UnauthorizedProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status401Unauthorized), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status401Unauthorized);
+}
+
+public sealed class ForbiddenProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status403Forbidden), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status403Forbidden);
+}
+
+public sealed class NotFoundProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status404NotFound), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
+}
