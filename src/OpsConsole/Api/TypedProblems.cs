@@ -77,3 +77,14 @@ public sealed class NotFoundProblem(ProblemHttpResult problem) : TypedProblem(pr
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
 }
+
+/// <summary>An image as stored (a bug report's screenshot), typed so the document lists the 200 and its media type.</summary>
+public sealed class ImageFile(byte[] data, string contentType) : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
+{
+    public int? StatusCode => StatusCodes.Status200OK;
+
+    public Task ExecuteAsync(HttpContext httpContext) => TypedResults.File(data, contentType).ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(byte[]), [.. Domain.BugReportScreenshot.ImageTypes]));
+}

@@ -142,13 +142,13 @@ public static class OriginalBugReportEndpoints
         return TypedResults.Ok(new JsonObject { ["success"] = true, ["count"] = data.Count, ["data"] = data });
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFoundProblem>> ScreenshotAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<ImageFile, NotFoundProblem>> ScreenshotAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var screenshot = await db.BugReportScreenshots.AsNoTracking().FirstOrDefaultAsync(s => s.BugReportId == id, cancellationToken);
         return screenshot is null
             ? Problems.NotFound($"Bug report {id} has no screenshot (or does not exist)")
-            : TypedResults.File(screenshot.Data, screenshot.ContentType);
+            : new ImageFile(screenshot.Data, screenshot.ContentType);
     }
 
     /// <summary>Reports matching <paramref name="filter"/>, each with the task made from it (if any).</summary>
