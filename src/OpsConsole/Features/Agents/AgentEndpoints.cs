@@ -130,7 +130,7 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        var (agent, token) = await service.CreateAsync(spec, request.Caller(), cancellationToken);
+        var (agent, token) = await service.CreateAsync(spec, request.HttpContext.User.ToActor(), cancellationToken);
         var dto = AgentDto.From(agent, time.GetUtcNow().UtcDateTime);
         return TypedResults.Created($"/api/v1/orchestration/agents/{agent.Id}/", new AgentWithTokenDto(dto, token));
     }
@@ -157,12 +157,12 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        return TypedResults.Ok(await service.UpdateAsync(id, spec, request.Caller(), cancellationToken));
+        return TypedResults.Ok(await service.UpdateAsync(id, spec, request.HttpContext.User.ToActor(), cancellationToken));
     }
 
     private static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
     {
-        await service.DeleteAsync(id, request.Caller(), cancellationToken);
+        await service.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -181,12 +181,12 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        var agent = await agents.UpdateStatusAsync(id, action!, request.Caller(), cancellationToken);
+        var agent = await agents.UpdateStatusAsync(id, action!, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(new AgentStatusChangedDto($"Agent status updated: {action}", agent.Status.Wire(), agent.IsActive));
     }
 
     private static async Task<Ok<AgentTokenDto>> RotateTokenAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new AgentTokenDto(await service.RotateTokenAsync(id, request.Caller(), cancellationToken)));
+        TypedResults.Ok(new AgentTokenDto(await service.RotateTokenAsync(id, request.HttpContext.User.ToActor(), cancellationToken)));
 
     private static async Task<Results<Ok<HeartbeatDto>, ForbiddenProblem>> HeartbeatAsync(Guid id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
     {

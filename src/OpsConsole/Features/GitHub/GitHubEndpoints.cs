@@ -39,10 +39,10 @@ public static class GitHubEndpoints
         issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer);
         issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator);
         issue.MapDelete("/", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            TypedResults.Ok(await issues.UnlinkAsync(id, request.Caller(), ct)))
+            TypedResults.Ok(await issues.UnlinkAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
         issue.MapPost("/retry", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            TypedResults.Accepted((string?)null, await issues.RetryTaskAsync(id, request.Caller(), ct)))
+            TypedResults.Accepted((string?)null, await issues.RetryTaskAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
 
         var github = api.MapGroup("/integrations/github").WithTags("GitHub");
@@ -50,7 +50,7 @@ public static class GitHubEndpoints
             .RequireAuthorization(OpsPolicies.Viewer);
         github.MapPost("/deliver", async (HttpRequest request, IssueService issues, GitHubOutbox outbox, GitHubStatusQuery query, CancellationToken ct) =>
             {
-                var retried = await issues.RetryDeliveryAsync(null, request.Caller(), ct);
+                var retried = await issues.RetryDeliveryAsync(null, request.HttpContext.User.ToActor(), ct);
                 var pass = await outbox.DeliverAsync(ct);
                 return TypedResults.Ok(new GitHubDeliveryDto(retried, pass, await query.StatusAsync(ct)));
             })
@@ -90,7 +90,7 @@ public static class GitHubEndpoints
             return body.Problem();
         }
 
-        var actor = request.Caller();
+        var actor = request.HttpContext.User.ToActor();
         var state = number is { } n ? await issues.LinkAsync(id, n, actor, cancellationToken) : await issues.RequestAsync(id, actor, cancellationToken);
         return TypedResults.Accepted((string?)null, state);
     }

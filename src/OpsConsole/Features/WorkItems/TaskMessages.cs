@@ -74,7 +74,7 @@ public sealed class TaskMessages(UnitOfWork unitOfWork, IDbContextFactory<OpsDbC
             return body.Problem();
         }
 
-        var message = await messages.PostAsync(id, text!, request.Caller(), cancellationToken);
+        var message = await messages.PostAsync(id, text!, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Created($"/api/v1/orchestration/tasks/{id}/messages/{message.Id}/", message);
     }
 

@@ -5,6 +5,7 @@ using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
 
 namespace OpsConsole.Features.WorkItems;
 
@@ -35,7 +36,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        var result = await engine.AssignAsync(id, agentId, reason, request.Caller(), cancellationToken);
+        var result = await engine.AssignAsync(id, agentId, reason, request.HttpContext.User.ToActor(), cancellationToken);
         var agentName = result.Task.AssignedAgent?.Name;
         return TypedResults.Ok(new AssignedDto(
             agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
@@ -44,7 +45,7 @@ internal static class WorkItemActionHandlers
 
     internal static async Task<Ok<TaskActedDto>> RetryAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var item = await engine.RetryAsync(id, request.Caller(), cancellationToken);
+        var item = await engine.RetryAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         var assigned = item.AssignedAgent is { } a ? $" and assigned to {a.Name}" : "";
         return TypedResults.Ok(new TaskActedDto($"Task retried (attempt {item.RetryCount}){assigned}", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
@@ -57,7 +58,7 @@ internal static class WorkItemActionHandlers
             return problem;
         }
 
-        var item = await engine.EscalateAsync(id, reason, request.Caller(), cancellationToken);
+        var item = await engine.EscalateAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(new EscalatedDto($"Task escalated to level {item.EscalationLevel}", item.Priority.Wire(), TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
@@ -69,7 +70,7 @@ internal static class WorkItemActionHandlers
             return problem;
         }
 
-        var item = await engine.CancelAsync(id, reason, request.Caller(), cancellationToken);
+        var item = await engine.CancelAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(new TaskActedDto("Task cancelled", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
@@ -81,18 +82,18 @@ internal static class WorkItemActionHandlers
             return problem;
         }
 
-        await engine.BlockAsync(id, reason, request.Caller(), cancellationToken);
+        await engine.BlockAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), "Task blocked"));
     }
 
     internal static Task<Ok<JsonObject>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.Caller(), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
     internal static Task<Ok<JsonObject>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.Caller(), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
     internal static Task<Ok<JsonObject>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.Caller(), cancellationToken), cancellationToken);
+        Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
     internal static async Task<Results<Ok<JsonObject>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -108,7 +109,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.Caller(), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
     internal static async Task<Results<Ok<JsonObject>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -125,7 +126,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as failed", engine.FailAsync(id, failure.Message, failure.Details, failure.Usage, request.Caller(), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", engine.FailAsync(id, failure.Message, failure.Details, failure.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
     internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
@@ -142,7 +143,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        var entry = await engine.ProgressAsync(id, report, request.Caller(), cancellationToken);
+        var entry = await engine.ProgressAsync(id, report, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
     }
 

@@ -112,7 +112,7 @@ public static class WorkItemEditHandlers
             if (clearBudget) w.BudgetUsd = null;
             if (budget is { } b) w.BudgetUsd = b;
             if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
-        }, request.Caller(), cancellationToken);
+        }, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
 
@@ -133,7 +133,7 @@ public static class WorkItemEditHandlers
 
     internal static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
-        await engine.DeleteAsync(id, request.Caller(), cancellationToken);
+        await engine.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.NoContent();
     }
 }
