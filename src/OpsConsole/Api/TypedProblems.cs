@@ -9,9 +9,17 @@ namespace OpsConsole.Api;
 /// A problem answer (built by <see cref="Problems"/>, written exactly as before) whose type says its status, so a handler's
 /// <c>Results&lt;…&gt;</c> lists it in the OpenAPI document without a hand-written <c>.Produces</c>.
 /// </summary>
-public abstract class TypedProblem(IResult problem, int status) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+public abstract class TypedProblem(IResult problem, int status, ProblemDetails details)
+    : IResult, IStatusCodeHttpResult, IContentTypeHttpResult, IValueHttpResult, IValueHttpResult<ProblemDetails>
 {
     public int? StatusCode => status;
+
+    /// <summary>The problem a client reads (for a field problem, a <see cref="HttpValidationProblemDetails"/> with its errors).</summary>
+    public ProblemDetails ProblemDetails => details;
+
+    ProblemDetails? IValueHttpResult<ProblemDetails>.Value => details;
+
+    object? IValueHttpResult.Value => details;
 
     public string? ContentType => "application/problem+json";
 
@@ -42,11 +50,11 @@ public abstract class TypedProblem(IResult problem, int status) : IResult, IStat
 /// </summary>
 public sealed class RequestProblem : TypedProblem, IEndpointMetadataProvider
 {
-    public RequestProblem(ProblemHttpResult problem) : base(problem, problem.StatusCode)
+    public RequestProblem(ProblemHttpResult problem) : base(problem, problem.StatusCode, problem.ProblemDetails)
     {
     }
 
-    public RequestProblem(ValidationProblem problem) : base(problem, problem.StatusCode)
+    public RequestProblem(ValidationProblem problem) : base(problem, problem.StatusCode, problem.ProblemDetails)
     {
     }
 
@@ -58,22 +66,22 @@ public sealed class RequestProblem : TypedProblem, IEndpointMetadataProvider
 }
 
 /// <summary>A 400 that names no field (a header, a state the request cannot have).</summary>
-public sealed class BadRequestProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status400BadRequest), IEndpointMetadataProvider
+public sealed class BadRequestProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status400BadRequest, problem.ProblemDetails), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status400BadRequest);
 }
 
-public sealed class UnauthorizedProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status401Unauthorized), IEndpointMetadataProvider
+public sealed class UnauthorizedProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status401Unauthorized, problem.ProblemDetails), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status401Unauthorized);
 }
 
-public sealed class ForbiddenProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status403Forbidden), IEndpointMetadataProvider
+public sealed class ForbiddenProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status403Forbidden, problem.ProblemDetails), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status403Forbidden);
 }
 
-public sealed class NotFoundProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status404NotFound), IEndpointMetadataProvider
+public sealed class NotFoundProblem(ProblemHttpResult problem) : TypedProblem(problem, StatusCodes.Status404NotFound, problem.ProblemDetails), IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
 }
