@@ -46,6 +46,9 @@ public static class ApiJson
         }
     }
 
+    /// <summary>An answer shaped in place (an anonymous object) as the JSON object the API writes for it.</summary>
+    public static JsonObject ToObject<T>(T value) => JsonSerializer.SerializeToNode(value, Options)!.AsObject();
+
     /// <summary>
     /// <paramref name="body"/> as the API writes it with the original's <c>message</c> first (an action's answer: clients of
     /// the original read the message, others the body).

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using OpsConsole.Domain;
@@ -22,7 +23,7 @@ public sealed class JsonBody
     public IReadOnlyDictionary<string, List<string>> Errors => errors;
 
     /// <summary>The request's JSON object to read field by field, or the problem that says why there is none (see <see cref="RequestBody"/>).</summary>
-    public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
+    public static async Task<(JsonBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
     {
         var (json, problem) = await RequestBody.ReadJsonObjectAsync(request, allowEmpty);
         return json is null ? (null, problem) : (new JsonBody(json), null);
@@ -30,7 +31,7 @@ public sealed class JsonBody
 
     public static JsonBody From(JsonObject json) => new(json);
 
-    public IResult Problem() => Problems.Validation(errors);
+    public RequestProblem Problem() => new(Problems.Validation(errors));
 
     public void Error(string field, string message)
     {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 using System.Linq.Expressions;
 using Microsoft.AspNetCore.WebUtilities;
@@ -54,7 +55,7 @@ public sealed partial class ListQuery
 
     public bool IsValid => errors.Count == 0;
 
-    public IResult Problem() => Problems.Validation(errors);
+    public ValidationProblem Problem() => Problems.Validation(errors);
 
     public void Error(string parameter, string message)
     {

@@ -18,12 +18,20 @@ public static class Problems
 
     public static ProblemHttpResult BadRequest(string detail) => Create(StatusCodes.Status400BadRequest, detail);
 
-    public static ProblemHttpResult NotFound(string detail) => Create(StatusCodes.Status404NotFound, detail);
+    public static NotFoundProblem NotFound(string detail) => new(Create(StatusCodes.Status404NotFound, detail));
 
-    public static ProblemHttpResult Conflict(string detail) => Create(StatusCodes.Status409Conflict, detail);
+    public static ForbiddenProblem Forbidden(string detail) => new(Create(StatusCodes.Status403Forbidden, detail));
 
-    public static ProblemHttpResult TooLarge(int maxBytes) =>
-        Create(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes / 1024} KiB; send less data per request.");
+    public static UnauthorizedProblem Unauthorized(string detail) => new(Create(StatusCodes.Status401Unauthorized, detail));
+
+    /// <summary>A 400 as <see cref="BadRequest"/> writes it, typed for a handler's results.</summary>
+    public static BadRequestProblem Invalid(string detail) => new(BadRequest(detail));
+
+    /// <summary>A body that cannot be read (400 with what is wrong with it).</summary>
+    public static RequestProblem Unreadable(string detail) => new(BadRequest(detail));
+
+    public static RequestProblem TooLarge(int maxBytes) =>
+        new(Create(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than {maxBytes / 1024} KiB; send less data per request."));
 
     /// <summary>The one place a domain refusal becomes an HTTP status.</summary>
     public static int StatusOf(RefusalKind kind) => kind switch
@@ -41,7 +49,7 @@ public static class Problems
             detail: string.Join("; ", errors.SelectMany(e => e.Value)),
             title: "The request has invalid fields");
 
-    public static ProblemHttpResult NotFound(string what, Guid id) => NotFound($"{what} {id} was not found");
+    public static NotFoundProblem NotFound(string what, Guid id) => NotFound($"{what} {id} was not found");
 
     /// <summary>Members of a problem that a field's name may not take over.</summary>
     private static readonly HashSet<string> ProblemMembers = ["type", "title", "status", "detail", "instance", "errors", "error", "traceId"];

@@ -19,7 +19,7 @@ public static class RequestBody
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The body's JSON object (an empty one for an empty body when <paramref name="allowEmpty"/>), or the problem that says why not.</summary>
-    public static async Task<(JsonObject? Json, IResult? Problem)> ReadJsonObjectAsync(HttpRequest request, bool allowEmpty)
+    public static async Task<(JsonObject? Json, RequestProblem? Problem)> ReadJsonObjectAsync(HttpRequest request, bool allowEmpty)
     {
         var (body, tooLarge) = await ReadBoundedAsync(request, request.HttpContext.RequestAborted);
         if (body is null)
@@ -37,12 +37,12 @@ public static class RequestBody
         catch (DecoderFallbackException)
         {
             // Replacing the bad bytes would store something other than what was sent.
-            return (null, Problems.BadRequest("The body is not valid UTF-8; send JSON encoded as UTF-8."));
+            return (null, Problems.Unreadable("The body is not valid UTF-8; send JSON encoded as UTF-8."));
         }
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            return allowEmpty ? (new JsonObject(), null) : (null, Problems.BadRequest("The request needs a JSON object body."));
+            return allowEmpty ? (new JsonObject(), null) : (null, Problems.Unreadable("The request needs a JSON object body."));
         }
 
         try
@@ -50,21 +50,21 @@ public static class RequestBody
             var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             if (LoneSurrogateIn(text) is { } where)
             {
-                return (null, Problems.BadRequest($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
+                return (null, Problems.Unreadable($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
             }
 
             return node is JsonObject obj
                 ? (obj, null)
-                : (null, Problems.BadRequest($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
+                : (null, Problems.Unreadable($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));
         }
         catch (JsonException ex)
         {
-            return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
+            return (null, Problems.Unreadable($"The body is not valid JSON: {ex.Message}"));
         }
     }
 
     /// <summary>The raw body, byte for byte (a signature covers its exact bytes), at most <see cref="MaxBytes"/>.</summary>
-    public static async Task<(byte[]? Bytes, IResult? TooLarge)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Bytes, RequestProblem? TooLarge)> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var (body, tooLarge) = await ReadBoundedAsync(request, cancellationToken);
         return body is null ? (null, tooLarge) : (body.ToArray(), null);
@@ -74,7 +74,7 @@ public static class RequestBody
     /// The body in a buffer sized to what arrives (not to the limit: a few hundred bytes stay a few hundred bytes, and
     /// nothing lands on the large-object heap unless the client sent that much), or the 413 past <see cref="MaxBytes"/>.
     /// </summary>
-    private static async Task<(MemoryStream? Body, IResult? TooLarge)> ReadBoundedAsync(HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<(MemoryStream? Body, RequestProblem? TooLarge)> ReadBoundedAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength is > MaxBytes)
         {

@@ -339,6 +339,7 @@ public static class OpsConsoleHosting
     private static IServiceCollection AddOpsApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        services.AddApiRouteConstraints();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch

@@ -199,7 +199,7 @@ public sealed class OrchestrationHub(
 
     private static Guid TaskId(string? text) => Guid.TryParse(text, out var id)
         ? id
-        : throw new HubException($"'{WorkItemEndpoints.Truncate(text ?? "")}' is not a task id; task ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
+        : throw new HubException(IdKind.Task.NotAnId(text));
 
     /// <summary>
     /// Starts the message of a refusal that changed nothing because the database could not be had (REST answers it 503 with

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Api;
 
@@ -11,11 +12,11 @@ public static class AccountEndpoints
         // A form post with the antiforgery token (the layout's sign-out button).
         // Minimal APIs check the token only for endpoints that bind a form; this one binds nothing, so it checks itself
         // (without it, any page could sign a user out).
-        app.MapPost("/logout", async Task<IResult> (HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
+        app.MapPost("/logout", async Task<Results<RedirectHttpResult, BadRequestProblem>> (HttpContext context, IAntiforgery antiforgery, SignInManager<IdentityUser> signIn) =>
         {
             if (!await antiforgery.IsRequestValidAsync(context))
             {
-                return Problems.BadRequest("Sign out with the console's Sign out button; the request had no valid antiforgery token.");
+                return Problems.Invalid("Sign out with the console's Sign out button; the request had no valid antiforgery token.");
             }
 
             await signIn.SignOutAsync();

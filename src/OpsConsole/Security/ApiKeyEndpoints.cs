@@ -1,9 +1,13 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Security;
+
+/// <summary>A new key with its secret, shown this once.</summary>
+public sealed record NewApiKeyDto(Guid Id, string Name, string Role, string Prefix, DateTime CreatedOn, DateTime? ExpiresAt, string Key);
 
 public sealed record ApiKeyDto(Guid Id, string Name, string Role, string Prefix, DateTime CreatedOn, DateTime? ExpiresAt, DateTime? RevokedAt, DateTime? LastUsedAt, bool IsActive)
 {
@@ -16,14 +20,14 @@ public static class ApiKeyEndpoints
 {
     public static RouteGroupBuilder MapApiKeyApi(this RouteGroupBuilder api)
     {
-        var keys = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(OpsPolicies.Admin);
-        keys.MapGet("/", async (HttpRequest request, ApiKeyService service, CancellationToken ct) =>
+        var keys = api.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(OpsPolicies.Admin).WithMetadata(IdKind.ApiKey);
+        keys.MapGet("/", async Task<Results<Ok<Page<ApiKeyDto>>, ValidationProblem>> (HttpRequest request, ApiKeyService service, CancellationToken ct) =>
         {
             var q = new ListQuery(request);
             return q.IsValid ? TypedResults.Ok(q.Paginate(await service.ListAsync(ct))) : q.Problem();
-        }).Produces<Page<ApiKeyDto>>().WithMetadata(ListParameters.NumberedOnly.Instance);
+        }).WithMetadata(ListParameters.NumberedOnly.Instance);
 
-        keys.MapPost("/", async (HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
+        keys.MapPost("/", async Task<Results<Created<NewApiKeyDto>, RequestProblem>> (HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
         {
             var (body, problem) = await JsonBody.ReadAsync(request);
             if (body is null)
@@ -37,19 +41,14 @@ public static class ApiKeyEndpoints
             }
 
             var (dto, key) = await service.CreateAsync(spec, request.HttpContext.User, ct);
-            return TypedResults.Created($"/api/v1/orchestration/api-keys/{dto.Id}/", new { dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key });
+            return TypedResults.Created($"/api/v1/orchestration/api-keys/{dto.Id}/", new NewApiKeyDto(dto.Id, dto.Name, dto.Role, dto.Prefix, dto.CreatedOn, dto.ExpiresAt, key));
         });
 
-        keys.MapDelete("/{id}", async Task<IResult> (string id, HttpContext context, ApiKeyService service, CancellationToken ct) =>
+        keys.MapDelete("/{id:guid}", async (Guid id, HttpContext context, ApiKeyService service, CancellationToken ct) =>
         {
-            if (!Guid.TryParse(id, out var keyId))
-            {
-                return Problems.BadRequest($"'{id.Clip(60)}' is not an API key id (UUID)");
-            }
-
-            await service.RevokeAsync(keyId, context.User, ct);
+            await service.RevokeAsync(id, context.User, ct);
             return TypedResults.NoContent();
-        }).Produces(204);
+        });
 
         return api;
     }

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 
@@ -14,8 +14,8 @@ public sealed class JsonBodyTests
     /// <summary>What a client reads in the 400: the messages per field.</summary>
     private static IDictionary<string, string[]> Errors(JsonBody body)
     {
-        var problem = Assert.IsType<ValidationProblem>(body.Problem());
-        return problem.ProblemDetails.Errors;
+        var problem = Assert.IsType<HttpValidationProblemDetails>(body.Problem().ProblemDetails);
+        return problem.Errors;
     }
 
     private static string OnlyError(JsonBody body, string field)
@@ -391,11 +391,12 @@ public sealed class JsonBodyTests
         body.Int("max_retries", 0, 10);
 
         Assert.False(body.IsValid);
-        var problem = Assert.IsType<ValidationProblem>(body.Problem());
+        var problem = body.Problem();
         Assert.Equal(400, problem.StatusCode);
-        Assert.Equal(["description", "max_retries", "priority", "task_type", "title"], problem.ProblemDetails.Errors.Keys.Order());
-        Assert.Contains("max_retries must be a whole number from 0 to 10", problem.ProblemDetails.Detail);
-        Assert.Contains("priority must be a string, not a number", problem.ProblemDetails.Detail);
+        var details = Assert.IsType<HttpValidationProblemDetails>(problem.ProblemDetails);
+        Assert.Equal(["description", "max_retries", "priority", "task_type", "title"], details.Errors.Keys.Order());
+        Assert.Contains("max_retries must be a whole number from 0 to 10", details.Detail);
+        Assert.Contains("priority must be a string, not a number", details.Detail);
     }
 
     [Fact]

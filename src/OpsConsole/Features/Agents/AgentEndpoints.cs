@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -14,25 +15,23 @@ public static class AgentEndpoints
 {
     public static RouteGroupBuilder MapAgentApi(this RouteGroupBuilder api)
     {
-        var agents = api.MapGroup("/agents").WithTags("Agents");
-        agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<AgentDto>>().WithMetadata(ListParameters.NumberedOnly.Instance);
-        agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>(201);
-        agents.MapGet("/me", MeAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
-        agents.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<AgentDto>();
-        agents.MapPut("/{id}", (string id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c))
-            .RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>();
-        agents.MapPatch("/{id}", (string id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, false, c))
-            .RequireAuthorization(OpsPolicies.Admin).Produces<AgentDto>();
-        agents.MapDelete("/{id}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin).Produces(204);
-        agents.MapPost("/{id}/update_status", UpdateStatusAsync).RequireAuthorization(OpsPolicies.Admin);
-        agents.MapPost("/{id}/rotate_token", RotateTokenAsync).RequireAuthorization(OpsPolicies.Admin);
-        agents.MapPost("/{id}/heartbeat", HeartbeatAsync).RequireAuthorization(OpsPolicies.AdminOrAgent);
-        agents.MapGet("/{id}/current_tasks", CurrentTasksAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
-        agents.MapGet("/{id}/task_history", TaskHistoryAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskListDto>>();
+        var agents = api.MapGroup("/agents").WithTags("Agents").WithMetadata(IdKind.Agent);
+        agents.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).WithMetadata(ListParameters.NumberedOnly.Instance);
+        agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapGet("/me", MeAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        agents.MapGet("/{id:guid}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        agents.MapPut("/{id:guid}", (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPatch("/{id:guid}", (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapDelete("/{id:guid}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPost("/{id:guid}/update_status", UpdateStatusAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPost("/{id:guid}/rotate_token", RotateTokenAsync).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPost("/{id:guid}/heartbeat", HeartbeatAsync).RequireAuthorization(OpsPolicies.AdminOrAgent);
+        agents.MapGet("/{id:guid}/current_tasks", CurrentTasksAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        agents.MapGet("/{id:guid}/task_history", TaskHistoryAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
         return api;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<AgentDto>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         var kinds = q.Enums<AgentKind>("agent_type");
@@ -91,25 +90,21 @@ public static class AgentEndpoints
         return q.Order(agents, keys, "-priority_weight,name");
     }
 
-    private static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AgentDto>, NotFoundProblem, ForbiddenProblem>> DetailAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
-        if (ForeignAgent(user, agentId) is { } forbidden)
+        if (ForeignAgent(user, id) is { } forbidden)
         {
             return forbidden;
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == agentId, cancellationToken);
-        return agent is null ? Problems.NotFound("Agent", agentId) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
+        var agent = await db.Agents.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        return agent is null ? Problems.NotFound("Agent", id) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
     }
 
     /// <summary>The calling agent itself: how a worker that has only its token learns its id.</summary>
-    private static async Task<IResult> MeAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AgentDto>, NotFoundProblem>> MeAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         if (user.ToActor() is not { Kind: ActorKind.Agent, AgentId: { } agentId })
         {
@@ -121,7 +116,7 @@ public static class AgentEndpoints
         return agent is null ? Problems.NotFound("Agent", agentId) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, AgentService service, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<AgentWithTokenDto>, RequestProblem>> CreateAsync(HttpRequest request, AgentService service, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -135,18 +130,13 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        var (agent, token) = await service.CreateAsync(spec, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        var (agent, token) = await service.CreateAsync(spec, request.HttpContext.User.ToActor(), cancellationToken);
         var dto = AgentDto.From(agent, time.GetUtcNow().UtcDateTime);
         return TypedResults.Created($"/api/v1/orchestration/agents/{agent.Id}/", new AgentWithTokenDto(dto, token));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, AgentService service, bool replace, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AgentDto>, RequestProblem>> UpdateAsync(Guid id, HttpRequest request, AgentService service, bool replace, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -167,27 +157,17 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        return TypedResults.Ok(await service.UpdateAsync(agentId, spec, WorkItemEndpoints.ActorOf(request), cancellationToken));
+        return TypedResults.Ok(await service.UpdateAsync(id, spec, request.HttpContext.User.ToActor(), cancellationToken));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
+    private static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
-        await service.DeleteAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        await service.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> UpdateStatusAsync(string id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AgentStatusChangedDto>, RequestProblem>> UpdateStatusAsync(Guid id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -201,48 +181,53 @@ public static class AgentEndpoints
             return body.Problem();
         }
 
-        var agent = await agents.UpdateStatusAsync(agentId, action!, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Ok(new { message = $"Agent status updated: {action}", new_status = agent.Status.Wire(), is_active = agent.IsActive });
+        var agent = await agents.UpdateStatusAsync(id, action!, request.HttpContext.User.ToActor(), cancellationToken);
+        return TypedResults.Ok(new AgentStatusChangedDto($"Agent status updated: {action}", agent.Status.Wire(), agent.IsActive));
     }
 
-    private static async Task<IResult> RotateTokenAsync(string id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
+    private static async Task<Ok<AgentTokenDto>> RotateTokenAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new AgentTokenDto(await service.RotateTokenAsync(id, request.HttpContext.User.ToActor(), cancellationToken)));
+
+    private static async Task<Results<Ok<HeartbeatDto>, ForbiddenProblem>> HeartbeatAsync(Guid id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
-        return TypedResults.Ok(new { token = await service.RotateTokenAsync(agentId, WorkItemEndpoints.ActorOf(request), cancellationToken) });
-    }
-
-    private static async Task<IResult> HeartbeatAsync(string id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
-        if (ForeignAgent(context.User, agentId) is { } forbidden)
+        if (ForeignAgent(context.User, id) is { } forbidden)
         {
             return forbidden;
         }
 
-        var agent = await agents.HeartbeatAsync(agentId, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
-        return TypedResults.Ok(new { message = "Heartbeat updated", timestamp = agent.LastHeartbeat, status = agent.Status.Wire() });
+        var agent = await agents.HeartbeatAsync(id, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        return TypedResults.Ok(new HeartbeatDto("Heartbeat updated", agent.LastHeartbeat, agent.Status.Wire()));
     }
 
-    private static Task<IResult> CurrentTasksAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        AgentTasksAsync(id, user, dbFactory, time, q => q.Where(w => w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress)
-            .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn), 100, cancellationToken);
+    private static Task<Results<Ok<List<TaskListDto>>, NotFoundProblem, ForbiddenProblem>> CurrentTasksAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        ReadAgentAsync(id, user, dbFactory, async db =>
+        {
+            var items = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+                .Where(w => w.AssignedAgentId == id && (w.Status == WorkItemStatus.Assigned || w.Status == WorkItemStatus.InProgress))
+                .OrderByDescending(w => w.Priority).ThenBy(w => w.CreatedOn).Take(100).ToListAsync(cancellationToken);
+            var now = time.GetUtcNow().UtcDateTime;
+            // What an agent receives carries what the runs before it did, so it does not repeat their mistakes.
+            var previous = await Attempts.PreviousAsync(db, items.Select(w => w.Id).ToList(), cancellationToken);
+            return items.Select(w => TaskListDto.From(w, now) with { PreviousAttempts = previous[w.Id] }).ToList();
+        }, cancellationToken);
 
     /// <summary>Every task the agent ever held (through its assignments), so retried or reassigned work stays in its history.</summary>
-    private static async Task<IResult> TaskHistoryAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var agentId))
+    private static Task<Results<Ok<List<TaskListDto>>, NotFoundProblem, ForbiddenProblem>> TaskHistoryAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        ReadAgentAsync(id, user, dbFactory, async db =>
         {
-            return BadAgentId(id);
-        }
+            var taskIds = db.Assignments.Where(a => a.AgentId == id).Select(a => a.WorkItemId);
+            var items = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
+                .Where(w => taskIds.Contains(w.Id)).OrderByDescending(w => w.ModifiedOn).Take(50).ToListAsync(cancellationToken);
+            var now = time.GetUtcNow().UtcDateTime;
+            return items.Select(w => TaskListDto.From(w, now)).ToList();
+        }, cancellationToken);
 
+    /// <summary>Reads something of an agent: 403 for another agent's token, 404 when there is no such agent.</summary>
+    private static async Task<Results<Ok<T>, NotFoundProblem, ForbiddenProblem>> ReadAgentAsync<T>(
+        Guid agentId, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, Func<OpsDbContext, Task<T>> read, CancellationToken cancellationToken)
+    {
         if (ForeignAgent(user, agentId) is { } forbidden)
         {
             return forbidden;
@@ -254,53 +239,27 @@ public static class AgentEndpoints
             return Problems.NotFound("Agent", agentId);
         }
 
-        var taskIds = db.Assignments.Where(a => a.AgentId == agentId).Select(a => a.WorkItemId);
-        var items = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent)
-            .Where(w => taskIds.Contains(w.Id)).OrderByDescending(w => w.ModifiedOn).Take(50).ToListAsync(cancellationToken);
-        var now = time.GetUtcNow().UtcDateTime;
-        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now)).ToList());
-    }
-
-    private static async Task<IResult> AgentTasksAsync(
-        string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time,
-        Func<IQueryable<WorkItem>, IQueryable<WorkItem>> shape, int limit, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var agentId))
-        {
-            return BadAgentId(id);
-        }
-
-        if (ForeignAgent(user, agentId) is { } forbidden)
-        {
-            return forbidden;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (!await db.Agents.AnyAsync(a => a.Id == agentId, cancellationToken))
-        {
-            return Problems.NotFound("Agent", agentId);
-        }
-
-        var items = await shape(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).Where(w => w.AssignedAgentId == agentId))
-            .Take(limit).ToListAsync(cancellationToken);
-        var now = time.GetUtcNow().UtcDateTime;
-        // What an agent receives carries what the runs before it did, so it does not repeat their mistakes.
-        var previous = await Attempts.PreviousAsync(db, items.Select(w => w.Id).ToList(), cancellationToken);
-        return TypedResults.Ok(items.Select(w => TaskListDto.From(w, now) with { PreviousAttempts = previous[w.Id] }).ToList());
+        return TypedResults.Ok(await read(db));
     }
 
     /// <summary>An agent token is good for its own agent only.</summary>
-    internal static IResult? ForeignAgent(ClaimsPrincipal user, Guid agentId)
+    internal static ForbiddenProblem? ForeignAgent(ClaimsPrincipal user, Guid agentId)
     {
         var actor = user.ToActor();
         return actor.Kind == ActorKind.Agent && actor.AgentId != agentId
-            ? Problems.Create(403, "This agent token belongs to another agent; an agent can act only for itself.")
+            ? Problems.Forbidden("This agent token belongs to another agent; an agent can act only for itself.")
             : null;
     }
-
-    private static IResult BadAgentId(string id) =>
-        Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an agent id; agent ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
 }
+
+/// <summary>The answer to update_status/.</summary>
+public sealed record AgentStatusChangedDto(string Message, string NewStatus, bool IsActive);
+
+/// <summary>The answer to rotate_token/: the new token, shown this once.</summary>
+public sealed record AgentTokenDto(string Token);
+
+/// <summary>The answer to heartbeat/.</summary>
+public sealed record HeartbeatDto(string Message, DateTime? Timestamp, string Status);
 
 public sealed record AgentWithTokenDto(
     [property: System.Text.Json.Serialization.JsonIgnore] AgentDto Agent,

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -20,7 +21,7 @@ public static class AuditEndpoints
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
         var audit = api.MapGroup("/audit").WithTags("Audit").RequireAuthorization(OpsPolicies.Admin);
-        audit.MapGet("/", async (HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken ct) =>
+        audit.MapGet("/", async Task<Results<Ok<Page<AuditEntryDto>>, ValidationProblem>> (HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken ct) =>
         {
             var q = new ListQuery(request);
             var search = new AuditSearch
@@ -40,7 +41,7 @@ public static class AuditEndpoints
 
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             return TypedResults.Ok(await q.PageAsync(db, AuditQueries.Filter(db.AuditEntries.AsNoTracking(), search), AuditEntryDto.From, ct));
-        }).Produces<Page<AuditEntryDto>>();
+        });
         return api;
     }
 }

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -40,15 +41,15 @@ public static class BugReportEndpoints
 
     public static RouteGroupBuilder MapBugReportApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/tasks/create_from_bug_report", CreateTaskAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks").Produces<TaskDetailDto>(201);
+        api.MapPost("/tasks/create_from_bug_report", CreateTaskAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks");
         var reports = api.MapGroup("/bug-reports").WithTags("Bug reports");
-        reports.MapPost("/", StoreAsync).RequireAuthorization(OpsPolicies.Operator).Produces<BugReportDto>(201);
-        reports.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<BugReportDto>>();
-        reports.MapGet("/{id:int}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<BugReportDto>();
+        reports.MapPost("/", StoreAsync).RequireAuthorization(OpsPolicies.Operator);
+        reports.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer);
+        reports.MapGet("/{id:int}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer);
         return api;
     }
 
-    private static async Task<IResult> CreateTaskAsync(
+    private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, RequestProblem>> CreateTaskAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time,
         Microsoft.Extensions.Options.IOptionsMonitor<Integrations.GitHub.GitHubOptions> github, CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ public static class BugReportEndpoints
         return result.Created ? TypedResults.Created($"{ApiRoutes.Base}/tasks/{dto.Id}/", dto) : TypedResults.Ok(dto);
     }
 
-    private static async Task<IResult> StoreAsync(
+    private static async Task<Results<Created<BugReportDto>, RequestProblem>> StoreAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, Microsoft.Extensions.Options.IOptionsMonitor<Integrations.GitHub.GitHubOptions> github, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -104,7 +105,7 @@ public static class BugReportEndpoints
         return TypedResults.Created($"{ApiRoutes.Base}/bug-reports/{report.Id}/", BugReportDto.From(report));
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<BugReportDto>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -125,7 +126,7 @@ public static class BugReportEndpoints
         return TypedResults.Ok(await q.PageAsync(db, query, BugReportDto.From, cancellationToken));
     }
 
-    private static async Task<IResult> DetailAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BugReportDto>, NotFoundProblem>> DetailAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var report = await db.BugReports.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, cancellationToken);

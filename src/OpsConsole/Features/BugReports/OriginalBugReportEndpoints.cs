@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Api;
@@ -27,7 +28,7 @@ public static class OriginalBugReportEndpoints
         var root = app.MapGroup(Base).RequireAuthorization().WithTags("Bug reports (the original's routes)");
         root.MapGet("/", () => TypedResults.Ok(new Dictionary<string, string> { ["bug-reports"] = $"{Reports}/" })).RequireAuthorization(OpsPolicies.Viewer);
         var reports = root.MapGroup("/bug-reports");
-        reports.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer);
+        reports.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).WithMetadata(ListParameters.NumberedOnly.Instance);
         reports.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Operator);
         reports.MapGet("/stats", StatsAsync).RequireAuthorization(OpsPolicies.Viewer);
         reports.MapGet("/user_reports", UserReportsAsync).RequireAuthorization(OpsPolicies.Viewer);
@@ -37,7 +38,7 @@ public static class OriginalBugReportEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(
+    private static async Task<Results<Created<JsonObject>, RequestProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory,
         IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
@@ -61,7 +62,7 @@ public static class OriginalBugReportEndpoints
             new JsonObject { ["success"] = true, ["message"] = "Bug report created successfully", ["data"] = detail });
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<JsonObject>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         var statuses = q.Strings("status");
@@ -95,10 +96,10 @@ public static class OriginalBugReportEndpoints
         return TypedResults.Ok(q.Paginate(q.Order(views, keys, "-created_on").Select(v => v.ListItem(assigns)).ToList()));
     }
 
-    private static async Task<IResult> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
+    private static async Task<Ok<JsonObject>> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
         TypedResults.Ok(await DetailJsonAsync(request, dbFactory, github, id, cancellationToken));
 
-    private static async Task<IResult> RetryAsync(
+    private static async Task<Ok<JsonObject>> RetryAsync(
         int id, HttpRequest request, ClaimsPrincipal user, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github,
         CancellationToken cancellationToken)
     {
@@ -117,23 +118,21 @@ public static class OriginalBugReportEndpoints
         return TypedResults.Ok(new JsonObject { ["success"] = true, ["message"] = "Retry completed: the GitHub issue is being created again", ["data"] = detail });
     }
 
-    private static async Task<IResult> StatsAsync(IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
+    private static async Task<Ok<BugReportStatsDto>> StatsAsync(IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var views = await Views(db, _ => true).ToListAsync(cancellationToken);
         var assigns = AssignsToCopilot(github);
-        return TypedResults.Ok(new
-        {
-            total = views.Count,
-            by_status = OriginalBugReportView.Statuses.ToDictionary(s => s, s => views.Count(v => v.Status == s)),
-            by_priority = BugReport.Severities.ToDictionary(p => p.Wire(), p => views.Count(v => v.Report.Severity == p)),
-            submitted_to_github = views.Count(v => v.Status == "submitted"),
-            assigned_to_copilot = assigns ? views.Count(v => v.IssueNumber is not null) : 0,
-            failed_submissions = views.Count(v => v.Status == "failed"),
-        });
+        return TypedResults.Ok(new BugReportStatsDto(
+            views.Count,
+            OriginalBugReportView.Statuses.ToDictionary(s => s, s => views.Count(v => v.Status == s)),
+            BugReport.Severities.ToDictionary(p => p.Wire(), p => views.Count(v => v.Report.Severity == p)),
+            views.Count(v => v.Status == "submitted"),
+            assigns ? views.Count(v => v.IssueNumber is not null) : 0,
+            views.Count(v => v.Status == "failed")));
     }
 
-    private static async Task<IResult> UserReportsAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
+    private static async Task<Ok<JsonObject>> UserReportsAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
         var name = user.ToActor().Name;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -143,13 +142,13 @@ public static class OriginalBugReportEndpoints
         return TypedResults.Ok(new JsonObject { ["success"] = true, ["count"] = data.Count, ["data"] = data });
     }
 
-    private static async Task<IResult> ScreenshotAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<ImageFile, NotFoundProblem>> ScreenshotAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var screenshot = await db.BugReportScreenshots.AsNoTracking().FirstOrDefaultAsync(s => s.BugReportId == id, cancellationToken);
         return screenshot is null
             ? Problems.NotFound($"Bug report {id} has no screenshot (or does not exist)")
-            : TypedResults.File(screenshot.Data, screenshot.ContentType);
+            : new ImageFile(screenshot.Data, screenshot.ContentType);
     }
 
     /// <summary>Reports matching <paramref name="filter"/>, each with the task made from it (if any).</summary>
@@ -176,3 +175,7 @@ public static class OriginalBugReportEndpoints
 
     private static RefusedException NotFound(int id) => RefusedException.NotFound($"Bug report {id} was not found");
 }
+
+/// <summary>The original's stats/ answer.</summary>
+public sealed record BugReportStatsDto(
+    int Total, Dictionary<string, int> ByStatus, Dictionary<string, int> ByPriority, int SubmittedToGithub, int AssignedToCopilot, int FailedSubmissions);

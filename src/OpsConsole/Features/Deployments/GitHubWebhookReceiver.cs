@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Domain;
@@ -16,7 +17,7 @@ namespace OpsConsole.Features.Deployments;
 /// </summary>
 internal static class GitHubWebhookReceiver
 {
-    internal static async Task<IResult> GitHubWebhookAsync(
+    internal static async Task<Results<Accepted<JsonObject>, Ok<JsonObject>, UnauthorizedProblem, BadRequestProblem, RequestProblem>> GitHubWebhookAsync(
         HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, PullRequestLoop pullRequests, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ internal static class GitHubWebhookReceiver
         var secret = configuration["GitHub:WebhookSecret"];
         if (string.IsNullOrEmpty(secret))
         {
-            return Problems.Create(StatusCodes.Status401Unauthorized,
+            return Problems.Unauthorized(
                 "Webhooks are refused until the server has a secret: set GitHub:WebhookSecret and the same secret in the GitHub webhook's settings.");
         }
 
@@ -38,20 +39,20 @@ internal static class GitHubWebhookReceiver
         if (string.IsNullOrWhiteSpace(signature))
         {
             DeploymentsLog.WebhookUnsigned(logger, request.HttpContext.Connection.RemoteIpAddress);
-            return Problems.Create(StatusCodes.Status401Unauthorized, $"The delivery is not signed: GitHub sends {GitHubSignature.Header} when the webhook has a secret; set it to GitHub:WebhookSecret.");
+            return Problems.Unauthorized($"The delivery is not signed: GitHub sends {GitHubSignature.Header} when the webhook has a secret; set it to GitHub:WebhookSecret.");
         }
 
         if (!GitHubSignature.IsValid(bytes, signature, secret))
         {
             DeploymentsLog.WebhookSignatureWrong(logger, request.HttpContext.Connection.RemoteIpAddress);
-            return Problems.Create(StatusCodes.Status401Unauthorized, $"{GitHubSignature.Header} does not match the body: the webhook's secret differs from GitHub:WebhookSecret, or the body was changed.");
+            return Problems.Unauthorized($"{GitHubSignature.Header} does not match the body: the webhook's secret differs from GitHub:WebhookSecret, or the body was changed.");
         }
 
         var delivery = request.Headers["X-GitHub-Delivery"].ToString().Trim();
         var eventName = request.Headers["X-GitHub-Event"].ToString().Trim();
         if (delivery.Length is 0 or > 100 || eventName.Length is 0 or > 100)
         {
-            return Problems.BadRequest("X-GitHub-Delivery and X-GitHub-Event are required (at most 100 characters each), as GitHub sends them.");
+            return Problems.Invalid("X-GitHub-Delivery and X-GitHub-Event are required (at most 100 characters each), as GitHub sends them.");
         }
 
         JsonObject payload;
@@ -62,7 +63,7 @@ internal static class GitHubWebhookReceiver
         }
         catch (JsonException ex)
         {
-            return Problems.BadRequest($"The payload is not a JSON object: {ex.Message}");
+            return Problems.Invalid($"The payload is not a JSON object: {ex.Message}");
         }
 
         // CI on the head of a pull request that works on a task is that task's business (the pull-request loop), not a new failure.
@@ -81,8 +82,7 @@ internal static class GitHubWebhookReceiver
         });
         if (eventName == "issues")
         {
-            return TypedResults.Json(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, issueIntake, cancellationToken) }, ApiJson.Options,
-                statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null, ApiJson.ToObject(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, issueIntake, cancellationToken) }));
         }
 
         if (eventName == "pull_request")
@@ -90,23 +90,23 @@ internal static class GitHubWebhookReceiver
             var result = PullRequestEvents.PullRequest(payload) is { } pr && issues.IsOurRepository(Text((payload["repository"] as JsonObject)?["full_name"]))
                 ? await pullRequests.PullRequestEventAsync(pr, cancellationToken)
                 : "not a pull request of the configured repository";
-            return TypedResults.Json(new { @event = eventName, delivery, result }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null, ApiJson.ToObject(new { @event = eventName, delivery, result }));
         }
 
         if (pullRequest is not null && PullRequestEvents.Check(eventName, payload) is { } check)
         {
-            return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, result = await pullRequests.CheckEventAsync(check, cancellationToken) },
-                ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null,
+                ApiJson.ToObject(new { @event = eventName, delivery, ignored = meaning.Ignored, result = await pullRequests.CheckEventAsync(check, cancellationToken) }));
         }
 
         if (eventName == "ping")
         {
-            return TypedResults.Json(new { message = "pong", zen = payload["zen"]?.ToString() }, ApiJson.Options);
+            return TypedResults.Ok(ApiJson.ToObject(new { message = "pong", zen = payload["zen"]?.ToString() }));
         }
 
         var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
-        return TypedResults.Json(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed },
-            ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Accepted((string?)null,
+            ApiJson.ToObject(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed }));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -29,11 +30,11 @@ public static class IntakeEndpoints
     public static RouteGroupBuilder MapIntakeApi(this RouteGroupBuilder api)
     {
         var failures = api.MapGroup("/failures").WithTags("Failures");
-        failures.MapPost("/", PostFailuresAsync).RequireAuthorization(OpsPolicies.Operator).Produces<FailureBatchDto>(202);
-        failures.MapGet("/", ListFailuresAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<FailureRecordDto>>();
+        failures.MapPost("/", PostFailuresAsync).RequireAuthorization(OpsPolicies.Operator);
+        failures.MapGet("/", ListFailuresAsync).RequireAuthorization(OpsPolicies.Viewer);
         failures.MapGet("/summary", SummaryAsync).RequireAuthorization(OpsPolicies.Viewer);
 
-        api.MapPost(GitHubWebhookPath, GitHubWebhookReceiver.GitHubWebhookAsync).AllowAnonymous().WithTags("Failures").Produces<FailureBatchDto>(202)
+        api.MapPost(GitHubWebhookPath, GitHubWebhookReceiver.GitHubWebhookAsync).AllowAnonymous().WithTags("Failures")
             .WithSummary("GitHub's webhook (X-Hub-Signature-256 with GitHub:WebhookSecret; a replayed X-GitHub-Delivery is 409)")
             .WithDescription(
                 "workflow_run, check_run, deployment_status: failures become tasks. issues: opened / labeled / reopened with GitHub:IntakeLabel " +
@@ -43,7 +44,7 @@ public static class IntakeEndpoints
                 "completes it (GitHub:CompleteOnMerge), closed unmerged fails the attempt. workflow_run / check_suite on a linked pull " +
                 "request's head update its checks; a failed run gets one comment (GitHub:CiFeedbackLimit per pull request), then the task escalates.");
         api.MapPost("/tasks/create_from_deployment_failure", CreateFromDeploymentFailureAsync)
-            .RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks").Produces<TaskDetailDto>(201);
+            .RequireAuthorization(OpsPolicies.Operator).WithTags("Tasks");
         api.MapPost("/status/check_deployment_failures", CheckDeploymentFailuresAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Status");
         api.MapBugReportApi();
         return api;
@@ -51,7 +52,7 @@ public static class IntakeEndpoints
 
     // ---------------------------------------------------------------- POST failures/
 
-    private static async Task<IResult> PostFailuresAsync(
+    private static async Task<Results<Accepted<FailureBatchDto>, RequestProblem>> PostFailuresAsync(
         HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -65,17 +66,17 @@ public static class IntakeEndpoints
         {
             if (list is not JsonArray array)
             {
-                return Problems.Validation(Errors(("failures", "failures must be a list of failure objects")));
+                return new RequestProblem(Problems.Validation(Errors(("failures", "failures must be a list of failure objects"))));
             }
 
             if (array.Count == 0)
             {
-                return Problems.Validation(Errors(("failures", "failures is empty; send at least one failure")));
+                return new RequestProblem(Problems.Validation(Errors(("failures", "failures is empty; send at least one failure"))));
             }
 
             if (array.Count > DeploymentSettings.MaxBatch)
             {
-                return Problems.Validation(Errors(("failures", $"failures holds {array.Count} items; at most {DeploymentSettings.MaxBatch} are accepted per request, so split the batch")));
+                return new RequestProblem(Problems.Validation(Errors(("failures", $"failures holds {array.Count} items; at most {DeploymentSettings.MaxBatch} are accepted per request, so split the batch"))));
             }
 
             for (var i = 0; i < array.Count; i++)
@@ -140,7 +141,7 @@ public static class IntakeEndpoints
         var results = reports.Count == 0 ? [] : await intake.IngestAsync(reports, user.ToActor(), cancellationToken);
         var next = 0;
         var answer = slots.Select(s => s ?? FailureResultDto.From(results[next++])).ToList();
-        return TypedResults.Json(FailureBatchDto.From(answer), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Accepted((string?)null, FailureBatchDto.From(answer));
     }
 
     /// <summary>
@@ -184,7 +185,7 @@ public static class IntakeEndpoints
 
     // ---------------------------------------------------------------- GET failures/, failures/summary/
 
-    private static async Task<IResult> ListFailuresAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<FailureRecordDto>>, ValidationProblem>> ListFailuresAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -205,7 +206,7 @@ public static class IntakeEndpoints
         return TypedResults.Ok(await q.PageAsync(db, query, FailureRecordDto.From, cancellationToken));
     }
 
-    private static async Task<IResult> SummaryAsync(
+    private static async Task<Ok<JsonObject>> SummaryAsync(
         IDbContextFactory<OpsDbContext> dbFactory, DeploymentLogTailer tailer, DeploymentLogWatcher watcher, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -231,7 +232,7 @@ public static class IntakeEndpoints
             })
             .ToList();
         var cursor = await tailer.CursorAsync(cancellationToken);
-        return TypedResults.Json(new
+        return TypedResults.Ok(ApiJson.ToObject(new
         {
             timestamp = now,
             last_24h = new
@@ -258,14 +259,14 @@ public static class IntakeEndpoints
                 truncations = cursor?.Truncations,
                 last_read_at = cursor?.UpdatedAt,
             },
-        }, ApiJson.Options);
+        }));
     }
 
     // ---------------------------------------------------------------- webhook
 
     // ---------------------------------------------------------------- the original's routes
 
-    private static async Task<IResult> CreateFromDeploymentFailureAsync(
+    private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, Accepted<SuppressedFailureDto>, NotFoundProblem, RequestProblem>> CreateFromDeploymentFailureAsync(
         HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
         IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -308,12 +309,8 @@ public static class IntakeEndpoints
         var result = (await intake.IngestAsync([report], user.ToActor(), cancellationToken))[0];
         if (result.TaskId is not { } taskId)
         {
-            return TypedResults.Json(new
-            {
-                message = $"Recorded during the maintenance window '{result.MaintenanceWindow}'; no task was created.",
-                fingerprint = result.Fingerprint,
-                suppressed = true,
-            }, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted((string?)null,
+                new SuppressedFailureDto($"Recorded during the maintenance window '{result.MaintenanceWindow}'; no task was created.", result.Fingerprint, Suppressed: true));
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -329,10 +326,10 @@ public static class IntakeEndpoints
             : TypedResults.Created($"{ApiRoutes.Base}/tasks/{item.Id}/", dto);
     }
 
-    private static async Task<IResult> CheckDeploymentFailuresAsync(DeploymentLogTailer tailer, CancellationToken cancellationToken)
+    private static async Task<Ok<JsonObject>> CheckDeploymentFailuresAsync(DeploymentLogTailer tailer, CancellationToken cancellationToken)
     {
         var result = await tailer.CheckAsync("status/check_deployment_failures", cancellationToken);
-        return TypedResults.Json(new
+        return TypedResults.Ok(ApiJson.ToObject(new
         {
             message = "Checked for deployment failures",
             tasks_created = result.CreatedTaskIds.Count,
@@ -344,6 +341,9 @@ public static class IntakeEndpoints
             log_path = result.Path,
             log_exists = result.Exists,
             note = result.Note,
-        }, ApiJson.Options);
+        }));
     }
 }
+
+/// <summary>The answer to a failure recorded during a maintenance window: no task was made.</summary>
+public sealed record SuppressedFailureDto(string Message, string Fingerprint, bool Suppressed);

@@ -1,10 +1,10 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
-using OpsConsole.Features.WorkItems;
 using OpsConsole.Integrations.GitHub;
 using OpsConsole.Security;
 
@@ -35,38 +35,33 @@ public static class GitHubEndpoints
 {
     public static RouteGroupBuilder MapGitHubApi(this RouteGroupBuilder api)
     {
-        var issue = api.MapGroup("/tasks/{id}/github_issue").WithTags("GitHub");
-        issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<TaskIssueDto>();
-        issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
-        issue.MapDelete("/", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            WithTask(id, async taskId => TypedResults.Ok(await issues.UnlinkAsync(taskId, WorkItemEndpoints.ActorOf(request), ct))))
-            .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>();
-        issue.MapPost("/retry", (string id, HttpRequest request, IssueService issues, CancellationToken ct) =>
-            WithTask(id, async taskId =>
-                TypedResults.Json(await issues.RetryTaskAsync(taskId, WorkItemEndpoints.ActorOf(request), ct), ApiJson.Options, statusCode: 202)))
-            .RequireAuthorization(OpsPolicies.Operator).Produces<IssueStateDto>(202);
+        var issue = api.MapGroup("/tasks/{id:guid}/github_issue").WithTags("GitHub").WithMetadata(IdKind.Task);
+        issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer);
+        issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator);
+        issue.MapDelete("/", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+            TypedResults.Ok(await issues.UnlinkAsync(id, request.HttpContext.User.ToActor(), ct)))
+            .RequireAuthorization(OpsPolicies.Operator);
+        issue.MapPost("/retry", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+            TypedResults.Accepted((string?)null, await issues.RetryTaskAsync(id, request.HttpContext.User.ToActor(), ct)))
+            .RequireAuthorization(OpsPolicies.Operator);
 
         var github = api.MapGroup("/integrations/github").WithTags("GitHub");
         github.MapGet("/", async (GitHubStatusQuery query, CancellationToken ct) => TypedResults.Ok(await query.StatusAsync(ct)))
-            .RequireAuthorization(OpsPolicies.Viewer).Produces<GitHubStatusDto>();
+            .RequireAuthorization(OpsPolicies.Viewer);
         github.MapPost("/deliver", async (HttpRequest request, IssueService issues, GitHubOutbox outbox, GitHubStatusQuery query, CancellationToken ct) =>
             {
-                var retried = await issues.RetryDeliveryAsync(null, WorkItemEndpoints.ActorOf(request), ct);
+                var retried = await issues.RetryDeliveryAsync(null, request.HttpContext.User.ToActor(), ct);
                 var pass = await outbox.DeliverAsync(ct);
-                return TypedResults.Ok(new { retried_failed_tasks = retried, pass, status = await query.StatusAsync(ct) });
+                return TypedResults.Ok(new GitHubDeliveryDto(retried, pass, await query.StatusAsync(ct)));
             })
             .RequireAuthorization(OpsPolicies.Operator);
         return api;
     }
 
-    private static async Task<IResult> IssueAsync(string id, IDbContextFactory<OpsDbContext> dbFactory, GitHubOutbox outbox, IOptionsMonitor<GitHubOptions> options,
-        IOptionsMonitor<OrchestrationOptions> orchestration, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TaskIssueDto>, NotFoundProblem>> IssueAsync(Guid id, IDbContextFactory<OpsDbContext> dbFactory, GitHubOutbox outbox,
+        IOptionsMonitor<GitHubOptions> options, IOptionsMonitor<OrchestrationOptions> orchestration, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
+        var taskId = id;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var task = await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
         if (task is null)
@@ -81,29 +76,28 @@ public static class GitHubEndpoints
             new IssueDraftDto(draft.Title, draft.Body, draft.Labels.Select(l => l.Name).ToList(), draft.Assignee)));
     }
 
-    private static Task<IResult> CreateOrLinkAsync(string id, HttpRequest request, IssueService issues, CancellationToken cancellationToken) =>
-        WithTask(id, async taskId =>
+    private static async Task<Results<Accepted<IssueStateDto>, RequestProblem>> CreateOrLinkAsync(Guid id, HttpRequest request, IssueService issues, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
+        if (body is null)
         {
-            var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-            if (body is null)
-            {
-                return problem!;
-            }
+            return problem!;
+        }
 
-            var number = body.Int("issue_number", 1, int.MaxValue);
-            if (!body.IsValid)
-            {
-                return body.Problem();
-            }
+        var number = body.Int("issue_number", 1, int.MaxValue);
+        if (!body.IsValid)
+        {
+            return body.Problem();
+        }
 
-            var actor = WorkItemEndpoints.ActorOf(request);
-            var state = number is { } n ? await issues.LinkAsync(taskId, n, actor, cancellationToken) : await issues.RequestAsync(taskId, actor, cancellationToken);
-            return TypedResults.Json(state, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
-        });
-
-    private static async Task<IResult> WithTask(string id, Func<Guid, Task<IResult>> action) =>
-        Guid.TryParse(id, out var taskId) ? await action(taskId) : WorkItemEndpoints.BadId(id);
+        var actor = request.HttpContext.User.ToActor();
+        var state = number is { } n ? await issues.LinkAsync(id, n, actor, cancellationToken) : await issues.RequestAsync(id, actor, cancellationToken);
+        return TypedResults.Accepted((string?)null, state);
+    }
 }
+
+/// <summary>The answer to integrations/github/deliver/: failed tasks retried, the outbox pass just run, and the integration's state.</summary>
+public sealed record GitHubDeliveryDto(int RetriedFailedTasks, OutboxPass Pass, GitHubStatusDto Status);
 
 /// <summary>The integration's state for the API, the health check and the Integrations page.</summary>
 /// <summary>A task whose issue waits, with the number of its changes not yet delivered.</summary>

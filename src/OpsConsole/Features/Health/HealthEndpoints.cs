@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using System.Text.Json.Nodes;
 using OpsConsole.Api;
@@ -32,23 +33,18 @@ public static class HealthEndpoints
 
     public static RouteGroupBuilder MapHealthApi(this RouteGroupBuilder api)
     {
-        var health = api.MapGroup("/health").WithTags("Health").RequireAuthorization(OpsPolicies.Viewer);
-        health.MapGet("/", ListAsync).Produces<Page<HealthSampleDto>>();
-        health.MapGet("/{id}", async Task<IResult> (string id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
+        var health = api.MapGroup("/health").WithTags("Health").RequireAuthorization(OpsPolicies.Viewer).WithMetadata(IdKind.HealthSample);
+        health.MapGet("/", ListAsync);
+        health.MapGet("/{id:guid}", async Task<Results<Ok<HealthSampleDto>, NotFoundProblem>> (Guid id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
         {
-            if (!Guid.TryParse(id, out var sampleId))
-            {
-                return Problems.BadRequest($"'{id}' is not a health sample id (UUID)");
-            }
-
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var sample = await db.HealthSamples.AsNoTracking().FirstOrDefaultAsync(h => h.Id == sampleId, cancellationToken);
-            return sample is null ? Problems.NotFound("Health sample", sampleId) : TypedResults.Ok(HealthSampleDto.From(sample));
-        }).Produces<HealthSampleDto>();
+            var sample = await db.HealthSamples.AsNoTracking().FirstOrDefaultAsync(h => h.Id == id, cancellationToken);
+            return sample is null ? Problems.NotFound("Health sample", id) : TypedResults.Ok(HealthSampleDto.From(sample));
+        });
         return api;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<HealthSampleDto>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

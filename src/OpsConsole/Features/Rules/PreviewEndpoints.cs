@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Deployments;
@@ -13,12 +14,12 @@ public static class PreviewEndpoints
 {
     public static RouteGroupBuilder MapPreviewApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/preview", PreviewAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Rules").Produces<PreviewDto>();
-        api.MapPost("/rules/backtest", BacktestAsync).RequireAuthorization(OpsPolicies.Admin).WithTags("Rules").Produces<BacktestDto>();
+        api.MapPost("/preview", PreviewAsync).RequireAuthorization(OpsPolicies.Operator).WithTags("Rules");
+        api.MapPost("/rules/backtest", BacktestAsync).RequireAuthorization(OpsPolicies.Admin).WithTags("Rules");
         return api;
     }
 
-    private static async Task<IResult> PreviewAsync(HttpRequest request, ClaimsPrincipal user, RulePreview preview, DeploymentSettings settings, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<PreviewDto>, RequestProblem>> PreviewAsync(HttpRequest request, ClaimsPrincipal user, RulePreview preview, DeploymentSettings settings, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -27,7 +28,7 @@ public static class PreviewEndpoints
         }
 
         var result = await RunPreviewAsync(body, preview, settings, user.ToActor(), cancellationToken);
-        return result is null ? body.Problem() : TypedResults.Json(result, ApiJson.Options);
+        return result is null ? body.Problem() : TypedResults.Ok(result);
     }
 
     /// <summary>
@@ -68,7 +69,7 @@ public static class PreviewEndpoints
         return body.IsValid && report is not null ? await preview.FailureAsync(report, extras, actor, cancellationToken) : null;
     }
 
-    private static async Task<IResult> BacktestAsync(HttpRequest request, ClaimsPrincipal user, RuleBacktest backtest, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BacktestDto>, RequestProblem>> BacktestAsync(HttpRequest request, ClaimsPrincipal user, RuleBacktest backtest, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -96,7 +97,7 @@ public static class PreviewEndpoints
             return body.Problem();
         }
 
-        return TypedResults.Json(await backtest.RunAsync(spec, limit, user, cancellationToken), ApiJson.Options);
+        return TypedResults.Ok(await backtest.RunAsync(spec, limit, user, cancellationToken));
     }
 
     private static double? Number(JsonObject json, string field, JsonBody body)

@@ -1,10 +1,10 @@
 using System.Linq.Expressions;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 
 namespace OpsConsole.Features.Rules;
@@ -31,17 +31,17 @@ public static class RuleEndpoints
 
     public static RouteGroupBuilder MapRuleApi(this RouteGroupBuilder api)
     {
-        var rules = api.MapGroup("/rules").WithTags("Rules");
-        rules.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<RuleDto>>();
-        rules.MapGet("/{id}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<RuleDto>();
-        rules.MapPost("/", (HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(null, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>(201);
-        rules.MapPut("/{id}", (string id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
-        rules.MapPatch("/{id}", (string id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin).Produces<RuleDto>();
-        rules.MapDelete("/{id}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin).Produces(204);
+        var rules = api.MapGroup("/rules").WithTags("Rules").WithMetadata(IdKind.Rule);
+        rules.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer);
+        rules.MapGet("/{id:guid}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer);
+        rules.MapPost("/", (HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(null, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapPut("/{id:guid}", (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapPatch("/{id:guid}", (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapDelete("/{id:guid}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin);
         return api;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<RuleDto>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -60,31 +60,17 @@ public static class RuleEndpoints
         return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, RuleDto.From, cancellationToken)) : q.Problem();
     }
 
-    private static async Task<IResult> DetailAsync(string id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RuleDto>, NotFoundProblem>> DetailAsync(Guid id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var ruleId))
-        {
-            return BadId(id);
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rule = await db.Rules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == ruleId, cancellationToken);
-        return rule is null ? Problems.NotFound("Rule", ruleId) : TypedResults.Ok(RuleDto.From(rule));
+        var rule = await db.Rules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        return rule is null ? Problems.NotFound("Rule", id) : TypedResults.Ok(RuleDto.From(rule));
     }
 
-    private static async Task<IResult> SaveAsync(string? id, HttpRequest request, RuleService service, bool replace, CancellationToken cancellationToken)
+    /// <summary>Creates a rule (no <paramref name="ruleId"/>: 201) or saves the one named (200), all fields (PUT) or some (PATCH).</summary>
+    private static async Task<Results<Created<RuleDto>, Ok<RuleDto>, RequestProblem>> SaveAsync(
+        Guid? ruleId, HttpRequest request, RuleService service, bool replace, CancellationToken cancellationToken)
     {
-        Guid? ruleId = null;
-        if (id is not null)
-        {
-            if (!Guid.TryParse(id, out var parsed))
-            {
-                return BadId(id);
-            }
-
-            ruleId = parsed;
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -102,16 +88,9 @@ public static class RuleEndpoints
             : TypedResults.Ok(RuleDto.From(rule));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, RuleService service, CancellationToken cancellationToken)
+    private static async Task<NoContent> DeleteAsync(Guid id, HttpContext context, RuleService service, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var ruleId))
-        {
-            return BadId(id);
-        }
-
-        await service.DeleteAsync(ruleId, context.User, cancellationToken);
+        await service.DeleteAsync(id, context.User, cancellationToken);
         return TypedResults.NoContent();
     }
-
-    private static IResult BadId(string id) => Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not a rule id (UUID)");
 }

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -25,38 +26,28 @@ public static class HistoryEndpoints
 
     public static RouteGroupBuilder MapHistoryApi(this RouteGroupBuilder api)
     {
-        var assignments = api.MapGroup("/assignments").WithTags("Assignments").RequireAuthorization(OpsPolicies.Viewer);
-        assignments.MapGet("/", ListAssignmentsAsync).Produces<Page<AssignmentDto>>();
-        assignments.MapGet("/{id}", async Task<IResult> (string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        var assignments = api.MapGroup("/assignments").WithTags("Assignments").RequireAuthorization(OpsPolicies.Viewer).WithMetadata(IdKind.Assignment);
+        assignments.MapGet("/", ListAssignmentsAsync);
+        assignments.MapGet("/{id:guid}", async Task<Results<Ok<AssignmentDto>, NotFoundProblem>> (Guid id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         {
-            if (!Guid.TryParse(id, out var assignmentId))
-            {
-                return Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an assignment id (UUID)");
-            }
-
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var assignment = await db.Assignments.AsNoTracking().Include(a => a.WorkItem).ThenInclude(w => w!.AssignedAgent).Include(a => a.Agent)
-                .FirstOrDefaultAsync(a => a.Id == assignmentId, cancellationToken);
-            return assignment is null ? Problems.NotFound("Assignment", assignmentId) : TypedResults.Ok(AssignmentDto.From(assignment, time.GetUtcNow().UtcDateTime));
-        }).Produces<AssignmentDto>();
+                .FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+            return assignment is null ? Problems.NotFound("Assignment", id) : TypedResults.Ok(AssignmentDto.From(assignment, time.GetUtcNow().UtcDateTime));
+        });
 
-        var logs = api.MapGroup("/execution-logs").WithTags("Execution logs").RequireAuthorization(OpsPolicies.Viewer);
-        logs.MapGet("/", ListLogsAsync).Produces<Page<LogEntryDto>>();
-        logs.MapGet("/{id}", async Task<IResult> (string id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
+        var logs = api.MapGroup("/execution-logs").WithTags("Execution logs").RequireAuthorization(OpsPolicies.Viewer).WithMetadata(IdKind.ExecutionLog);
+        logs.MapGet("/", ListLogsAsync);
+        logs.MapGet("/{id:guid}", async Task<Results<Ok<LogEntryDto>, NotFoundProblem>> (Guid id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
         {
-            if (!Guid.TryParse(id, out var entryId))
-            {
-                return Problems.BadRequest($"'{WorkItemEndpoints.Truncate(id)}' is not an execution-log id (UUID)");
-            }
-
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var entry = await db.LogEntries.AsNoTracking().Include(l => l.WorkItem).Include(l => l.Agent).FirstOrDefaultAsync(l => l.Id == entryId, cancellationToken);
-            return entry is null ? Problems.NotFound("Execution log entry", entryId) : TypedResults.Ok(LogEntryDto.From(entry));
-        }).Produces<LogEntryDto>();
+            var entry = await db.LogEntries.AsNoTracking().Include(l => l.WorkItem).Include(l => l.Agent).FirstOrDefaultAsync(l => l.Id == id, cancellationToken);
+            return entry is null ? Problems.NotFound("Execution log entry", id) : TypedResults.Ok(LogEntryDto.From(entry));
+        });
         return api;
     }
 
-    private static async Task<IResult> ListAssignmentsAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<AssignmentDto>>, ValidationProblem>> ListAssignmentsAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -71,7 +62,7 @@ public static class HistoryEndpoints
         return q.IsValid ? TypedResults.Ok(await q.PageAsync(db, query, a => AssignmentDto.From(a, now), cancellationToken)) : q.Problem();
     }
 
-    private static async Task<IResult> ListLogsAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<LogEntryDto>>, ValidationProblem>> ListLogsAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -58,13 +59,9 @@ public sealed class TaskMessages(UnitOfWork unitOfWork, IDbContextFactory<OpsDbC
 
     // ---------------------------------------------------------------- routes
 
-    internal static async Task<IResult> PostRouteAsync(string id, HttpRequest request, TaskMessages messages, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<TaskMessageDto>, RequestProblem>> PostRouteAsync(
+        Guid id, HttpRequest request, TaskMessages messages, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -77,30 +74,12 @@ public sealed class TaskMessages(UnitOfWork unitOfWork, IDbContextFactory<OpsDbC
             return body.Problem();
         }
 
-        var message = await messages.PostAsync(taskId, text!, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Created($"/api/v1/orchestration/tasks/{taskId}/messages/{message.Id}/", message);
+        var message = await messages.PostAsync(id, text!, request.HttpContext.User.ToActor(), cancellationToken);
+        return TypedResults.Created($"/api/v1/orchestration/tasks/{id}/messages/{message.Id}/", message);
     }
 
-    internal static async Task<IResult> ListRouteAsync(string id, ClaimsPrincipal user, TaskMessages messages, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var holder = await db.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.AssignedAgentId }).FirstOrDefaultAsync(cancellationToken);
-        if (holder is null)
-        {
-            return Problems.NotFound("Task", taskId);
-        }
-
-        var actor = user.ToActor();
-        if (actor.Kind == ActorKind.Agent && holder.AssignedAgentId != actor.AgentId)
-        {
-            return Problems.Create(403, "An agent token can read only the messages of the tasks its agent holds.");
-        }
-
-        return TypedResults.Ok(await messages.ListAsync(taskId, cancellationToken));
-    }
+    internal static Task<Results<Ok<List<TaskMessageDto>>, NotFoundProblem, ForbiddenProblem>> ListRouteAsync(
+        Guid id, ClaimsPrincipal user, TaskMessages messages, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
+        WorkItemReadHandlers.ReadHeldAsync(id, user, dbFactory, "An agent token can read only the messages of the tasks its agent holds.",
+            _ => messages.ListAsync(id, cancellationToken), cancellationToken);
 }

@@ -1,8 +1,11 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
+using OpsConsole.Security;
 
 namespace OpsConsole.Features.WorkItems;
 
@@ -12,13 +15,8 @@ namespace OpsConsole.Features.WorkItems;
 /// </summary>
 internal static class WorkItemActionHandlers
 {
-    internal static async Task<IResult> AssignAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
         if (body is null)
         {
@@ -38,95 +36,66 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        var result = await engine.AssignAsync(taskId, agentId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        var result = await engine.AssignAsync(id, agentId, reason, request.HttpContext.User.ToActor(), cancellationToken);
         var agentName = result.Task.AssignedAgent?.Name;
-        return TypedResults.Ok(new
-        {
-            message = agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
-            assignment_id = result.Assignment?.Id,
-            reason = result.Assignment?.AssignmentReason,
-            task = TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime),
-        });
+        return TypedResults.Ok(new AssignedDto(
+            agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
+            result.Assignment?.Id, result.Assignment?.AssignmentReason, TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<IResult> RetryAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Ok<TaskActedDto>> RetryAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
-        var item = await engine.RetryAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        var item = await engine.RetryAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         var assigned = item.AssignedAgent is { } a ? $" and assigned to {a.Name}" : "";
-        return TypedResults.Ok(new { message = $"Task retried (attempt {item.RetryCount}){assigned}", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
+        return TypedResults.Ok(new TaskActedDto($"Task retried (attempt {item.RetryCount}){assigned}", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<IResult> EscalateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (reason, problem) = await ReasonAsync(request);
         if (problem is not null)
         {
             return problem;
         }
 
-        var item = await engine.EscalateAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Ok(new
-        {
-            message = $"Task escalated to level {item.EscalationLevel}",
-            new_priority = item.Priority.Wire(),
-            task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime),
-        });
+        var item = await engine.EscalateAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
+        return TypedResults.Ok(new EscalatedDto($"Task escalated to level {item.EscalationLevel}", item.Priority.Wire(), TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<IResult> CancelAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (reason, problem) = await ReasonAsync(request);
         if (problem is not null)
         {
             return problem;
         }
 
-        var item = await engine.CancelAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Ok(new { message = "Task cancelled", task = TaskListDto.From(item, time.GetUtcNow().UtcDateTime) });
+        var item = await engine.CancelAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
+        return TypedResults.Ok(new TaskActedDto("Task cancelled", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<IResult> BlockAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (reason, problem) = await ReasonAsync(request);
         if (problem is not null)
         {
             return problem;
         }
 
-        await engine.BlockAsync(taskId, reason, WorkItemEndpoints.ActorOf(request), cancellationToken);
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken), "Task blocked"));
+        await engine.BlockAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
+        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), "Task blocked"));
     }
 
-    internal static Task<IResult> UnblockAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task unblocked", taskId => engine.UnblockAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+    internal static Task<Ok<JsonObject>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<IResult> StartAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task started", taskId => engine.StartAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+    internal static Task<Ok<JsonObject>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<IResult> ReleaseAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task released", taskId => engine.ReleaseAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+    internal static Task<Ok<JsonObject>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+        Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static async Task<IResult> CompleteAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
         if (body is null)
@@ -140,10 +109,10 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", taskId => engine.CompleteAsync(taskId, completion.Output, completion.Usage, WorkItemEndpoints.ActorOf(request), cancellationToken), cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
-    internal static async Task<IResult> FailAsync(string id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -157,16 +126,11 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as failed", async taskId => (await engine.FailAsync(taskId, failure.Message, failure.Details, failure.Usage, WorkItemEndpoints.ActorOf(request), cancellationToken)).Task, cancellationToken);
+        return await Act(id, dbFactory, time, "Task marked as failed", engine.FailAsync(id, failure.Message, failure.Details, failure.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
-    internal static async Task<IResult> ProgressAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -179,21 +143,16 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        var entry = await engine.ProgressAsync(taskId, report, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        var entry = await engine.ProgressAsync(id, report, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
     }
 
     /// <summary>Runs an action on the task and answers with the task's detail and the original's <c>message</c>.</summary>
-    private static async Task<IResult> Act(
-        string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Func<Guid, Task<WorkItem>> action, CancellationToken cancellationToken)
+    private static async Task<Ok<JsonObject>> Act(
+        Guid id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Task action, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
-        await action(taskId);
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, taskId, cancellationToken), message));
+        await action;
+        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), message));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
@@ -204,7 +163,7 @@ internal static class WorkItemActionHandlers
     }
 
     /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>
-    private static async Task<(string? Reason, IResult? Problem)> ReasonAsync(HttpRequest request)
+    private static async Task<(string? Reason, RequestProblem? Problem)> ReasonAsync(HttpRequest request)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
         if (body is null)
@@ -216,3 +175,12 @@ internal static class WorkItemActionHandlers
         return body.IsValid ? (reason, null) : (null, body.Problem());
     }
 }
+
+/// <summary>The answer to assign/: the original's message, the assignment and the task.</summary>
+public sealed record AssignedDto(string Message, Guid? AssignmentId, string? Reason, TaskListDto Task);
+
+/// <summary>The answer to retry/ and cancel/: the original's message and the task.</summary>
+public sealed record TaskActedDto(string Message, TaskListDto Task);
+
+/// <summary>The answer to escalate/: the original's message, the task's new priority and the task.</summary>
+public sealed record EscalatedDto(string Message, string NewPriority, TaskListDto Task);

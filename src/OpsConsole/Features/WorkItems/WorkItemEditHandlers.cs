@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
@@ -9,7 +10,7 @@ namespace OpsConsole.Features.WorkItems;
 /// <summary>The /tasks/ routes that create, edit and delete a task; state changes beyond a plain edit have their action routes.</summary>
 public static class WorkItemEditHandlers
 {
-    internal static async Task<IResult> CreateAsync(
+    internal static async Task<Results<Created<TaskDetailDto>, RequestProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -48,13 +49,8 @@ public static class WorkItemEditHandlers
         BudgetUsd = body.Money("budget_usd"),
     };
 
-    internal static async Task<IResult> UpdateAsync(string id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskDetailDto>, RequestProblem>> UpdateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
         {
@@ -96,7 +92,7 @@ public static class WorkItemEditHandlers
         title = title is null ? null : TaskCreation.RedactedTitle(title);
         description = Redactor.Redact(description);
         input = Redactor.RedactJson(input);
-        var item = await engine.UpdateAsync(taskId, (w, now) =>
+        var item = await engine.UpdateAsync(id, (w, now) =>
         {
             if (title is not null) w.Title = title;
             if (description is not null) w.Description = description;
@@ -116,7 +112,7 @@ public static class WorkItemEditHandlers
             if (clearBudget) w.BudgetUsd = null;
             if (budget is { } b) w.BudgetUsd = b;
             if (status is { } s && s != w.Status) ChangeStatus(w, s, now);
-        }, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        }, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
 
@@ -135,14 +131,9 @@ public static class WorkItemEditHandlers
         }
     }
 
-    internal static async Task<IResult> DeleteAsync(string id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    internal static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
-        await engine.DeleteAsync(taskId, WorkItemEndpoints.ActorOf(request), cancellationToken);
+        await engine.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.NoContent();
     }
 }

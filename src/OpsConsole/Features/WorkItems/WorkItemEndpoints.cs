@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
@@ -19,33 +18,33 @@ public static class WorkItemEndpoints
 
     public static RouteGroupBuilder MapWorkItemApi(this RouteGroupBuilder api)
     {
-        var tasks = api.MapGroup("/tasks").WithTags("Tasks");
+        var tasks = api.MapGroup("/tasks").WithTags("Tasks").WithMetadata(IdKind.Task);
 
-        tasks.MapGet("/", WorkItemReadHandlers.ListAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<Page<TaskListDto>>();
-        tasks.MapPost("/", WorkItemEditHandlers.CreateAsync).RequireAuthorization(OpsPolicies.Operator).Produces<TaskDetailDto>(201);
-        tasks.MapGet("/{id}", WorkItemReadHandlers.DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<TaskDetailDto>();
-        tasks.MapPut("/{id}", (string id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, true, c))
-            .RequireAuthorization(OpsPolicies.Operator).Produces<TaskDetailDto>();
-        tasks.MapPatch("/{id}", (string id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, false, c))
-            .RequireAuthorization(OpsPolicies.Operator).Produces<TaskDetailDto>();
-        tasks.MapDelete("/{id}", WorkItemEditHandlers.DeleteAsync).RequireAuthorization(OpsPolicies.Operator).Produces(204);
+        tasks.MapGet("/", WorkItemReadHandlers.ListAsync).RequireAuthorization(OpsPolicies.Viewer);
+        tasks.MapPost("/", WorkItemEditHandlers.CreateAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapGet("/{id:guid}", WorkItemReadHandlers.DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        tasks.MapPut("/{id:guid}", (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, true, c))
+            .RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapPatch("/{id:guid}", (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, false, c))
+            .RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapDelete("/{id:guid}", WorkItemEditHandlers.DeleteAsync).RequireAuthorization(OpsPolicies.Operator);
 
-        tasks.MapPost("/{id}/assign", WorkItemActionHandlers.AssignAsync).RequireAuthorization(OpsPolicies.Operator);
-        tasks.MapPost("/{id}/retry", WorkItemActionHandlers.RetryAsync).RequireAuthorization(OpsPolicies.Operator);
-        tasks.MapPost("/{id}/escalate", WorkItemActionHandlers.EscalateAsync).RequireAuthorization(OpsPolicies.Operator);
-        tasks.MapPost("/{id}/cancel", WorkItemActionHandlers.CancelAsync).RequireAuthorization(OpsPolicies.Operator);
-        tasks.MapPost("/{id}/block", WorkItemActionHandlers.BlockAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
-        tasks.MapPost("/{id}/unblock", WorkItemActionHandlers.UnblockAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
-        tasks.MapPost("/{id}/complete", WorkItemActionHandlers.CompleteAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
-        tasks.MapPost("/{id}/fail", WorkItemActionHandlers.FailAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
-        tasks.MapPost("/{id}/start", WorkItemActionHandlers.StartAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
-        tasks.MapPost("/{id}/progress", WorkItemActionHandlers.ProgressAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<LogEntryDto>(201);
-        tasks.MapPost("/{id}/release", WorkItemActionHandlers.ReleaseAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent).Produces<TaskDetailDto>();
-        tasks.MapGet("/{id}/execution_logs", WorkItemReadHandlers.LogsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<LogEntryDto>>();
-        tasks.MapPost("/{id}/messages", TaskMessages.PostRouteAsync).RequireAuthorization(OpsPolicies.Operator).Produces<TaskMessageDto>(201);
-        tasks.MapGet("/{id}/messages", TaskMessages.ListRouteAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<TaskMessageDto>>();
-        tasks.MapGet("/{id}/attempts", WorkItemReadHandlers.AttemptsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent).Produces<List<AttemptDto>>();
-        tasks.MapGet("/{id}/assignments", WorkItemReadHandlers.AssignmentsAsync).RequireAuthorization(OpsPolicies.Viewer).Produces<List<AssignmentDto>>();
+        tasks.MapPost("/{id:guid}/assign", WorkItemActionHandlers.AssignAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapPost("/{id:guid}/retry", WorkItemActionHandlers.RetryAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapPost("/{id:guid}/escalate", WorkItemActionHandlers.EscalateAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapPost("/{id:guid}/cancel", WorkItemActionHandlers.CancelAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapPost("/{id:guid}/block", WorkItemActionHandlers.BlockAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/unblock", WorkItemActionHandlers.UnblockAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/complete", WorkItemActionHandlers.CompleteAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/fail", WorkItemActionHandlers.FailAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/start", WorkItemActionHandlers.StartAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/progress", WorkItemActionHandlers.ProgressAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapPost("/{id:guid}/release", WorkItemActionHandlers.ReleaseAsync).RequireAuthorization(OpsPolicies.OperatorOrAgent);
+        tasks.MapGet("/{id:guid}/execution_logs", WorkItemReadHandlers.LogsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        tasks.MapPost("/{id:guid}/messages", TaskMessages.PostRouteAsync).RequireAuthorization(OpsPolicies.Operator);
+        tasks.MapGet("/{id:guid}/messages", TaskMessages.ListRouteAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        tasks.MapGet("/{id:guid}/attempts", WorkItemReadHandlers.AttemptsAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
+        tasks.MapGet("/{id:guid}/assignments", WorkItemReadHandlers.AssignmentsAsync).RequireAuthorization(OpsPolicies.Viewer);
         return api;
     }
 
@@ -62,10 +61,4 @@ public static class WorkItemEndpoints
         await LoadDetailAsync(db, taskId, cancellationToken) is { } item
             ? TaskDetailDto.From(item, now) with { PreviousAttempts = await Attempts.PreviousAsync(db, taskId, cancellationToken) }
             : null;
-
-    internal static Actor ActorOf(HttpRequest request) => request.HttpContext.User.ToActor();
-
-    internal static IResult BadId(string id) => Problems.BadRequest($"'{Truncate(id)}' is not a task id; task ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
-
-    internal static string Truncate(string text) => text.Clip(60);
 }

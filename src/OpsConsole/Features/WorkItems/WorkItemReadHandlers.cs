@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -10,7 +11,7 @@ namespace OpsConsole.Features.WorkItems;
 /// <summary>The /tasks/ routes that read: the filtered list, one task, its execution logs and its assignments.</summary>
 internal static class WorkItemReadHandlers
 {
-    internal static async Task<IResult> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<Page<TaskListDto>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -55,80 +56,60 @@ internal static class WorkItemReadHandlers
         return TypedResults.Ok(await q.PageAsync(db, query, w => TaskListDto.From(w, now), parts, cancellationToken));
     }
 
-    internal static async Task<IResult> DetailAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskDetailDto>, NotFoundProblem, ForbiddenProblem>> DetailAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var item = await WorkItemEndpoints.DetailWithAttemptsAsync(db, id, time.GetUtcNow().UtcDateTime, cancellationToken);
         if (item is null)
         {
-            return Problems.NotFound("Task", taskId);
+            return Problems.NotFound("Task", id);
         }
 
         var actor = user.ToActor();
         if (actor.Kind == ActorKind.Agent && item.AssignedAgent?.Id != actor.AgentId)
         {
-            return Problems.Create(403, "An agent token can read only the tasks its agent holds.");
+            return Problems.Forbidden(ForeignTask);
         }
 
         return TypedResults.Ok(item);
     }
 
-    internal static async Task<IResult> LogsAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
+    internal static Task<Results<Ok<List<LogEntryDto>>, NotFoundProblem, ForbiddenProblem>> LogsAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
+        ReadHeldAsync(id, user, dbFactory, ForeignTask, async db =>
+            (await db.LogEntries.AsNoTracking().Include(l => l.WorkItem).Include(l => l.Agent)
+                .Where(l => l.WorkItemId == id).OrderByDescending(l => l.CreatedOn).Take(1000).ToListAsync(cancellationToken))
+            .Select(LogEntryDto.From).ToList(), cancellationToken);
+
+    internal static async Task<Results<Ok<List<AssignmentDto>>, NotFoundProblem>> AssignmentsAsync(
+        Guid id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var holder = await db.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.AssignedAgentId }).FirstOrDefaultAsync(cancellationToken);
-        if (holder is null)
+        if (!await db.WorkItems.AnyAsync(w => w.Id == id, cancellationToken))
         {
-            return Problems.NotFound("Task", taskId);
-        }
-
-        var actor = user.ToActor();
-        if (actor.Kind == ActorKind.Agent && holder.AssignedAgentId != actor.AgentId)
-        {
-            return Problems.Create(403, "An agent token can read only the tasks its agent holds.");
-        }
-
-        var entries = await db.LogEntries.AsNoTracking().Include(l => l.WorkItem).Include(l => l.Agent)
-            .Where(l => l.WorkItemId == taskId).OrderByDescending(l => l.CreatedOn).Take(1000).ToListAsync(cancellationToken);
-        return TypedResults.Ok(entries.Select(LogEntryDto.From).ToList());
-    }
-
-    internal static async Task<IResult> AssignmentsAsync(string id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (!await db.WorkItems.AnyAsync(w => w.Id == taskId, cancellationToken))
-        {
-            return Problems.NotFound("Task", taskId);
+            return Problems.NotFound("Task", id);
         }
 
         var now = time.GetUtcNow().UtcDateTime;
         var assignments = await db.Assignments.AsNoTracking().Include(a => a.Agent)
-            .Where(a => a.WorkItemId == taskId).OrderByDescending(a => a.AssignedAt).ToListAsync(cancellationToken);
+            .Where(a => a.WorkItemId == id).OrderByDescending(a => a.AssignedAt).ToListAsync(cancellationToken);
         return TypedResults.Ok(assignments.Select(a => AssignmentDto.From(a, now)).ToList());
     }
 
-    internal static async Task<IResult> AttemptsAsync(string id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(id, out var taskId))
-        {
-            return WorkItemEndpoints.BadId(id);
-        }
+    internal static Task<Results<Ok<List<AttemptDto>>, NotFoundProblem, ForbiddenProblem>> AttemptsAsync(
+        Guid id, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken) =>
+        ReadHeldAsync(id, user, dbFactory, ForeignTask, db => Attempts.ListAsync(db, id, cancellationToken), cancellationToken);
 
+    private const string ForeignTask = "An agent token can read only the tasks its agent holds.";
+
+    /// <summary>
+    /// Reads something of a task for the caller: 404 when there is no such task, 403 when an agent token asks about a task
+    /// its agent does not hold (<paramref name="forbidden"/> says so), otherwise what <paramref name="read"/> returns.
+    /// </summary>
+    internal static async Task<Results<Ok<T>, NotFoundProblem, ForbiddenProblem>> ReadHeldAsync<T>(
+        Guid taskId, ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, string forbidden, Func<OpsDbContext, Task<T>> read, CancellationToken cancellationToken)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var holder = await db.WorkItems.Where(w => w.Id == taskId).Select(w => new { w.AssignedAgentId }).FirstOrDefaultAsync(cancellationToken);
         if (holder is null)
@@ -139,9 +120,9 @@ internal static class WorkItemReadHandlers
         var actor = user.ToActor();
         if (actor.Kind == ActorKind.Agent && holder.AssignedAgentId != actor.AgentId)
         {
-            return Problems.Create(403, "An agent token can read only the tasks its agent holds.");
+            return Problems.Forbidden(forbidden);
         }
 
-        return TypedResults.Ok(await Attempts.ListAsync(db, taskId, cancellationToken));
+        return TypedResults.Ok(await read(db));
     }
 }
