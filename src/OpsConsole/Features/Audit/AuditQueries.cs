@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
-using OpsConsole.Features.WorkItems;
 using OpsConsole.Security;
 
 namespace OpsConsole.Features.Audit;
@@ -119,20 +118,15 @@ public static class AuditExport
 {
     public static IEndpointRouteBuilder MapAuditExport(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/export/audit.csv", async (HttpContext context, AuditQueries queries, TimeProvider time, CancellationToken cancellationToken) =>
-        {
-            var search = AuditSearch.FromQuery(context.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString()));
-            context.Response.ContentType = "text/csv; charset=utf-8";
-            context.Response.Headers.ContentDisposition = $"attachment; filename=\"opsconsole-audit-{time.GetUtcNow():yyyyMMdd-HHmm}.csv\"";
-            await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false));
-            await writer.WriteLineAsync("id,at,actor,actor_type,action,target_type,target_id,before,after,ip");
-            await foreach (var a in queries.StreamAsync(search, AuditQueries.MaxExportRows, cancellationToken))
-            {
-                await writer.WriteLineAsync(string.Join(',',
-                    a.Id, a.At.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), TaskExport.Csv(a.Actor), WireFormat.Of(a.ActorKind),
-                    TaskExport.Csv(a.Action), TaskExport.Csv(a.TargetType), TaskExport.Csv(a.TargetId), TaskExport.Csv(a.Before), TaskExport.Csv(a.After), TaskExport.Csv(a.Ip)));
-            }
-        }).RequireAuthorization(OpsPolicies.Admin).ExcludeFromDescription();
+        app.MapGet("/export/audit.csv", (HttpContext context, AuditQueries queries, TimeProvider time, CancellationToken cancellationToken) =>
+            CsvDownload.WriteAsync(
+                context, "audit", time.GetUtcNow(), "id,at,actor,actor_type,action,target_type,target_id,before,after,ip",
+                queries.StreamAsync(AuditSearch.FromQuery(context.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString())), AuditQueries.MaxExportRows, cancellationToken),
+                a => [
+                    a.Id.ToString(), CsvDownload.Time(a.At), CsvDownload.Text(a.Actor), WireFormat.Of(a.ActorKind), CsvDownload.Text(a.Action),
+                    CsvDownload.Text(a.TargetType), CsvDownload.Text(a.TargetId), CsvDownload.Text(a.Before), CsvDownload.Text(a.After), CsvDownload.Text(a.Ip),
+                ]))
+            .RequireAuthorization(OpsPolicies.Admin).ExcludeFromDescription();
         return app;
     }
 }

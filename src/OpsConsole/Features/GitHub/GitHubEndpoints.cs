@@ -48,17 +48,16 @@ public static class GitHubEndpoints
         var github = api.MapGroup("/integrations/github").WithTags("GitHub");
         github.MapGet("/", async (GitHubStatusQuery query, CancellationToken ct) => TypedResults.Ok(await query.StatusAsync(ct)))
             .RequireAuthorization(OpsPolicies.Viewer);
-        github.MapPost("/deliver", async (HttpRequest request, IssueService issues, GitHubOutbox outbox, GitHubStatusQuery query, CancellationToken ct) =>
+        github.MapPost("/deliver", async (HttpRequest request, IssueService issues, GitHubStatusQuery query, CancellationToken ct) =>
             {
-                var retried = await issues.RetryDeliveryAsync(null, request.HttpContext.User.ToActor(), ct);
-                var pass = await outbox.DeliverAsync(ct);
-                return TypedResults.Ok(new GitHubDeliveryDto(retried, pass, await query.StatusAsync(ct)));
+                var run = await issues.DeliverNowAsync(request.HttpContext.User.ToActor(), ct);
+                return TypedResults.Ok(new GitHubDeliveryDto(run.RetriedFailedTasks, run.Pass, await query.StatusAsync(ct)));
             })
             .RequireAuthorization(OpsPolicies.Operator);
         return api;
     }
 
-    private static async Task<Results<Ok<TaskIssueDto>, NotFoundProblem>> IssueAsync(Guid id, IDbContextFactory<OpsDbContext> dbFactory, GitHubOutbox outbox,
+    private static async Task<Results<Ok<TaskIssueDto>, NotFoundProblem>> IssueAsync(Guid id, IDbContextFactory<OpsDbContext> dbFactory, IssueService issues,
         IOptionsMonitor<GitHubOptions> options, IOptionsMonitor<OrchestrationOptions> orchestration, CancellationToken cancellationToken)
     {
         var taskId = id;
@@ -70,10 +69,8 @@ public static class GitHubEndpoints
         }
 
         var changes = await db.IssueOutbox.AsNoTracking().Where(r => r.WorkItemId == taskId).OrderByDescending(r => r.Id).Take(50).ToListAsync(cancellationToken);
-        var draft = outbox.Draft(task);
         return TypedResults.Ok(new TaskIssueDto(task.Id, WireFormat.Of(task.GithubIssueState), task.GithubIssueNumber, task.GithubIssueUrl,
-            options.CurrentValue.IsConfigured, orchestration.CurrentValue.DryRun, changes.Select(IssueChangeDto.From).ToList(),
-            new IssueDraftDto(draft.Title, draft.Body, draft.Labels.Select(l => l.Name).ToList(), draft.Assignee)));
+            options.CurrentValue.IsConfigured, orchestration.CurrentValue.DryRun, changes.Select(IssueChangeDto.From).ToList(), issues.Draft(task)));
     }
 
     private static async Task<Results<Accepted<IssueStateDto>, RequestProblem>> CreateOrLinkAsync(Guid id, HttpRequest request, IssueService issues, CancellationToken cancellationToken)

@@ -21,7 +21,14 @@ public sealed record IssueStateDto(
     string Message);
 
 /// <summary>What "Retry now" did: failed issues retried, changes delivered and still waiting, and why delivery stopped early (null: it did not).</summary>
-public sealed record DeliveryRun(int RetriedFailedTasks, int Delivered, int Pending, string? StoppedBecause);
+public sealed record DeliveryRun(int RetriedFailedTasks, OutboxPass Pass)
+{
+    public int Delivered => Pass.Delivered;
+
+    public int Pending => Pass.Pending;
+
+    public string? StoppedBecause => Pass.StoppedBecause;
+}
 
 /// <summary>The manual controls of a task's issue: create, link by number, unlink, retry delivery; and the inbound close from GitHub.</summary>
 public sealed class IssueService(
@@ -197,8 +204,7 @@ public sealed class IssueService(
     public async Task<DeliveryRun> DeliverNowAsync(Actor actor, CancellationToken cancellationToken)
     {
         var retried = await RetryDeliveryAsync(null, actor, cancellationToken);
-        var pass = await outbox.DeliverAsync(cancellationToken);
-        return new DeliveryRun(retried, pass.Delivered, pass.Pending, pass.StoppedBecause);
+        return new DeliveryRun(retried, await outbox.DeliverAsync(cancellationToken));
     }
 
     /// <summary>
