@@ -142,7 +142,19 @@ public sealed record AgentSelection(
 
     public string RuleNames => string.Join(", ", Rules.Select(r => $"'{r.Name}'"));
 
-    private static bool Has(IReadOnlyList<string> names, string name) => names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+    /// <summary>A loop, not LINQ: this runs once per agent per task in every assignment pass, and must not allocate.</summary>
+    private static bool Has(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>What happens when the retries of a failure_handling rule are used up.</summary>

@@ -470,3 +470,40 @@ public sealed class AgentScorerTests
         }
     }
 }
+
+/// <summary>
+/// Choosing runs for every waiting task in every assignment pass: what it allocates must not grow with the pool (only the
+/// top candidates' breakdown is allocated). Counted in bytes on this thread, which is exact, not timed.
+/// </summary>
+public sealed class AgentScorerAllocationTests
+{
+    [Fact]
+    public void Choosing_among_a_thousand_agents_allocates_no_more_than_among_ten()
+    {
+        var item = new WorkItem { Title = "deploy", Kind = WorkItemKind.Deployment, Environment = "production" };
+        var selection = new AgentSelection(["agent-0003"], ["someone-else"], null, 1.5, [new OrchestrationRule { Name = "prefer and avoid" }]);
+
+        var few = AllocatedByChoose(item, Pool(10), selection);
+        var many = AllocatedByChoose(item, Pool(1000), selection);
+
+        Assert.True(many - few < 1024, $"choosing among 1,000 agents allocated {many:N0} bytes, among 10 {few:N0}: something is allocated per agent");
+    }
+
+    private static long AllocatedByChoose(WorkItem item, List<Agent> agents, AgentSelection selection)
+    {
+        AgentScorer.Choose(item, agents, selection); // warm: nothing of the first call's JIT is counted
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        AgentScorer.Choose(item, agents, selection);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    private static List<Agent> Pool(int count) => Enumerable.Range(0, count).Select(i => new Agent
+    {
+        Name = $"agent-{i:D4}",
+        Kind = AgentKind.Deployment,
+        Capabilities = [WorkItemKind.Deployment],
+        Environments = i % 2 == 0 ? ["production"] : [],
+        MaxConcurrentTasks = 5,
+        PriorityWeight = 1 + (i % 7),
+    }).ToList();
+}
