@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpsConsole.Domain;
-using OpsConsole.Security;
+using OpsConsole.Api;
 
 namespace OpsConsole.Features.Rules;
 

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using OpsConsole.Api;
 using OpsConsole.Domain;
 
-namespace OpsConsole.Security;
+namespace OpsConsole.Api;
 
 /// <summary>A console form read as the body its REST route receives, so the page and the API accept and refuse the same things with the same messages.</summary>
 public static class FormBodies
