@@ -91,6 +91,12 @@ internal sealed class BenchHost : WebApplicationFactory<global::Program>
     {
         base.Dispose(disposing);
         SqliteConnection.ClearAllPools();
+        if (Environment.GetEnvironmentVariable("OPSCONSOLE_BENCH_KEEP") == "1")
+        {
+            Console.WriteLine($"Data directory kept (OPSCONSOLE_BENCH_KEEP=1): {dir}");
+            return;
+        }
+
         try
         {
             Directory.Delete(dir, recursive: true);

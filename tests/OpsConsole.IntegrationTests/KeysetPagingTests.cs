@@ -160,6 +160,28 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
         Assert.Equal(byCursor.Count, byCursor.Select(t => Id(t)).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("&ordering=-created_on")]
+    [InlineData("&ordering=created_on")]
+    public async Task Every_open_status_at_once_lists_exactly_the_open_tasks_by_cursor_with_an_exact_count(string ordering)
+    {
+        var tag = Routes.Tag();
+        await SeedAsync(tag, 26);
+        var url = $"{Routes.Tasks}?search={tag}&page_size=4&status__in=pending,assigned,in_progress,blocked,review,failed,escalated{ordering}";
+
+        var (byCursor, pages) = await WalkAsync(url);
+        var byNumber = await NumberedWalkAsync(url);
+        var all = (await WalkAsync($"{Routes.Tasks}?search={tag}&page_size=50")).Items;
+        var open = all.Where(t => Str(t, "status") is not ("completed" or "cancelled")).Select(t => Id(t)).Order().ToList();
+
+        Assert.Contains(all, t => Str(t, "status") is "completed" or "cancelled"); // there are finished tasks to leave out
+        Assert.Equal(open, byCursor.Select(t => Id(t)).Order());
+        Assert.Equal(byNumber.Select(t => Id(t)), byCursor.Select(t => Id(t)));
+        Assert.Equal(open.Count, (int)pages[0]["count"]!);
+        AssertSorted(byCursor, ordering.Length == 0 ? "priority" : "created_on", descending: !ordering.EndsWith("=created_on", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task The_other_database_lists_page_by_cursor_too()
     {

@@ -21,19 +21,21 @@ public sealed partial class ListQuery
     /// </summary>
     public Task<Page<TOut>> PageAsync<T, TOut>(DbContext db, IQueryable<T> query, Func<T, TOut> map, CancellationToken cancellationToken)
         where T : class =>
-        PageAsync(db, query, map, parts: null, cancellationToken);
+        PageAsync(db, query, map, parts: null, counting: null, cancellationToken);
 
     /// <summary>
     /// As <see cref="PageAsync{T, TOut}(DbContext, IQueryable{T}, Func{T, TOut}, CancellationToken)"/>, reading the list as the
-    /// disjoint <paramref name="parts"/> merged in order (see <see cref="SeekPaging.ReadAsync{T}"/>).
+    /// disjoint <paramref name="parts"/> merged in order (see <see cref="SeekPaging.ReadAsync{T}"/>), and counting the same rows
+    /// through <paramref name="counting"/> when that query counts them faster (null: through <paramref name="query"/>).
     /// </summary>
     public async Task<Page<TOut>> PageAsync<T, TOut>(
-        DbContext db, IQueryable<T> query, Func<T, TOut> map, IReadOnlyList<Expression<Func<T, bool>>>? parts, CancellationToken cancellationToken)
+        DbContext db, IQueryable<T> query, Func<T, TOut> map, IReadOnlyList<Expression<Func<T, bool>>>? parts, IQueryable<T>? counting,
+        CancellationToken cancellationToken)
         where T : class
     {
         var keyset = Keyset<T>.For(db, query);
         var cursor = keyset is null ? null : Cursor(keyset);
-        var counted = await (keyset?.Unordered ?? Unordered(query)).Take(ExactCountLimit + 1).CountAsync(cancellationToken);
+        var counted = await (counting ?? keyset?.Unordered ?? Unordered(query)).Take(ExactCountLimit + 1).CountAsync(cancellationToken);
         var count = Math.Min(counted, ExactCountLimit);
         if (keyset is null)
         {

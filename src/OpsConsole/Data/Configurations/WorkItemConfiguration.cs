@@ -6,6 +6,12 @@ namespace OpsConsole.Data.Configurations;
 
 public sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
 {
+    /// <summary>
+    /// The open tasks: the filter of the partial indexes below, word for word the SQL EF writes for
+    /// <c>Status != Completed &amp;&amp; Status != Cancelled</c> (SQLite uses a partial index only for a query that repeats its filter).
+    /// </summary>
+    public const string OpenTasks = "\"Status\" NOT IN ('Completed', 'Cancelled')";
+
     public void Configure(EntityTypeBuilder<WorkItem> e)
     {
         e.ToTable("tasks");
@@ -31,13 +37,19 @@ public sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         e.HasIndex(w => new { w.Status, w.Kind, w.Priority, w.CreatedOn }).IsDescending(false, false, true, false);
         e.HasIndex(w => new { w.Priority, w.CreatedOn });
         e.HasIndex(w => w.CreatedOn);
+        // One status newest first (status=failed&ordering=-created_on): one seek, already in order.
+        e.HasIndex(w => new { w.Status, w.CreatedOn });
+        // The open tasks alone, in the list's default order and newest first (the console's "open only"). The filter is the
+        // SQL the list writes for every open status at once (Features/WorkItems/TaskStatusFilter), so both databases use them.
+        e.HasIndex(w => new { w.Priority, w.CreatedOn }, "IX_tasks_open_rank").HasFilter(OpenTasks);
+        e.HasIndex(w => w.CreatedOn, "IX_tasks_open_created").HasFilter(OpenTasks);
         // An agent's tasks. Only held tasks are in it: a query for unassigned tasks (AssignedAgentId IS NULL, the whole
         // backlog) must seek the queue index above, not walk every waiting task through this one.
         e.HasIndex(w => new { w.AssignedAgentId, w.Status }).HasFilter("\"AssignedAgentId\" IS NOT NULL");
         e.HasIndex(w => w.Fingerprint);
         // One open task per problem, held by the database whatever runs at the same time (two requests, two nodes).
         e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()
-            .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
+            .HasFilter("\"Fingerprint\" IS NOT NULL AND " + OpenTasks);
         e.Property<long>(OpsDbContext.VersionColumn).IsConcurrencyToken();
         e.Property(w => w.CostUsd).HasPrecision(18, 6);
         e.Property(w => w.BudgetUsd).HasPrecision(18, 6);

@@ -1244,6 +1244,8 @@ namespace OpsConsole.Data.Migrations
 
                     b.HasIndex("Priority", "CreatedOn");
 
+                    b.HasIndex("Status", "CreatedOn");
+
                     b.HasIndex("AssignedAgentId", "Priority", "CreatedOn")
                         .HasFilter("\"AssignedAgentId\" IS NOT NULL");
 
@@ -1267,9 +1269,15 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex(new[] { "Priority", "CreatedOn" }, "IX_tasks_needs_attention")
                         .HasFilter("\"NeedsAttention\"");
 
+                    b.HasIndex(new[] { "CreatedOn" }, "IX_tasks_open_created")
+                        .HasFilter("\"Status\" NOT IN ('Completed', 'Cancelled')");
+
                     b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
                         .IsUnique()
                         .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
+
+                    b.HasIndex(new[] { "Priority", "CreatedOn" }, "IX_tasks_open_rank")
+                        .HasFilter("\"Status\" NOT IN ('Completed', 'Cancelled')");
 
                     b.ToTable("tasks", (string)null);
                 });

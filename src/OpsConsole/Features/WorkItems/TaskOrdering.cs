@@ -52,9 +52,11 @@ public static class TaskOrdering
     /// How a list is cut into parts that are each read in order and merged (null: read whole), so that every part is one seek
     /// in an index that already holds it in order, where SQLite would otherwise sort every matching task to find the first 20.
     /// In the default order (priority first): one part per status when several are asked for (each a seek in
-    /// <c>(Status, Priority, CreatedOn)</c>), else one per task type. By creation time, when the list is filtered by status,
-    /// type, agent or attention, or by several priorities: one part per priority (and per status, for two), each a seek in
-    /// the filter's <c>(…, Priority, CreatedOn)</c> index, which holds one priority's tasks by creation time.
+    /// <c>(Status, Priority, CreatedOn)</c>), else one per task type. By creation time: filtered by status, one part per
+    /// status (each a seek in <c>(Status, CreatedOn)</c>); filtered by type, agent or attention, or by several priorities,
+    /// one part per priority (and per type, for two), each a seek in the filter's <c>(…, Priority, CreatedOn)</c> index,
+    /// which holds one priority's tasks by creation time; otherwise whole, in <c>(CreatedOn)</c>. Every open status at once
+    /// is no status filter here: <see cref="TaskStatusFilter"/> reads it whole through the open tasks' own indexes.
     /// </summary>
     public static IReadOnlyList<Expression<Func<WorkItem, bool>>>? Parts(IReadOnlyList<(string Key, bool Descending)> terms, TaskFilters filters)
     {
@@ -66,14 +68,19 @@ public static class TaskOrdering
                 return statuses is not null ? [.. statuses.Select(ByStatus)] : kinds is not null ? [.. kinds.Select(ByKind)] : null;
 
             case "created_on":
-                var priorities = filters.Priorities is { Count: > 0 } p ? p.Distinct().ToList() : [.. Enum.GetValues<WorkItemPriority>()];
-                if (!filters.Narrowed && priorities.Count < 2)
+                if (filters.Statuses is { Count: > 0 })
                 {
-                    return null;
+                    // One seek per status in (Status, CreatedOn), which holds one status's tasks by creation time.
+                    return statuses is not null ? [.. statuses.Select(ByStatus)] : null;
                 }
 
-                return statuses is { Count: 2 } ? [.. statuses.SelectMany(st => priorities.Select(pr => (Expression<Func<WorkItem, bool>>)(w => w.Status == st && w.Priority == pr)))]
-                    : kinds is { Count: 2 } ? [.. kinds.SelectMany(k => priorities.Select(pr => (Expression<Func<WorkItem, bool>>)(w => w.Kind == k && w.Priority == pr)))]
+                var priorities = filters.Priorities is { Count: > 0 } p ? p.Distinct().ToList() : [.. Enum.GetValues<WorkItemPriority>()];
+                if (!filters.Narrowed && filters.Priorities is not { Count: > 1 })
+                {
+                    return null; // (CreatedOn), (Priority, CreatedOn), or the open tasks' (CreatedOn): read whole
+                }
+
+                return kinds is { Count: 2 } ? [.. kinds.SelectMany(k => priorities.Select(pr => (Expression<Func<WorkItem, bool>>)(w => w.Kind == k && w.Priority == pr)))]
                     : [.. priorities.Select(ByPriority)];
 
             default:
@@ -91,4 +98,13 @@ public static class TaskOrdering
 /// <summary>The filters of a task list that decide how it is read (<see cref="TaskOrdering.Parts"/>).</summary>
 /// <param name="Narrowed">Whether a status, task type, agent or attention filter narrows the list.</param>
 public sealed record TaskFilters(
-    IReadOnlyCollection<WorkItemStatus>? Statuses, IReadOnlyCollection<WorkItemKind>? Kinds, IReadOnlyCollection<WorkItemPriority>? Priorities, bool Narrowed);
+    IReadOnlyCollection<WorkItemStatus>? Statuses, IReadOnlyCollection<WorkItemKind>? Kinds, IReadOnlyCollection<WorkItemPriority>? Priorities, bool Narrowed)
+{
+    /// <summary>The filters as the list asked for them; every open status at once counts as no status filter (see <see cref="TaskStatusFilter"/>).</summary>
+    public static TaskFilters Of(
+        IReadOnlyCollection<WorkItemStatus>? statuses, IReadOnlyCollection<WorkItemKind>? kinds, IReadOnlyCollection<WorkItemPriority>? priorities, bool agentOrAttention)
+    {
+        var listed = statuses is { Count: > 0 } && !TaskStatusFilter.IsOpen(statuses) ? statuses : null;
+        return new(listed, kinds, priorities, listed is not null || kinds is { Count: > 0 } || agentOrAttention);
+    }
+}

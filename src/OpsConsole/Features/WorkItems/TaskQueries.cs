@@ -66,10 +66,13 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var terms = Terms(search);
-        var query = TaskOrdering.Apply(Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search), terms);
+        var filtered = Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search);
+        var statuses = Statuses(search);
+        var query = TaskOrdering.Apply(statuses is null ? filtered : TaskStatusFilter.Rows(filtered, statuses), terms);
         var keyset = Keyset<WorkItem>.For(db, query) ?? throw new InvalidOperationException("every task order is a keyset");
         var at = cursor is null ? null : PageCursor.Decode(cursor, keyset.Ordering, keyset.KeyTypes, out _);
-        var counted = await keyset.Unordered.Take(ListQuery.ExactCountLimit + 1).CountAsync(cancellationToken);
+        var counting = statuses is null ? keyset.Unordered : TaskStatusFilter.Counted(filtered, statuses);
+        var counted = await counting.Take(ListQuery.ExactCountLimit + 1).CountAsync(cancellationToken);
         var exact = counted <= ListQuery.ExactCountLimit;
         var page = await SeekPaging.ReadAsync(keyset, at, 1, pageSize, TaskOrdering.Parts(terms, Filters(search)), exact ? counted : null, cancellationToken);
         var lastNumber = exact ? Math.Max(1, (counted + pageSize - 1) / pageSize) : (int?)null;
@@ -87,7 +90,8 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
     public async IAsyncEnumerable<WorkItem> StreamAsync(TaskSearch search, int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = TaskOrdering.Apply(Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search), Terms(search));
+        var filtered = Filter(db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).AsSplitQuery(), search);
+        var query = TaskOrdering.Apply(Statuses(search) is { } statuses ? TaskStatusFilter.Rows(filtered, statuses) : filtered, Terms(search));
         await foreach (var item in query.Take(max).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             yield return item;
@@ -100,12 +104,11 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
 
     private static (string Key, bool Descending)[] Terms(TaskSearch search) => [(search.SortBy, search.Descending)];
 
-    private static TaskFilters Filters(TaskSearch s) =>
-        new(Statuses(s), s.Kinds, s.Priorities, Statuses(s) is not null || s.Kinds.Count > 0 || s.AgentId is not null || s.NeedsAttention);
+    private static TaskFilters Filters(TaskSearch s) => TaskFilters.Of(Statuses(s), s.Kinds, s.Priorities, agentOrAttention: s.AgentId is not null || s.NeedsAttention);
 
     /// <summary>
-    /// The statuses the search keeps: those chosen, without the finished ones when only open tasks are asked for (a list of
-    /// statuses, so each is a seek in the status index rather than a scan past every finished task); null for all.
+    /// The statuses the search keeps: those chosen, without the finished ones when only open tasks are asked for; null for
+    /// all. <see cref="TaskStatusFilter"/> reads them.
     /// </summary>
     private static List<WorkItemStatus>? Statuses(TaskSearch search)
     {
@@ -115,12 +118,12 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
         }
 
         return [.. (search.Statuses.Count > 0 ? search.Statuses : Enum.GetValues<WorkItemStatus>())
-            .Where(s => s is not (WorkItemStatus.Completed or WorkItemStatus.Cancelled)).Distinct()];
+            .Where(s => !s.IsTerminal()).Distinct()];
     }
 
+    /// <summary>Every filter of the search but the statuses, which page and count read differently (<see cref="TaskStatusFilter"/>).</summary>
     private static IQueryable<WorkItem> Filter(IQueryable<WorkItem> query, TaskSearch s)
     {
-        if (Statuses(s) is { } statuses) query = query.Where(w => statuses.Contains(w.Status));
         if (s.Kinds.Count > 0) query = query.Where(w => s.Kinds.Contains(w.Kind));
         if (s.Priorities.Count > 0) query = query.Where(w => s.Priorities.Contains(w.Priority));
         if (s.AgentId is { } agent) query = query.Where(w => w.AssignedAgentId == agent);

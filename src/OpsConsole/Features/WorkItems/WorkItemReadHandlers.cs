@@ -22,7 +22,6 @@ internal static class WorkItemReadHandlers
         var statuses = q.Enums<WorkItemStatus>("status");
         if (kinds is not null) query = query.Where(w => kinds.Contains(w.Kind));
         if (priorities is not null) query = query.Where(w => priorities.Contains(w.Priority));
-        if (statuses is not null) query = query.Where(w => statuses.Contains(w.Status));
         var agentId = q.Id("assigned_agent");
         if (agentId is not null) query = query.Where(w => w.AssignedAgentId == agentId);
         if (q.Bool("auto_assign") is { } autoAssign) query = query.Where(w => w.AutoAssign == autoAssign);
@@ -45,15 +44,16 @@ internal static class WorkItemReadHandlers
         }
 
         var ordering = q.Ordering(TaskOrdering.Names, TaskOrdering.Default);
-        query = TaskOrdering.Apply(query, ordering);
         if (!q.IsValid)
         {
             return q.Problem();
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        var parts = TaskOrdering.Parts(ordering, new TaskFilters(statuses, kinds, priorities, Narrowed: statuses is not null || kinds is not null || agentId is not null || attention is not null));
-        return TypedResults.Ok(await q.PageAsync(db, query, w => TaskListDto.From(w, now), parts, cancellationToken));
+        var rows = TaskOrdering.Apply(statuses is null ? query : TaskStatusFilter.Rows(query, statuses), ordering);
+        var counting = statuses is null ? null : TaskStatusFilter.Counted(query, statuses);
+        var parts = TaskOrdering.Parts(ordering, TaskFilters.Of(statuses, kinds, priorities, agentOrAttention: agentId is not null || attention is not null));
+        return TypedResults.Ok(await q.PageAsync(db, rows, w => TaskListDto.From(w, now), parts, counting, cancellationToken));
     }
 
     internal static async Task<Results<Ok<TaskDetailDto>, NotFoundProblem, ForbiddenProblem>> DetailAsync(

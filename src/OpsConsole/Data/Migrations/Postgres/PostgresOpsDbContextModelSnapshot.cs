@@ -1261,6 +1261,8 @@ namespace OpsConsole.Data.Migrations.Postgres
 
                     b.HasIndex("Priority", "CreatedOn");
 
+                    b.HasIndex("Status", "CreatedOn");
+
                     b.HasIndex("AssignedAgentId", "Priority", "CreatedOn")
                         .HasFilter("\"AssignedAgentId\" IS NOT NULL");
 
@@ -1284,9 +1286,15 @@ namespace OpsConsole.Data.Migrations.Postgres
                     b.HasIndex(new[] { "Priority", "CreatedOn" }, "IX_tasks_needs_attention")
                         .HasFilter("\"NeedsAttention\"");
 
+                    b.HasIndex(new[] { "CreatedOn" }, "IX_tasks_open_created")
+                        .HasFilter("\"Status\" NOT IN ('Completed', 'Cancelled')");
+
                     b.HasIndex(new[] { "Fingerprint" }, "IX_tasks_open_fingerprint")
                         .IsUnique()
                         .HasFilter("\"Fingerprint\" IS NOT NULL AND \"Status\" NOT IN ('Completed', 'Cancelled')");
+
+                    b.HasIndex(new[] { "Priority", "CreatedOn" }, "IX_tasks_open_rank")
+                        .HasFilter("\"Status\" NOT IN ('Completed', 'Cancelled')");
 
                     b.ToTable("tasks", (string)null);
                 });
