@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace OpsConsole.Domain;
 
 /// <summary>The factors that multiply to an agent's score for one task (reference §2).</summary>
@@ -32,7 +34,7 @@ public static class AgentScorer
 
     /// <summary>Whether the agent may work on this kind of task at all: a capability, a compatible type, or a general agent.</summary>
     public static bool IsCompatible(WorkItemKind kind, Agent agent) =>
-        agent.Kind == AgentKind.General || agent.Capabilities.Contains(kind) || agent.Kind == NativeAgentKind(kind);
+        agent.Kind == AgentKind.General || agent.Kind == NativeAgentKind(kind) || agent.Capabilities.Contains(kind);
 
     private static AgentKind NativeAgentKind(WorkItemKind kind) => kind switch
     {
@@ -50,7 +52,9 @@ public static class AgentScorer
     /// <summary>The score factors with the bonus agent_selection rules give a preferred agent (<see cref="AgentSelection.Bonus"/>).</summary>
     public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent, AgentSelection? selection)
     {
-        if (!IsCompatible(kind, agent))
+        // The capability once: it decides both whether the agent may take the task and the capability factor.
+        var capable = agent.Capabilities.Contains(kind);
+        if (!capable && agent.Kind != AgentKind.General && agent.Kind != NativeAgentKind(kind))
         {
             return default;
         }
@@ -66,11 +70,11 @@ public static class AgentScorer
 
         return new ScoreFactors(
             Efficiency: agent.EfficiencyScore,
-            Capability: agent.Capabilities.Contains(kind) ? 1.5 : 1.0,
+            Capability: capable ? 1.5 : 1.0,
             PriorityBoost: boost,
             LoadPenalty: 1 - (0.5 * load),
             Availability: agent.Status == AgentStatus.Available ? 1.2 : 1.0,
-            RuleBonus: selection?.Bonus(agent) ?? 1.0);
+            RuleBonus: selection is null || selection.IsEmpty ? 1.0 : selection.Bonus(agent));
     }
 
     public static double Score(WorkItem item, Agent agent, AgentSelection? selection = null) => Factors(item.Kind, item.Priority, agent, selection).Score;
@@ -92,9 +96,11 @@ public static class AgentScorer
         var excluded = 0;
         var poolExists = false;
 
-        for (var i = 0; i < agents.Count; i++)
+        // The pool as a span when it is a list (it is, in every pass): no interface call per agent.
+        var pool = agents is List<Agent> list ? CollectionsMarshal.AsSpan(list) : agents is Agent[] array ? array : [.. agents];
+        for (var i = 0; i < pool.Length; i++)
         {
-            var agent = agents[i];
+            var agent = pool[i];
             if (!agent.IsActive || agent.Status is not (AgentStatus.Available or AgentStatus.Busy))
             {
                 continue;
@@ -107,38 +113,41 @@ public static class AgentScorer
                 continue;
             }
 
-            var pool = Pool(item.Environment, agent);
-            poolExists |= pool == 0 && agent.Environments.Count > 0;
+            var environment = Pool(item.Environment, agent);
+            poolExists |= environment == 0 && agent.Environments.Count > 0;
             var score = Score(item, agent, selection);
-            if (score <= 0 || pool < 0)
+            if (score <= 0 || environment < 0)
             {
                 continue;
             }
 
             compatible++;
-            InsertTop(top, topScores, ref topCount, agents, i, score);
+            if (topCount < CandidatesKept || score >= topScores[CandidatesKept - 1])
+            {
+                InsertTop(top, topScores, ref topCount, pool, i, score);
+            }
 
             if (!agent.IsAvailableForAssignment)
             {
                 continue;
             }
 
-            var key = new Key(agent.Id == item.AvoidAgentId, pool, score);
-            if (best < 0 || Better(key, agent, bestKey, agents[best]))
+            var key = new Key(agent.Id == item.AvoidAgentId, environment, score);
+            if (best < 0 || Better(key, agent, bestKey, pool[best]))
             {
                 best = i;
                 bestKey = key;
             }
         }
 
-        var chosen = best >= 0 ? agents[best] : null;
-        var candidates = Describe(top[..topCount], agents, item, chosen, poolExists, selection);
+        var chosen = best >= 0 ? pool[best] : null;
+        var candidates = Describe(top[..topCount], pool, item, chosen, poolExists, selection);
         if (chosen is null)
         {
             return new AgentChoice(null, 0, NoAgentReason(item, considered, compatible, excluded, selection), candidates);
         }
 
-        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], agents, selection), candidates);
+        return new AgentChoice(chosen, bestKey.Score, ChosenReason(item, chosen, bestKey, poolExists, top[..topCount], pool, selection), candidates);
     }
 
     /// <summary>Whether the agent could take the task now, and if not, why (the preview lists every agent with this).</summary>
@@ -236,7 +245,7 @@ public static class AgentScorer
     }
 
     /// <summary>Keeps the indexes of the best <see cref="CandidatesKept"/> agents, best first, without allocating.</summary>
-    private static void InsertTop(Span<int> top, Span<double> topScores, ref int count, IReadOnlyList<Agent> agents, int index, double score)
+    private static void InsertTop(Span<int> top, Span<double> topScores, ref int count, ReadOnlySpan<Agent> agents, int index, double score)
     {
         var agent = agents[index];
         var position = count;
@@ -262,7 +271,7 @@ public static class AgentScorer
         count = Math.Min(count + 1, top.Length);
     }
 
-    private static CandidateScore[] Describe(ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, WorkItem item, Agent? chosen, bool poolExists, AgentSelection selection)
+    private static CandidateScore[] Describe(ReadOnlySpan<int> top, ReadOnlySpan<Agent> agents, WorkItem item, Agent? chosen, bool poolExists, AgentSelection selection)
     {
         var list = new List<CandidateScore>(top.Length + 1);
         var chosenListed = false;
@@ -312,7 +321,7 @@ public static class AgentScorer
         return "lower score";
     }
 
-    private static string ChosenReason(WorkItem item, Agent chosen, Key key, bool poolExists, ReadOnlySpan<int> top, IReadOnlyList<Agent> agents, AgentSelection selection)
+    private static string ChosenReason(WorkItem item, Agent chosen, Key key, bool poolExists, ReadOnlySpan<int> top, ReadOnlySpan<Agent> agents, AgentSelection selection)
     {
         var reason = $"Best match for {item.Kind.Wire()} ({item.Priority.Wire()}): {chosen.Name} scored {key.Score:F2} " +
             $"(efficiency {chosen.EfficiencyScore:F2}, load {chosen.ActiveTaskCount}/{chosen.MaxConcurrentTasks}" +

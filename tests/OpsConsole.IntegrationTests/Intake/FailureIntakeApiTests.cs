@@ -105,6 +105,29 @@ public sealed class FailureIntakeApiTests(IntakeFactory app) : IClassFixture<Int
     }
 
     [Fact]
+    public async Task The_audit_trail_keeps_the_task_a_failure_created_but_not_each_repeat_of_it()
+    {
+        var id = DeploymentLog.NewId();
+
+        var first = (await PostAsync(Failure(id)))["results"]![0]!;
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            await PostAsync(Failure(id));
+        }
+
+        await using var db = await app.DbAsync();
+        var taskId = (string)first["task_id"]!;
+        var trail = await db.AuditEntries.Where(a => a.TargetType == "task" && a.TargetId == taskId).OrderBy(a => a.At).ToListAsync();
+        Assert.Equal("created", trail[0].Action);
+        Assert.DoesNotContain(trail, a => a.After is { } after && after.Contains("\"occurrences\"", StringComparison.Ordinal) && a.Action != "created");
+        Assert.Equal(4, (await db.WorkItems.SingleAsync(w => w.Fingerprint == FailureFingerprint.ForDeployment(id))).Occurrences);
+        Assert.Equal(4, await db.FailureRecords.CountAsync(f => f.Fingerprint == FailureFingerprint.ForDeployment(id)));
+
+        // The task holds an agent of the shared pool; other tests here expect a free one.
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateAdminClient().PostAsync($"{Api}/tasks/{taskId}/cancel/", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_storm_of_500_failures_with_10_fingerprints_yields_exactly_10_tasks()
     {
         var run = Guid.NewGuid().ToString("N")[..8];
