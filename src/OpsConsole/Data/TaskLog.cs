@@ -22,7 +22,15 @@ public static class TaskLog
         OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
         string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false)
     {
-        var entry = new WorkItemLogEntry
+        var entry = Entry(item, level, step, message, actor, now, stepData, percent, agentId, entryId, redacted);
+        db.LogEntries.Add(entry);
+        return entry;
+    }
+
+    private static WorkItemLogEntry Entry(
+        WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
+        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false) =>
+        new()
         {
             Id = entryId ?? Guid.NewGuid(),
             WorkItemId = item.Id,
@@ -36,20 +44,18 @@ public static class TaskLog
             ActorKind = actor.Kind,
             CreatedOn = now,
         };
-        db.LogEntries.Add(entry);
-        return entry;
-    }
 
     /// <summary>
-    /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences and one
-    /// execution-log entry on that task instead of a new task.
+    /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences, and the one
+    /// execution-log entry that says so, returned for the caller to append after its save (<see cref="RowInserter"/>: a storm
+    /// touches dozens of tasks per request, and nothing watches these entries but the log itself).
     /// </summary>
-    public static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)
+    public static WorkItemLogEntry RecordOccurrences(WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)
     {
         var first = item.Occurrences + 1;
         item.RecordOccurrence(now, times);
         var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
-        Add(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData, redacted: redacted);
+        return Entry(item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData, redacted: redacted);
     }
 
     /// <summary>An escalation entry: who or what raised the level, and the priority before and after.</summary>

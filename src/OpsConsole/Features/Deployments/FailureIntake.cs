@@ -42,16 +42,18 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
         var prepared = reports.Select(r => r.Redacted()).Select(r => (Report: r, Fingerprint: FailureFingerprint.Of(r))).ToList();
         var created = new List<WorkItem>();
         var received = new List<FailureRecord>(prepared.Count);
+        var lines = new List<WorkItemLogEntry>();
         var results = await unitOfWork.WriteAsync(async (db, now) =>
         {
             created.Clear(); // a write that met a concurrent change runs again from the start
             received.Clear();
+            lines.Clear();
             if (alongside is not null)
             {
                 await alongside(db, now);
             }
 
-            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, received, cancellationToken);
+            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, received, lines, cancellationToken);
             if (created.Count > 0)
             {
                 await creation.CommitCreatedAsync(db, created, now, cancellationToken);
@@ -63,6 +65,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
             // After the tasks they point at; appended, not tracked: a storm brings hundreds per request.
             await db.InsertAsync(received, cancellationToken);
+            await db.InsertAsync(lines, cancellationToken);
             return outcome;
         }, cancellationToken);
 
@@ -88,13 +91,13 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
     {
         var redacted = report.Redacted();
         var created = new List<WorkItem>();
-        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, [], cancellationToken);
+        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, [], [], cancellationToken);
         return (results[0], created.FirstOrDefault());
     }
 
     private async Task<List<IntakeResult>> RecordAsync(
         OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created,
-        List<FailureRecord> received, CancellationToken cancellationToken)
+        List<FailureRecord> received, List<WorkItemLogEntry> lines, CancellationToken cancellationToken)
     {
         var windows = await MaintenanceWindowsAsync(db, cancellationToken);
 
@@ -186,7 +189,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
         foreach (var (task, count, last) in repeats.Values)
         {
-            TaskLog.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now, redacted: true);
+            lines.Add(TaskLog.RecordOccurrences(task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now, redacted: true));
         }
 
         return results;
