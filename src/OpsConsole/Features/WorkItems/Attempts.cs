@@ -23,19 +23,29 @@ public sealed record AttemptDto(
 public static class Attempts
 {
     /// <summary>Every attempt of the task, oldest first, numbered from 1.</summary>
-    public static async Task<List<AttemptDto>> ListAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
+    public static async Task<List<AttemptDto>> ListAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
+        await DescribeAsync(db, taskId, await RunsAsync(db, taskId, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The attempts before the running one, oldest first: what the next agent should know so it does not repeat them. A
+    /// first attempt has none, and then its usage is not read (this answers every report an agent sends).
+    /// </summary>
+    public static async Task<List<AttemptDto>> PreviousAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
-        var runs = await db.Assignments.AsNoTracking().Include(a => a.Agent)
-            .Where(a => a.WorkItemId == taskId).OrderBy(a => a.AssignedAt).ToListAsync(cancellationToken);
+        var runs = await RunsAsync(db, taskId, cancellationToken);
+        return runs.All(a => a.IsActive) ? [] : [.. (await DescribeAsync(db, taskId, runs, cancellationToken)).Where(a => a.Outcome != "running")];
+    }
+
+    private static Task<List<Assignment>> RunsAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
+        db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == taskId).OrderBy(a => a.AssignedAt).ToListAsync(cancellationToken);
+
+    private static async Task<List<AttemptDto>> DescribeAsync(OpsDbContext db, Guid taskId, List<Assignment> runs, CancellationToken cancellationToken)
+    {
         var usage = await Usage.ByAttemptAsync(db, taskId, cancellationToken);
         return runs.Select((a, i) => new AttemptDto(
             i + 1, a.AgentId, a.Agent?.Name, a.AcceptedAt, a.CompletedAt, AttemptOutcome.Of(a),
             Redactor.Redact(a.ErrorMessage), Redactor.Redact(a.OutputTail), usage.GetValueOrDefault(a.Id))).ToList();
     }
-
-    /// <summary>The attempts before the running one, oldest first: what the next agent should know so it does not repeat them.</summary>
-    public static async Task<List<AttemptDto>> PreviousAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
-        [.. (await ListAsync(db, taskId, cancellationToken)).Where(a => a.Outcome != "running")];
 
     /// <summary>Previous attempts of several tasks at once (an agent's current tasks).</summary>
     public static async Task<Dictionary<Guid, List<AttemptDto>>> PreviousAsync(OpsDbContext db, IReadOnlyCollection<Guid> taskIds, CancellationToken cancellationToken)
