@@ -96,6 +96,8 @@ public static class AgentScorer
         var excluded = 0;
         var poolExists = false;
 
+        var (kind, priority, taskEnvironment, avoid) = (item.Kind, item.Priority, item.Environment, item.AvoidAgentId);
+
         // The pool as a span when it is a list (it is, in every pass): no interface call per agent.
         var pool = agents is List<Agent> list ? CollectionsMarshal.AsSpan(list) : agents is Agent[] array ? array : [.. agents];
         for (var i = 0; i < pool.Length; i++)
@@ -113,9 +115,9 @@ public static class AgentScorer
                 continue;
             }
 
-            var environment = Pool(item.Environment, agent);
+            var environment = Pool(taskEnvironment, agent);
             poolExists |= environment == 0 && agent.Environments.Count > 0;
-            var score = Score(item, agent, selection);
+            var score = Factors(kind, priority, agent, selection).Score;
             if (score <= 0 || environment < 0)
             {
                 continue;
@@ -132,7 +134,7 @@ public static class AgentScorer
                 continue;
             }
 
-            var key = new Key(agent.Id == item.AvoidAgentId, environment, score);
+            var key = new Key(avoid is { } avoided && agent.Id == avoided, environment, score);
             if (best < 0 || Better(key, agent, bestKey, pool[best]))
             {
                 best = i;

@@ -5,8 +5,9 @@ namespace OpsConsole.Domain;
 /// <summary>The wire spelling of enum values (snake_case, as the original's stored values).</summary>
 public static class WireFormat
 {
+    /// <summary>The value's wire name, spelled once per value and kept (lists map thousands of statuses and kinds).</summary>
     public static string Of<TEnum>(TEnum value)
-        where TEnum : struct, Enum => SnakeCase(value.ToString());
+        where TEnum : struct, Enum => Names<TEnum>.Spelled.TryGetValue(value, out var name) ? name : SnakeCase(value.ToString());
 
     public static string Wire(this WorkItemStatus status) => Of(status);
 
@@ -64,5 +65,11 @@ public static class WireFormat
         }
 
         return sb.ToString();
+    }
+
+    private static class Names<TEnum>
+        where TEnum : struct, Enum
+    {
+        public static readonly Dictionary<TEnum, string> Spelled = Enum.GetValues<TEnum>().Distinct().ToDictionary(v => v, v => SnakeCase(v.ToString()));
     }
 }
