@@ -84,7 +84,6 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox
         {
             scheduler.WakeAt(due.AddSeconds(1));
         }
-
     }
 
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
