@@ -304,6 +304,12 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         var unblocked = await admin.PostEmptyAsync($"{Routes.Task(Id(created))}unblock/").ObjectAsync();
         Assert.Equal("assigned", (string?)unblocked["status"]);
         Assert.Equal((string?)created["assigned_agent_name"], (string?)unblocked["assigned_agent_name"]);
+
+        // The original's message first, then the task's detail, field for field in the detail's order.
+        var detail = await admin.GetTaskAsync(Id(created));
+        Assert.Equal("Task unblocked", (string?)unblocked["message"]);
+        Assert.Equal(["message", .. detail.Select(p => p.Key)], unblocked.Select(p => p.Key));
+        Assert.Equal(detail.ToJsonString(), new System.Text.Json.Nodes.JsonObject(unblocked.Where(p => p.Key != "message").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString());
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
@@ -74,7 +73,7 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDto("Task cancelled", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (reason, problem) = await ReasonAsync(request);
         if (problem is not null)
@@ -83,19 +82,19 @@ internal static class WorkItemActionHandlers
         }
 
         await engine.BlockAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), "Task blocked"));
+        return TypedResults.Ok(new TaskActedDetailDto("Task blocked", await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
     }
 
-    internal static Task<Ok<JsonObject>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    internal static Task<Ok<TaskActedDetailDto>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<Ok<JsonObject>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    internal static Task<Ok<TaskActedDetailDto>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<Ok<JsonObject>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    internal static Task<Ok<TaskActedDetailDto>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
         if (body is null)
@@ -112,7 +111,7 @@ internal static class WorkItemActionHandlers
         return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -148,11 +147,11 @@ internal static class WorkItemActionHandlers
     }
 
     /// <summary>Runs an action on the task and answers with the task's detail and the original's <c>message</c>.</summary>
-    private static async Task<Ok<JsonObject>> Act(
+    private static async Task<Ok<TaskActedDetailDto>> Act(
         Guid id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Task action, CancellationToken cancellationToken)
     {
         await action;
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), message));
+        return TypedResults.Ok(new TaskActedDetailDto(message, await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
