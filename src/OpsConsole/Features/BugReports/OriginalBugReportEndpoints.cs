@@ -37,6 +37,7 @@ public static class OriginalBugReportEndpoints
         return app;
     }
 
+    [CanConflict]
     private static async Task<Results<Created<OriginalBugReportAnswer>, RequestProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory,
         IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
@@ -98,6 +99,7 @@ public static class OriginalBugReportEndpoints
     private static async Task<Ok<OriginalBugReportDetail>> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
         TypedResults.Ok(await DetailJsonAsync(request, dbFactory, github, id, cancellationToken));
 
+    [CanConflict]
     private static async Task<Ok<OriginalBugReportAnswer>> RetryAsync(
         int id, HttpRequest request, ClaimsPrincipal user, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github,
         CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ namespace OpsConsole.Features.Deployments;
 /// </summary>
 internal static class GitHubWebhookReceiver
 {
+    [CanConflict]
     internal static async Task<Results<Accepted<WebhookDeliveryDto>, Ok<WebhookPongDto>, UnauthorizedProblem, BadRequestProblem, RequestProblem>> GitHubWebhookAsync(
         HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, PullRequestLoop pullRequests, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)

@@ -52,6 +52,7 @@ public static class IntakeEndpoints
 
     // ---------------------------------------------------------------- POST failures/
 
+    [CanConflict]
     private static async Task<Results<Accepted<FailureBatchDto>, RequestProblem>> PostFailuresAsync(
         HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings, CancellationToken cancellationToken)
     {
@@ -238,6 +239,7 @@ public static class IntakeEndpoints
 
     // ---------------------------------------------------------------- the original's routes
 
+    [CanConflict]
     private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, Accepted<SuppressedFailureDto>, NotFoundProblem, RequestProblem>> CreateFromDeploymentFailureAsync(
         HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
         IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
@@ -298,6 +300,7 @@ public static class IntakeEndpoints
             : TypedResults.Created($"{ApiRoutes.Base}/tasks/{item.Id}/", dto);
     }
 
+    [CanConflict]
     private static async Task<Ok<DeploymentLogCheckDto>> CheckDeploymentFailuresAsync(DeploymentLogTailer tailer, CancellationToken cancellationToken) =>
         TypedResults.Ok(DeploymentLogCheckDto.From(await tailer.CheckAsync("status/check_deployment_failures", cancellationToken)));
 }

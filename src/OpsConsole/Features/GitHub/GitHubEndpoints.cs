@@ -38,10 +38,10 @@ public static class GitHubEndpoints
         var issue = api.MapGroup("/tasks/{id:guid}/github_issue").WithTags("GitHub").WithMetadata(IdKind.Task);
         issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer);
         issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator);
-        issue.MapDelete("/", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+        issue.MapDelete("/", [CanConflict] async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
             TypedResults.Ok(await issues.UnlinkAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
-        issue.MapPost("/retry", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+        issue.MapPost("/retry", [CanConflict] async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
             TypedResults.Accepted((string?)null, await issues.RetryTaskAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
 
@@ -73,6 +73,7 @@ public static class GitHubEndpoints
             options.CurrentValue.IsConfigured, orchestration.CurrentValue.DryRun, changes.Select(IssueChangeDto.From).ToList(), issues.Draft(task)));
     }
 
+    [CanConflict]
     private static async Task<Results<Accepted<IssueStateDto>, RequestProblem>> CreateOrLinkAsync(Guid id, HttpRequest request, IssueService issues, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);

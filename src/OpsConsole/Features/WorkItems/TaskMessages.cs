@@ -59,6 +59,7 @@ public sealed class TaskMessages(UnitOfWork unitOfWork, IDbContextFactory<OpsDbC
 
     // ---------------------------------------------------------------- routes
 
+    [CanConflict]
     internal static async Task<Results<Created<TaskMessageDto>, RequestProblem>> PostRouteAsync(
         Guid id, HttpRequest request, TaskMessages messages, CancellationToken cancellationToken)
     {

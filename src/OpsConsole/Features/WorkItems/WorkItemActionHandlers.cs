@@ -14,6 +14,7 @@ namespace OpsConsole.Features.WorkItems;
 /// </summary>
 internal static class WorkItemActionHandlers
 {
+    [CanConflict]
     internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
@@ -42,6 +43,7 @@ internal static class WorkItemActionHandlers
             result.Assignment?.Id, result.Assignment?.AssignmentReason, TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime)));
     }
 
+    [CanConflict]
     internal static async Task<Ok<TaskActedDto>> RetryAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var item = await engine.RetryAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
@@ -49,6 +51,7 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDto($"Task retried (attempt {item.RetryCount}){assigned}", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
+    [CanConflict]
     internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var (reason, problem) = await ReasonAsync(request);
@@ -61,6 +64,7 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new EscalatedDto($"Task escalated to level {item.EscalationLevel}", item.Priority.Wire(), TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
+    [CanConflict]
     internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var (reason, problem) = await ReasonAsync(request);
@@ -73,6 +77,7 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDto("Task cancelled", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
+    [CanConflict]
     internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (reason, problem) = await ReasonAsync(request);
@@ -85,15 +90,19 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDetailDto("Task blocked", await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
     }
 
+    [CanConflict]
     internal static Task<Ok<TaskActedDetailDto>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
+    [CanConflict]
     internal static Task<Ok<TaskActedDetailDto>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
+    [CanConflict]
     internal static Task<Ok<TaskActedDetailDto>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
+    [CanConflict]
     internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
@@ -111,6 +120,7 @@ internal static class WorkItemActionHandlers
         return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
+    [CanConflict]
     internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -128,6 +138,7 @@ internal static class WorkItemActionHandlers
         return await Act(id, dbFactory, time, "Task marked as failed", engine.FailAsync(id, failure.Message, failure.Details, failure.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
+    [CanConflict]
     internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);

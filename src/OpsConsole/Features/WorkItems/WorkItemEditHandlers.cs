@@ -10,6 +10,7 @@ namespace OpsConsole.Features.WorkItems;
 /// <summary>The /tasks/ routes that create, edit and delete a task; state changes beyond a plain edit have their action routes.</summary>
 public static class WorkItemEditHandlers
 {
+    [CanConflict]
     internal static async Task<Results<Created<TaskDetailDto>, RequestProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -131,6 +132,7 @@ public static class WorkItemEditHandlers
         }
     }
 
+    [CanConflict]
     internal static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
         await engine.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
