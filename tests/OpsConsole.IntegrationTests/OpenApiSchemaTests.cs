@@ -51,6 +51,17 @@ public sealed class OpenApiSchemaTests(OpsConsoleFactory app) : IClassFixture<Op
         Assert.Contains(loose, l => l.StartsWith("POST /api/v1/orchestration/failures 202", StringComparison.Ordinal) && l.EndsWith(".fingerprint is {}", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_body_bound_to_a_request_record_is_documented_with_its_schema()
+    {
+        var document = await DocumentAsync();
+
+        var body = document["paths"]!["/api/v1/orchestration/api-keys"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var schema = document["components"]!["schemas"]![body["$ref"]!.GetValue<string>().Split('/')[^1]]!;
+
+        Assert.Equal(["name", "role", "expires_at"], schema["properties"]!.AsObject().Select(p => p.Key));
+    }
+
     private async Task<JsonObject> DocumentAsync() =>
         await (await app.CreateClientWithToken(null).GetAsync("/api/docs/v1.json")).ReadObjectAsync();
 

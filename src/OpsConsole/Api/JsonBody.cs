@@ -7,20 +7,15 @@ namespace OpsConsole.Api;
 
 /// <summary>
 /// Reads a request's JSON object field by field and collects what is wrong with it, so a client gets one 400
-/// that names every bad field and says what is allowed, and nothing a client sends becomes a 500.
+/// that names every bad field and says what is allowed, and nothing a client sends becomes a 500. For bodies that binding to
+/// a record cannot read (absent versus null in a PATCH, the original's loose shapes); a simple body binds to a request record
+/// (<see cref="JsonRequest{T}"/>) and is checked by the same rules.
 /// </summary>
-public sealed class JsonBody
+public sealed class JsonBody : FieldReader
 {
-    private readonly Dictionary<string, List<string>> errors = [];
-
     private JsonBody(JsonObject json) => Json = json;
 
     public JsonObject Json { get; }
-
-    public bool IsValid => errors.Count == 0;
-
-    /// <summary>Every message so far, by field: the console shows them next to its form fields.</summary>
-    public IReadOnlyDictionary<string, List<string>> Errors => errors;
 
     /// <summary>The request's JSON object to read field by field, or the problem that says why there is none (see <see cref="RequestBody"/>).</summary>
     public static async Task<(JsonBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
@@ -30,18 +25,6 @@ public sealed class JsonBody
     }
 
     public static JsonBody From(JsonObject json) => new(json);
-
-    public RequestProblem Problem() => new(Problems.Validation(errors));
-
-    public void Error(string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var list))
-        {
-            errors[field] = list = [];
-        }
-
-        list.Add(message);
-    }
 
     public bool Has(string field) => Json.ContainsKey(field);
 
@@ -54,7 +37,7 @@ public sealed class JsonBody
 
         if (required)
         {
-            Error(field, $"{field} is required");
+            Missing(field);
         }
 
         return null;
@@ -68,30 +51,7 @@ public sealed class JsonBody
             return null;
         }
 
-        var text = JsonText.Read(node, field, max, out var error);
-        if (text is null)
-        {
-            Error(field, error!);
-            return null;
-        }
-
-        if (text.Length == 0 && !allowEmpty)
-        {
-            if (required)
-            {
-                Error(field, $"{field} is required and may not be blank");
-            }
-
-            return null;
-        }
-
-        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-        {
-            Error(field, $"{field} contains control characters; remove them");
-            return null;
-        }
-
-        return text;
+        return Text(field, JsonText.Read(node, field, max, out var error), error, required, allowEmpty);
     }
 
     public int? Int(string field, int min, int max, bool required = false)
@@ -165,20 +125,7 @@ public sealed class JsonBody
 
     public DateTime? Time(string field, bool required = false)
     {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            && at.Year is >= 1970 and <= 2999)
-        {
-            return at.UtcDateTime;
-        }
-
-        Error(field, $"{field} must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z");
-        return null;
+        return TimeOf(field, String(field, required, 64));
     }
 
     /// <summary>"HH:MM:SS", "D HH:MM:SS" or a number of seconds.</summary>
@@ -219,19 +166,7 @@ public sealed class JsonBody
     public TEnum? Enum<TEnum>(string field, bool required = false)
         where TEnum : struct, System.Enum
     {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (WireFormat.TryParse<TEnum>(text, out var value))
-        {
-            return value;
-        }
-
-        Error(field, $"{field} '{text}' is not allowed; allowed: {WireFormat.Allowed<TEnum>()}");
-        return null;
+        return EnumOf<TEnum>(field, String(field, required, 64));
     }
 
     public List<TEnum>? EnumList<TEnum>(string field)

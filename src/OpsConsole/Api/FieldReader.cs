@@ -1,0 +1,100 @@
+using System.Globalization;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// What is wrong with a request's fields, collected so one 400 names every bad field, and the rules a field's value is read by
+/// (blank text, control characters, times, enum values) with their messages: the same for a body read node by node
+/// (<see cref="JsonBody"/>) and for one bound to a request record (<see cref="BoundFields"/>).
+/// </summary>
+public abstract class FieldReader
+{
+    private readonly Dictionary<string, List<string>> errors = [];
+
+    public bool IsValid => errors.Count == 0;
+
+    /// <summary>Every message so far, by field: the console shows them next to its form fields.</summary>
+    public IReadOnlyDictionary<string, List<string>> Errors => errors;
+
+    public RequestProblem Problem() => new(Problems.Validation(errors));
+
+    public void Error(string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+
+        list.Add(message);
+    }
+
+    protected void Missing(string field) => Error(field, $"{field} is required");
+
+    /// <summary>
+    /// A text field as <see cref="JsonText"/> read it (null with its <paramref name="error"/>): blank is absent (or an error
+    /// when required), control characters other than line breaks and tabs are refused.
+    /// </summary>
+    protected string? Text(string field, string? text, string? error, bool required, bool allowEmpty)
+    {
+        if (text is null)
+        {
+            Error(field, error!);
+            return null;
+        }
+
+        if (text.Length == 0 && !allowEmpty)
+        {
+            if (required)
+            {
+                Error(field, $"{field} is required and may not be blank");
+            }
+
+            return null;
+        }
+
+        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            Error(field, $"{field} contains control characters; remove them");
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>An ISO-8601 time between 1970 and 2999, as UTC (null when <paramref name="text"/> is).</summary>
+    protected DateTime? TimeOf(string field, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
+            && at.Year is >= 1970 and <= 2999)
+        {
+            return at.UtcDateTime;
+        }
+
+        Error(field, $"{field} must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z");
+        return null;
+    }
+
+    /// <summary>One of the enum's wire values (null when <paramref name="text"/> is).</summary>
+    protected TEnum? EnumOf<TEnum>(string field, string? text)
+        where TEnum : struct, Enum
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (WireFormat.TryParse<TEnum>(text, out var value))
+        {
+            return value;
+        }
+
+        Error(field, $"{field} '{text}' is not allowed; allowed: {WireFormat.Allowed<TEnum>()}");
+        return null;
+    }
+}

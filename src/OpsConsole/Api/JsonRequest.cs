@@ -1,0 +1,124 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Metadata;
+using OpsConsole.Domain;
+
+namespace OpsConsole.Api;
+
+/// <summary>
+/// A request record: a body's fields as System.Text.Json binds them (through the source-generated context of its feature),
+/// read into what the handler needs by <see cref="BoundFields"/> with the messages every body gets.
+/// </summary>
+public interface IRequestRecord<TSelf>
+    where TSelf : class, IRequestRecord<TSelf>
+{
+    /// <summary>The record's generated metadata: snake_case names, exact names, numbers only as numbers.</summary>
+    static abstract JsonTypeInfo<TSelf> JsonType { get; }
+
+    /// <summary>Whether an empty body is an empty object (a body whose fields are all optional).</summary>
+    static virtual bool AllowsEmpty => false;
+}
+
+/// <summary>
+/// A handler's body parameter: the request's JSON object (size, UTF-8 and shape checked by <see cref="RequestBody"/>) bound to
+/// <typeparamref name="T"/>. A field whose JSON does not bind (a number where text belongs, a list for a number) is taken out
+/// and binding runs again, so every such field is named; its message is the one the field's reader gives for that JSON. The
+/// route's OpenAPI document shows <typeparamref name="T"/> as its request body.
+/// </summary>
+public sealed class JsonRequest<T> : IBindableFromHttpContext<JsonRequest<T>>, IEndpointParameterMetadataProvider
+    where T : class, IRequestRecord<T>
+{
+    private JsonRequest(T? value, BoundFields? fields, RequestProblem? problem) => (Value, Fields, Problem) = (value, fields, problem);
+
+    /// <summary>The bound record (null when the body could not be read at all: then <see cref="Problem"/> says why).</summary>
+    public T? Value { get; }
+
+    /// <summary>Reads the record's fields and collects what is wrong with them.</summary>
+    public BoundFields? Fields { get; }
+
+    public RequestProblem? Problem { get; }
+
+    public static async ValueTask<JsonRequest<T>?> BindAsync(HttpContext context, ParameterInfo parameter)
+    {
+        var (json, problem) = await RequestBody.ReadJsonObjectAsync(context.Request, T.AllowsEmpty);
+        if (json is null)
+        {
+            return new JsonRequest<T>(null, null, problem);
+        }
+
+        var unbound = new Dictionary<string, JsonNode>();
+        var remaining = json.DeepClone().AsObject();
+        while (true)
+        {
+            try
+            {
+                var value = remaining.Deserialize(T.JsonType) ?? throw new JsonException("the body is null", "$", null, null);
+                return new JsonRequest<T>(value, new BoundFields(unbound), null);
+            }
+            catch (JsonException ex) when (FieldOf(ex.Path) is { } field && remaining.Remove(field, out var node) && node is not null)
+            {
+                unbound[field] = node;
+            }
+        }
+    }
+
+    public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
+        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T)));
+
+    /// <summary>The top-level field a <see cref="JsonException"/>'s path names (<c>$.name</c>, <c>$.tags[2]</c>, <c>$['odd name']</c>).</summary>
+    private static string? FieldOf(string? path)
+    {
+        if (path is null || !path.StartsWith("$", StringComparison.Ordinal) || path.Length < 3)
+        {
+            return null;
+        }
+
+        if (path[1] == '.')
+        {
+            var end = path.IndexOfAny(['.', '['], 2);
+            return end < 0 ? path[2..] : path[2..end];
+        }
+
+        return path.StartsWith("$['", StringComparison.Ordinal) && path.IndexOf("']", 3, StringComparison.Ordinal) is > 3 and var close ? path[3..close] : null;
+    }
+}
+
+/// <summary>
+/// Reads a bound record's fields with the rules and messages of <see cref="JsonBody"/>: a field whose JSON did not bind gets
+/// the message its reader gives that JSON; a bound value is checked as a body's would be.
+/// </summary>
+public sealed class BoundFields(IReadOnlyDictionary<string, JsonNode> unbound) : FieldReader
+{
+    /// <summary>For a record made in code (a console form read as its route reads the body): every field bound.</summary>
+    public BoundFields()
+        : this(new Dictionary<string, JsonNode>())
+    {
+    }
+
+    public string? String(string field, string? value, bool required = false, int max = 10_000, bool allowEmpty = false)
+    {
+        if (unbound.TryGetValue(field, out var node))
+        {
+            return Text(field, JsonText.Read(node, field, max, out var wrong), wrong, required, allowEmpty);
+        }
+
+        if (value is null)
+        {
+            if (required)
+            {
+                Missing(field);
+            }
+
+            return null;
+        }
+
+        return Text(field, JsonText.Read(value, field, max, out var error), error, required, allowEmpty);
+    }
+
+    public DateTime? Time(string field, string? value, bool required = false) => TimeOf(field, String(field, value, required, 64));
+
+    public TEnum? Enum<TEnum>(string field, string? value, bool required = false)
+        where TEnum : struct, System.Enum => EnumOf<TEnum>(field, String(field, value, required, 64));
+}
