@@ -51,15 +51,26 @@ public sealed class OpenApiSchemaTests(OpsConsoleFactory app) : IClassFixture<Op
         Assert.Contains(loose, l => l.StartsWith("POST /api/v1/orchestration/failures 202", StringComparison.Ordinal) && l.EndsWith(".fingerprint is {}", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_body_bound_to_a_request_record_is_documented_with_its_schema()
+    [Theory]
+    [InlineData("/api/v1/orchestration/api-keys", "name,role,expires_at", "name,role")]
+    [InlineData("/api/v1/orchestration/tasks/{id}/escalate", "reason", "")]
+    [InlineData("/api/v1/orchestration/tasks/{id}/assign", "action,agent_id,reason", "")]
+    [InlineData("/api/v1/orchestration/tasks/{id}/messages", "text", "text")]
+    [InlineData("/api/v1/orchestration/agents/{id}/update_status", "action,reason", "action")]
+    public async Task A_body_bound_to_a_request_record_is_documented_with_its_fields(string path, string fields, string required)
     {
         var document = await DocumentAsync();
 
-        var body = document["paths"]!["/api/v1/orchestration/api-keys"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
-        var schema = document["components"]!["schemas"]![body["$ref"]!.GetValue<string>().Split('/')[^1]]!;
+        var body = document["paths"]![path]!["post"]!["requestBody"]!;
+        var schema = body["content"]!["application/json"]!["schema"]!;
+        if (schema["$ref"]?.GetValue<string>() is { } reference)
+        {
+            schema = document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+        }
 
-        Assert.Equal(["name", "role", "expires_at"], schema["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(fields.Split(','), schema["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(required.Split(',', StringSplitOptions.RemoveEmptyEntries), (schema["required"] as JsonArray ?? []).Select(r => r!.GetValue<string>()));
+        Assert.Equal(required.Length > 0, (bool?)body["required"] ?? false);
     }
 
     private async Task<JsonObject> DocumentAsync() =>

@@ -58,6 +58,8 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         var blank = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "  ", "role": "viewer"}""")).ProblemAsync(HttpStatusCode.BadRequest);
         var numberAsText = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "x", "role": "viewer", "expires_at": 1767225600}""")).ProblemAsync(HttpStatusCode.BadRequest);
         var created = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "  trimmed  ", "role": "viewer", "unknown": [1]}"""));
+        // As before binding: the body is read whatever Content-Type says.
+        var plain = await admin.PostAsync($"{Api}/api-keys/", new StringContent("""{"name": "plain", "role": "viewer"}""", System.Text.Encoding.UTF8, "text/plain"));
 
         Assert.Equal(
             "name must be a string, not a number; role must be a string, not a list; expires_at must be a string, not a boolean",
@@ -71,6 +73,7 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         Assert.Equal("expires_at must be a string, not a number", (string?)numberAsText["detail"]);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("trimmed", (string?)(await created.ReadObjectAsync())["name"]);
+        Assert.Equal(HttpStatusCode.Created, plain.StatusCode);
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

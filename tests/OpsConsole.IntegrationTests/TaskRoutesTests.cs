@@ -313,6 +313,27 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     }
 
     [Fact]
+    public async Task Assign_binds_its_body_and_names_every_bad_field_in_one_answer()
+    {
+        var created = await admin.CreateTaskAsync($"assign body {Routes.Tag()}", autoAssign: false);
+        var assign = $"{Routes.Task(Id(created))}assign/";
+
+        var wrong = await admin.PostAsync(assign, Json("""{"action": "steal", "agent_id": 5, "reason": ["x"]}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var notUuid = await admin.PostAsync(assign, Json("""{"agent_id": "abc", "reason": "  "}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var escalateWrong = await admin.PostAsync($"{Routes.Task(Id(created))}escalate/", Json("""{"reason": 7}""")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(
+            "action 'steal' is not allowed; allowed: assign, retry, escalate, cancel, complete; agent_id must be a string, not a number; reason must be a string, not a list",
+            (string?)wrong["detail"]);
+        Assert.Equal(["action", "agent_id", "reason"], wrong["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("agent_id must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6", (string?)notUuid["detail"]);
+        Assert.Equal("reason must be a string, not a number", (string?)escalateWrong["detail"]);
+        Assert.Equal("pending", (string?)(await admin.GetTaskAsync(Id(created)))["status"]);
+    }
+
+    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task Execution_logs_list_the_tasks_history_newest_first()
     {
         var created = await admin.CreateTaskAsync($"logs {Routes.Tag()}", taskType: "deployment");

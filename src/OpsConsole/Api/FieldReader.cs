@@ -80,6 +80,23 @@ public abstract class FieldReader
         return null;
     }
 
+    /// <summary>A UUID (null when <paramref name="text"/> is).</summary>
+    protected Guid? GuidOf(string field, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Guid.TryParse(text, out var id))
+        {
+            return id;
+        }
+
+        Error(field, $"{field} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
+        return null;
+    }
+
     /// <summary>One of the enum's wire values (null when <paramref name="text"/> is).</summary>
     protected TEnum? EnumOf<TEnum>(string field, string? text)
         where TEnum : struct, Enum

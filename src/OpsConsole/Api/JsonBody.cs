@@ -261,22 +261,7 @@ public sealed class JsonBody : FieldReader
         return result;
     }
 
-    public Guid? Guid(string field, bool required = false)
-    {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (System.Guid.TryParse(text, out var id))
-        {
-            return id;
-        }
-
-        Error(field, $"{field} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
-        return null;
-    }
+    public Guid? Guid(string field, bool required = false) => GuidOf(field, String(field, required, 64));
 
     /// <summary>A JSON object field, returned as its compact text.</summary>
     public string? Object(string field, int maxBytes = 256 * 1024)

@@ -64,8 +64,12 @@ public sealed class JsonRequest<T> : IBindableFromHttpContext<JsonRequest<T>>, I
         }
     }
 
+    /// <summary>
+    /// Names the record for the OpenAPI document (<see cref="RequestRecords"/>), not as accepted media types: those would let
+    /// routing refuse a body sent without <c>Content-Type: application/json</c>, which the API has always read.
+    /// </summary>
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
-        builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(T)));
+        builder.Metadata.Add(new RequestRecords.Body(typeof(T), !T.AllowsEmpty));
 
     /// <summary>The top-level field a <see cref="JsonException"/>'s path names (<c>$.name</c>, <c>$.tags[2]</c>, <c>$['odd name']</c>).</summary>
     private static string? FieldOf(string? path)
@@ -118,6 +122,8 @@ public sealed class BoundFields(IReadOnlyDictionary<string, JsonNode> unbound) :
     }
 
     public DateTime? Time(string field, string? value, bool required = false) => TimeOf(field, String(field, value, required, 64));
+
+    public Guid? Guid(string field, string? value, bool required = false) => GuidOf(field, String(field, value, required, 64));
 
     public TEnum? Enum<TEnum>(string field, string? value, bool required = false)
         where TEnum : struct, System.Enum => EnumOf<TEnum>(field, String(field, value, required, 64));

@@ -37,7 +37,7 @@ public sealed record ApiKeyRequest(string Name, ApiRole Role, DateTime? ExpiresA
 }
 
 /// <summary>POST api-keys/'s body: <c>name</c> (at most 100 characters), <c>role</c> (admin, operator or viewer) and an optional future <c>expires_at</c>.</summary>
-public sealed record NewApiKeyBody(string? Name, string? Role, string? ExpiresAt) : IRequestRecord<NewApiKeyBody>
+public sealed record NewApiKeyBody(string? Name, string? Role, string? ExpiresAt = null) : IRequestRecord<NewApiKeyBody>
 {
     public static JsonTypeInfo<NewApiKeyBody> JsonType => SecurityJson.Default.NewApiKeyBody;
 }

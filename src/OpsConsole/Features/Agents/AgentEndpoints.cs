@@ -169,19 +169,19 @@ public static class AgentEndpoints
     }
 
     [CanConflict]
-    private static async Task<Results<Ok<AgentStatusChangedDto>, RequestProblem>> UpdateStatusAsync(Guid id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AgentStatusChangedDto>, RequestProblem>> UpdateStatusAsync(
+        Guid id, JsonRequest<AgentStatusBody> body, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (body is not { Value: { } value, Fields: { } fields })
         {
-            return problem!;
+            return body.Problem!;
         }
 
-        var action = body.String("action", required: true, max: 30);
-        body.String("reason", max: 1000);
-        if (!body.IsValid)
+        var action = fields.String("action", value.Action, required: true, max: 30);
+        fields.String("reason", value.Reason, max: 1000);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var agent = await agents.UpdateStatusAsync(id, action!, request.HttpContext.User.ToActor(), cancellationToken);

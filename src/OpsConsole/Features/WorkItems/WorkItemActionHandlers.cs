@@ -15,28 +15,27 @@ namespace OpsConsole.Features.WorkItems;
 internal static class WorkItemActionHandlers
 {
     [CanConflict]
-    internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, JsonRequest<AssignBody> request, HttpContext context, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return problem!;
+            return request.Problem!;
         }
 
-        var action = body.String("action", max: 20);
+        var action = fields.String("action", body.Action, max: 20);
         if (action is not null && action is not ("assign" or "retry" or "escalate" or "cancel" or "complete"))
         {
-            body.Error("action", $"action '{action}' is not allowed; allowed: assign, retry, escalate, cancel, complete");
+            fields.Error("action", $"action '{action}' is not allowed; allowed: assign, retry, escalate, cancel, complete");
         }
 
-        var agentId = body.Guid("agent_id");
-        var reason = body.String("reason", max: 1000);
-        if (!body.IsValid)
+        var agentId = fields.Guid("agent_id", body.AgentId);
+        var reason = fields.String("reason", body.Reason, max: 1000);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
-        var result = await engine.AssignAsync(id, agentId, reason, request.HttpContext.User.ToActor(), cancellationToken);
+        var result = await engine.AssignAsync(id, agentId, reason, context.User.ToActor(), cancellationToken);
         var agentName = result.Task.AssignedAgent?.Name;
         return TypedResults.Ok(new AssignedDto(
             agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
@@ -52,9 +51,9 @@ internal static class WorkItemActionHandlers
     }
 
     [CanConflict]
-    internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
@@ -65,9 +64,9 @@ internal static class WorkItemActionHandlers
     }
 
     [CanConflict]
-    internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
@@ -78,9 +77,9 @@ internal static class WorkItemActionHandlers
     }
 
     [CanConflict]
-    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> BlockAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
@@ -172,17 +171,16 @@ internal static class WorkItemActionHandlers
             ?? throw RefusedException.NotFound("Task", taskId);
     }
 
-    /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>
-    private static async Task<(string? Reason, RequestProblem? Problem)> ReasonAsync(HttpRequest request)
+    /// <summary>The reason of escalate, cancel and block, or the problem that says what is wrong with their body.</summary>
+    private static (string? Reason, RequestProblem? Problem) Reason(JsonRequest<ReasonBody> request)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return (null, problem);
+            return (null, request.Problem);
         }
 
-        var reason = body.String("reason", max: 1000);
-        return body.IsValid ? (reason, null) : (null, body.Problem());
+        var reason = fields.String("reason", body.Reason, max: 1000);
+        return fields.IsValid ? (reason, null) : (null, fields.Problem());
     }
 }
 
