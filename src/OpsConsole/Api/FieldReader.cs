@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Api;
@@ -78,6 +79,47 @@ public abstract class FieldReader
 
         Error(field, $"{field} must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z");
         return null;
+    }
+
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/> (5.0 is 5; null when <paramref name="node"/> is).</summary>
+    protected int? IntOf(string field, JsonNode? node, int min, int max)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && d >= min && d <= max)
+        {
+            return (int)d;
+        }
+
+        Error(field, $"{field} must be a whole number from {min} to {max}");
+        return null;
+    }
+
+    /// <summary>A JSON object field as its compact text, at most <paramref name="maxBytes"/> (null when <paramref name="node"/> is).</summary>
+    protected string? ObjectOf(string field, JsonNode? node, int maxBytes)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject obj)
+        {
+            Error(field, $"{field} must be a JSON object, not {JsonKinds.Describe(node)}");
+            return null;
+        }
+
+        var text = obj.ToJsonString();
+        if (text.Length > maxBytes)
+        {
+            Error(field, $"{field} is {text.Length} bytes; at most {maxBytes} are allowed");
+            return null;
+        }
+
+        return text;
     }
 
     /// <summary>A UUID (null when <paramref name="text"/> is).</summary>

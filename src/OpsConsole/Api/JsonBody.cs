@@ -54,22 +54,7 @@ public sealed class JsonBody : FieldReader
         return Text(field, JsonText.Read(node, field, max, out var error), error, required, allowEmpty);
     }
 
-    public int? Int(string field, int min, int max, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && d >= min && d <= max)
-        {
-            return (int)d;
-        }
-
-        Error(field, $"{field} must be a whole number from {min} to {max}");
-        return null;
-    }
+    public int? Int(string field, int min, int max, bool required = false) => IntOf(field, Node(field, required), min, max);
 
     public double? Double(string field, double min, double max, bool required = false)
     {
@@ -264,29 +249,7 @@ public sealed class JsonBody : FieldReader
     public Guid? Guid(string field, bool required = false) => GuidOf(field, String(field, required, 64));
 
     /// <summary>A JSON object field, returned as its compact text.</summary>
-    public string? Object(string field, int maxBytes = 256 * 1024)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is not JsonObject obj)
-        {
-            Error(field, $"{field} must be a JSON object, not {JsonKinds.Describe(node)}");
-            return null;
-        }
-
-        var text = obj.ToJsonString();
-        if (text.Length > maxBytes)
-        {
-            Error(field, $"{field} is {text.Length} bytes; at most {maxBytes} are allowed");
-            return null;
-        }
-
-        return text;
-    }
+    public string? Object(string field, int maxBytes = 256 * 1024) => ObjectOf(field, Node(field, false), maxBytes);
 
     private JsonArray? Array(string field)
     {

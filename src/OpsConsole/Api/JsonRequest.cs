@@ -121,6 +121,28 @@ public sealed class BoundFields(IReadOnlyDictionary<string, JsonNode> unbound) :
         return Text(field, JsonText.Read(value, field, max, out var error), error, required, allowEmpty);
     }
 
+    public int? Int(string field, int? value, int min, int max, bool required = false) =>
+        IntOf(field, NodeOf(field, value is { } v ? JsonValue.Create((double)v) : null, required), min, max);
+
+    /// <summary>A JSON object field as its compact text (see <see cref="JsonBody.Object"/>).</summary>
+    public string? Object(string field, JsonObject? value, int maxBytes = 256 * 1024) => ObjectOf(field, NodeOf(field, value, false), maxBytes);
+
+    /// <summary>The JSON a field had: as sent when it did not bind (its reader says what is wrong with it), else the bound value's.</summary>
+    private JsonNode? NodeOf(string field, JsonNode? bound, bool required)
+    {
+        if (unbound.TryGetValue(field, out var node))
+        {
+            return node;
+        }
+
+        if (bound is null && required)
+        {
+            Missing(field);
+        }
+
+        return bound;
+    }
+
     public DateTime? Time(string field, string? value, bool required = false) => TimeOf(field, String(field, value, required, 64));
 
     public Guid? Guid(string field, string? value, bool required = false) => GuidOf(field, String(field, value, required, 64));

@@ -241,30 +241,29 @@ public static class IntakeEndpoints
 
     [CanConflict]
     private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, Accepted<SuppressedFailureDto>, NotFoundProblem, RequestProblem>> CreateFromDeploymentFailureAsync(
-        HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
+        JsonRequest<DeploymentFailureBody> request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
         IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return problem!;
+            return request.Problem!;
         }
 
-        var deploymentId = body.String("deployment_id", required: true, max: DeploymentEntryReader.MaxIdLength);
-        var errorMessage = body.String("error_message", required: true, max: DeploymentEntryReader.MaxMessageLength);
-        var failedStep = body.String("failed_step", max: DeploymentEntryReader.MaxShortText);
-        var hostname = body.String("server_hostname", max: DeploymentEntryReader.MaxShortText);
-        var domain = body.String("domain", max: DeploymentEntryReader.MaxShortText);
-        var additional = body.Object("additional_info", 64 * 1024);
-        var environment = body.String("environment", max: 50);
+        var deploymentId = fields.String("deployment_id", body.DeploymentId, required: true, max: DeploymentEntryReader.MaxIdLength);
+        var errorMessage = fields.String("error_message", body.ErrorMessage, required: true, max: DeploymentEntryReader.MaxMessageLength);
+        var failedStep = fields.String("failed_step", body.FailedStep, max: DeploymentEntryReader.MaxShortText);
+        var hostname = fields.String("server_hostname", body.ServerHostname, max: DeploymentEntryReader.MaxShortText);
+        var domain = fields.String("domain", body.Domain, max: DeploymentEntryReader.MaxShortText);
+        var additional = fields.Object("additional_info", body.AdditionalInfo, 64 * 1024);
+        var environment = fields.String("environment", body.Environment, max: 50);
         if (environment is not null && !EnvironmentNames.IsValid(environment))
         {
-            body.Error("environment", $"environment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
+            fields.Error("environment", $"environment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
         }
 
-        if (!body.IsValid)
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var report = new FailureReport
