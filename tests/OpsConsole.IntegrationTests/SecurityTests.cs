@@ -52,12 +52,12 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         var admin = app.CreateAdminClient();
 
         // Each field's JSON is of the wrong kind: binding names them all, each with its reader's message.
-        var wrongKinds = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": 5, "role": ["admin"], "expires_at": true}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var wrongKinds = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": 5, "role": ["admin"], "expires_at": true}""")).ProblemAsync(HttpStatusCode.BadRequest);
         // Bound, then read: a name under another spelling is missing, a time that is no time.
-        var badValues = await admin.PostAsync($"{Api}/api-keys/", Json("""{"Name": "x", "role": "viewer", "expires_at": "next week"}""")).ProblemAsync(HttpStatusCode.BadRequest);
-        var blank = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "  ", "role": "viewer"}""")).ProblemAsync(HttpStatusCode.BadRequest);
-        var numberAsText = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "x", "role": "viewer", "expires_at": 1767225600}""")).ProblemAsync(HttpStatusCode.BadRequest);
-        var created = await admin.PostAsync($"{Api}/api-keys/", Json("""{"name": "  trimmed  ", "role": "viewer", "unknown": [1]}"""));
+        var badValues = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"Name": "x", "role": "viewer", "expires_at": "next week"}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var blank = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "  ", "role": "viewer"}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var numberAsText = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "x", "role": "viewer", "expires_at": 1767225600}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var created = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "  trimmed  ", "role": "viewer", "unknown": [1]}"""));
         // As before binding: the body is read whatever Content-Type says.
         var plain = await admin.PostAsync($"{Api}/api-keys/", new StringContent("""{"name": "plain", "role": "viewer"}""", System.Text.Encoding.UTF8, "text/plain"));
 
@@ -75,8 +75,6 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         Assert.Equal("trimmed", (string?)(await created.ReadObjectAsync())["name"]);
         Assert.Equal(HttpStatusCode.Created, plain.StatusCode);
     }
-
-    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task Every_change_by_a_key_is_in_the_audit_trail_with_who_what_and_before_after()

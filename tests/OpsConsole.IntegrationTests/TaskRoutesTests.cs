@@ -318,9 +318,9 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         var created = await admin.CreateTaskAsync($"assign body {Routes.Tag()}", autoAssign: false);
         var assign = $"{Routes.Task(Id(created))}assign/";
 
-        var wrong = await admin.PostAsync(assign, Json("""{"action": "steal", "agent_id": 5, "reason": ["x"]}""")).ProblemAsync(HttpStatusCode.BadRequest);
-        var notUuid = await admin.PostAsync(assign, Json("""{"agent_id": "abc", "reason": "  "}""")).ProblemAsync(HttpStatusCode.BadRequest);
-        var escalateWrong = await admin.PostAsync($"{Routes.Task(Id(created))}escalate/", Json("""{"reason": 7}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var wrong = await admin.PostAsync(assign, RawJson("""{"action": "steal", "agent_id": 5, "reason": ["x"]}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var notUuid = await admin.PostAsync(assign, RawJson("""{"agent_id": "abc", "reason": "  "}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var escalateWrong = await admin.PostAsync($"{Routes.Task(Id(created))}escalate/", RawJson("""{"reason": 7}""")).ProblemAsync(HttpStatusCode.BadRequest);
 
         Assert.Equal(
             "action 'steal' is not allowed; allowed: assign, retry, escalate, cancel, complete; agent_id must be a string, not a number; reason must be a string, not a list",
@@ -330,8 +330,6 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         Assert.Equal("reason must be a string, not a number", (string?)escalateWrong["detail"]);
         Assert.Equal("pending", (string?)(await admin.GetTaskAsync(Id(created)))["status"]);
     }
-
-    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
     [Fact]
     public async Task Execution_logs_list_the_tasks_history_newest_first()

@@ -157,7 +157,7 @@ public sealed class GitHubIssueTests(GitHubApp app) : IClassFixture<GitHubApp>
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostJsonAsync($"{Api}/tasks/{taskId}/github_issue/", new { issue_number = 999 })).StatusCode);
         foreach (var wrong in new[] { """{"issue_number": "12"}""", """{"issue_number": 0}""", """{"issue_number": 1.5}""" })
         {
-            var refused = await client.PostAsync($"{Api}/tasks/{taskId}/github_issue/", new StringContent(wrong, System.Text.Encoding.UTF8, "application/json"));
+            var refused = await client.PostAsync($"{Api}/tasks/{taskId}/github_issue/", ApiTestExtensions.RawJson(wrong));
             Assert.Equal("issue_number must be a whole number from 1 to 2147483647", (string?)(await refused.ProblemAsync(HttpStatusCode.BadRequest))["detail"]);
         }
 

@@ -308,7 +308,7 @@ public sealed class FailureIntakeApiTests(IntakeFactory app) : IClassFixture<Int
     {
         var json = """{"deployment_id": 5, "error_message": "  ", "additional_info": [1], "environment": "prod env!", "server_hostname": {"a": 1}}""";
 
-        var response = await app.CreateAdminClient().PostAsync($"{Api}/tasks/create_from_deployment_failure/", new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await app.CreateAdminClient().PostAsync($"{Api}/tasks/create_from_deployment_failure/", ApiTestExtensions.RawJson(json));
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal(
