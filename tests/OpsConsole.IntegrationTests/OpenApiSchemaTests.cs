@@ -58,6 +58,7 @@ public sealed class OpenApiSchemaTests(OpsConsoleFactory app) : IClassFixture<Op
     [InlineData("/api/v1/orchestration/tasks/{id}/messages", "text", "text")]
     [InlineData("/api/v1/orchestration/agents/{id}/update_status", "action,reason", "action")]
     [InlineData("/api/v1/orchestration/tasks/{id}/github_issue", "issue_number", "")]
+    [InlineData("/api/v1/orchestration/tasks", "title,task_type,description,priority,due_date,estimated_duration,input_data,auto_assign,auto_retry,auto_escalate,max_retries,depends_on_ids,environment,max_run_minutes,budget_usd", "title,task_type")]
     [InlineData("/api/v1/orchestration/tasks/create_from_deployment_failure", "deployment_id,error_message,failed_step,server_hostname,domain,additional_info,environment", "deployment_id,error_message")]
     public async Task A_body_bound_to_a_request_record_is_documented_with_its_fields(string path, string fields, string required)
     {

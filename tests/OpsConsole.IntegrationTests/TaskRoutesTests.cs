@@ -332,6 +332,32 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     }
 
     [Fact]
+    public async Task Creating_a_task_binds_its_body_and_names_every_bad_field_in_one_answer()
+    {
+        var body = """
+            {"title": 7, "task_type": "documentation", "priority": "urgent", "estimated_duration": "forever", "input_data": [1],
+             "auto_assign": "yes", "max_retries": "3", "depends_on_ids": ["nope"], "budget_usd": -1}
+            """;
+        // Read as before binding: 2.0 is a whole number, seconds are a duration.
+        var loose = """{"title": "loose", "task_type": "documentation", "max_retries": 2.0, "estimated_duration": 90, "auto_assign": false}""";
+
+        var problem = await admin.PostAsync($"{Routes.Base}/tasks/", RawJson(body)).ProblemAsync(HttpStatusCode.BadRequest);
+        var created = await admin.PostAsync($"{Routes.Base}/tasks/", RawJson(loose)).ObjectAsync(HttpStatusCode.Created);
+
+        Assert.Equal(
+            ["title", "priority", "estimated_duration", "input_data", "auto_assign", "max_retries", "depends_on_ids", "budget_usd"],
+            problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("title must be a string, not a number", (string?)problem["errors"]!["title"]![0]);
+        Assert.Equal("input_data must be a JSON object, not a list", (string?)problem["errors"]!["input_data"]![0]);
+        Assert.Equal("auto_assign must be true or false", (string?)problem["errors"]!["auto_assign"]![0]);
+        Assert.Equal("max_retries must be a whole number from 0 to 20", (string?)problem["errors"]!["max_retries"]![0]);
+        Assert.Equal("depends_on_ids must be a list of task ids (UUIDs)", (string?)problem["errors"]!["depends_on_ids"]![0]);
+        Assert.Equal(2, (int?)created["max_retries"]);
+        Assert.Equal("00:01:30", (string?)created["estimated_duration"]);
+        Assert.Equal("pending", (string?)created["status"]);
+    }
+
+    [Fact]
     public async Task Execution_logs_list_the_tasks_history_newest_first()
     {
         var created = await admin.CreateTaskAsync($"logs {Routes.Tag()}", taskType: "deployment");

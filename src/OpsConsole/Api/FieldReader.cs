@@ -122,6 +122,121 @@ public abstract class FieldReader
         return text;
     }
 
+    /// <summary>An amount in US dollars: more than 0 (or 0 too, with <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
+    protected decimal? MoneyOf(string field, JsonNode? node, bool allowZero, decimal max)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<decimal>(out var amount) && (allowZero ? amount >= 0 : amount > 0) && amount <= max)
+        {
+            return amount;
+        }
+
+        Error(field, $"{field} must be a number of US dollars {(allowZero ? "from 0" : "greater than 0")} up to {max.ToString(CultureInfo.InvariantCulture)}");
+        return null;
+    }
+
+    protected bool? BoolOf(string field, JsonNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonValue v && v.TryGetValue<bool>(out var b))
+        {
+            return b;
+        }
+
+        Error(field, $"{field} must be true or false");
+        return null;
+    }
+
+    /// <summary>"HH:MM:SS", "D HH:MM:SS" or a number of seconds, at most <paramref name="max"/>.</summary>
+    protected TimeSpan? DurationOf(string field, JsonNode? node, TimeSpan max)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        TimeSpan? span = null;
+        if (node is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds >= 0 && seconds <= max.TotalSeconds)
+        {
+            span = TimeSpan.FromSeconds(seconds);
+        }
+        else if (node is JsonValue s && s.TryGetValue<string>(out var text))
+        {
+            text = text.Trim();
+            var parts = text.Split(' ', 2);
+            var days = 0;
+            if ((parts.Length == 1 || (int.TryParse(parts[0], out days) && days >= 0 && days <= max.TotalDays))
+                && TimeSpan.TryParseExact(parts[^1], [@"hh\:mm\:ss", @"h\:mm\:ss", @"hh\:mm\:ss\.FFFFFF"], CultureInfo.InvariantCulture, out var clock))
+            {
+                span = TimeSpan.FromDays(days) + clock;
+            }
+        }
+
+        if (span is { } result && result >= TimeSpan.Zero && result <= max)
+        {
+            return result;
+        }
+
+        Error(field, $"{field} must be a duration \"HH:MM:SS\" (or \"D HH:MM:SS\", or seconds) of at most {ApiJson.Duration(max)}");
+        return null;
+    }
+
+    /// <summary>A list of task ids, at most <paramref name="maxItems"/>.</summary>
+    protected List<Guid>? GuidsOf(string field, JsonNode? node, int maxItems)
+    {
+        var items = ArrayOf(field, node);
+        if (items is null)
+        {
+            return null;
+        }
+
+        var result = new List<Guid>();
+        foreach (var item in items)
+        {
+            if (item is JsonValue v && v.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id))
+            {
+                result.Add(id);
+            }
+            else
+            {
+                Error(field, $"{field} must be a list of task ids (UUIDs)");
+                return null;
+            }
+        }
+
+        if (result.Count > maxItems)
+        {
+            Error(field, $"{field} may hold at most {maxItems} ids");
+            return null;
+        }
+
+        return result;
+    }
+
+    protected JsonArray? ArrayOf(string field, JsonNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is JsonArray array)
+        {
+            return array;
+        }
+
+        Error(field, $"{field} must be a JSON list, not {JsonKinds.Describe(node)}");
+        return null;
+    }
+
     /// <summary>A UUID (null when <paramref name="text"/> is).</summary>
     protected Guid? GuidOf(string field, string? text)
     {

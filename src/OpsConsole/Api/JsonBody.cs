@@ -74,39 +74,10 @@ public sealed class JsonBody : FieldReader
     }
 
     /// <summary>An amount in US dollars: more than 0 (or 0 too, with <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
-    public decimal? Money(string field, bool allowZero = false, decimal max = 1_000_000m, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
+    public decimal? Money(string field, bool allowZero = false, decimal max = 1_000_000m, bool required = false) =>
+        MoneyOf(field, Node(field, required), allowZero, max);
 
-        if (node is JsonValue v && v.TryGetValue<decimal>(out var amount) && (allowZero ? amount >= 0 : amount > 0) && amount <= max)
-        {
-            return amount;
-        }
-
-        Error(field, $"{field} must be a number of US dollars {(allowZero ? "from 0" : "greater than 0")} up to {max.ToString(CultureInfo.InvariantCulture)}");
-        return null;
-    }
-
-    public bool? Bool(string field, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue<bool>(out var b))
-        {
-            return b;
-        }
-
-        Error(field, $"{field} must be true or false");
-        return null;
-    }
+    public bool? Bool(string field, bool required = false) => BoolOf(field, Node(field, required));
 
     public DateTime? Time(string field, bool required = false)
     {
@@ -114,39 +85,7 @@ public sealed class JsonBody : FieldReader
     }
 
     /// <summary>"HH:MM:SS", "D HH:MM:SS" or a number of seconds.</summary>
-    public TimeSpan? Duration(string field, TimeSpan max)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
-
-        TimeSpan? span = null;
-        if (node is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds >= 0 && seconds <= max.TotalSeconds)
-        {
-            span = TimeSpan.FromSeconds(seconds);
-        }
-        else if (node is JsonValue s && s.TryGetValue<string>(out var text))
-        {
-            text = text.Trim();
-            var parts = text.Split(' ', 2);
-            var days = 0;
-            if ((parts.Length == 1 || (int.TryParse(parts[0], out days) && days >= 0 && days <= max.TotalDays))
-                && TimeSpan.TryParseExact(parts[^1], [@"hh\:mm\:ss", @"h\:mm\:ss", @"hh\:mm\:ss\.FFFFFF"], CultureInfo.InvariantCulture, out var clock))
-            {
-                span = TimeSpan.FromDays(days) + clock;
-            }
-        }
-
-        if (span is { } result && result >= TimeSpan.Zero && result <= max)
-        {
-            return result;
-        }
-
-        Error(field, $"{field} must be a duration \"HH:MM:SS\" (or \"D HH:MM:SS\", or seconds) of at most {ApiJson.Duration(max)}");
-        return null;
-    }
+    public TimeSpan? Duration(string field, TimeSpan max) => DurationOf(field, Node(field, false), max);
 
     public TEnum? Enum<TEnum>(string field, bool required = false)
         where TEnum : struct, System.Enum
@@ -215,56 +154,12 @@ public sealed class JsonBody : FieldReader
         return result;
     }
 
-    public List<Guid>? Guids(string field, int maxItems)
-    {
-        var items = Array(field);
-        if (items is null)
-        {
-            return null;
-        }
-
-        var result = new List<Guid>();
-        foreach (var item in items)
-        {
-            if (item is JsonValue v && v.TryGetValue<string>(out var text) && System.Guid.TryParse(text, out var id))
-            {
-                result.Add(id);
-            }
-            else
-            {
-                Error(field, $"{field} must be a list of task ids (UUIDs)");
-                return null;
-            }
-        }
-
-        if (result.Count > maxItems)
-        {
-            Error(field, $"{field} may hold at most {maxItems} ids");
-            return null;
-        }
-
-        return result;
-    }
+    public List<Guid>? Guids(string field, int maxItems) => GuidsOf(field, Node(field, false), maxItems);
 
     public Guid? Guid(string field, bool required = false) => GuidOf(field, String(field, required, 64));
 
     /// <summary>A JSON object field, returned as its compact text.</summary>
     public string? Object(string field, int maxBytes = 256 * 1024) => ObjectOf(field, Node(field, false), maxBytes);
 
-    private JsonArray? Array(string field)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonArray array)
-        {
-            return array;
-        }
-
-        Error(field, $"{field} must be a JSON list, not {JsonKinds.Describe(node)}");
-        return null;
-    }
+    private JsonArray? Array(string field) => ArrayOf(field, Node(field, false));
 }

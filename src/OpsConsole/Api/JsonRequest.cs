@@ -48,6 +48,13 @@ public sealed class JsonRequest<T> : IBindableFromHttpContext<JsonRequest<T>>, I
             return new JsonRequest<T>(null, null, problem);
         }
 
+        var (value, fields) = Bind(json);
+        return new JsonRequest<T>(value, fields, null);
+    }
+
+    /// <summary><paramref name="json"/> bound to the record (a body, or an object inside one such as a preview's <c>task</c>).</summary>
+    public static (T Value, BoundFields Fields) Bind(JsonObject json)
+    {
         var unbound = new Dictionary<string, JsonNode>();
         var remaining = json.DeepClone().AsObject();
         while (true)
@@ -55,7 +62,7 @@ public sealed class JsonRequest<T> : IBindableFromHttpContext<JsonRequest<T>>, I
             try
             {
                 var value = remaining.Deserialize(T.JsonType) ?? throw new JsonException("the body is null", "$", null, null);
-                return new JsonRequest<T>(value, new BoundFields(unbound), null);
+                return (value, new BoundFields(unbound));
             }
             catch (JsonException ex) when (FieldOf(ex.Path) is { } field && remaining.Remove(field, out var node) && node is not null)
             {
@@ -126,6 +133,17 @@ public sealed class BoundFields(IReadOnlyDictionary<string, JsonNode> unbound) :
 
     /// <summary>A JSON object field as its compact text (see <see cref="JsonBody.Object"/>).</summary>
     public string? Object(string field, JsonObject? value, int maxBytes = 256 * 1024) => ObjectOf(field, NodeOf(field, value, false), maxBytes);
+
+    public decimal? Money(string field, decimal? value, bool allowZero = false, decimal max = 1_000_000m) =>
+        MoneyOf(field, NodeOf(field, value is { } v ? JsonValue.Create(v) : null, false), allowZero, max);
+
+    public bool? Bool(string field, bool? value) => BoolOf(field, NodeOf(field, value is { } v ? JsonValue.Create(v) : null, false));
+
+    /// <summary>A duration, sent as "HH:MM:SS" text or as seconds (so bound as the JSON it is).</summary>
+    public TimeSpan? Duration(string field, JsonNode? value, TimeSpan max) => DurationOf(field, NodeOf(field, value, false), max);
+
+    public List<Guid>? Guids(string field, IReadOnlyList<string?>? value, int maxItems) =>
+        GuidsOf(field, NodeOf(field, value is null ? null : new JsonArray([.. value.Select(v => (JsonNode?)(v is null ? null : JsonValue.Create(v)))]), false), maxItems);
 
     /// <summary>The JSON a field had: as sent when it did not bind (its reader says what is wrong with it), else the bound value's.</summary>
     private JsonNode? NodeOf(string field, JsonNode? bound, bool required)
