@@ -45,6 +45,25 @@ public sealed partial class OpenApiRouteTableTests(OpsConsoleFactory app) : ICla
     }
 
     [Fact]
+    public void A_conflict_is_listed_on_the_writes_that_can_be_refused_so_and_on_no_other_route()
+    {
+        var conflicting = Routes().Where(r => r.Statuses.Contains(409)).Select(r => $"{r.Method} {r.Pattern}").ToHashSet();
+
+        // A task's transition, a replayed delivery, a rule's or agent's name taken, an issue already linked.
+        Assert.Contains("POST /api/v1/orchestration/tasks/{id:guid}/complete", conflicting);
+        Assert.Contains("POST /api/v1/orchestration/webhooks/github", conflicting);
+        Assert.Contains("POST /api/v1/orchestration/rules/", conflicting);
+        Assert.Contains("PATCH /api/v1/orchestration/agents/{id:guid}", conflicting);
+        Assert.Contains("POST /api/v1/orchestration/tasks/{id:guid}/github_issue/", conflicting);
+        // Reads, a preview, a key's revocation, a rule's deletion and the delivery runs cannot be refused as a conflict.
+        Assert.DoesNotContain(conflicting, r => r.StartsWith("GET ", StringComparison.Ordinal));
+        Assert.DoesNotContain("POST /api/v1/orchestration/preview", conflicting);
+        Assert.DoesNotContain("DELETE /api/v1/orchestration/api-keys/{id:guid}", conflicting);
+        Assert.DoesNotContain("DELETE /api/v1/orchestration/rules/{id:guid}", conflicting);
+        Assert.DoesNotContain("POST /api/v1/orchestration/integrations/github/deliver", conflicting);
+    }
+
+    [Fact]
     public async Task The_comparison_finds_a_route_missing_from_the_document_and_a_status_left_out()
     {
         var routes = Routes();
@@ -53,13 +72,17 @@ public sealed partial class OpenApiRouteTableTests(OpsConsoleFactory app) : ICla
         paths.Remove("/api/v1/orchestration/rules/backtest");
         paths["/api/v1/orchestration/tasks/{id}/complete"]!["post"]!["responses"]!.AsObject().Remove("404");
         paths["/api/v1/orchestration/agents/{id}"]!["get"]!["responses"]!.AsObject().Remove("403");
+        paths["/api/v1/orchestration/tasks/{id}/fail"]!["post"]!["responses"]!.AsObject().Remove("409");
+        paths["/api/v1/orchestration/preview"]!["post"]!["responses"]!["409"] = new JsonObject { ["description"] = "Conflict" };
 
         var wrong = Compare(document, routes);
 
         Assert.Contains("POST /api/v1/orchestration/rules/backtest is not in the OpenAPI document", wrong);
         Assert.Contains("POST /api/v1/orchestration/tasks/{id}/complete does not list 404", wrong);
         Assert.Contains("GET /api/v1/orchestration/agents/{id} does not list 403", wrong);
-        Assert.Equal(3, wrong.Count);
+        Assert.Contains("POST /api/v1/orchestration/tasks/{id}/fail does not list 409", wrong);
+        Assert.Contains("POST /api/v1/orchestration/preview lists 409, which its handler does not say it can answer", wrong);
+        Assert.Equal(5, wrong.Count);
     }
 
     [Fact]
@@ -97,6 +120,10 @@ public sealed partial class OpenApiRouteTableTests(OpsConsoleFactory app) : ICla
 
             wrong.AddRange(route.Statuses.Where(s => !listed.Contains(s.ToString(System.Globalization.CultureInfo.InvariantCulture)))
                 .Select(s => $"{route.Method} {route.Path} does not list {s}"));
+            if (listed.Contains("409") && !route.Statuses.Contains(409))
+            {
+                wrong.Add($"{route.Method} {route.Path} lists 409, which its handler does not say it can answer");
+            }
         }
 
         return wrong;
@@ -140,6 +167,14 @@ public sealed partial class OpenApiRouteTableTests(OpsConsoleFactory app) : ICla
                 {
                     statuses.Add(404);
                 }
+
+                // A conflict is the handler's to say; an unreachable database can meet every route (authentication reads it).
+                if (endpoint.Metadata.OfType<OpsConsole.Api.CanConflictAttribute>().Any())
+                {
+                    statuses.Add(409);
+                }
+
+                statuses.Add(503);
 
                 routes.Add(new Route(method, pattern, OpenApiPath(pattern), excluded, statuses));
             }

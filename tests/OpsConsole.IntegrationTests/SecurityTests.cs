@@ -47,6 +47,36 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
     }
 
     [Fact]
+    public async Task A_key_body_bound_to_its_record_names_every_bad_field_in_one_answer_with_the_messages_of_every_body()
+    {
+        var admin = app.CreateAdminClient();
+
+        // Each field's JSON is of the wrong kind: binding names them all, each with its reader's message.
+        var wrongKinds = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": 5, "role": ["admin"], "expires_at": true}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        // Bound, then read: a name under another spelling is missing, a time that is no time.
+        var badValues = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"Name": "x", "role": "viewer", "expires_at": "next week"}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var blank = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "  ", "role": "viewer"}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var numberAsText = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "x", "role": "viewer", "expires_at": 1767225600}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var created = await admin.PostAsync($"{Api}/api-keys/", ApiTestExtensions.RawJson("""{"name": "  trimmed  ", "role": "viewer", "unknown": [1]}"""));
+        // As before binding: the body is read whatever Content-Type says.
+        var plain = await admin.PostAsync($"{Api}/api-keys/", new StringContent("""{"name": "plain", "role": "viewer"}""", System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(
+            "name must be a string, not a number; role must be a string, not a list; expires_at must be a string, not a boolean",
+            (string?)wrongKinds["detail"]);
+        Assert.Equal(["name", "role", "expires_at"], wrongKinds["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("role must be a string, not a list", (string?)wrongKinds["role"]![0]);
+        Assert.Equal(
+            "name is required; expires_at must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z",
+            (string?)badValues["detail"]);
+        Assert.Equal("name is required and may not be blank", (string?)blank["detail"]);
+        Assert.Equal("expires_at must be a string, not a number", (string?)numberAsText["detail"]);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("trimmed", (string?)(await created.ReadObjectAsync())["name"]);
+        Assert.Equal(HttpStatusCode.Created, plain.StatusCode);
+    }
+
+    [Fact]
     public async Task Every_change_by_a_key_is_in_the_audit_trail_with_who_what_and_before_after()
     {
         var admin = app.CreateAdminClient();

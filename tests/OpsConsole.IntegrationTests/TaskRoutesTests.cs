@@ -304,6 +304,57 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
         var unblocked = await admin.PostEmptyAsync($"{Routes.Task(Id(created))}unblock/").ObjectAsync();
         Assert.Equal("assigned", (string?)unblocked["status"]);
         Assert.Equal((string?)created["assigned_agent_name"], (string?)unblocked["assigned_agent_name"]);
+
+        // The original's message first, then the task's detail, field for field in the detail's order.
+        var detail = await admin.GetTaskAsync(Id(created));
+        Assert.Equal("Task unblocked", (string?)unblocked["message"]);
+        Assert.Equal(["message", .. detail.Select(p => p.Key)], unblocked.Select(p => p.Key));
+        Assert.Equal(detail.ToJsonString(), new System.Text.Json.Nodes.JsonObject(unblocked.Where(p => p.Key != "message").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString());
+    }
+
+    [Fact]
+    public async Task Assign_binds_its_body_and_names_every_bad_field_in_one_answer()
+    {
+        var created = await admin.CreateTaskAsync($"assign body {Routes.Tag()}", autoAssign: false);
+        var assign = $"{Routes.Task(Id(created))}assign/";
+
+        var wrong = await admin.PostAsync(assign, RawJson("""{"action": "steal", "agent_id": 5, "reason": ["x"]}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var notUuid = await admin.PostAsync(assign, RawJson("""{"agent_id": "abc", "reason": "  "}""")).ProblemAsync(HttpStatusCode.BadRequest);
+        var escalateWrong = await admin.PostAsync($"{Routes.Task(Id(created))}escalate/", RawJson("""{"reason": 7}""")).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Equal(
+            "action 'steal' is not allowed; allowed: assign, retry, escalate, cancel, complete; agent_id must be a string, not a number; reason must be a string, not a list",
+            (string?)wrong["detail"]);
+        Assert.Equal(["action", "agent_id", "reason"], wrong["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("agent_id must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6", (string?)notUuid["detail"]);
+        Assert.Equal("reason must be a string, not a number", (string?)escalateWrong["detail"]);
+        Assert.Equal("pending", (string?)(await admin.GetTaskAsync(Id(created)))["status"]);
+    }
+
+    [Fact]
+    public async Task Creating_a_task_binds_its_body_and_names_every_bad_field_in_one_answer()
+    {
+        var body = """
+            {"title": 7, "task_type": "documentation", "priority": "urgent", "estimated_duration": "forever", "input_data": [1],
+             "auto_assign": "yes", "max_retries": "3", "depends_on_ids": ["nope"], "budget_usd": -1}
+            """;
+        // Read as before binding: 2.0 is a whole number, seconds are a duration.
+        var loose = """{"title": "loose", "task_type": "documentation", "max_retries": 2.0, "estimated_duration": 90, "auto_assign": false}""";
+
+        var problem = await admin.PostAsync($"{Routes.Base}/tasks/", RawJson(body)).ProblemAsync(HttpStatusCode.BadRequest);
+        var created = await admin.PostAsync($"{Routes.Base}/tasks/", RawJson(loose)).ObjectAsync(HttpStatusCode.Created);
+
+        Assert.Equal(
+            ["title", "priority", "estimated_duration", "input_data", "auto_assign", "max_retries", "depends_on_ids", "budget_usd"],
+            problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("title must be a string, not a number", (string?)problem["errors"]!["title"]![0]);
+        Assert.Equal("input_data must be a JSON object, not a list", (string?)problem["errors"]!["input_data"]![0]);
+        Assert.Equal("auto_assign must be true or false", (string?)problem["errors"]!["auto_assign"]![0]);
+        Assert.Equal("max_retries must be a whole number from 0 to 20", (string?)problem["errors"]!["max_retries"]![0]);
+        Assert.Equal("depends_on_ids must be a list of task ids (UUIDs)", (string?)problem["errors"]!["depends_on_ids"]![0]);
+        Assert.Equal(2, (int?)created["max_retries"]);
+        Assert.Equal("00:01:30", (string?)created["estimated_duration"]);
+        Assert.Equal("pending", (string?)created["status"]);
     }
 
     [Fact]

@@ -46,24 +46,6 @@ public static class ApiJson
         }
     }
 
-    /// <summary>An answer shaped in place (an anonymous object) as the JSON object the API writes for it.</summary>
-    public static JsonObject ToObject<T>(T value) => JsonSerializer.SerializeToNode(value, Options)!.AsObject();
-
-    /// <summary>
-    /// <paramref name="body"/> as the API writes it with the original's <c>message</c> first (an action's answer: clients of
-    /// the original read the message, others the body).
-    /// </summary>
-    public static JsonObject WithMessage<T>(T body, string message)
-    {
-        var json = new JsonObject { ["message"] = message };
-        foreach (var (key, value) in JsonSerializer.SerializeToNode(body, Options)!.AsObject().ToList())
-        {
-            json[key] = value?.DeepClone();
-        }
-
-        return json;
-    }
-
     /// <summary>Durations as the original wrote them: "HH:MM:SS", or "D HH:MM:SS" beyond a day.</summary>
     public static string Duration(TimeSpan span)
     {

@@ -15,7 +15,7 @@ public static class FormBodies
     }
 
     /// <summary>What a reader made of <paramref name="body"/>: its value, or the errors it collected.</summary>
-    public static Checked<T> Of<T>(JsonBody body, T? value)
+    public static Checked<T> Of<T>(FieldReader body, T? value)
         where T : class =>
         value is not null && body.IsValid ? Checked<T>.Valid(value) : Checked<T>.Invalid(body.Errors);
 }

@@ -7,20 +7,15 @@ namespace OpsConsole.Api;
 
 /// <summary>
 /// Reads a request's JSON object field by field and collects what is wrong with it, so a client gets one 400
-/// that names every bad field and says what is allowed, and nothing a client sends becomes a 500.
+/// that names every bad field and says what is allowed, and nothing a client sends becomes a 500. For bodies that binding to
+/// a record cannot read (absent versus null in a PATCH, the original's loose shapes); a simple body binds to a request record
+/// (<see cref="JsonRequest{T}"/>) and is checked by the same rules.
 /// </summary>
-public sealed class JsonBody
+public sealed class JsonBody : FieldReader
 {
-    private readonly Dictionary<string, List<string>> errors = [];
-
     private JsonBody(JsonObject json) => Json = json;
 
     public JsonObject Json { get; }
-
-    public bool IsValid => errors.Count == 0;
-
-    /// <summary>Every message so far, by field: the console shows them next to its form fields.</summary>
-    public IReadOnlyDictionary<string, List<string>> Errors => errors;
 
     /// <summary>The request's JSON object to read field by field, or the problem that says why there is none (see <see cref="RequestBody"/>).</summary>
     public static async Task<(JsonBody? Body, RequestProblem? Problem)> ReadAsync(HttpRequest request, bool allowEmpty = false)
@@ -30,18 +25,6 @@ public sealed class JsonBody
     }
 
     public static JsonBody From(JsonObject json) => new(json);
-
-    public RequestProblem Problem() => new(Problems.Validation(errors));
-
-    public void Error(string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var list))
-        {
-            errors[field] = list = [];
-        }
-
-        list.Add(message);
-    }
 
     public bool Has(string field) => Json.ContainsKey(field);
 
@@ -54,7 +37,7 @@ public sealed class JsonBody
 
         if (required)
         {
-            Error(field, $"{field} is required");
+            Missing(field);
         }
 
         return null;
@@ -68,48 +51,10 @@ public sealed class JsonBody
             return null;
         }
 
-        var text = JsonText.Read(node, field, max, out var error);
-        if (text is null)
-        {
-            Error(field, error!);
-            return null;
-        }
-
-        if (text.Length == 0 && !allowEmpty)
-        {
-            if (required)
-            {
-                Error(field, $"{field} is required and may not be blank");
-            }
-
-            return null;
-        }
-
-        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-        {
-            Error(field, $"{field} contains control characters; remove them");
-            return null;
-        }
-
-        return text;
+        return Text(field, JsonText.Read(node, field, max, out var error), error, required, allowEmpty);
     }
 
-    public int? Int(string field, int min, int max, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && d >= min && d <= max)
-        {
-            return (int)d;
-        }
-
-        Error(field, $"{field} must be a whole number from {min} to {max}");
-        return null;
-    }
+    public int? Int(string field, int min, int max, bool required = false) => IntOf(field, Node(field, required), min, max);
 
     public double? Double(string field, double min, double max, bool required = false)
     {
@@ -129,109 +74,23 @@ public sealed class JsonBody
     }
 
     /// <summary>An amount in US dollars: more than 0 (or 0 too, with <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
-    public decimal? Money(string field, bool allowZero = false, decimal max = 1_000_000m, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
+    public decimal? Money(string field, bool allowZero = false, decimal max = 1_000_000m, bool required = false) =>
+        MoneyOf(field, Node(field, required), allowZero, max);
 
-        if (node is JsonValue v && v.TryGetValue<decimal>(out var amount) && (allowZero ? amount >= 0 : amount > 0) && amount <= max)
-        {
-            return amount;
-        }
-
-        Error(field, $"{field} must be a number of US dollars {(allowZero ? "from 0" : "greater than 0")} up to {max.ToString(CultureInfo.InvariantCulture)}");
-        return null;
-    }
-
-    public bool? Bool(string field, bool required = false)
-    {
-        var node = Node(field, required);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonValue v && v.TryGetValue<bool>(out var b))
-        {
-            return b;
-        }
-
-        Error(field, $"{field} must be true or false");
-        return null;
-    }
+    public bool? Bool(string field, bool required = false) => BoolOf(field, Node(field, required));
 
     public DateTime? Time(string field, bool required = false)
     {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            && at.Year is >= 1970 and <= 2999)
-        {
-            return at.UtcDateTime;
-        }
-
-        Error(field, $"{field} must be an ISO-8601 timestamp between the years 1970 and 2999, such as 2026-01-31T17:00:00Z");
-        return null;
+        return TimeOf(field, String(field, required, 64));
     }
 
     /// <summary>"HH:MM:SS", "D HH:MM:SS" or a number of seconds.</summary>
-    public TimeSpan? Duration(string field, TimeSpan max)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
-
-        TimeSpan? span = null;
-        if (node is JsonValue v && v.TryGetValue<double>(out var seconds) && seconds >= 0 && seconds <= max.TotalSeconds)
-        {
-            span = TimeSpan.FromSeconds(seconds);
-        }
-        else if (node is JsonValue s && s.TryGetValue<string>(out var text))
-        {
-            text = text.Trim();
-            var parts = text.Split(' ', 2);
-            var days = 0;
-            if ((parts.Length == 1 || (int.TryParse(parts[0], out days) && days >= 0 && days <= max.TotalDays))
-                && TimeSpan.TryParseExact(parts[^1], [@"hh\:mm\:ss", @"h\:mm\:ss", @"hh\:mm\:ss\.FFFFFF"], CultureInfo.InvariantCulture, out var clock))
-            {
-                span = TimeSpan.FromDays(days) + clock;
-            }
-        }
-
-        if (span is { } result && result >= TimeSpan.Zero && result <= max)
-        {
-            return result;
-        }
-
-        Error(field, $"{field} must be a duration \"HH:MM:SS\" (or \"D HH:MM:SS\", or seconds) of at most {ApiJson.Duration(max)}");
-        return null;
-    }
+    public TimeSpan? Duration(string field, TimeSpan max) => DurationOf(field, Node(field, false), max);
 
     public TEnum? Enum<TEnum>(string field, bool required = false)
         where TEnum : struct, System.Enum
     {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (WireFormat.TryParse<TEnum>(text, out var value))
-        {
-            return value;
-        }
-
-        Error(field, $"{field} '{text}' is not allowed; allowed: {WireFormat.Allowed<TEnum>()}");
-        return null;
+        return EnumOf<TEnum>(field, String(field, required, 64));
     }
 
     public List<TEnum>? EnumList<TEnum>(string field)
@@ -295,93 +154,12 @@ public sealed class JsonBody
         return result;
     }
 
-    public List<Guid>? Guids(string field, int maxItems)
-    {
-        var items = Array(field);
-        if (items is null)
-        {
-            return null;
-        }
+    public List<Guid>? Guids(string field, int maxItems) => GuidsOf(field, Node(field, false), maxItems);
 
-        var result = new List<Guid>();
-        foreach (var item in items)
-        {
-            if (item is JsonValue v && v.TryGetValue<string>(out var text) && System.Guid.TryParse(text, out var id))
-            {
-                result.Add(id);
-            }
-            else
-            {
-                Error(field, $"{field} must be a list of task ids (UUIDs)");
-                return null;
-            }
-        }
-
-        if (result.Count > maxItems)
-        {
-            Error(field, $"{field} may hold at most {maxItems} ids");
-            return null;
-        }
-
-        return result;
-    }
-
-    public Guid? Guid(string field, bool required = false)
-    {
-        var text = String(field, required, 64);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (System.Guid.TryParse(text, out var id))
-        {
-            return id;
-        }
-
-        Error(field, $"{field} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6");
-        return null;
-    }
+    public Guid? Guid(string field, bool required = false) => GuidOf(field, String(field, required, 64));
 
     /// <summary>A JSON object field, returned as its compact text.</summary>
-    public string? Object(string field, int maxBytes = 256 * 1024)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
+    public string? Object(string field, int maxBytes = 256 * 1024) => ObjectOf(field, Node(field, false), maxBytes);
 
-        if (node is not JsonObject obj)
-        {
-            Error(field, $"{field} must be a JSON object, not {JsonKinds.Describe(node)}");
-            return null;
-        }
-
-        var text = obj.ToJsonString();
-        if (text.Length > maxBytes)
-        {
-            Error(field, $"{field} is {text.Length} bytes; at most {maxBytes} are allowed");
-            return null;
-        }
-
-        return text;
-    }
-
-    private JsonArray? Array(string field)
-    {
-        var node = Node(field, false);
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is JsonArray array)
-        {
-            return array;
-        }
-
-        Error(field, $"{field} must be a JSON list, not {JsonKinds.Describe(node)}");
-        return null;
-    }
+    private JsonArray? Array(string field) => ArrayOf(field, Node(field, false));
 }

@@ -96,3 +96,19 @@ public sealed class ImageFile(byte[] data, string contentType) : IResult, IStatu
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(byte[]), [.. Domain.BugReportScreenshot.ImageTypes]));
 }
+
+/// <summary>
+/// Says on a handler that its write can be refused with 409: a transition the task's state refuses, a name or link already
+/// taken, a replayed delivery (each a refusal of kind Conflict), or a write that lost its race with a concurrent change of the
+/// same task or agent (the unit of work's 409 after its retries). The answer comes through the one refusal handler; this puts
+/// it in the route's description. A write that can meet none of these (reading a preview, revoking a key) does not say it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class CanConflictAttribute : Attribute, IProducesResponseTypeMetadata
+{
+    public Type? Type => typeof(ProblemDetails);
+
+    public int StatusCode => StatusCodes.Status409Conflict;
+
+    public IEnumerable<string> ContentTypes => ["application/problem+json"];
+}

@@ -31,6 +31,13 @@ public static class JsonText
             return null;
         }
 
+        return Read(text, field, max, out error, clip);
+    }
+
+    /// <summary>A text already read as a string (a request record's field): trimmed, then as <see cref="Read(JsonNode, string, int, out string?, bool, bool)"/>.</summary>
+    public static string? Read(string text, string field, int max, out string? error, bool clip = false)
+    {
+        error = null;
         text = text.Trim();
         if (text.Length <= max)
         {

@@ -62,8 +62,8 @@ public static class ApiRouteTable
     /// <summary>
     /// Adds to a route's description the answers that come from the pipeline rather than its handler, so the OpenAPI document
     /// lists every response a client can get: 400 for a malformed id and 404 for an unknown one or a page past the end, 401
-    /// without credentials, 403 when its policy names a role, 409 for a write the task's state or a concurrent change refuses,
-    /// 429 past the write rate limit, and 503 while the database cannot be reached.
+    /// without credentials, 403 when its policy names a role, 429 past the write rate limit, and 503 while the database cannot
+    /// be reached. A 409 is the handler's to say (<see cref="CanConflictAttribute"/>): only some writes can be refused so.
     /// </summary>
     private static void DescribePipelineResponses(EndpointBuilder builder)
     {
@@ -98,10 +98,11 @@ public static class ApiRouteTable
         var methods = builder.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault()?.HttpMethods ?? [];
         if (methods.Any(m => !HttpMethods.IsGet(m) && !HttpMethods.IsHead(m)))
         {
-            statuses.Add(StatusCodes.Status409Conflict);
             statuses.Add(StatusCodes.Status429TooManyRequests);
         }
 
+        // Every route can meet an unreachable database: authentication reads the key, the agent token or the user's security
+        // stamp from it (the one anonymous route, GitHub's webhook, records the delivery), so 503 is on all of them.
         statuses.Add(StatusCodes.Status503ServiceUnavailable);
         TypedProblem.Describe(builder, [.. statuses]);
     }

@@ -361,7 +361,7 @@ public static class OpsConsoleHosting
             document.Info.Description = "Tasks, agents, assignments, execution logs, rules, health and status of the OpsConsole orchestration engine. " +
                 "Authenticate with `Authorization: Bearer <api key or agent token>`.";
             return Task.CompletedTask;
-        }).AddOperationTransformer<ListParameters>());
+        }).AddOperationTransformer<ListParameters>().AddOperationTransformer<RequestRecords>().AddSchemaTransformer<ApiSchemas>());
         services.AddHealthChecks().AddCheck<ReadinessCheck>("databases", tags: ["ready"]);
         return services;
     }

@@ -27,17 +27,16 @@ public static class ApiKeyEndpoints
             return q.IsValid ? TypedResults.Ok(q.Paginate(await service.ListAsync(ct))) : q.Problem();
         }).WithMetadata(ListParameters.NumberedOnly.Instance);
 
-        keys.MapPost("/", async Task<Results<Created<NewApiKeyDto>, RequestProblem>> (HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
+        keys.MapPost("/", async Task<Results<Created<NewApiKeyDto>, RequestProblem>> (JsonRequest<NewApiKeyBody> body, HttpRequest request, ApiKeyService service, TimeProvider time, CancellationToken ct) =>
         {
-            var (body, problem) = await JsonBody.ReadAsync(request);
-            if (body is null)
+            if (body is not { Value: { } value, Fields: { } fields })
             {
-                return problem!;
+                return body.Problem!;
             }
 
-            if (ApiKeyRequest.Read(body, time.GetUtcNow().UtcDateTime) is not { } spec)
+            if (ApiKeyRequest.Read(value, fields, time.GetUtcNow().UtcDateTime) is not { } spec)
             {
-                return body.Problem();
+                return fields.Problem();
             }
 
             var (dto, key) = await service.CreateAsync(spec, request.HttpContext.User, ct);

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
@@ -9,32 +11,41 @@ namespace OpsConsole.Security;
 /// <summary>The fields of a new API key, read and checked from a request body (the REST API's and the console's).</summary>
 public sealed record ApiKeyRequest(string Name, ApiRole Role, DateTime? ExpiresAt)
 {
-    /// <summary>Null when the body has errors; they are in <paramref name="body"/>.</summary>
-    public static ApiKeyRequest? Read(JsonBody body, DateTime now)
+    /// <summary>Null when the body has errors; they are in <paramref name="fields"/>.</summary>
+    public static ApiKeyRequest? Read(NewApiKeyBody body, BoundFields fields, DateTime now)
     {
-        var name = body.String("name", required: true, max: 100);
-        var role = body.Enum<ApiRole>("role", required: true);
-        var expires = body.Time("expires_at");
+        var name = fields.String("name", body.Name, required: true, max: 100);
+        var role = fields.Enum<ApiRole>("role", body.Role, required: true);
+        var expires = fields.Time("expires_at", body.ExpiresAt);
         if (expires is { } e && e <= now)
         {
-            body.Error("expires_at", "expires_at must be in the future");
+            fields.Error("expires_at", "expires_at must be in the future");
         }
 
-        return body.IsValid ? new ApiKeyRequest(name!, role!.Value, expires) : null;
+        return fields.IsValid ? new ApiKeyRequest(name!, role!.Value, expires) : null;
     }
 
     /// <summary>
     /// The console's form, read as POST api-keys/ reads its body: a key that expires at the end of <paramref name="expiresOn"/> (UTC).
     /// </summary>
-    public static Checked<ApiKeyRequest> FromForm(string name, ApiRole role, DateTime? expiresOn, DateTime now) => FormBodies.Read(
-        new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = name,
-            ["role"] = WireFormat.Of(role),
-            ["expires_at"] = expiresOn is { } day ? DateTime.SpecifyKind(day.Date.AddDays(1), DateTimeKind.Utc).ToString("O") : null,
-        },
-        body => Read(body, now));
+    public static Checked<ApiKeyRequest> FromForm(string name, ApiRole role, DateTime? expiresOn, DateTime now)
+    {
+        var fields = new BoundFields();
+        var expiresAt = expiresOn is { } day ? DateTime.SpecifyKind(day.Date.AddDays(1), DateTimeKind.Utc).ToString("O") : null;
+        return FormBodies.Of(fields, Read(new NewApiKeyBody(name, WireFormat.Of(role), expiresAt), fields, now));
+    }
 }
+
+/// <summary>POST api-keys/'s body: <c>name</c> (at most 100 characters), <c>role</c> (admin, operator or viewer) and an optional future <c>expires_at</c>.</summary>
+public sealed record NewApiKeyBody(string? Name, string? Role, string? ExpiresAt = null) : IRequestRecord<NewApiKeyBody>
+{
+    public static JsonTypeInfo<NewApiKeyBody> JsonType => SecurityJson.Default.NewApiKeyBody;
+}
+
+/// <summary>The request records of Security's routes, bound by generated code.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(NewApiKeyBody))]
+internal sealed partial class SecurityJson : JsonSerializerContext;
 
 /// <summary>A key just created: the plain key is in this answer only; the database keeps its hash.</summary>
 public sealed record CreatedApiKey(ApiKeyDto Key, string Secret);

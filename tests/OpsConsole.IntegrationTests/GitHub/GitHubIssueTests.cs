@@ -155,6 +155,12 @@ public sealed class GitHubIssueTests(GitHubApp app) : IClassFixture<GitHubApp>
         var other = await client.PostJsonAsync($"{Api}/tasks/", new { title = "Another", task_type = "maintenance", priority = "low" });
         var otherId = Guid.Parse((string)(await other.ReadObjectAsync())["id"]!);
         Assert.Equal(HttpStatusCode.Conflict, (await client.PostJsonAsync($"{Api}/tasks/{taskId}/github_issue/", new { issue_number = 999 })).StatusCode);
+        foreach (var wrong in new[] { """{"issue_number": "12"}""", """{"issue_number": 0}""", """{"issue_number": 1.5}""" })
+        {
+            var refused = await client.PostAsync($"{Api}/tasks/{taskId}/github_issue/", ApiTestExtensions.RawJson(wrong));
+            Assert.Equal("issue_number must be a whole number from 1 to 2147483647", (string?)(await refused.ProblemAsync(HttpStatusCode.BadRequest))["detail"]);
+        }
+
         Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"{Api}/tasks/{taskId}/github_issue/")).StatusCode);
         Assert.Equal("none", (string?)(await app.TaskAsync(taskId))["github_issue_state"]);
 

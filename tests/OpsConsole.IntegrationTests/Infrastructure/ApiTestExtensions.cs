@@ -36,6 +36,9 @@ public static class ApiTestExtensions
     public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient client, string url, object body) =>
         client.PatchAsJsonAsync(url, body, SnakeCase);
 
+    /// <summary>A body sent exactly as written (wrong kinds of JSON, odd spellings), as application/json.</summary>
+    public static StringContent RawJson(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
     public static Task<HttpResponseMessage> PostEmptyAsync(this HttpClient client, string url) =>
         client.PostAsync(url, null);
 

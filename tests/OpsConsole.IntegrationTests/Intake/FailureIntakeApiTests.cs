@@ -327,6 +327,21 @@ public sealed class FailureIntakeApiTests(IntakeFactory app) : IClassFixture<Int
     }
 
     [Fact]
+    public async Task Create_from_deployment_failure_binds_its_body_and_names_every_bad_field_in_one_answer()
+    {
+        var json = """{"deployment_id": 5, "error_message": "  ", "additional_info": [1], "environment": "prod env!", "server_hostname": {"a": 1}}""";
+
+        var response = await app.CreateAdminClient().PostAsync($"{Api}/tasks/create_from_deployment_failure/", ApiTestExtensions.RawJson(json));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(
+            "deployment_id must be a string, not a number; error_message is required and may not be blank; server_hostname must be a string, not an object; " +
+            "additional_info must be a JSON object, not a list; environment 'prod env!' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)",
+            (string?)problem["detail"]);
+        Assert.Equal(["deployment_id", "error_message", "server_hostname", "additional_info", "environment"], problem["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
     public async Task The_dashboard_counts_deployment_failures_that_really_happened()
     {
         var client = app.CreateAdminClient();

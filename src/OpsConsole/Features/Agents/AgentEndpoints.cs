@@ -20,8 +20,8 @@ public static class AgentEndpoints
         agents.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Admin);
         agents.MapGet("/me", MeAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
         agents.MapGet("/{id:guid}", DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
-        agents.MapPut("/{id:guid}", (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
-        agents.MapPatch("/{id:guid}", (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPut("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        agents.MapPatch("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, AgentService s, CancellationToken c) => UpdateAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
         agents.MapDelete("/{id:guid}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin);
         agents.MapPost("/{id:guid}/update_status", UpdateStatusAsync).RequireAuthorization(OpsPolicies.Admin);
         agents.MapPost("/{id:guid}/rotate_token", RotateTokenAsync).RequireAuthorization(OpsPolicies.Admin);
@@ -116,6 +116,7 @@ public static class AgentEndpoints
         return agent is null ? Problems.NotFound("Agent", agentId) : TypedResults.Ok(AgentDto.From(agent, time.GetUtcNow().UtcDateTime));
     }
 
+    [CanConflict]
     private static async Task<Results<Created<AgentWithTokenDto>, RequestProblem>> CreateAsync(HttpRequest request, AgentService service, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -160,34 +161,38 @@ public static class AgentEndpoints
         return TypedResults.Ok(await service.UpdateAsync(id, spec, request.HttpContext.User.ToActor(), cancellationToken));
     }
 
+    [CanConflict]
     private static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken)
     {
         await service.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<AgentStatusChangedDto>, RequestProblem>> UpdateStatusAsync(Guid id, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
+    [CanConflict]
+    private static async Task<Results<Ok<AgentStatusChangedDto>, RequestProblem>> UpdateStatusAsync(
+        Guid id, JsonRequest<AgentStatusBody> body, HttpRequest request, AgentOperations agents, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (body is not { Value: { } value, Fields: { } fields })
         {
-            return problem!;
+            return body.Problem!;
         }
 
-        var action = body.String("action", required: true, max: 30);
-        body.String("reason", max: 1000);
-        if (!body.IsValid)
+        var action = fields.String("action", value.Action, required: true, max: 30);
+        fields.String("reason", value.Reason, max: 1000);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var agent = await agents.UpdateStatusAsync(id, action!, request.HttpContext.User.ToActor(), cancellationToken);
         return TypedResults.Ok(new AgentStatusChangedDto($"Agent status updated: {action}", agent.Status.Wire(), agent.IsActive));
     }
 
+    [CanConflict]
     private static async Task<Ok<AgentTokenDto>> RotateTokenAsync(Guid id, HttpRequest request, AgentService service, CancellationToken cancellationToken) =>
         TypedResults.Ok(new AgentTokenDto(await service.RotateTokenAsync(id, request.HttpContext.User.ToActor(), cancellationToken)));
 
+    [CanConflict]
     private static async Task<Results<Ok<HeartbeatDto>, ForbiddenProblem>> HeartbeatAsync(Guid id, HttpContext context, AgentOperations agents, CancellationToken cancellationToken)
     {
         if (ForeignAgent(context.User, id) is { } forbidden)

@@ -49,6 +49,7 @@ public static class BugReportEndpoints
         return api;
     }
 
+    [CanConflict]
     private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, RequestProblem>> CreateTaskAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time,
         Microsoft.Extensions.Options.IOptionsMonitor<Integrations.GitHub.GitHubOptions> github, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,7 +25,7 @@ public static class OriginalBugReportEndpoints
     public static IEndpointRouteBuilder MapOriginalBugReportApi(this IEndpointRouteBuilder app)
     {
         var root = app.MapGroup(Base).RequireAuthorization().WithTags("Bug reports (the original's routes)");
-        root.MapGet("/", () => TypedResults.Ok(new Dictionary<string, string> { ["bug-reports"] = $"{Reports}/" })).RequireAuthorization(OpsPolicies.Viewer);
+        root.MapGet("/", () => TypedResults.Ok(new OriginalBugReportIndex($"{Reports}/"))).RequireAuthorization(OpsPolicies.Viewer);
         var reports = root.MapGroup("/bug-reports");
         reports.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer).WithMetadata(ListParameters.NumberedOnly.Instance);
         reports.MapPost("/", CreateAsync).RequireAuthorization(OpsPolicies.Operator);
@@ -38,7 +37,8 @@ public static class OriginalBugReportEndpoints
         return app;
     }
 
-    private static async Task<Results<Created<JsonObject>, RequestProblem>> CreateAsync(
+    [CanConflict]
+    private static async Task<Results<Created<OriginalBugReportAnswer>, RequestProblem>> CreateAsync(
         HttpRequest request, ClaimsPrincipal user, BugReportService service, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory,
         IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
@@ -59,10 +59,10 @@ public static class OriginalBugReportEndpoints
         await issues.RequestAsync(made.Task.Id, actor, cancellationToken);
         var detail = await DetailJsonAsync(request, dbFactory, github, made.Report.Id, cancellationToken);
         return TypedResults.Created($"{Reports}/{made.Report.Id}/",
-            new JsonObject { ["success"] = true, ["message"] = "Bug report created successfully", ["data"] = detail });
+            new OriginalBugReportAnswer(true, "Bug report created successfully", detail));
     }
 
-    private static async Task<Results<Ok<Page<JsonObject>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<Page<OriginalBugReportListItem>>, ValidationProblem>> ListAsync(HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
         var q = new ListQuery(request);
         var statuses = q.Strings("status");
@@ -96,10 +96,11 @@ public static class OriginalBugReportEndpoints
         return TypedResults.Ok(q.Paginate(q.Order(views, keys, "-created_on").Select(v => v.ListItem(assigns)).ToList()));
     }
 
-    private static async Task<Ok<JsonObject>> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
+    private static async Task<Ok<OriginalBugReportDetail>> DetailAsync(int id, HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken) =>
         TypedResults.Ok(await DetailJsonAsync(request, dbFactory, github, id, cancellationToken));
 
-    private static async Task<Ok<JsonObject>> RetryAsync(
+    [CanConflict]
+    private static async Task<Ok<OriginalBugReportAnswer>> RetryAsync(
         int id, HttpRequest request, ClaimsPrincipal user, IssueService issues, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github,
         CancellationToken cancellationToken)
     {
@@ -115,7 +116,7 @@ public static class OriginalBugReportEndpoints
         }
 
         var detail = await DetailJsonAsync(request, dbFactory, github, id, cancellationToken);
-        return TypedResults.Ok(new JsonObject { ["success"] = true, ["message"] = "Retry completed: the GitHub issue is being created again", ["data"] = detail });
+        return TypedResults.Ok(new OriginalBugReportAnswer(true, "Retry completed: the GitHub issue is being created again", detail));
     }
 
     private static async Task<Ok<BugReportStatsDto>> StatsAsync(IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
@@ -132,14 +133,14 @@ public static class OriginalBugReportEndpoints
             views.Count(v => v.Status == "failed")));
     }
 
-    private static async Task<Ok<JsonObject>> UserReportsAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
+    private static async Task<Ok<OriginalUserReportsDto>> UserReportsAsync(ClaimsPrincipal user, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, CancellationToken cancellationToken)
     {
         var name = user.ToActor().Name;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var views = await Views(db, b => b.CreatedBy == name).ToListAsync(cancellationToken);
         var assigns = AssignsToCopilot(github);
-        var data = new JsonArray([.. views.OrderByDescending(v => v.Report.CreatedOn).Select(v => (JsonNode)v.ListItem(assigns))]);
-        return TypedResults.Ok(new JsonObject { ["success"] = true, ["count"] = data.Count, ["data"] = data });
+        var data = views.OrderByDescending(v => v.Report.CreatedOn).Select(v => v.ListItem(assigns)).ToList();
+        return TypedResults.Ok(new OriginalUserReportsDto(true, data.Count, data));
     }
 
     private static async Task<Results<ImageFile, NotFoundProblem>> ScreenshotAsync(int id, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
@@ -158,7 +159,7 @@ public static class OriginalBugReportEndpoints
         from w in tasks.DefaultIfEmpty()
         select new OriginalBugReportView(b, w, false, null);
 
-    private static async Task<JsonObject> DetailJsonAsync(
+    private static async Task<OriginalBugReportDetail> DetailJsonAsync(
         HttpRequest request, IDbContextFactory<OpsDbContext> dbFactory, IOptionsMonitor<GitHubOptions> github, int id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using OpsConsole.Api;
 using OpsConsole.Domain;
 
@@ -48,53 +49,58 @@ public sealed record OriginalBugReportView(BugReport Report, WorkItem? Task, boo
     };
 
     /// <summary>BugReportListSerializer's fields.</summary>
-    public JsonObject ListItem(bool assignsToCopilot) => new()
-    {
-        ["id"] = Report.Id,
-        ["title"] = Report.Title,
-        ["priority"] = Report.Severity.Wire(),
-        ["priority_display"] = Report.Severity.Label(),
-        ["priority_color"] = PriorityColor(Report.Severity),
-        ["status"] = Status,
-        ["status_display"] = StatusDisplay(Status),
-        ["github_issue_number"] = IssueNumber,
-        ["github_issue_url"] = IssueUrl,
-        ["assigned_to_copilot"] = assignsToCopilot && IssueNumber is not null,
-        ["reporter_username"] = Report.CreatedBy,
-        ["created_on"] = ApiJson.Timestamp(Report.CreatedOn),
-    };
+    public OriginalBugReportListItem ListItem(bool assignsToCopilot) => new(
+        Report.Id, Report.Title, Report.Severity.Wire(), Report.Severity.Label(), PriorityColor(Report.Severity), Status, StatusDisplay(Status),
+        IssueNumber, IssueUrl, assignsToCopilot && IssueNumber is not null, Report.CreatedBy, Report.CreatedOn);
 
     /// <summary>BugReportSerializer's fields (detail, and the <c>data</c> of create and retry); <paramref name="screenshotUrl"/> when it has one.</summary>
-    public JsonObject Detail(bool assignsToCopilot, string screenshotUrl, IReadOnlyList<string> labels)
-    {
-        var detail = ListItem(assignsToCopilot);
-        detail.Remove("priority_color");
-        foreach (var (key, value) in new Dictionary<string, JsonNode?>
-        {
-            ["description"] = Report.Description,
-            ["steps_to_reproduce"] = Report.StepsToReproduce ?? "",
-            ["expected_behavior"] = Report.ExpectedBehavior ?? "",
-            ["actual_behavior"] = Report.ActualBehavior ?? "",
-            ["current_url"] = Report.Url ?? "",
-            ["page_title"] = Report.PageTitle ?? "",
-            ["browser_info"] = Report.BrowserInfo is null ? new JsonObject() : ApiJson.Node(Report.BrowserInfo),
-            ["user_agent"] = Report.UserAgent ?? "",
-            ["application_state"] = Report.ApplicationState is null ? new JsonObject() : ApiJson.Node(Report.ApplicationState),
-            ["screenshot"] = HasScreenshot ? screenshotUrl : null,
-            ["additional_files"] = null,
-            ["error_message"] = Status == "failed" ? DeliveryError ?? "GitHub refused the issue" : "",
-            ["labels"] = new JsonArray([.. labels.Select(l => (JsonNode?)JsonValue.Create(l))]),
-            ["reporter"] = Report.CreatedBy,
-            ["reporter_full_name"] = Report.ReporterName ?? Report.CreatedBy,
-            ["reporter_email"] = Report.ReporterEmail ?? "",
-            ["created_on_formatted"] = Report.CreatedOn.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-            ["modified_on"] = ApiJson.Timestamp(Task is null || Task.ModifiedOn < Report.CreatedOn ? Report.CreatedOn : Task.ModifiedOn),
-            ["task_id"] = Task?.Id.ToString(),
-        })
-        {
-            detail[key] = value;
-        }
-
-        return detail;
-    }
+    public OriginalBugReportDetail Detail(bool assignsToCopilot, string screenshotUrl, IReadOnlyList<string> labels) => new(
+        Report.Id, Report.Title, Report.Severity.Wire(), Report.Severity.Label(), Status, StatusDisplay(Status),
+        IssueNumber, IssueUrl, assignsToCopilot && IssueNumber is not null, Report.CreatedBy, Report.CreatedOn,
+        Report.Description,
+        Report.StepsToReproduce ?? "",
+        Report.ExpectedBehavior ?? "",
+        Report.ActualBehavior ?? "",
+        Report.Url ?? "",
+        Report.PageTitle ?? "",
+        Report.BrowserInfo is null ? new JsonObject() : ApiJson.Node(Report.BrowserInfo),
+        Report.UserAgent ?? "",
+        Report.ApplicationState is null ? new JsonObject() : ApiJson.Node(Report.ApplicationState),
+        HasScreenshot ? screenshotUrl : null,
+        null,
+        Status == "failed" ? DeliveryError ?? "GitHub refused the issue" : "",
+        labels,
+        Report.CreatedBy,
+        Report.ReporterName ?? Report.CreatedBy,
+        Report.ReporterEmail ?? "",
+        Report.CreatedOn.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        Task is null || Task.ModifiedOn < Report.CreatedOn ? Report.CreatedOn : Task.ModifiedOn,
+        Task?.Id);
 }
+
+/// <summary>A report in the original's list (BugReportListSerializer).</summary>
+public sealed record OriginalBugReportListItem(
+    int Id, string Title, string Priority, string PriorityDisplay, string PriorityColor, string Status, string StatusDisplay,
+    int? GithubIssueNumber, string GithubIssueUrl, bool AssignedToCopilot, string ReporterUsername, DateTime CreatedOn);
+
+/// <summary>
+/// A report as the original's detail shows it (BugReportSerializer): the list's fields but the colour, then the report's text,
+/// what the browser sent (<c>browser_info</c> and <c>application_state</c> as stored, any JSON), the screenshot's address, the
+/// GitHub side and who reported it.
+/// </summary>
+public sealed record OriginalBugReportDetail(
+    int Id, string Title, string Priority, string PriorityDisplay, string Status, string StatusDisplay,
+    int? GithubIssueNumber, string GithubIssueUrl, bool AssignedToCopilot, string ReporterUsername, DateTime CreatedOn,
+    string Description, string StepsToReproduce, string ExpectedBehavior, string ActualBehavior, string CurrentUrl, string PageTitle,
+    JsonNode? BrowserInfo, string UserAgent, JsonNode? ApplicationState, string? Screenshot, string? AdditionalFiles, string ErrorMessage,
+    IReadOnlyList<string> Labels, string Reporter, string ReporterFullName, string ReporterEmail, string CreatedOnFormatted,
+    DateTime ModifiedOn, Guid? TaskId);
+
+/// <summary>The original's answer to create (201) and retry_github_creation (200): success, a message and the report.</summary>
+public sealed record OriginalBugReportAnswer(bool Success, string Message, OriginalBugReportDetail Data);
+
+/// <summary>The original's user_reports/: the caller's reports, newest first.</summary>
+public sealed record OriginalUserReportsDto(bool Success, int Count, IReadOnlyList<OriginalBugReportListItem> Data);
+
+/// <summary>The original's index of its bug-report API.</summary>
+public sealed record OriginalBugReportIndex([property: JsonPropertyName("bug-reports")] string BugReports);

@@ -1,3 +1,4 @@
+using OpsConsole.Api;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
 
@@ -17,7 +18,7 @@ public static class StatusEndpoints
             var assigned = await sweep.ProcessPendingAsync(c);
             return TypedResults.Ok(new { message = "Processed pending tasks", assigned_count = assigned });
         }).RequireAuthorization(OpsPolicies.Operator);
-        status.MapPost("/sweep", async (SafetySweep sweep, CancellationToken c) =>
+        status.MapPost("/sweep", [CanConflict] async (SafetySweep sweep, CancellationToken c) =>
         {
             var report = await sweep.SweepAsync(c);
             return TypedResults.Ok(new

@@ -17,7 +17,8 @@ namespace OpsConsole.Features.Deployments;
 /// </summary>
 internal static class GitHubWebhookReceiver
 {
-    internal static async Task<Results<Accepted<JsonObject>, Ok<JsonObject>, UnauthorizedProblem, BadRequestProblem, RequestProblem>> GitHubWebhookAsync(
+    [CanConflict]
+    internal static async Task<Results<Accepted<WebhookDeliveryDto>, Ok<WebhookPongDto>, UnauthorizedProblem, BadRequestProblem, RequestProblem>> GitHubWebhookAsync(
         HttpRequest request, FailureIntake intake, IssueService issues, GitHubIntake issueIntake, PullRequestLoop pullRequests, DeploymentSettings settings, IConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -82,7 +83,7 @@ internal static class GitHubWebhookReceiver
         });
         if (eventName == "issues")
         {
-            return TypedResults.Accepted((string?)null, ApiJson.ToObject(new { @event = eventName, delivery, result = await IssueEventAsync(payload, issues, issueIntake, cancellationToken) }));
+            return Taken(new WebhookEventDto(eventName, delivery, await IssueEventAsync(payload, issues, issueIntake, cancellationToken)));
         }
 
         if (eventName == "pull_request")
@@ -90,24 +91,24 @@ internal static class GitHubWebhookReceiver
             var result = PullRequestEvents.PullRequest(payload) is { } pr && issues.IsOurRepository(Text((payload["repository"] as JsonObject)?["full_name"]))
                 ? await pullRequests.PullRequestEventAsync(pr, cancellationToken)
                 : "not a pull request of the configured repository";
-            return TypedResults.Accepted((string?)null, ApiJson.ToObject(new { @event = eventName, delivery, result }));
+            return Taken(new WebhookEventDto(eventName, delivery, result));
         }
 
         if (pullRequest is not null && PullRequestEvents.Check(eventName, payload) is { } check)
         {
-            return TypedResults.Accepted((string?)null,
-                ApiJson.ToObject(new { @event = eventName, delivery, ignored = meaning.Ignored, result = await pullRequests.CheckEventAsync(check, cancellationToken) }));
+            return Taken(new WebhookCheckDto(eventName, delivery, meaning.Ignored, await pullRequests.CheckEventAsync(check, cancellationToken)));
         }
 
         if (eventName == "ping")
         {
-            return TypedResults.Ok(ApiJson.ToObject(new { message = "pong", zen = payload["zen"]?.ToString() }));
+            return TypedResults.Ok(new WebhookPongDto("pong", payload["zen"]?.ToString()));
         }
 
         var answer = FailureBatchDto.From(results.Select(FailureResultDto.From).ToList());
-        return TypedResults.Accepted((string?)null,
-            ApiJson.ToObject(new { @event = eventName, delivery, ignored = meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed }));
+        return Taken(new WebhookFailuresDto(eventName, delivery, meaning.Ignored, answer.Results, answer.Created, answer.Deduplicated, answer.Suppressed));
     }
+
+    private static Accepted<WebhookDeliveryDto> Taken(WebhookDeliveryDto answer) => TypedResults.Accepted((string?)null, answer);
 
     /// <summary>
     /// An issue event: opened, labeled or reopened with GitHub:IntakeLabel takes the issue in as a task; edited and labeled

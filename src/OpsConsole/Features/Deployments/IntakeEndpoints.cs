@@ -52,6 +52,7 @@ public static class IntakeEndpoints
 
     // ---------------------------------------------------------------- POST failures/
 
+    [CanConflict]
     private static async Task<Results<Accepted<FailureBatchDto>, RequestProblem>> PostFailuresAsync(
         HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings, CancellationToken cancellationToken)
     {
@@ -206,7 +207,7 @@ public static class IntakeEndpoints
         return TypedResults.Ok(await q.PageAsync(db, query, FailureRecordDto.From, cancellationToken));
     }
 
-    private static async Task<Ok<JsonObject>> SummaryAsync(
+    private static async Task<Ok<FailureSummaryDto>> SummaryAsync(
         IDbContextFactory<OpsDbContext> dbFactory, DeploymentLogTailer tailer, DeploymentLogWatcher watcher, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -219,78 +220,50 @@ public static class IntakeEndpoints
         var windows = rules
             .Select(r => (Rule: r, Window: MaintenanceWindow.From(r.Id, r.Name, r.TriggerConditions, r.Actions, out _)))
             .Where(w => w.Window is not null)
-            .Select(w => new
-            {
-                rule_id = w.Rule.Id,
-                name = w.Rule.Name,
-                environments = w.Window!.Environments,
-                sources = w.Window.Sources,
-                starts_at = w.Window.StartsAt,
-                ends_at = w.Window.EndsAt,
-                open_now = w.Window.IsOpen(now),
-                suppressed_total = w.Rule.TriggerCount,
-            })
+            .Select(w => MaintenanceWindowDto.From(w.Window!, w.Rule.TriggerCount, now))
             .ToList();
         var cursor = await tailer.CursorAsync(cancellationToken);
-        return TypedResults.Ok(ApiJson.ToObject(new
-        {
-            timestamp = now,
-            last_24h = new
-            {
-                received = counts.Values.Sum(),
-                created = counts.GetValueOrDefault(IntakeOutcome.Created),
-                deduplicated = counts.GetValueOrDefault(IntakeOutcome.Deduplicated),
-                regressions = counts.GetValueOrDefault(IntakeOutcome.Regression),
-                suppressed = counts.GetValueOrDefault(IntakeOutcome.Suppressed),
-            },
-            maintenance_windows = windows,
-            deployment_log = new
-            {
-                path = tailer.LogPath,
-                exists = File.Exists(tailer.LogPath),
-                watching = watcher.IsWatching,
-                format = cursor is null ? null : WireFormat.Of(cursor.Format),
-                offset = cursor?.Offset,
-                line = cursor?.LineNumber,
-                entries_read = cursor?.EntriesRead,
-                malformed_lines = cursor?.MalformedLines,
-                failures_seen = cursor?.FailuresSeen,
-                rotations = cursor?.Rotations,
-                truncations = cursor?.Truncations,
-                last_read_at = cursor?.UpdatedAt,
-            },
-        }));
+        return TypedResults.Ok(new FailureSummaryDto(
+            now,
+            new FailureCountsDto(
+                counts.Values.Sum(),
+                counts.GetValueOrDefault(IntakeOutcome.Created),
+                counts.GetValueOrDefault(IntakeOutcome.Deduplicated),
+                counts.GetValueOrDefault(IntakeOutcome.Regression),
+                counts.GetValueOrDefault(IntakeOutcome.Suppressed)),
+            windows,
+            DeploymentLogReaderDto.From(tailer.LogPath, watcher.IsWatching, cursor)));
     }
 
     // ---------------------------------------------------------------- webhook
 
     // ---------------------------------------------------------------- the original's routes
 
+    [CanConflict]
     private static async Task<Results<Created<TaskDetailDto>, Ok<TaskDetailDto>, Accepted<SuppressedFailureDto>, NotFoundProblem, RequestProblem>> CreateFromDeploymentFailureAsync(
-        HttpRequest request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
+        JsonRequest<DeploymentFailureBody> request, ClaimsPrincipal user, FailureIntake intake, DeploymentSettings settings,
         IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return problem!;
+            return request.Problem!;
         }
 
-        var deploymentId = body.String("deployment_id", required: true, max: DeploymentEntryReader.MaxIdLength);
-        var errorMessage = body.String("error_message", required: true, max: DeploymentEntryReader.MaxMessageLength);
-        var failedStep = body.String("failed_step", max: DeploymentEntryReader.MaxShortText);
-        var hostname = body.String("server_hostname", max: DeploymentEntryReader.MaxShortText);
-        var domain = body.String("domain", max: DeploymentEntryReader.MaxShortText);
-        var additional = body.Object("additional_info", 64 * 1024);
-        var environment = body.String("environment", max: 50);
+        var deploymentId = fields.String("deployment_id", body.DeploymentId, required: true, max: DeploymentEntryReader.MaxIdLength);
+        var errorMessage = fields.String("error_message", body.ErrorMessage, required: true, max: DeploymentEntryReader.MaxMessageLength);
+        var failedStep = fields.String("failed_step", body.FailedStep, max: DeploymentEntryReader.MaxShortText);
+        var hostname = fields.String("server_hostname", body.ServerHostname, max: DeploymentEntryReader.MaxShortText);
+        var domain = fields.String("domain", body.Domain, max: DeploymentEntryReader.MaxShortText);
+        var additional = fields.Object("additional_info", body.AdditionalInfo, 64 * 1024);
+        var environment = fields.String("environment", body.Environment, max: 50);
         if (environment is not null && !EnvironmentNames.IsValid(environment))
         {
-            body.Error("environment", $"environment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
+            fields.Error("environment", $"environment '{environment}' is not an environment name; use letters, digits, '-', '_' or '.' (e.g. production)");
         }
 
-        if (!body.IsValid)
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var report = new FailureReport
@@ -326,23 +299,9 @@ public static class IntakeEndpoints
             : TypedResults.Created($"{ApiRoutes.Base}/tasks/{item.Id}/", dto);
     }
 
-    private static async Task<Ok<JsonObject>> CheckDeploymentFailuresAsync(DeploymentLogTailer tailer, CancellationToken cancellationToken)
-    {
-        var result = await tailer.CheckAsync("status/check_deployment_failures", cancellationToken);
-        return TypedResults.Ok(ApiJson.ToObject(new
-        {
-            message = "Checked for deployment failures",
-            tasks_created = result.CreatedTaskIds.Count,
-            task_ids = result.CreatedTaskIds,
-            deduplicated = result.Deduplicated,
-            suppressed = result.Suppressed,
-            lines_read = result.LinesRead,
-            malformed_lines = result.Malformed,
-            log_path = result.Path,
-            log_exists = result.Exists,
-            note = result.Note,
-        }));
-    }
+    [CanConflict]
+    private static async Task<Ok<DeploymentLogCheckDto>> CheckDeploymentFailuresAsync(DeploymentLogTailer tailer, CancellationToken cancellationToken) =>
+        TypedResults.Ok(DeploymentLogCheckDto.From(await tailer.CheckAsync("status/check_deployment_failures", cancellationToken)));
 }
 
 /// <summary>The answer to a failure recorded during a maintenance window: no task was made.</summary>

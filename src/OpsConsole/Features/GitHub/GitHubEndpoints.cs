@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -38,10 +40,10 @@ public static class GitHubEndpoints
         var issue = api.MapGroup("/tasks/{id:guid}/github_issue").WithTags("GitHub").WithMetadata(IdKind.Task);
         issue.MapGet("/", IssueAsync).RequireAuthorization(OpsPolicies.Viewer);
         issue.MapPost("/", CreateOrLinkAsync).RequireAuthorization(OpsPolicies.Operator);
-        issue.MapDelete("/", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+        issue.MapDelete("/", [CanConflict] async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
             TypedResults.Ok(await issues.UnlinkAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
-        issue.MapPost("/retry", async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
+        issue.MapPost("/retry", [CanConflict] async (Guid id, HttpRequest request, IssueService issues, CancellationToken ct) =>
             TypedResults.Accepted((string?)null, await issues.RetryTaskAsync(id, request.HttpContext.User.ToActor(), ct)))
             .RequireAuthorization(OpsPolicies.Operator);
 
@@ -73,18 +75,19 @@ public static class GitHubEndpoints
             options.CurrentValue.IsConfigured, orchestration.CurrentValue.DryRun, changes.Select(IssueChangeDto.From).ToList(), issues.Draft(task)));
     }
 
-    private static async Task<Results<Accepted<IssueStateDto>, RequestProblem>> CreateOrLinkAsync(Guid id, HttpRequest request, IssueService issues, CancellationToken cancellationToken)
+    [CanConflict]
+    private static async Task<Results<Accepted<IssueStateDto>, RequestProblem>> CreateOrLinkAsync(
+        Guid id, JsonRequest<IssueLinkBody> body, HttpRequest request, IssueService issues, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        if (body is not { Value: { } value, Fields: { } fields })
         {
-            return problem!;
+            return body.Problem!;
         }
 
-        var number = body.Int("issue_number", 1, int.MaxValue);
-        if (!body.IsValid)
+        var number = fields.Int("issue_number", value.IssueNumber, 1, int.MaxValue);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var actor = request.HttpContext.User.ToActor();
@@ -92,6 +95,19 @@ public static class GitHubEndpoints
         return TypedResults.Accepted((string?)null, state);
     }
 }
+
+/// <summary>The optional body of POST tasks/{id}/github_issue/: <c>issue_number</c> links an existing issue; without it the task's issue is requested.</summary>
+public sealed record IssueLinkBody(int? IssueNumber = null) : IRequestRecord<IssueLinkBody>
+{
+    public static JsonTypeInfo<IssueLinkBody> JsonType => GitHubJson.Default.IssueLinkBody;
+
+    public static bool AllowsEmpty => true;
+}
+
+/// <summary>The request records of the GitHub routes, bound by generated code.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(IssueLinkBody))]
+internal sealed partial class GitHubJson : JsonSerializerContext;
 
 /// <summary>The answer to integrations/github/deliver/: failed tasks retried, the outbox pass just run, and the integration's state.</summary>
 public sealed record GitHubDeliveryDto(int RetriedFailedTasks, OutboxPass Pass, GitHubStatusDto Status);

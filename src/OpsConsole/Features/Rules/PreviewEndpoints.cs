@@ -54,9 +54,9 @@ public static class PreviewEndpoints
         var extras = new PreviewExtras(Number(inner, "max_run_minutes", body), Number(inner, "budget_usd", body));
         if (task is not null)
         {
-            var taskBody = JsonBody.From(inner);
-            var spec = WorkItemEditHandlers.ReadNewTask(taskBody);
-            Copy(taskBody, body, "task.");
+            var (taskBody, taskFields) = JsonRequest<NewTaskBody>.Bind(inner);
+            var spec = WorkItemEditHandlers.ReadNewTask(taskBody, taskFields);
+            Copy(taskFields, body, "task.");
             return body.IsValid ? await preview.TaskAsync(spec, extras, actor, cancellationToken) : null;
         }
 
@@ -116,7 +116,7 @@ public static class PreviewEndpoints
         return null;
     }
 
-    private static void Copy(JsonBody from, JsonBody to, string prefix)
+    private static void Copy(FieldReader from, FieldReader to, string prefix)
     {
         foreach (var (field, messages) in from.Errors)
         {

@@ -34,9 +34,9 @@ public static class RuleEndpoints
         var rules = api.MapGroup("/rules").WithTags("Rules").WithMetadata(IdKind.Rule);
         rules.MapGet("/", ListAsync).RequireAuthorization(OpsPolicies.Viewer);
         rules.MapGet("/{id:guid}", DetailAsync).RequireAuthorization(OpsPolicies.Viewer);
-        rules.MapPost("/", (HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(null, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
-        rules.MapPut("/{id:guid}", (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
-        rules.MapPatch("/{id:guid}", (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapPost("/", [CanConflict] (HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(null, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapPut("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, true, c)).RequireAuthorization(OpsPolicies.Admin);
+        rules.MapPatch("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, RuleService s, CancellationToken c) => SaveAsync(id, r, s, false, c)).RequireAuthorization(OpsPolicies.Admin);
         rules.MapDelete("/{id:guid}", DeleteAsync).RequireAuthorization(OpsPolicies.Admin);
         return api;
     }

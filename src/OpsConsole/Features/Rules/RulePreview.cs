@@ -16,7 +16,14 @@ public sealed record PreviewRuleDto(Guid Id, string Name, string RuleType, strin
 public sealed record PreviewTaskDto(
     string Title, string TaskType, string Priority, DateTime? DueDate, int MaxRetries, double? MaxRunMinutes, double? BudgetUsd, string? Environment);
 
-public sealed record PreviewCandidateDto(Guid AgentId, string AgentName, double Score, object Factors, bool Eligible, string Reason);
+public sealed record PreviewCandidateDto(Guid AgentId, string AgentName, double Score, PreviewFactorsDto Factors, bool Eligible, string Reason);
+
+/// <summary>The factors that multiply to a candidate's score (efficiency and load penalty rounded to 4 places).</summary>
+public sealed record PreviewFactorsDto(double Efficiency, double Capability, double PriorityBoost, double LoadPenalty, double Availability, double RuleBonus)
+{
+    public static PreviewFactorsDto From(ScoreFactors f) =>
+        new(Math.Round(f.Efficiency, 4), f.Capability, f.PriorityBoost, Math.Round(f.LoadPenalty, 4), f.Availability, f.RuleBonus);
+}
 
 public sealed record PreviewAgentDto(Guid Id, string Name, double Score);
 
@@ -121,7 +128,7 @@ public sealed class RulePreview(
         {
             var factors = AgentScorer.Factors(item.Kind, item.Priority, a, selection);
             var (eligible, reason) = AgentScorer.Eligibility(item, a, selection);
-            return new PreviewCandidateDto(a.Id, a.Name, Math.Round(factors.Score, 4), FactorsJson(factors), eligible,
+            return new PreviewCandidateDto(a.Id, a.Name, Math.Round(factors.Score, 4), PreviewFactorsDto.From(factors), eligible,
                 a == chosen ? "chosen" : waits is not null && eligible ? $"eligible, but {waits}" : reason);
         }).ToList();
 
@@ -184,14 +191,4 @@ public sealed class RulePreview(
 
     private static PreviewTaskDto TaskOf(WorkItem item, PreviewExtras extras, int maxRetries) => new(
         item.Title, item.Kind.Wire(), item.Priority.Wire(), item.DueDate, maxRetries, (double?)item.MaxRunMinutes ?? extras.MaxRunMinutes, (double?)item.BudgetUsd ?? extras.BudgetUsd, item.Environment);
-
-    private static object FactorsJson(ScoreFactors f) => new
-    {
-        efficiency = Math.Round(f.Efficiency, 4),
-        capability = f.Capability,
-        priority_boost = f.PriorityBoost,
-        load_penalty = Math.Round(f.LoadPenalty, 4),
-        availability = f.Availability,
-        rule_bonus = f.RuleBonus,
-    };
 }

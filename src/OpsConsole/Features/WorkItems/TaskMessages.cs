@@ -59,19 +59,19 @@ public sealed class TaskMessages(UnitOfWork unitOfWork, IDbContextFactory<OpsDbC
 
     // ---------------------------------------------------------------- routes
 
+    [CanConflict]
     internal static async Task<Results<Created<TaskMessageDto>, RequestProblem>> PostRouteAsync(
-        Guid id, HttpRequest request, TaskMessages messages, CancellationToken cancellationToken)
+        Guid id, JsonRequest<TaskMessageBody> body, HttpRequest request, TaskMessages messages, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (body is not { Value: { } value, Fields: { } fields })
         {
-            return problem!;
+            return body.Problem!;
         }
 
-        var text = body.String("text", required: true, max: TaskMessage.MaxText);
-        if (!body.IsValid)
+        var text = fields.String("text", value.Text, required: true, max: TaskMessage.MaxText);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var message = await messages.PostAsync(id, text!, request.HttpContext.User.ToActor(), cancellationToken);

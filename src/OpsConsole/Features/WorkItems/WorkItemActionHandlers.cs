@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
@@ -15,34 +14,35 @@ namespace OpsConsole.Features.WorkItems;
 /// </summary>
 internal static class WorkItemActionHandlers
 {
-    internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<AssignedDto>, RequestProblem>> AssignAsync(Guid id, JsonRequest<AssignBody> request, HttpContext context, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return problem!;
+            return request.Problem!;
         }
 
-        var action = body.String("action", max: 20);
+        var action = fields.String("action", body.Action, max: 20);
         if (action is not null && action is not ("assign" or "retry" or "escalate" or "cancel" or "complete"))
         {
-            body.Error("action", $"action '{action}' is not allowed; allowed: assign, retry, escalate, cancel, complete");
+            fields.Error("action", $"action '{action}' is not allowed; allowed: assign, retry, escalate, cancel, complete");
         }
 
-        var agentId = body.Guid("agent_id");
-        var reason = body.String("reason", max: 1000);
-        if (!body.IsValid)
+        var agentId = fields.Guid("agent_id", body.AgentId);
+        var reason = fields.String("reason", body.Reason, max: 1000);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
-        var result = await engine.AssignAsync(id, agentId, reason, request.HttpContext.User.ToActor(), cancellationToken);
+        var result = await engine.AssignAsync(id, agentId, reason, context.User.ToActor(), cancellationToken);
         var agentName = result.Task.AssignedAgent?.Name;
         return TypedResults.Ok(new AssignedDto(
             agentId is null ? $"Task auto-assigned to {agentName}" : $"Task assigned to {agentName}",
             result.Assignment?.Id, result.Assignment?.AssignmentReason, TaskListDto.From(result.Task, time.GetUtcNow().UtcDateTime)));
     }
 
+    [CanConflict]
     internal static async Task<Ok<TaskActedDto>> RetryAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
         var item = await engine.RetryAsync(id, request.HttpContext.User.ToActor(), cancellationToken);
@@ -50,9 +50,10 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDto($"Task retried (attempt {item.RetryCount}){assigned}", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<EscalatedDto>, RequestProblem>> EscalateAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
@@ -62,9 +63,10 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new EscalatedDto($"Task escalated to level {item.EscalationLevel}", item.Priority.Wire(), TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<TaskActedDto>, RequestProblem>> CancelAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
@@ -74,28 +76,33 @@ internal static class WorkItemActionHandlers
         return TypedResults.Ok(new TaskActedDto("Task cancelled", TaskListDto.From(item, time.GetUtcNow().UtcDateTime)));
     }
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> BlockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> BlockAsync(Guid id, JsonRequest<ReasonBody> body, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (reason, problem) = await ReasonAsync(request);
+        var (reason, problem) = Reason(body);
         if (problem is not null)
         {
             return problem;
         }
 
         await engine.BlockAsync(id, reason, request.HttpContext.User.ToActor(), cancellationToken);
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), "Task blocked"));
+        return TypedResults.Ok(new TaskActedDetailDto("Task blocked", await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
     }
 
-    internal static Task<Ok<JsonObject>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    [CanConflict]
+    internal static Task<Ok<TaskActedDetailDto>> UnblockAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task unblocked", engine.UnblockAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<Ok<JsonObject>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    [CanConflict]
+    internal static Task<Ok<TaskActedDetailDto>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static Task<Ok<JsonObject>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
+    [CanConflict]
+    internal static Task<Ok<TaskActedDetailDto>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
         Act(id, dbFactory, time, "Task released", engine.ReleaseAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> CompleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
         if (body is null)
@@ -112,7 +119,8 @@ internal static class WorkItemActionHandlers
         return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
-    internal static async Task<Results<Ok<JsonObject>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
+    [CanConflict]
+    internal static async Task<Results<Ok<TaskActedDetailDto>, RequestProblem>> FailAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -129,6 +137,7 @@ internal static class WorkItemActionHandlers
         return await Act(id, dbFactory, time, "Task marked as failed", engine.FailAsync(id, failure.Message, failure.Details, failure.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
+    [CanConflict]
     internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
@@ -148,11 +157,11 @@ internal static class WorkItemActionHandlers
     }
 
     /// <summary>Runs an action on the task and answers with the task's detail and the original's <c>message</c>.</summary>
-    private static async Task<Ok<JsonObject>> Act(
+    private static async Task<Ok<TaskActedDetailDto>> Act(
         Guid id, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Task action, CancellationToken cancellationToken)
     {
         await action;
-        return TypedResults.Ok(ApiJson.WithMessage(await DetailDtoAsync(dbFactory, time, id, cancellationToken), message));
+        return TypedResults.Ok(new TaskActedDetailDto(message, await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)
@@ -162,17 +171,16 @@ internal static class WorkItemActionHandlers
             ?? throw RefusedException.NotFound("Task", taskId);
     }
 
-    /// <summary>The optional <c>{"reason": "…"}</c> body of escalate, cancel and block, or the problem that says what is wrong with it.</summary>
-    private static async Task<(string? Reason, RequestProblem? Problem)> ReasonAsync(HttpRequest request)
+    /// <summary>The reason of escalate, cancel and block, or the problem that says what is wrong with their body.</summary>
+    private static (string? Reason, RequestProblem? Problem) Reason(JsonRequest<ReasonBody> request)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request, allowEmpty: true);
-        if (body is null)
+        if (request is not { Value: { } body, Fields: { } fields })
         {
-            return (null, problem);
+            return (null, request.Problem);
         }
 
-        var reason = body.String("reason", max: 1000);
-        return body.IsValid ? (reason, null) : (null, body.Problem());
+        var reason = fields.String("reason", body.Reason, max: 1000);
+        return fields.IsValid ? (reason, null) : (null, fields.Problem());
     }
 }
 

@@ -63,7 +63,7 @@ public sealed record OwnerDto(string Id, string Username, string FirstName, stri
 }
 
 /// <summary>The original's TaskDetail fields plus OpsConsole's additions.</summary>
-public sealed record TaskDetailDto(
+public record TaskDetailDto(
     Guid Id,
     string Title,
     string Description,
@@ -132,6 +132,19 @@ public sealed record TaskDetailDto(
         w.CanBeAssigned(now), w.HasUnmetDependencies, w.Environment, w.Source, w.Fingerprint, w.Occurrences,
         w.FirstSeen, w.LastSeen, w.NextAttemptAt, w.NeedsAttention, w.AttentionReason, WireFormat.Of(w.GithubIssueState), w.RegressionOfId,
         PullRequestDto.Of(w), w.MaxRunMinutes, w.BudgetUsd, w.CostUsd);
+}
+
+/// <summary>
+/// The answer to an action on one task (block, unblock, start, release, complete, fail): the original's <c>message</c> first,
+/// then the task's detail.
+/// </summary>
+public sealed record TaskActedDetailDto : TaskDetailDto
+{
+    public TaskActedDetailDto(string message, TaskDetailDto detail)
+        : base(detail) => Message = message;
+
+    [JsonPropertyOrder(-1)]
+    public string Message { get; }
 }
 
 /// <summary>A pull request that works on the task: state draft, open, merged or closed; checks pending, success, failure or null.</summary>

@@ -10,43 +10,43 @@ namespace OpsConsole.Features.WorkItems;
 /// <summary>The /tasks/ routes that create, edit and delete a task; state changes beyond a plain edit have their action routes.</summary>
 public static class WorkItemEditHandlers
 {
+    [CanConflict]
     internal static async Task<Results<Created<TaskDetailDto>, RequestProblem>> CreateAsync(
-        HttpRequest request, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
+        JsonRequest<NewTaskBody> body, ClaimsPrincipal user, OrchestrationEngine engine, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (body, problem) = await JsonBody.ReadAsync(request);
-        if (body is null)
+        if (body is not { Value: { } value, Fields: { } fields })
         {
-            return problem!;
+            return body.Problem!;
         }
 
-        var spec = ReadNewTask(body);
-        if (!body.IsValid)
+        var spec = ReadNewTask(value, fields);
+        if (!fields.IsValid)
         {
-            return body.Problem();
+            return fields.Problem();
         }
 
         var item = await engine.CreateAsync(spec, user.ToActor(), cancellationToken);
         return TypedResults.Created($"/api/v1/orchestration/tasks/{item.Id}/", TaskDetailDto.From(item, time.GetUtcNow().UtcDateTime));
     }
 
-    /// <summary>The task a POST tasks/ body asks for (its problems in <paramref name="body"/>): creation and the preview read it alike.</summary>
-    public static NewWorkItem ReadNewTask(JsonBody body) => new()
+    /// <summary>The task a POST tasks/ body asks for (its problems in <paramref name="fields"/>): creation and the preview read it alike.</summary>
+    public static NewWorkItem ReadNewTask(NewTaskBody body, BoundFields fields) => new()
     {
-        Title = body.String("title", required: true, max: WorkItemEndpoints.MaxTitle) ?? "",
-        Description = body.String("description", max: WorkItemEndpoints.MaxDescription, allowEmpty: true) ?? "",
-        Kind = body.Enum<WorkItemKind>("task_type", required: true) ?? default,
-        Priority = body.Enum<WorkItemPriority>("priority") ?? WorkItemPriority.Medium,
-        DueDate = body.Time("due_date"),
-        EstimatedDuration = body.Duration("estimated_duration", WorkItemEndpoints.MaxEstimate) ?? TimeSpan.FromHours(1),
-        InputData = body.Object("input_data") ?? "{}",
-        AutoAssign = body.Bool("auto_assign") ?? true,
-        AutoRetry = body.Bool("auto_retry") ?? true,
-        AutoEscalate = body.Bool("auto_escalate") ?? true,
-        MaxRetries = body.Int("max_retries", 0, 20) ?? 3,
-        DependsOn = body.Guids("depends_on_ids", 100) ?? [],
-        Environment = body.String("environment", max: 50),
-        MaxRunMinutes = body.Int("max_run_minutes", 1, WorkItem.MaxRunMinutesLimit),
-        BudgetUsd = body.Money("budget_usd"),
+        Title = fields.String("title", body.Title, required: true, max: WorkItemEndpoints.MaxTitle) ?? "",
+        Description = fields.String("description", body.Description, max: WorkItemEndpoints.MaxDescription, allowEmpty: true) ?? "",
+        Kind = fields.Enum<WorkItemKind>("task_type", body.TaskType, required: true) ?? default,
+        Priority = fields.Enum<WorkItemPriority>("priority", body.Priority) ?? WorkItemPriority.Medium,
+        DueDate = fields.Time("due_date", body.DueDate),
+        EstimatedDuration = fields.Duration("estimated_duration", body.EstimatedDuration, WorkItemEndpoints.MaxEstimate) ?? TimeSpan.FromHours(1),
+        InputData = fields.Object("input_data", body.InputData) ?? "{}",
+        AutoAssign = fields.Bool("auto_assign", body.AutoAssign) ?? true,
+        AutoRetry = fields.Bool("auto_retry", body.AutoRetry) ?? true,
+        AutoEscalate = fields.Bool("auto_escalate", body.AutoEscalate) ?? true,
+        MaxRetries = fields.Int("max_retries", body.MaxRetries, 0, 20) ?? 3,
+        DependsOn = fields.Guids("depends_on_ids", body.DependsOnIds, 100) ?? [],
+        Environment = fields.String("environment", body.Environment, max: 50),
+        MaxRunMinutes = fields.Int("max_run_minutes", body.MaxRunMinutes, 1, WorkItem.MaxRunMinutesLimit),
+        BudgetUsd = fields.Money("budget_usd", body.BudgetUsd),
     };
 
     internal static async Task<Results<Ok<TaskDetailDto>, RequestProblem>> UpdateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
@@ -131,6 +131,7 @@ public static class WorkItemEditHandlers
         }
     }
 
+    [CanConflict]
     internal static async Task<NoContent> DeleteAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
     {
         await engine.DeleteAsync(id, request.HttpContext.User.ToActor(), cancellationToken);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 using OpsConsole.Features.Orchestration;
@@ -23,9 +24,9 @@ public static class WorkItemEndpoints
         tasks.MapGet("/", WorkItemReadHandlers.ListAsync).RequireAuthorization(OpsPolicies.Viewer);
         tasks.MapPost("/", WorkItemEditHandlers.CreateAsync).RequireAuthorization(OpsPolicies.Operator);
         tasks.MapGet("/{id:guid}", WorkItemReadHandlers.DetailAsync).RequireAuthorization(OpsPolicies.ViewerOrAgent);
-        tasks.MapPut("/{id:guid}", (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, true, c))
+        tasks.MapPut("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, true, c))
             .RequireAuthorization(OpsPolicies.Operator);
-        tasks.MapPatch("/{id:guid}", (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, false, c))
+        tasks.MapPatch("/{id:guid}", [CanConflict] (Guid id, HttpRequest r, OrchestrationEngine e, TimeProvider t, CancellationToken c) => WorkItemEditHandlers.UpdateAsync(id, r, e, t, false, c))
             .RequireAuthorization(OpsPolicies.Operator);
         tasks.MapDelete("/{id:guid}", WorkItemEditHandlers.DeleteAsync).RequireAuthorization(OpsPolicies.Operator);
 
