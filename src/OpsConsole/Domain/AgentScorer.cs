@@ -34,7 +34,21 @@ public static class AgentScorer
 
     /// <summary>Whether the agent may work on this kind of task at all: a capability, a compatible type, or a general agent.</summary>
     public static bool IsCompatible(WorkItemKind kind, Agent agent) =>
-        agent.Kind == AgentKind.General || agent.Kind == NativeAgentKind(kind) || agent.Capabilities.Contains(kind);
+        agent.Kind == AgentKind.General || agent.Kind == NativeAgentKind(kind) || HasCapability(agent, kind);
+
+    /// <summary>A loop over the agent's few capabilities: List.Contains costs more than the scoring around it, per agent.</summary>
+    private static bool HasCapability(Agent agent, WorkItemKind kind)
+    {
+        foreach (var capability in CollectionsMarshal.AsSpan(agent.Capabilities))
+        {
+            if (capability == kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static AgentKind NativeAgentKind(WorkItemKind kind) => kind switch
     {
@@ -53,7 +67,7 @@ public static class AgentScorer
     public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent, AgentSelection? selection)
     {
         // The capability once: it decides both whether the agent may take the task and the capability factor.
-        var capable = agent.Capabilities.Contains(kind);
+        var capable = HasCapability(agent, kind);
         if (!capable && agent.Kind != AgentKind.General && agent.Kind != NativeAgentKind(kind))
         {
             return default;
