@@ -10,7 +10,8 @@ namespace OpsConsole.IntegrationTests;
 /// <summary>
 /// The lists SQLite answers from an index that already holds them in order, asked of SQLite itself (EXPLAIN QUERY PLAN on
 /// the SQL EF writes for the list): every open status at once through the partial indexes of open tasks, whose filter must
-/// be word for word what EF writes, and one status newest first through <c>(Status, CreatedOn)</c>. A change to either side
+/// be word for word what EF writes, one status newest first through <c>(Status, CreatedOn)</c>, one agent's tasks newest
+/// first through <c>(AssignedAgentId, CreatedOn)</c>. A change to either side
 /// that makes SQLite sort every match again fails here, not only in the benchmark.
 /// </summary>
 public sealed class OpenTaskIndexTests(OpsConsoleFactory app) : IClassFixture<OpsConsoleFactory>
@@ -50,6 +51,20 @@ public sealed class OpenTaskIndexTests(OpsConsoleFactory app) : IClassFixture<Op
         var plan = await PlanAsync(db, TaskOrdering.Apply(TaskStatusFilter.Rows(db.WorkItems, [WorkItemStatus.Failed]), [("created_on", true)]).Take(21));
 
         Assert.Contains("USING INDEX IX_tasks_Status_CreatedOn (Status=?)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE FOR ORDER BY", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_agents_tasks_newest_first_are_one_seek_already_in_order()
+    {
+        await using var db = await app.DbAsync();
+        var agent = Guid.NewGuid();
+        var filters = TaskFilters.Of(null, null, null, agent: true, attention: false);
+
+        var plan = await PlanAsync(db, TaskOrdering.Apply(db.WorkItems.Where(w => w.AssignedAgentId == agent), [("created_on", true)]).Take(21));
+
+        Assert.Null(TaskOrdering.Parts([("created_on", true)], filters)); // read whole, not one priority at a time
+        Assert.Contains("USING INDEX IX_tasks_agent_created (AssignedAgentId=?)", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("TEMP B-TREE FOR ORDER BY", plan, StringComparison.Ordinal);
     }
 

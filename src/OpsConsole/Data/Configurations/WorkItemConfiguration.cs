@@ -46,6 +46,8 @@ public sealed class WorkItemConfiguration : IEntityTypeConfiguration<WorkItem>
         // An agent's tasks. Only held tasks are in it: a query for unassigned tasks (AssignedAgentId IS NULL, the whole
         // backlog) must seek the queue index above, not walk every waiting task through this one.
         e.HasIndex(w => new { w.AssignedAgentId, w.Status }).HasFilter("\"AssignedAgentId\" IS NOT NULL");
+        // One agent's tasks newest first (the console's agent filter by creation time): one seek, already in order.
+        e.HasIndex(w => new { w.AssignedAgentId, w.CreatedOn }, "IX_tasks_agent_created").HasFilter("\"AssignedAgentId\" IS NOT NULL");
         e.HasIndex(w => w.Fingerprint);
         // One open task per problem, held by the database whatever runs at the same time (two requests, two nodes).
         e.HasIndex(w => w.Fingerprint, "IX_tasks_open_fingerprint").IsUnique()

@@ -1262,6 +1262,9 @@ namespace OpsConsole.Data.Migrations
                     b.HasIndex("Status", "Kind", "Priority", "CreatedOn")
                         .IsDescending(false, false, true, false);
 
+                    b.HasIndex(new[] { "AssignedAgentId", "CreatedOn" }, "IX_tasks_agent_created")
+                        .HasFilter("\"AssignedAgentId\" IS NOT NULL");
+
                     b.HasIndex(new[] { "GithubIssueNumber" }, "IX_tasks_intake_issue")
                         .IsUnique()
                         .HasFilter("\"GithubIssueNumber\" IS NOT NULL AND \"Source\" = 'github_issue'");

@@ -53,7 +53,8 @@ public static class TaskOrdering
     /// in an index that already holds it in order, where SQLite would otherwise sort every matching task to find the first 20.
     /// In the default order (priority first): one part per status when several are asked for (each a seek in
     /// <c>(Status, Priority, CreatedOn)</c>), else one per task type. By creation time: filtered by status, one part per
-    /// status (each a seek in <c>(Status, CreatedOn)</c>); filtered by type, agent or attention, or by several priorities,
+    /// status (each a seek in <c>(Status, CreatedOn)</c>); one agent's tasks whole, a seek in <c>(AssignedAgentId, CreatedOn)</c>;
+    /// filtered by type, or by agent or attention beside another filter, or by several priorities,
     /// one part per priority (and per type, for two), each a seek in the filter's <c>(…, Priority, CreatedOn)</c> index,
     /// which holds one priority's tasks by creation time; otherwise whole, in <c>(CreatedOn)</c>. Every open status at once
     /// is no status filter here: <see cref="TaskStatusFilter"/> reads it whole through the open tasks' own indexes.
@@ -72,6 +73,11 @@ public static class TaskOrdering
                 {
                     // One seek per status in (Status, CreatedOn), which holds one status's tasks by creation time.
                     return statuses is not null ? [.. statuses.Select(ByStatus)] : null;
+                }
+
+                if (filters.AgentOnly && filters.Priorities is not { Count: > 1 })
+                {
+                    return null; // (AssignedAgentId, CreatedOn) holds one agent's tasks by creation time
                 }
 
                 var priorities = filters.Priorities is { Count: > 0 } p ? p.Distinct().ToList() : [.. Enum.GetValues<WorkItemPriority>()];
@@ -102,9 +108,16 @@ public sealed record TaskFilters(
 {
     /// <summary>The filters as the list asked for them; every open status at once counts as no status filter (see <see cref="TaskStatusFilter"/>).</summary>
     public static TaskFilters Of(
-        IReadOnlyCollection<WorkItemStatus>? statuses, IReadOnlyCollection<WorkItemKind>? kinds, IReadOnlyCollection<WorkItemPriority>? priorities, bool agentOrAttention)
+        IReadOnlyCollection<WorkItemStatus>? statuses, IReadOnlyCollection<WorkItemKind>? kinds, IReadOnlyCollection<WorkItemPriority>? priorities, bool agent, bool attention)
     {
         var listed = statuses is { Count: > 0 } && !TaskStatusFilter.IsOpen(statuses) ? statuses : null;
-        return new(listed, kinds, priorities, listed is not null || kinds is { Count: > 0 } || agentOrAttention);
+        var typed = kinds is { Count: > 0 };
+        return new(listed, kinds, priorities, listed is not null || typed || agent || attention)
+        {
+            AgentOnly = agent && listed is null && !typed && !attention,
+        };
     }
+
+    /// <summary>Whether one agent's tasks are asked for and no other filter narrows them (beside every open status or priorities).</summary>
+    public bool AgentOnly { get; init; }
 }

@@ -104,7 +104,7 @@ public sealed class TaskQueries(IDbContextFactory<OpsDbContext> dbFactory)
 
     private static (string Key, bool Descending)[] Terms(TaskSearch search) => [(search.SortBy, search.Descending)];
 
-    private static TaskFilters Filters(TaskSearch s) => TaskFilters.Of(Statuses(s), s.Kinds, s.Priorities, agentOrAttention: s.AgentId is not null || s.NeedsAttention);
+    private static TaskFilters Filters(TaskSearch s) => TaskFilters.Of(Statuses(s), s.Kinds, s.Priorities, agent: s.AgentId is not null, attention: s.NeedsAttention);
 
     /// <summary>
     /// The statuses the search keeps: those chosen, without the finished ones when only open tasks are asked for; null for

@@ -52,7 +52,7 @@ internal static class WorkItemReadHandlers
         var now = time.GetUtcNow().UtcDateTime;
         var rows = TaskOrdering.Apply(statuses is null ? query : TaskStatusFilter.Rows(query, statuses), ordering);
         var counting = statuses is null ? null : TaskStatusFilter.Counted(query, statuses);
-        var parts = TaskOrdering.Parts(ordering, TaskFilters.Of(statuses, kinds, priorities, agentOrAttention: agentId is not null || attention is not null));
+        var parts = TaskOrdering.Parts(ordering, TaskFilters.Of(statuses, kinds, priorities, agent: agentId is not null, attention: attention is not null));
         return TypedResults.Ok(await q.PageAsync(db, rows, w => TaskListDto.From(w, now), parts, counting, cancellationToken));
     }
 
