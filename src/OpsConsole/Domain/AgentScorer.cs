@@ -341,7 +341,7 @@ public static class AgentScorer
     {
         var reason = $"Best match for {item.Kind.Wire()} ({item.Priority.Wire()}): {chosen.Name} scored {key.Score:F2} " +
             $"(efficiency {chosen.EfficiencyScore:F2}, load {chosen.ActiveTaskCount}/{chosen.MaxConcurrentTasks}" +
-            $"{(chosen.Capabilities.Contains(item.Kind) ? ", has the capability" : "")})";
+            $"{(HasCapability(chosen, item.Kind) ? ", has the capability" : "")})";
 
         if (top.Length > 0 && agents[top[0]] is var leader && leader != chosen)
         {
