@@ -148,6 +148,13 @@ public sealed class IssueTemplateTests
     }
 
     [Fact]
+    public void The_issue_title_has_one_symbol_whether_the_task_title_brings_its_own_or_not()
+    {
+        Assert.Equal("🚨 PRODUCTION FAILURE: deploy-42", IssueTemplates.Title(Task()));
+        Assert.Equal("🚨 Deploy of web failed", IssueTemplates.Title(Task("Deploy of web failed")));
+    }
+
+    [Fact]
     public void A_burst_of_changes_folds_into_one_comment_keeping_only_the_last_occurrence_count()
     {
         IssueOutboxEntry Row(long id, IssueChangeKind kind, string text, string? key = null) => new() { Id = id, Kind = kind, Text = text, CoalesceKey = key };
@@ -184,6 +191,27 @@ public sealed class GitHubStatusTests
         Assert.Equal(time.GetUtcNow().UtcDateTime.AddSeconds(30), retryAt);
         time.Advance(TimeSpan.FromSeconds(30));
         Assert.True(status.TryTakeWrite(3, 100, out _));
+    }
+
+    [Fact]
+    public void A_write_counts_until_GitHub_answered_it_so_no_minute_at_GitHubs_end_holds_more_than_the_budget()
+    {
+        // Two writes a minute. The first request takes 5 s to be answered: GitHub may have counted it at any moment of those.
+        var status = new GitHubStatus(time);
+        Assert.True(status.TryTakeWrite(2, 100, out _, out var slow));
+        time.Advance(TimeSpan.FromSeconds(5));
+        slow.Dispose();
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(status.TryTakeWrite(2, 100, out _, out var second));
+        second.Dispose();
+
+        // 60 s after the first write was taken but only 55 s after it was answered: a third write could make three in
+        // one minute at GitHub's end, so it waits until a minute after the answer.
+        time.Advance(TimeSpan.FromSeconds(45));
+        Assert.False(status.TryTakeWrite(2, 100, out var retryAt, out _));
+        Assert.Equal(new DateTime(2026, 11, 25, 12, 1, 5, DateTimeKind.Utc), retryAt);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(status.TryTakeWrite(2, 100, out _, out _));
     }
 
     [Fact]

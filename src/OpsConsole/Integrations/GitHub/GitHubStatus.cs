@@ -7,7 +7,7 @@ namespace OpsConsole.Integrations.GitHub;
 public sealed class GitHubStatus(TimeProvider time)
 {
     private readonly Lock gate = new();
-    private readonly Queue<DateTime> writes = new();
+    private readonly Queue<WriteSlot> writes = new();
     private int consecutiveFailures;
     private int consecutiveSecondaryLimits;
 
@@ -33,31 +33,42 @@ public sealed class GitHubStatus(TimeProvider time)
         }
     }
 
-    /// <summary>Takes one write from the throttle, or says when the next one is allowed.</summary>
-    public bool TryTakeWrite(int perMinute, int perHour, out DateTime retryAt)
+    /// <summary>
+    /// Takes one write from the throttle, or says when the next one is allowed. GitHub counts a write when the request
+    /// reaches it, some time after it was taken here: the write counts from when it was taken until it is answered
+    /// (<see cref="WriteSlot.Dispose"/>), and from its answer on, which is never earlier than GitHub saw it. So no minute at
+    /// GitHub's end holds more than the budget, however long the requests take.
+    /// </summary>
+    public bool TryTakeWrite(int perMinute, int perHour, out DateTime retryAt) => TryTakeWrite(perMinute, perHour, out retryAt, out _);
+
+    /// <inheritdoc cref="TryTakeWrite(int, int, out DateTime)"/>
+    public bool TryTakeWrite(int perMinute, int perHour, out DateTime retryAt, out WriteSlot slot)
     {
         lock (gate)
         {
             var now = Now;
-            while (writes.Count > 0 && writes.Peek() <= now.AddHours(-1))
+            while (writes.Count > 0 && writes.Peek().At <= now.AddHours(-1))
             {
                 writes.Dequeue();
             }
 
-            var lastMinute = writes.Where(w => w > now.AddMinutes(-1)).ToList();
+            var lastMinute = writes.Select(w => w.At).Where(at => at > now.AddMinutes(-1)).Order().ToList();
             if (lastMinute.Count >= perMinute)
             {
                 retryAt = lastMinute[lastMinute.Count - perMinute].AddMinutes(1);
+                slot = WriteSlot.None;
                 return false;
             }
 
             if (writes.Count >= perHour)
             {
-                retryAt = writes.ElementAt(writes.Count - perHour).AddHours(1);
+                retryAt = writes.Select(w => w.At).Order().ElementAt(writes.Count - perHour).AddHours(1);
+                slot = WriteSlot.None;
                 return false;
             }
 
-            writes.Enqueue(now);
+            slot = new WriteSlot(this, now);
+            writes.Enqueue(slot);
             retryAt = now;
             return true;
         }
@@ -68,7 +79,7 @@ public sealed class GitHubStatus(TimeProvider time)
         lock (gate)
         {
             var since = Now.AddMinutes(-1);
-            return writes.Count(w => w > since);
+            return writes.Count(w => w.At > since);
         }
     }
 
@@ -146,4 +157,30 @@ public sealed class GitHubStatus(TimeProvider time)
 
     private static TimeSpan Backoff(int attempt, TimeSpan first, TimeSpan max) =>
         TimeSpan.FromTicks(Math.Min(max.Ticks, first.Ticks * (1L << Math.Min(attempt - 1, 20))));
+
+    /// <summary>One write taken from the throttle; disposing it when the request is answered moves its time to the answer.</summary>
+    public sealed class WriteSlot : IDisposable
+    {
+        public static readonly WriteSlot None = new(null, default);
+
+        private readonly GitHubStatus? owner;
+
+        internal WriteSlot(GitHubStatus? owner, DateTime at) => (this.owner, At) = (owner, at);
+
+        /// <summary>When the write counts from: taken, then answered.</summary>
+        public DateTime At { get; private set; }
+
+        public void Dispose()
+        {
+            if (owner is null)
+            {
+                return;
+            }
+
+            lock (owner.gate)
+            {
+                At = owner.Now > At ? owner.Now : At;
+            }
+        }
+    }
 }

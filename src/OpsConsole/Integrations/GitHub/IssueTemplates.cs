@@ -41,7 +41,9 @@ public static class IssueTemplates
             WorkItemKind.SecurityEnhancement => "🔒",
             _ => "⚙️",
         };
-        var title = $"{prefix} {Redactor.Redact(task.Title)}";
+        // A task title that already starts with the symbol ("🚨 PRODUCTION FAILURE: …") keeps its own, not a second one.
+        var redacted = Redactor.Redact(task.Title) ?? "";
+        var title = redacted.StartsWith(prefix, StringComparison.Ordinal) ? redacted : $"{prefix} {redacted}";
         return title.Length <= MaxTitle ? title : title[..(MaxTitle - 1)] + "…";
     }
 

@@ -48,17 +48,19 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
                 issue.Assignees.Add(assignee);
             }
 
-            TakeWrite();
             try
             {
-                return Tracked(await client.Issue.Create(owner, name, issue));
+                using (TakeWrite())
+                {
+                    return Tracked(await client.Issue.Create(owner, name, issue));
+                }
             }
             catch (ApiValidationException ex) when (draft.Assignee is not null && Mentions(ex, "assignee"))
             {
                 // The assignee cannot be assigned in this repository: the issue matters more than who it is assigned to.
                 GitHubLog.AssigneeRefused(logger, draft.Assignee, ex.Message);
                 issue.Assignees.Clear();
-                TakeWrite();
+                using var again = TakeWrite();
                 return Tracked(await client.Issue.Create(owner, name, issue));
             }
         });
@@ -67,7 +69,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
     public Task CommentAsync(int number, string body, CancellationToken cancellationToken) =>
         CallAsync("comment on the issue", async (client, owner, name) =>
         {
-            TakeWrite();
+            using var write = TakeWrite();
             await client.Issue.Comment.Create(owner, name, number, body);
             return true;
         }, issueNumber: number);
@@ -88,7 +90,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
                 return true;
             }
 
-            TakeWrite();
+            using var write = TakeWrite();
             await client.Issue.Labels.ReplaceAllForIssue(owner, name, number, wanted);
             return true;
         }, issueNumber: number);
@@ -103,7 +105,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
                 update.StateReason = reason == "not_planned" ? ItemStateReason.NotPlanned : ItemStateReason.Completed;
             }
 
-            TakeWrite();
+            using var write = TakeWrite();
             await client.Issue.Update(owner, name, number, update);
             return true;
         }, issueNumber: number);
@@ -144,7 +146,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
                 }
                 catch (NotFoundException)
                 {
-                    TakeWrite();
+                    using var write = TakeWrite();
                     try
                     {
                         await client.Issue.Labels.Create(owner, name, new NewLabel(label.Name, label.Color) { Description = label.Description });
@@ -165,14 +167,17 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
         label.StartsWith("type:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("priority:", StringComparison.OrdinalIgnoreCase)
         || label.StartsWith("status:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("env:", StringComparison.OrdinalIgnoreCase);
 
-    private void TakeWrite()
+    /// <summary>One write from our throttle, to dispose when GitHub has answered it (see <see cref="GitHubStatus.TryTakeWrite(int, int, out DateTime, out GitHubStatus.WriteSlot)"/>).</summary>
+    private GitHubStatus.WriteSlot TakeWrite()
     {
         var settings = Settings;
-        if (!status.TryTakeWrite(settings.MaxWritesPerMinute, settings.MaxWritesPerHour, out var retryAt))
+        if (!status.TryTakeWrite(settings.MaxWritesPerMinute, settings.MaxWritesPerHour, out var retryAt, out var slot))
         {
             throw new IssueTrackerException(TrackerFailure.Throttled,
                 $"Holding back: {settings.MaxWritesPerMinute} writes a minute / {settings.MaxWritesPerHour} an hour (GitHub's secondary limits) reached; next write at {retryAt:HH:mm:ss} UTC", retryAt);
         }
+
+        return slot;
     }
 
     private async Task<T> CallAsync<T>(string what, Func<GitHubClient, string, string, Task<T>> call, int? issueNumber = null)
