@@ -49,6 +49,12 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     {
         CancellationToken CancellationToken { get; }
 
+        /// <summary>What runs once after the writes of the group that asked for it, in the same commit (null: nothing).</summary>
+        WriteOperation<int>? Tail { get; }
+
+        /// <summary>The tail's outcome for this write, once committed: what it returned, or null when it was refused.</summary>
+        void TailDone(int? result);
+
         Task<Exception?> RunAsync(OpsDbContext db, DateTime now);
 
         void Committed();
@@ -56,16 +62,30 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         void Failed(Exception ex);
     }
 
-    public Task<T> EnqueueAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken)
+    public Task<T> EnqueueAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken) =>
+        Enqueue(new QueuedWrite<T>(operation, null, AuditContext.Value, cancellationToken)).Result;
+
+    /// <summary>
+    /// A write followed, in the same commit, by <paramref name="tail"/>: run once for every write of the group that asks for
+    /// the same tail, after all of them, in its own savepoint and context. The write's result, and the tail's (null when the
+    /// tail was refused: it rolled back alone and the write still committed).
+    /// </summary>
+    public async Task<(T Result, int? Tail)> EnqueueWithTailAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var write = new QueuedWrite<T>(operation, AuditContext.Value, cancellationToken);
+        var write = Enqueue(new QueuedWrite<T>(operation, tail, AuditContext.Value, cancellationToken));
+        var result = await write.Result;
+        return (result, await write.TailResult);
+    }
+
+    private QueuedWrite<T> Enqueue<T>(QueuedWrite<T> write)
+    {
+        write.CancellationToken.ThrowIfCancellationRequested();
         if (!pending.Writer.TryWrite(write))
         {
             throw new ObjectDisposedException(nameof(SqliteWriteQueue), "The application is stopping; the write was not applied.");
         }
 
-        return write.Result;
+        return write;
     }
 
     public async ValueTask DisposeAsync()
@@ -118,6 +138,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private async Task CommitGroupAsync(List<IQueuedWrite> group)
     {
         var done = new List<(IQueuedWrite Write, OpsDbContext Db)>(group.Count);
+        Dictionary<WriteOperation<int>, int?> tails = [];
         try
         {
             var open = await OpenAsync();
@@ -130,6 +151,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
                 }
             }
 
+            tails = await RunTailsAsync(done, open, transaction);
             await transaction.CommitAsync();
             availability.Reached();
         }
@@ -165,8 +187,34 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         {
             events.PublishCommitted(db);
             write.Committed();
+            write.TailDone(write.Tail is { } tail ? tails.GetValueOrDefault(tail) : null);
             await db.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Runs each distinct tail the group's applied writes asked for, once, after them; what each returned (null: refused).
+    /// A tail's context joins <paramref name="done"/>, so its events go out with the commit.
+    /// </summary>
+    private async Task<Dictionary<WriteOperation<int>, int?>> RunTailsAsync(List<(IQueuedWrite Write, OpsDbContext Db)> done, SqliteConnection open, DbTransaction transaction)
+    {
+        var results = new Dictionary<WriteOperation<int>, int?>();
+        foreach (var tail in done.Select(d => d.Write.Tail).OfType<WriteOperation<int>>().Distinct().ToList())
+        {
+            var write = new QueuedWrite<int>(tail, null, null, CancellationToken.None);
+            if (await RunOneAsync(write, open, transaction) is { } db)
+            {
+                done.Add((write, db));
+                results[tail] = write.Ran;
+            }
+            else
+            {
+                _ = write.Result.Exception; // refused and rolled back alone: the writes that asked for it run it again on their own
+                results[tail] = null;
+            }
+        }
+
+        return results;
     }
 
     /// <summary>
@@ -241,14 +289,24 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         }
     }
 
-    private sealed class QueuedWrite<T>(WriteOperation<T> operation, (Domain.Actor Actor, string? Ip)? author, CancellationToken cancellationToken) : IQueuedWrite
+    private sealed class QueuedWrite<T>(WriteOperation<T> operation, WriteOperation<int>? tail, (Domain.Actor Actor, string? Ip)? author, CancellationToken cancellationToken) : IQueuedWrite
     {
         private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int?> tailCompletion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? result;
 
         public Task<T> Result => completion.Task;
 
+        public Task<int?> TailResult => tailCompletion.Task;
+
+        /// <summary>What the operation returned in its last run (read before the commit, for a tail).</summary>
+        public T? Ran => result;
+
         public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public WriteOperation<int>? Tail { get; } = tail;
+
+        public void TailDone(int? tailResult) => tailCompletion.TrySetResult(tailResult);
 
         public async Task<Exception?> RunAsync(OpsDbContext db, DateTime now)
         {
@@ -273,6 +331,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
 
         public void Failed(Exception ex)
         {
+            tailCompletion.TrySetResult(null);
             if (ex is OperationCanceledException)
             {
                 completion.TrySetCanceled(CancellationToken);

@@ -46,6 +46,22 @@ public sealed class UnitOfWork(
             : RunWithRetriesAsync(operation, cancellationToken);
     }
 
+    /// <summary>
+    /// A write, then <paramref name="tail"/> in the same commit where that is cheap: on SQLite the tail runs once after the group
+    /// of writes committed together that ask for it, in its own savepoint (refused alone, never undoing the write). The write's
+    /// result and the tail's; the tail's is null when it did not run in this commit (PostgreSQL, or refused): the caller
+    /// runs it on its own.
+    /// </summary>
+    public async Task<(T Result, int? Tail)> WriteThenAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, CancellationToken cancellationToken)
+    {
+        if (queue is null || Writing.Value)
+        {
+            return (await WriteAsync(operation, cancellationToken), null);
+        }
+
+        return await queue.EnqueueWithTailAsync(operation, tail, cancellationToken);
+    }
+
     /// <summary>Marks the current flow as inside a write (for the queue's loop, which runs operations on behalf of callers).</summary>
     internal static void MarkWriting(bool value) => Writing.Value = value;
 

@@ -94,6 +94,60 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         Assert.Equal(2, await check.WorkItems.CountAsync(w => w.Fingerprint == fingerprint));
     }
 
+    [Fact]
+    public async Task A_write_with_a_tail_commits_even_when_its_tail_is_refused_and_a_tail_that_runs_commits_with_it()
+    {
+        var unitOfWork = app.Services.GetRequiredService<UnitOfWork>();
+        var (kept, lost) = ($"kept {Guid.NewGuid():N}", $"lost {Guid.NewGuid():N}");
+        WriteOperation<int> refusedTail = async (db, now) =>
+        {
+            db.WorkItems.Add(new WorkItem { Title = lost, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now });
+            await db.SaveChangesAsync();
+            throw new InvalidOperationException("the tail fails after writing");
+        };
+
+        var (id, refused) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, kept, now), refusedTail, CancellationToken.None);
+
+        Assert.Null(refused); // the caller runs what the tail does on its own
+        await using (var check = await app.DbAsync())
+        {
+            Assert.True(await check.WorkItems.AnyAsync(w => w.Id == id && w.Title == kept));
+            Assert.False(await check.WorkItems.AnyAsync(w => w.Title == lost));
+        }
+
+        var (write, tail) = ($"write {Guid.NewGuid():N}", $"tail {Guid.NewGuid():N}");
+        WriteOperation<int> goodTail = async (db, now) =>
+        {
+            await AddTaskAsync(db, tail, now);
+            return 7;
+        };
+        var (_, ran) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, write, now), goodTail, CancellationToken.None);
+
+        await using var after = await app.DbAsync();
+        Assert.True(await after.WorkItems.AnyAsync(w => w.Title == write));
+        if (TailJoinsTheCommit)
+        {
+            Assert.Equal(7, ran);
+            Assert.True(await after.WorkItems.AnyAsync(w => w.Title == tail));
+        }
+        else
+        {
+            Assert.Null(ran);
+            Assert.False(await after.WorkItems.AnyAsync(w => w.Title == tail));
+        }
+    }
+
+    /// <summary>SQLite's writers share one commit per group, and a tail joins it; PostgreSQL's writers commit on their own.</summary>
+    protected abstract bool TailJoinsTheCommit { get; }
+
+    private static async Task<Guid> AddTaskAsync(OpsDbContext db, string title, DateTime now)
+    {
+        var item = new WorkItem { Title = title, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
+        db.WorkItems.Add(item);
+        await db.SaveChangesAsync();
+        return item.Id;
+    }
+
     private async Task<Guid> NewAgentAsync(int capacity)
     {
         await using var db = await app.DbAsync();
@@ -114,6 +168,12 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
     }
 }
 
-public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<OpsConsoleFactory>;
+public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<OpsConsoleFactory>
+{
+    protected override bool TailJoinsTheCommit => true;
+}
 
-public sealed class PostgresConcurrencyTests(PostgresOpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<PostgresOpsConsoleFactory>;
+public sealed class PostgresConcurrencyTests(PostgresOpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<PostgresOpsConsoleFactory>
+{
+    protected override bool TailJoinsTheCommit => false;
+}

@@ -30,6 +30,27 @@ public sealed class AssignmentDispatcher(
 
     private readonly Lock gate = new();
     private TaskCompletionSource<int>? waiting;
+    private WriteOperation<int>? passInCommit;
+
+    /// <summary>The same pass every time (the write queue runs one per group for all the writes that ask for it).</summary>
+    private WriteOperation<int> PassInCommit => passInCommit ??= (db, now) => AssignInCommitAsync(db, now);
+
+    /// <summary>
+    /// A change that may let work move, then an assignment pass: on SQLite in the change's own commit (one pass after the
+    /// group of writes committed with it, so neither the caller nor the agent waits for a second turn in the writers'
+    /// queue), elsewhere as <see cref="DispatchAsync"/> after it commits. The change's result and how many tasks were assigned.
+    /// </summary>
+    public async Task<(T Result, int Assigned)> WriteThenAssignAsync<T>(WriteOperation<T> change, CancellationToken cancellationToken)
+    {
+        var (result, assigned) = await unitOfWork.WriteThenAsync(change, PassInCommit, cancellationToken);
+        return (result, assigned ?? await DispatchAsync());
+    }
+
+    private async Task<int> AssignInCommitAsync(OpsDbContext db, DateTime now)
+    {
+        await db.SerializeAssignmentAsync(CancellationToken.None);
+        return await AssignWaitingAsync(db, now, CancellationToken.None);
+    }
 
     /// <summary>
     /// Assigns whatever can go now, in a pass of its own after the caller's change committed; the number of tasks assigned.

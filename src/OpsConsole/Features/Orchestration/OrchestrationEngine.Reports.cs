@@ -60,7 +60,7 @@ public sealed partial class OrchestrationEngine
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         outputData = Redactor.RedactJson(outputData);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "completed", cancellationToken))
@@ -85,7 +85,7 @@ public sealed partial class OrchestrationEngine
             TaskLog.Add(db, item, LogSeverity.Info, "completed", $"Task completed by {actor.Name}", actor, now, outputData ?? "{}");
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>A failure reported by the agent (or a person): the failure policy retries, escalates or hands it to people.</summary>
@@ -99,7 +99,7 @@ public sealed partial class OrchestrationEngine
         AuditContext.Use(actor);
         errorMessage = Redactor.Redact(errorMessage)!;
         errorDetails = Redactor.RedactJson(errorDetails);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "failed", cancellationToken))
@@ -119,6 +119,6 @@ public sealed partial class OrchestrationEngine
             var decision = await failures.HandleAsync(db, item, errorMessage, errorDetails, actor, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return new FailResult(item, decision);
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 }

@@ -35,12 +35,12 @@ public sealed partial class OrchestrationEngine(
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
         spec = spec.Redacted();
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await creation.AddTaskAsync(db, spec, actor, now, cancellationToken);
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
@@ -70,7 +70,7 @@ public sealed partial class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "released", cancellationToken))
@@ -86,7 +86,7 @@ public sealed partial class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Warning, "released", $"{agent.Name} gave the task back; it goes to another agent (no retry used)", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>A person asks for another attempt of a failed task, now.</summary>
@@ -94,7 +94,7 @@ public sealed partial class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (!item.CanRetry)
@@ -107,7 +107,7 @@ public sealed partial class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Info, "retry", $"Retried by {actor.Name} (attempt {item.RetryCount + 1})", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>Manual escalation: raises the level and the priority; it never fails or retries the task.</summary>
@@ -115,7 +115,7 @@ public sealed partial class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             if (item.Status.IsTerminal())
@@ -133,14 +133,14 @@ public sealed partial class OrchestrationEngine(
             await notifications.RaiseAsync(db, item, NotificationEvents.Escalated, $"escalated by {actor.Name}: {why}", now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task<WorkItem> CancelAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken)
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             var agent = item.AssignedAgent;
@@ -153,7 +153,7 @@ public sealed partial class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Warning, "cancelled", $"Cancelled by {actor.Name}{(string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}")}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     public Task<WorkItem> BlockAsync(Guid taskId, string? reason, Actor actor, CancellationToken cancellationToken) =>
@@ -176,7 +176,7 @@ public sealed partial class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             Apply(() => change(item, now));
@@ -185,7 +185,7 @@ public sealed partial class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Info, "updated", $"Task edited by {actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     public async Task DeleteAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
@@ -211,19 +211,19 @@ public sealed partial class OrchestrationEngine(
     // ---------------------------------------------------------------- internals
 
     /// <summary>
-    /// After a change has committed: an assignment pass (the change may have let work move), then the task as it is now,
-    /// assigned or not, for the caller to answer with.
+    /// A change, then an assignment pass (the change may have let work move; on SQLite in the same commit), then the task as
+    /// it is now, assigned or not, for the caller to answer with.
     /// </summary>
-    private async Task<WorkItem> DispatchedAsync(Task<WorkItem> change, CancellationToken cancellationToken)
+    private async Task<WorkItem> DispatchedAsync(WriteOperation<WorkItem> change, CancellationToken cancellationToken)
     {
-        var item = await change;
-        return await dispatcher.DispatchAsync() == 0 ? item : await ReloadAsync(item, cancellationToken);
+        var (item, assigned) = await dispatcher.WriteThenAssignAsync(change, cancellationToken);
+        return assigned == 0 ? item : await ReloadAsync(item, cancellationToken);
     }
 
-    private async Task<FailResult> DispatchedAsync(Task<FailResult> change, CancellationToken cancellationToken)
+    private async Task<FailResult> DispatchedAsync(WriteOperation<FailResult> change, CancellationToken cancellationToken)
     {
-        var result = await change;
-        return await dispatcher.DispatchAsync() == 0 ? result : result with { Task = await ReloadAsync(result.Task, cancellationToken) };
+        var (result, assigned) = await dispatcher.WriteThenAssignAsync(change, cancellationToken);
+        return assigned == 0 ? result : result with { Task = await ReloadAsync(result.Task, cancellationToken) };
     }
 
     private async Task<WorkItem> ReloadAsync(WorkItem item, CancellationToken cancellationToken)
@@ -236,7 +236,7 @@ public sealed partial class OrchestrationEngine(
     {
         await access.DemandAsync(actor, ApiRole.Operator, cancellationToken);
         AuditContext.Use(actor);
-        return await DispatchedAsync(unitOfWork.WriteAsync(async (db, now) =>
+        return await DispatchedAsync(async (db, now) =>
         {
             var item = await LoadTaskAsync(db, taskId, cancellationToken);
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
@@ -255,7 +255,7 @@ public sealed partial class OrchestrationEngine(
             TaskLog.Add(db, item, LogSeverity.Info, step, message, actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
-        }, cancellationToken), cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>A capped run is judged the moment its cap passes, not at the next recurring sweep.</summary>
