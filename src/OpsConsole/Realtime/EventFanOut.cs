@@ -22,11 +22,64 @@ public sealed class EventFanOut(
     TimeProvider time,
     ILogger<EventFanOut> logger) : BackgroundService
 {
+    /// <summary>
+    /// How many events are sent at once. Each task's events stay in order (they share a lane), while one task's hub message
+    /// that reads the database no longer holds up another agent's TaskAssigned.
+    /// </summary>
+    private const int Lanes = 4;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var (domainEvent, fromAnotherNode) in events.Reader.ReadAllAsync(stoppingToken))
+        var lanes = Enumerable.Range(0, Lanes)
+            .Select(_ => System.Threading.Channels.Channel.CreateUnbounded<(DomainEvent Event, bool FromAnotherNode)>(new() { SingleReader = true, SingleWriter = true }))
+            .ToArray();
+        var senders = lanes.Select(lane => SendAllAsync(lane.Reader, stoppingToken)).ToList();
+        try
         {
-            stream.Dispatch(domainEvent, logger);
+            await foreach (var (domainEvent, fromAnotherNode) in events.Reader.ReadAllAsync(stoppingToken))
+            {
+                stream.Dispatch(domainEvent, logger);
+                try
+                {
+                    if (!fromAnotherNode)
+                    {
+                        cluster.Forward(domainEvent);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    RealtimeLog.FanOutFailed(logger, ex, domainEvent);
+                }
+
+                lanes[LaneOf(domainEvent)].Writer.TryWrite((domainEvent, fromAnotherNode));
+            }
+        }
+        finally
+        {
+            foreach (var lane in lanes)
+            {
+                lane.Writer.TryComplete();
+            }
+
+            await Task.WhenAll(senders);
+        }
+    }
+
+    /// <summary>A task's events share a lane; everything else goes to the first.</summary>
+    private static int LaneOf(DomainEvent domainEvent) => domainEvent switch
+    {
+        WorkItemChanged e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        WorkItemAssigned e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        WorkItemRevoked e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        TaskMessagePosted e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        IssueLinked e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        _ => 0,
+    };
+
+    private async Task SendAllAsync(System.Threading.Channels.ChannelReader<(DomainEvent Event, bool FromAnotherNode)> lane, CancellationToken stoppingToken)
+    {
+        await foreach (var (domainEvent, fromAnotherNode) in lane.ReadAllAsync(CancellationToken.None))
+        {
             try
             {
                 if (fromAnotherNode)
@@ -37,12 +90,15 @@ public sealed class EventFanOut(
                     continue;
                 }
 
-                cluster.Forward(domainEvent);
                 await SendToHubAsync(domainEvent, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 RealtimeLog.FanOutFailed(logger, ex, domainEvent);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
             }
         }
     }
