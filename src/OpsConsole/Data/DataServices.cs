@@ -79,25 +79,47 @@ public static class DataServices
 /// <summary>
 /// Every SQLite connection runs in WAL mode (readers never wait for a writer) and waits for the write lock up to the
 /// configured budget (OpsConsole:Database:CommandTimeoutSeconds), then fails, which the unit of work answers with a 503.
+/// The settings belong to the database handle, which the connection pool keeps between opens: they are applied once per
+/// handle, not at every open (EF opens a pooled connection for every query, and four statements each time cost more than
+/// many of the queries).
 /// </summary>
 public sealed class SqlitePragmas(int busyTimeoutSeconds) : DbConnectionInterceptor
 {
     private readonly string pragmas = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutSeconds * 1000}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> configured = [];
 
     public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (IsConfigured(connection))
+        {
+            return;
+        }
+
         using var command = connection.CreateCommand();
         command.CommandText = pragmas;
         command.ExecuteNonQuery();
+        Configured(connection);
     }
 
     public override Task ConnectionOpenedAsync(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default) =>
-        ApplyAsync(connection, cancellationToken);
+        IsConfigured(connection) ? Task.CompletedTask : ApplyAsync(connection, cancellationToken);
 
     public async Task ApplyAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
+        Configured(connection);
+    }
+
+    private bool IsConfigured(System.Data.Common.DbConnection connection) =>
+        connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle } && configured.TryGetValue(handle, out _);
+
+    private void Configured(System.Data.Common.DbConnection connection)
+    {
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle })
+        {
+            configured.AddOrUpdate(handle, handle);
+        }
     }
 }

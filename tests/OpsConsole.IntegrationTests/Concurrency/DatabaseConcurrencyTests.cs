@@ -15,6 +15,8 @@ namespace OpsConsole.IntegrationTests.Concurrency;
 public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
 {
 
+    protected OpsConsoleFactory App => app;
+
     private DateTime Now => app.Time.GetUtcNow().UtcDateTime;
 
     private AssignmentDispatcher Dispatcher => app.Services.GetRequiredService<AssignmentDispatcher>();
@@ -171,6 +173,25 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
 public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<OpsConsoleFactory>
 {
     protected override bool TailJoinsTheCommit => true;
+
+    [Fact]
+    public async Task Every_connection_waits_for_the_write_lock_and_checks_foreign_keys_also_when_the_pool_hands_it_out_again()
+    {
+        // The pragmas are applied once per database handle; the pool hands the same handles out again and again.
+        for (var open = 0; open < 5; open++)
+        {
+            await using var db = await App.DbAsync();
+            await db.Database.OpenConnectionAsync();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA foreign_keys";
+            Assert.Equal(1L, await command.ExecuteScalarAsync());
+            command.CommandText = "PRAGMA busy_timeout";
+            Assert.True((long)(await command.ExecuteScalarAsync())! >= 1000);
+            command.CommandText = "PRAGMA journal_mode";
+            Assert.Equal("wal", await command.ExecuteScalarAsync());
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 }
 
 public sealed class PostgresConcurrencyTests(PostgresOpsConsoleFactory app) : DatabaseConcurrencyTests(app), IClassFixture<PostgresOpsConsoleFactory>
