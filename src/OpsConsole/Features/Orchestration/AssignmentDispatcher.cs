@@ -137,12 +137,17 @@ public sealed class AssignmentDispatcher(
             return false;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
+        return await AnyWaitingAsync(db, time.GetUtcNow().UtcDateTime, kinds, CancellationToken.None);
+    }
+
+    /// <summary>Whether a task of <paramref name="kinds"/> waits that may go now: one query, where reading the waiting tasks is one per status and kind.</summary>
+    private static Task<bool> AnyWaitingAsync(OpsDbContext db, DateTime now, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
+    {
         var statuses = WaitingStatuses;
         var taken = kinds.ToArray();
-        return await Assignable(db.WorkItems, now)
+        return Assignable(db.WorkItems, now)
             .Where(w => EF.Constant(statuses).Contains(w.Status) && EF.Constant(taken).Contains(w.Kind))
-            .AnyAsync();
+            .AnyAsync(cancellationToken);
     }
 
     private static readonly WorkItemStatus[] WaitingStatuses = [WorkItemStatus.Pending, WorkItemStatus.Escalated];
@@ -169,7 +174,14 @@ public sealed class AssignmentDispatcher(
             return 0;
         }
 
-        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
+        // Most passes find nothing the free agents take: one query says so, before a seek per status and kind.
+        var kinds = KindsFreeAgentsTake(agents);
+        if (kinds.Count == 0 || !await AnyWaitingAsync(db, now, kinds, cancellationToken))
+        {
+            return 0;
+        }
+
+        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
         var book = await db.RuleBookAsync(cancellationToken);
         var assigned = 0;
         var explained = 0;
