@@ -47,7 +47,19 @@ public sealed class KeyboardTests(ConsoleFixture console)
         await page.Keyboard.TypeAsync("Customers wait for the queue");
         await page.Keyboard.PressAsync("Enter");
 
-        await Expect(detail.Priority).ToHaveTextAsync("HIGH");
+        try
+        {
+            await Expect(detail.Priority).ToHaveTextAsync("HIGH");
+        }
+        catch (PlaywrightException ex)
+        {
+            // Once, under a full suite's load, the chip still read MEDIUM here; say what the server and the page had.
+            var stored = (string?)(await console.Api.GetTaskAsync(id))["priority"];
+            var state = await page.EvaluateAsync<string>(
+                "() => `focus: ${document.activeElement?.tagName} ${document.activeElement?.value ?? ''}; snackbars: ${[...document.querySelectorAll('.mud-snackbar')].map(e => e.textContent).join(' | ')}; reconnect: ${document.querySelector('#components-reconnect-modal, .components-reconnect-show') ? 'shown' : 'none'}`");
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nstored priority: {stored}; {state}");
+        }
+
         await Expect(detail.Timeline).ToContainTextAsync("Customers wait for the queue");
         Assert.Equal("high", (string?)(await console.Api.GetTaskAsync(id))["priority"]);
         await Screenshots.SaveAsync(page, "keyboard-task-escalated");
