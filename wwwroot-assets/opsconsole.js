@@ -52,3 +52,16 @@
     if (e.key === "Escape" && narrow.matches && nav && isOpen(nav) && !nav.classList.contains("mud-drawer--initial")) { setNav(false); }
   });
 })();
+
+// After a navigation the console focuses the new page's heading (FocusHeadingOnNavigate), unless the person has already
+// moved into the page's content: under load the call arrives after the page has rendered, and focus must stay in the
+// field someone tabbed to.
+window.opsFocusHeading = function (selector) {
+  var active = document.activeElement;
+  var main = document.getElementById("main-content");
+  if (active && main && active !== main && main.contains(active)) { return; }
+  var heading = document.querySelector(selector);
+  if (!heading) { return; }
+  if (!heading.hasAttribute("tabindex")) { heading.tabIndex = -1; }
+  heading.focus({ preventScroll: true });
+};

@@ -77,14 +77,6 @@ public static class FailureStorm
         var kinds = github.Requests.Where(r => r.Method != "GET")
             .GroupBy(r => $"{r.Method} {System.Text.RegularExpressions.Regex.Replace(r.Path, "/[0-9]+", "/N")}")
             .Select(g => $"{g.Key} ×{g.Count()}");
-        if (Environment.GetEnvironmentVariable("STORM_DEBUG") == "1")
-        {
-            foreach (var issue in github.Issues.Take(2))
-            {
-                Console.WriteLine($"#{issue.Number} {issue.Title}: {string.Join(" | ", issue.Comments.Select(c => c.Length > 120 ? c[..120] : c))}");
-            }
-        }
-
         Console.WriteLine($"GitHub writes by route: {string.Join(", ", kinds)}");
         Console.WriteLine(githubOk ? "OK: at most one issue per fingerprint, no rate limit hit" : "FAILED: GitHub goals not met");
         ok &= githubOk;

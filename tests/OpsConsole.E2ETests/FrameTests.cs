@@ -141,4 +141,30 @@ public sealed class FrameTests(ConsoleFixture console)
         await tasks.Page.Keyboard.PressAsync("Space");
         await Expect(tasks.Toolbar).ToContainTextAsync("1 selected");
     }
+
+    [Fact]
+    public async Task Navigating_focuses_the_new_pages_heading_but_never_takes_the_focus_from_a_field_someone_already_moved_to()
+    {
+        var batch = Guid.NewGuid().ToString("N")[..6];
+        var title = $"Queue stuck on worker-9 {batch}";
+        await console.Api.CreateTaskAsync(title);
+        await using var context = await console.SignedInContextAsync();
+        var dashboard = new DashboardPage(await context.NewPageAsync());
+        await dashboard.OpenAsync();
+        var page = dashboard.Page;
+
+        // A link in the navigation, which stays on screen: focus goes to the new page's heading.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Tasks", Exact = true }).ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Tasks");
+        await Expect(page.Locator("h1")).ToBeFocusedAsync();
+
+        // The heading's focus arrives once the browser has acknowledged the page's first render: under load that is after
+        // someone has already tabbed to a field. The call that moves it then leaves the field alone.
+        var search = page.Locator(".mud-input-control", new() { HasText = "Search title" }).Locator("input");
+        await search.FocusAsync();
+        await page.EvaluateAsync("() => window.opsFocusHeading('h1')");
+        await Expect(search).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(batch);
+        await Expect(page).ToHaveURLAsync(new Regex($"[?&]q={batch}"));
+    }
 }
