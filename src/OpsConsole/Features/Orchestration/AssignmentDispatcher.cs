@@ -33,7 +33,7 @@ public sealed class AssignmentDispatcher(
     private WriteOperation<int>? passInCommit;
 
     /// <summary>The same pass every time (the write queue runs one per group for all the writes that ask for it).</summary>
-    private WriteOperation<int> PassInCommit => passInCommit ??= (db, now) => AssignInCommitAsync(db, now);
+    private WriteOperation<int> PassInCommit => passInCommit ??= (db, now) => PassAsync(db, now);
 
     /// <summary>
     /// A change that may let work move, then an assignment pass: on SQLite in the change's own commit (one pass after the
@@ -46,7 +46,8 @@ public sealed class AssignmentDispatcher(
         return (result, assigned ?? await DispatchAsync());
     }
 
-    private async Task<int> AssignInCommitAsync(OpsDbContext db, DateTime now)
+    /// <summary>One assignment pass inside a write: passes of every node take turns, then waiting tasks go to free agents.</summary>
+    private async Task<int> PassAsync(OpsDbContext db, DateTime now)
     {
         await db.SerializeAssignmentAsync(CancellationToken.None);
         return await AssignWaitingAsync(db, now, CancellationToken.None);
@@ -93,8 +94,7 @@ public sealed class AssignmentDispatcher(
             pass.TrySetResult(await unitOfWork.WriteAsync(async (db, now) =>
             {
                 Close(pass);
-                await db.SerializeAssignmentAsync(CancellationToken.None);
-                return await AssignWaitingAsync(db, now, CancellationToken.None);
+                return await PassAsync(db, now);
             }, CancellationToken.None));
         }
         catch (Exception ex)
