@@ -68,13 +68,15 @@ public sealed class EventFanOut(
     /// <summary>A task's events share a lane; everything else goes to the first.</summary>
     private static int LaneOf(DomainEvent domainEvent) => domainEvent switch
     {
-        WorkItemChanged e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
-        WorkItemAssigned e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
-        WorkItemRevoked e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
-        TaskMessagePosted e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
-        IssueLinked e => (e.WorkItemId.GetHashCode() & int.MaxValue) % Lanes,
+        WorkItemChanged e => LaneOf(e.WorkItemId),
+        WorkItemAssigned e => LaneOf(e.WorkItemId),
+        WorkItemRevoked e => LaneOf(e.WorkItemId),
+        TaskMessagePosted e => LaneOf(e.WorkItemId),
+        IssueLinked e => LaneOf(e.WorkItemId),
         _ => 0,
     };
+
+    private static int LaneOf(Guid taskId) => (taskId.GetHashCode() & int.MaxValue) % Lanes;
 
     private async Task SendAllAsync(System.Threading.Channels.ChannelReader<(DomainEvent Event, bool FromAnotherNode)> lane, CancellationToken stoppingToken)
     {
