@@ -183,14 +183,14 @@ public sealed class GitHubStatusTests
         var status = new GitHubStatus(time);
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(status.TryTakeWrite(3, 100, out _));
+            Assert.True(status.TryTakeWrite(3, 100, out _, out _));
             time.Advance(TimeSpan.FromSeconds(10));
         }
 
-        Assert.False(status.TryTakeWrite(3, 100, out var retryAt));
+        Assert.False(status.TryTakeWrite(3, 100, out var retryAt, out _));
         Assert.Equal(time.GetUtcNow().UtcDateTime.AddSeconds(30), retryAt);
         time.Advance(TimeSpan.FromSeconds(30));
-        Assert.True(status.TryTakeWrite(3, 100, out _));
+        Assert.True(status.TryTakeWrite(3, 100, out _, out _));
     }
 
     [Fact]
@@ -220,11 +220,11 @@ public sealed class GitHubStatusTests
         var status = new GitHubStatus(time);
         for (var i = 0; i < 5; i++)
         {
-            Assert.True(status.TryTakeWrite(80, 5, out _));
+            Assert.True(status.TryTakeWrite(80, 5, out _, out _));
             time.Advance(TimeSpan.FromMinutes(2));
         }
 
-        Assert.False(status.TryTakeWrite(80, 5, out var retryAt));
+        Assert.False(status.TryTakeWrite(80, 5, out var retryAt, out _));
         Assert.Equal(new DateTime(2026, 11, 25, 13, 0, 0, DateTimeKind.Utc), retryAt);
     }
 

@@ -39,9 +39,6 @@ public sealed class GitHubStatus(TimeProvider time)
     /// (<see cref="WriteSlot.Dispose"/>), and from its answer on, which is never earlier than GitHub saw it. So no minute at
     /// GitHub's end holds more than the budget, however long the requests take.
     /// </summary>
-    public bool TryTakeWrite(int perMinute, int perHour, out DateTime retryAt) => TryTakeWrite(perMinute, perHour, out retryAt, out _);
-
-    /// <inheritdoc cref="TryTakeWrite(int, int, out DateTime)"/>
     public bool TryTakeWrite(int perMinute, int perHour, out DateTime retryAt, out WriteSlot slot)
     {
         lock (gate)

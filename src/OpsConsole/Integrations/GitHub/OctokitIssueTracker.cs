@@ -167,7 +167,7 @@ public sealed class OctokitIssueTracker(IOptionsMonitor<GitHubOptions> options, 
         label.StartsWith("type:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("priority:", StringComparison.OrdinalIgnoreCase)
         || label.StartsWith("status:", StringComparison.OrdinalIgnoreCase) || label.StartsWith("env:", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>One write from our throttle, to dispose when GitHub has answered it (see <see cref="GitHubStatus.TryTakeWrite(int, int, out DateTime, out GitHubStatus.WriteSlot)"/>).</summary>
+    /// <summary>One write from our throttle, to dispose when GitHub has answered it (see <see cref="GitHubStatus.TryTakeWrite"/>).</summary>
     private GitHubStatus.WriteSlot TakeWrite()
     {
         var settings = Settings;
