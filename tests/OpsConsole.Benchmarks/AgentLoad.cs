@@ -95,16 +95,13 @@ public static class AgentLoad
         }
 
         // Warm up: the same load until throughput stops improving, then the measured round.
-        var best = 0.0;
-        var stale = 0;
-        for (var warmUp = 1; warmUp <= MaxWarmUpRounds && stale < 2; warmUp++)
+        await SteadyState.WarmUpRoundsAsync(async warmUp =>
         {
             round = new Round($"warm{warmUp}", taskCount);
             await round.RunAsync(url, concurrency);
             Console.WriteLine($"warm-up round {warmUp}: {round.Summary()}");
-            stale = round.TasksPerSecond > best * 1.03 ? 0 : stale + 1;
-            best = Math.Max(best, round.TasksPerSecond);
-        }
+            return round.TasksPerSecond;
+        }, MaxWarmUpRounds);
 
         round = new Round("bench", taskCount);
         Console.WriteLine($"Measured round: {taskCount} deployment tasks, {concurrency} concurrent creators, {agentCount} agents");
@@ -119,19 +116,6 @@ public static class AgentLoad
 
         await node.StopAsync();
         AppProcess.DeleteRoot(root);
-    }
-
-    private static void Report(string name, List<double> samples)
-    {
-        if (samples.Count == 0)
-        {
-            Console.WriteLine($"{name}: no samples");
-            return;
-        }
-
-        samples.Sort();
-        double P(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-        Console.WriteLine($"{name}: n={samples.Count} p50={P(0.50):F1} ms p95={P(0.95):F1} ms p99={P(0.99):F1} ms max={samples[^1]:F1} ms");
     }
 
     private static async Task<string> Post(HttpClient client, string path, object body)
@@ -202,10 +186,10 @@ public static class AgentLoad
 
         public void Report()
         {
-            AgentLoad.Report("POST tasks/ answered (created and assigned)", [.. answered]);
-            AgentLoad.Report("POST tasks/ → agent receives TaskAssigned",
+            ApiLoad.Report("POST tasks/ answered (created and assigned)", [.. answered]);
+            ApiLoad.Report("POST tasks/ → agent receives TaskAssigned",
                 [.. Received.Where(r => sent.ContainsKey(r.Key)).Select(r => Stopwatch.GetElapsedTime(sent[r.Key], r.Value).TotalMilliseconds)]);
-            AgentLoad.Report("POST tasks/ → CompleteTask answered",
+            ApiLoad.Report("POST tasks/ → CompleteTask answered",
                 [.. completed.Where(c => sent.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(sent[c.Key], c.Value).TotalMilliseconds)]);
         }
     }

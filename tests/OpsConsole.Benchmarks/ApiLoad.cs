@@ -30,8 +30,15 @@ public static class ApiLoad
         Report("create+assign POST /tasks/", samples);
     }
 
+    /// <summary>Prints the percentiles of <paramref name="samples"/> (milliseconds).</summary>
     internal static void Report(string name, List<double> samples)
     {
+        if (samples.Count == 0)
+        {
+            Console.WriteLine($"{name}: no samples");
+            return;
+        }
+
         samples.Sort();
         double P(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
         Console.WriteLine($"{name}: n={samples.Count} p50={P(0.50):F2} ms p95={P(0.95):F2} ms p99={P(0.99):F2} ms max={samples[^1]:F2} ms");

@@ -30,15 +30,12 @@ public static class FailureStorm
         Console.WriteLine($"console: {AppProcess.AppDll()}");
         var client = node.Client;
 
-        var best = 0.0;
-        var stale = 0;
-        for (var round = 1; round <= MaxWarmUpRounds && stale < 2; round++)
+        await SteadyState.WarmUpRoundsAsync(async round =>
         {
             var (rate, p50, _) = await StormAsync(client, Failures(failures, fingerprints, "staging").Bodies, batchSize, parallel);
             Console.WriteLine($"warm-up storm {round} (staging, no issues): {rate:N0} failures/s, request p50={p50:F0} ms");
-            stale = rate > best * 1.03 ? 0 : stale + 1;
-            best = Math.Max(best, rate);
-        }
+            return rate;
+        }, MaxWarmUpRounds);
 
         var storm = Failures(failures, fingerprints, "production");
         Console.WriteLine($"Posting {failures:N0} failures with {fingerprints} fingerprints in requests of up to {batchSize}, {parallel} at a time…");

@@ -30,6 +30,22 @@ public static class SteadyState
         return sent;
     }
 
+    /// <summary>
+    /// Runs rounds of a whole load (round 1, 2, …; each returns its throughput) until the throughput stops improving (two
+    /// rounds in a row without 3% more than the best), at most <paramref name="maxRounds"/>.
+    /// </summary>
+    public static async Task WarmUpRoundsAsync(Func<int, Task<double>> round, int maxRounds)
+    {
+        var best = 0.0;
+        var stale = 0;
+        for (var n = 1; n <= maxRounds && stale < 2; n++)
+        {
+            var rate = await round(n);
+            stale = rate > best * 1.03 ? 0 : stale + 1;
+            best = Math.Max(best, rate);
+        }
+    }
+
     /// <summary>Each request's time in milliseconds, one after another.</summary>
     public static async Task<List<double>> TimeAsync(Func<Task> request, int requests)
     {
