@@ -97,13 +97,13 @@ public static class AgentLoad
         // Warm up: the same load until throughput stops improving, then the measured round.
         await SteadyState.WarmUpRoundsAsync(async warmUp =>
         {
-            round = new Round($"warm{warmUp}", taskCount);
+            round = new Round($"warm{warmUp}", taskCount, node.ProcessId);
             await round.RunAsync(url, concurrency);
             Console.WriteLine($"warm-up round {warmUp}: {round.Summary()}");
             return round.TasksPerSecond;
         }, MaxWarmUpRounds);
 
-        round = new Round("bench", taskCount);
+        round = new Round("bench", taskCount, node.ProcessId);
         Console.WriteLine($"Measured round: {taskCount} deployment tasks, {concurrency} concurrent creators, {agentCount} agents");
         await round.RunAsync(url, concurrency);
         Console.WriteLine($"{agentCount} agents, {taskCount} tasks: {round.Summary()}");
@@ -130,9 +130,13 @@ public static class AgentLoad
         return text;
     }
 
-    /// <summary>One round: <see cref="count"/> tasks created by the creators and taken through their life by the agents.</summary>
-    private sealed class Round(string prefix, int count)
+    /// <summary>
+    /// One round: <see cref="count"/> tasks created by the creators and taken through their life by the agents, and the CPU
+    /// time the console spent on them (steadier than throughput on a busy machine).
+    /// </summary>
+    private sealed class Round(string prefix, int count, int console)
     {
+        private TimeSpan consoleCpu;
         private readonly ConcurrentDictionary<string, long> sent = new();
         private readonly ConcurrentBag<double> answered = [];
         private readonly ConcurrentDictionary<string, long> completed = new();
@@ -159,6 +163,8 @@ public static class AgentLoad
         public async Task RunAsync(string url, int concurrency)
         {
             var next = -1;
+            using var process = System.Diagnostics.Process.GetProcessById(console);
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
             {
@@ -177,11 +183,14 @@ public static class AgentLoad
             created = clock.Elapsed;
             timedOut = await Task.WhenAny(allDone.Task, Task.Delay(TimeSpan.FromMinutes(5))) != allDone.Task;
             total = clock.Elapsed;
+            process.Refresh();
+            consoleCpu = process.TotalProcessorTime - cpuBefore;
         }
 
         public string Summary() =>
             $"created in {created.TotalSeconds:F1} s ({count / created.TotalSeconds:F0}/s); {completed.Count} completed in {total.TotalSeconds:F1} s " +
-            $"({TasksPerSecond:F0} tasks/s through assign→start→progress→complete)" + (timedOut ? " — TIMED OUT" : "") +
+            $"({TasksPerSecond:F0} tasks/s through assign→start→progress→complete); console CPU {consoleCpu.TotalMilliseconds / count:F1} ms a task " +
+            $"({consoleCpu.TotalSeconds / total.TotalSeconds:F2} cores)" + (timedOut ? " — TIMED OUT" : "") +
             (Errors.IsEmpty ? "" : $"; {Errors.Count} errors, e.g. {Errors.First()}");
 
         public void Report()

@@ -50,7 +50,7 @@ public static class DataServices
         services.AddSingleton<Seeder>();
         if (settings.UsesPostgres)
         {
-            services.AddDbContextFactory<PostgresOpsDbContext>((sp, options) =>
+            services.AddPooledDbContextFactory<PostgresOpsDbContext>((sp, options) =>
             {
                 options.UseNpgsql(settings.PostgresConnectionString, npgsql => npgsql.CommandTimeout(settings.CommandTimeoutSeconds)).UseEncryptedColumns();
                 options.AddInterceptors(SaveInterceptors.Resolve(sp));
@@ -62,7 +62,7 @@ public static class DataServices
             return services;
         }
 
-        services.AddDbContextFactory<OpsDbContext>((sp, options) =>
+        services.AddPooledDbContextFactory<OpsDbContext>((sp, options) =>
         {
             options.UseSqlite(settings.SqliteConnectionString, sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds)).UseEncryptedColumns();
             options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());

@@ -63,6 +63,14 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
         afterCommit.Remove(context);
     }
 
+    /// <summary>A context's use ended: what it saved and never committed or discarded is dropped with it.</summary>
+    public override void Forget(DbContext context)
+    {
+        saving.Remove(context);
+        uncommitted.Remove(context);
+        afterCommit.Remove(context);
+    }
+
     protected override void Saving(DbContext context)
     {
         var collected = new List<DomainEvent>();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using OpsConsole.Data.Configurations;
 using OpsConsole.Domain;
@@ -15,7 +16,7 @@ namespace OpsConsole.Data;
 public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyContext
 {
     public OpsDbContext(DbContextOptions<OpsDbContext> options)
-        : base(options)
+        : this((DbContextOptions)options)
     {
     }
 
@@ -23,6 +24,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     protected OpsDbContext(DbContextOptions options)
         : base(options)
     {
+        saveParts = [.. options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<SaveInterceptor>() ?? []];
     }
 
     public DbSet<WorkItem> WorkItems => Set<WorkItem>();
@@ -55,6 +57,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     public const string VersionColumn = "Version";
 
     private readonly Dictionary<Guid, (int Count, DateTime At)> ruleTriggers = [];
+    private readonly SaveInterceptor[] saveParts;
 
     /// <summary>
     /// Counts one evaluation of a rule (its trigger_count and last_triggered), written with this context's next save as one
@@ -86,6 +89,31 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
         using var detected = DetectChangesOnce();
         return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>
+    /// Contexts come from a pool (the app registers a pooled factory): what this use of one left behind, its uncounted rule
+    /// evaluations and what the save parts hold for it, must not reach the next use.
+    /// </summary>
+    public override void Dispose()
+    {
+        Forget();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Forget();
+        return base.DisposeAsync();
+    }
+
+    private void Forget()
+    {
+        ruleTriggers.Clear();
+        foreach (var part in saveParts)
+        {
+            part.Forget(this);
+        }
     }
 
     private List<KeyValuePair<Guid, (int Count, DateTime At)>> TakeRuleTriggers()

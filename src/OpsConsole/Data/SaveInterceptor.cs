@@ -25,6 +25,14 @@ public abstract class SaveInterceptor : SaveChangesInterceptor
     {
     }
 
+    /// <summary>
+    /// The context's use ended (it goes back to the pool): drop whatever this part keeps for it, so the next use of the
+    /// same context starts clean.
+    /// </summary>
+    public virtual void Forget(DbContext context)
+    {
+    }
+
     public sealed override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
         if (eventData.Context is { } context)

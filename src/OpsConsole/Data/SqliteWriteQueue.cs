@@ -172,7 +172,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             {
                 events.DiscardUncommitted(db);
                 write.Failed(refusal);
-                await db.DisposeAsync();
+                await ReturnAsync(db);
             }
 
             foreach (var write in group.Except(done.Select(d => d.Write)))
@@ -188,7 +188,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             events.PublishCommitted(db);
             write.Committed();
             write.TailDone(write.Tail is { } tail ? tails.GetValueOrDefault(tail) : null);
-            await db.DisposeAsync();
+            await ReturnAsync(db);
         }
     }
 
@@ -225,9 +225,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            var db = await dbFactory.CreateDbContextAsync();
-            db.Database.SetDbConnection(open);
-            await db.Database.UseTransactionAsync(transaction);
+            var db = await LendAsync(open, transaction);
             db.Database.AutoSavepointsEnabled = false;
             await transaction.SaveAsync("w");
             var error = await write.RunAsync(db, time.GetUtcNow().UtcDateTime);
@@ -244,7 +242,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
 
             // The 409 for a conflict reads the stored values through this context: map before it is disposed.
             var failure = again ? null : await MapAsync(error, attempt);
-            await db.DisposeAsync();
+            await ReturnAsync(db);
             if (failure is null)
             {
                 continue;
@@ -252,6 +250,33 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
 
             write.Failed(failure);
             return null;
+        }
+    }
+
+    /// <summary>A context from the pool that works on the writer's connection, inside the group's transaction.</summary>
+    private async Task<OpsDbContext> LendAsync(SqliteConnection open, DbTransaction transaction)
+    {
+        var db = await dbFactory.CreateDbContextAsync();
+        db.Database.SetDbConnection(open);
+        await db.Database.UseTransactionAsync(transaction);
+        return db;
+    }
+
+    /// <summary>
+    /// Gives a lent context its own connection string back before it returns to the pool (the pool keeps a context's
+    /// connection: the next reader would otherwise share the writer's connection and see its uncommitted rows).
+    /// </summary>
+    private async Task ReturnAsync(OpsDbContext db)
+    {
+        try
+        {
+            await db.Database.UseTransactionAsync(null);
+            db.Database.SetDbConnection(null);
+            db.Database.SetConnectionString(connectionString);
+        }
+        finally
+        {
+            await db.DisposeAsync();
         }
     }
 

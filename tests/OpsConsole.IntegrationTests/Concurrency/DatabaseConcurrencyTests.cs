@@ -142,7 +142,7 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
     /// <summary>SQLite's writers share one commit per group, and a tail joins it; PostgreSQL's writers commit on their own.</summary>
     protected abstract bool TailJoinsTheCommit { get; }
 
-    private static async Task<Guid> AddTaskAsync(OpsDbContext db, string title, DateTime now)
+    protected static async Task<Guid> AddTaskAsync(OpsDbContext db, string title, DateTime now)
     {
         var item = new WorkItem { Title = title, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
         db.WorkItems.Add(item);
@@ -191,6 +191,54 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
             Assert.Equal("wal", await command.ExecuteScalarAsync());
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_context_the_writer_used_goes_back_to_the_pool_with_its_own_connection_so_no_reader_sees_an_uncommitted_write()
+    {
+        // Contexts come from a pool, and the writer lends its contexts its own connection: each must get its own back.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        for (var write = 0; write < 5; write++)
+        {
+            await unitOfWork.WriteAsync(async (db, now) => await AddTaskAsync(db, $"pooled {Guid.NewGuid():N}", now), CancellationToken.None);
+        }
+
+        var uncommitted = $"uncommitted {Guid.NewGuid():N}";
+        var seen = await unitOfWork.WriteAsync(async (db, now) =>
+        {
+            await AddTaskAsync(db, uncommitted, now);
+            var writers = db.Database.GetDbConnection();
+            var readers = new List<OpsDbContext>();
+            try
+            {
+                var saw = new List<string>();
+                for (var reader = 0; reader < 512; reader++) // every context the pool holds, the lent ones among them
+                {
+                    readers.Add(await App.DbAsync());
+                    if (ReferenceEquals(readers[^1].Database.GetDbConnection(), writers))
+                    {
+                        saw.Add($"context {reader} came from the pool on the writer's connection");
+                    }
+                    else if (reader % 16 == 0 && await readers[^1].WorkItems.AnyAsync(w => w.Title == uncommitted))
+                    {
+                        saw.Add($"context {reader} saw the uncommitted task");
+                    }
+                }
+
+                return saw;
+            }
+            finally
+            {
+                foreach (var reader in readers)
+                {
+                    await reader.DisposeAsync();
+                }
+            }
+        }, CancellationToken.None);
+
+        Assert.Empty(seen);
+        await using var after = await App.DbAsync();
+        Assert.True(await after.WorkItems.AnyAsync(w => w.Title == uncommitted));
     }
 }
 

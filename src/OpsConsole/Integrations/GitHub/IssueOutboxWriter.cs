@@ -67,6 +67,8 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
         }
     }
 
+    public override void Forget(DbContext context) => wroteRows.Remove(context);
+
     private static IssueFacts Before(EntityEntry<WorkItem> entry)
     {
         T Old<T>(string name) => (T)entry.OriginalValues[name]!;
