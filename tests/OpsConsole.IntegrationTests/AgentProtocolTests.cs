@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Domain;
 using OpsConsole.IntegrationTests.Infrastructure;
 
 namespace OpsConsole.IntegrationTests;
@@ -113,6 +115,13 @@ public sealed class AgentProtocolTests
         Assert.Equal("completed", (string?)(await doneAgain.ReadObjectAsync())["status"]);
         Assert.Equal(1, (int?)(await app.AgentAsync(agent.Id))["total_tasks_completed"]);
         Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["step_name"] == "completed");
+
+        // The audit trail keeps the agent's decisions on the task (start, complete), not its progress lines (they are the
+        // task's log) nor resent reports (they changed nothing).
+        await using var db = await app.DbAsync();
+        var trail = await db.AuditEntries.Where(a => a.TargetType == "task" && a.TargetId == taskId.ToString() && a.ActorKind == ActorKind.Agent)
+            .OrderBy(a => a.At).Select(a => a.After).ToListAsync();
+        Assert.Collection(trail, started => Assert.Contains("in_progress", started), completed => Assert.Contains("completed", completed));
     }
 
     [Fact]

@@ -16,15 +16,16 @@ public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
     private static readonly HashSet<string> Secret = [nameof(Agent.TokenHash), nameof(ApiKey.KeyHash), "PasswordHash", "SecurityStamp", "ConcurrencyStamp"];
 
     /// <summary>
-    /// Bookkeeping that follows from work (heartbeats, load, outcomes, a failure seen again), not a decision worth auditing.
-    /// A repeat of a known failure is kept as its own failure record and a line in the task's log; an audit row per repeat
-    /// would bury the trail's decisions under a storm's thousands of counts.
+    /// Bookkeeping that follows from work (heartbeats, load, outcomes, a failure seen again, an agent's latest report), not a
+    /// decision worth auditing. A repeat of a known failure is kept as its own failure record and a line in the task's log,
+    /// as an agent's progress line is kept in the task's log; an audit row for each would bury the trail's decisions under
+    /// a storm's thousands of counts and every running task's progress.
     /// </summary>
     private static readonly HashSet<string> Runtime =
     [
         "ModifiedOn", "ModifiedBy", nameof(Agent.LastHeartbeat), nameof(Agent.LastSeenIp), nameof(ApiKey.LastUsedAt), nameof(Agent.ActiveTaskCount),
         nameof(Agent.RecentOutcomes), nameof(Agent.TotalTasksCompleted), nameof(Agent.TotalTasksFailed), nameof(Agent.AverageCompletionTime),
-        nameof(WorkItem.Occurrences), nameof(WorkItem.FirstSeen), nameof(WorkItem.LastSeen),
+        nameof(WorkItem.Occurrences), nameof(WorkItem.FirstSeen), nameof(WorkItem.LastSeen), nameof(WorkItem.LastReportAt),
     ];
 
     protected override void Saving(DbContext context)

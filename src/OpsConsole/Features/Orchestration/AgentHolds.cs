@@ -51,6 +51,20 @@ public static class AgentHolds
         return latest is { IsActive: false } && latest.EndReason == endReason;
     }
 
+    /// <summary>
+    /// A task with its agent and its active assignments, read in one query: what an agent's report (start, progress,
+    /// complete) checks and changes.
+    /// </summary>
+    public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
+    {
+        var loaded = await db.WorkItems.Include(w => w.AssignedAgent)
+            .Where(w => w.Id == taskId)
+            .Select(w => new { Item = w, Held = db.Assignments.Where(a => a.WorkItemId == w.Id && a.IsActive).ToList() })
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw RefusedException.NotFound("Task", taskId);
+        return new HeldTask(loaded.Item, loaded.Held);
+    }
+
     public static Task<Assignment?> ActiveAssignmentAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
         db.Assignments.Where(a => a.WorkItemId == taskId && a.IsActive).OrderByDescending(a => a.AssignedAt).FirstOrDefaultAsync(cancellationToken);
 
@@ -58,8 +72,13 @@ public static class AgentHolds
     public static async Task EndHoldAsync(
         OpsDbContext db, WorkItem item, Agent agent, string reason, DateTime now, CancellationToken cancellationToken, string? errorMessage = null)
     {
-        var assignments = await db.Assignments.Where(a => a.WorkItemId == item.Id && a.IsActive).ToListAsync(cancellationToken);
-        foreach (var assignment in assignments)
+        EndHold(await db.Assignments.Where(a => a.WorkItemId == item.Id && a.IsActive).ToListAsync(cancellationToken), agent, reason, now, errorMessage);
+    }
+
+    /// <summary>The same, with the task's active assignments already read (<see cref="LoadAsync"/>).</summary>
+    public static void EndHold(IEnumerable<Assignment> held, Agent agent, string reason, DateTime now, string? errorMessage = null)
+    {
+        foreach (var assignment in held)
         {
             assignment.Close(reason, now, errorMessage);
         }
@@ -105,4 +124,11 @@ public static class AgentHolds
         agent.ReconcileLoad(0, now);
         return heldTasks.Count;
     }
+}
+
+/// <summary>A task and its active assignments (normally one: the attempt of the agent that holds it).</summary>
+public sealed record HeldTask(WorkItem Item, IReadOnlyList<Assignment> Held)
+{
+    /// <summary>The latest active assignment: the attempt a report belongs to.</summary>
+    public Assignment? Attempt => Held.MaxBy(a => a.AssignedAt);
 }

@@ -14,7 +14,7 @@ public sealed partial class OrchestrationEngine
         report = report.Redacted();
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var (item, attempt) = await LoadHeldAsync(db, taskId, cancellationToken);
             if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
             {
                 // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
@@ -29,7 +29,6 @@ public sealed partial class OrchestrationEngine
                 throw RefusedException.Conflict($"progress can only be reported on a task in work; this one is {item.Status.Wire()}");
             }
 
-            var attempt = await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken);
             if (item.Status == WorkItemStatus.Assigned)
             {
                 item.Start(now);
@@ -62,7 +61,8 @@ public sealed partial class OrchestrationEngine
         outputData = Redactor.RedactJson(outputData);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var item = held.Item;
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "completed", cancellationToken))
             {
                 return item; // the completing agent resent its report: nothing changes, and it hears the same answer
@@ -70,7 +70,7 @@ public sealed partial class OrchestrationEngine
 
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             var agent = item.AssignedAgent;
-            if (UsageLedger.Record(db, item, await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken), usage, null, actor, now))
+            if (UsageLedger.Record(db, item, held.Attempt, usage, null, actor, now))
             {
                 TaskLog.Add(db, item, LogSeverity.Warning, "budget_exceeded", $"Completed over budget: {UsageLedger.Spent(item)}", actor, now);
             }
@@ -79,7 +79,7 @@ public sealed partial class OrchestrationEngine
             if (agent is not null)
             {
                 agent.RecordOutcome(true, item.StartedAt is { } started ? now - started : null, now);
-                await AgentHolds.EndHoldAsync(db, item, agent, "completed", now, cancellationToken);
+                AgentHolds.EndHold(held.Held, agent, "completed", now);
             }
 
             TaskLog.Add(db, item, LogSeverity.Info, "completed", $"Task completed by {actor.Name}", actor, now, outputData ?? "{}");

@@ -49,7 +49,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var (item, attempt) = await LoadHeldAsync(db, taskId, cancellationToken);
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             if (item.Status == WorkItemStatus.InProgress)
             {
@@ -58,8 +58,7 @@ public sealed partial class OrchestrationEngine(
 
             Apply(() => item.Start(now));
             WakeAtRunCap(item, now);
-            var assignment = await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken);
-            assignment?.Accept(now);
+            attempt?.Accept(now);
             TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {item.AssignedAgent?.Name ?? actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
@@ -279,6 +278,13 @@ public sealed partial class OrchestrationEngine(
         {
             throw RefusedException.Conflict(ex.Message);
         }
+    }
+
+    /// <summary>A task and the attempt its agent reports on, in one query.</summary>
+    private static async Task<(WorkItem Item, Assignment? Attempt)> LoadHeldAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
+    {
+        var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+        return (held.Item, held.Attempt);
     }
 
     private static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
