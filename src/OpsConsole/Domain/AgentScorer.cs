@@ -64,6 +64,8 @@ public static class AgentScorer
     public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent) => Factors(kind, priority, agent, null);
 
     /// <summary>The score factors with the bonus agent_selection rules give a preferred agent (<see cref="AgentSelection.Bonus"/>).</summary>
+    /// <remarks>Inlined into the selection loop, where only their product is used: the factors then never leave registers.</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static ScoreFactors Factors(WorkItemKind kind, WorkItemPriority priority, Agent agent, AgentSelection? selection)
     {
         // The capability once: it decides both whether the agent may take the task and the capability factor.
@@ -111,6 +113,9 @@ public static class AgentScorer
         var poolExists = false;
 
         var (kind, priority, taskEnvironment, avoid) = (item.Kind, item.Priority, item.Environment, item.AvoidAgentId);
+        var hasEnvironment = !string.IsNullOrEmpty(taskEnvironment);
+        var filtering = !selection.IsEmpty;
+        var scoring = filtering ? selection : null; // no rule bonus to look up per agent without rules
 
         // The pool as a span when it is a list (it is, in every pass): no interface call per agent.
         var pool = agents is List<Agent> list ? CollectionsMarshal.AsSpan(list) : agents is Agent[] array ? array : [.. agents];
@@ -123,15 +128,16 @@ public static class AgentScorer
             }
 
             considered++;
-            if (!selection.IsEmpty && selection.Excludes(agent) is not null)
+            if (filtering && selection.Excludes(agent) is not null)
             {
                 excluded++;
                 continue;
             }
 
-            var environment = Pool(taskEnvironment, agent);
-            poolExists |= environment == 0 && agent.Environments.Count > 0;
-            var score = Factors(kind, priority, agent, selection).Score;
+            // Without an environment on the task every agent is in its pool, and the agents' lists are not read.
+            var environment = hasEnvironment ? Pool(taskEnvironment, agent) : 0;
+            poolExists |= hasEnvironment && environment == 0 && agent.Environments.Count > 0;
+            var score = Factors(kind, priority, agent, scoring).Score;
             if (score <= 0 || environment < 0)
             {
                 continue;
