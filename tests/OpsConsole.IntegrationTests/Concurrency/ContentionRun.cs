@@ -483,6 +483,9 @@ public sealed class ContentionRun
             auto_retry = false,
             auto_escalate = false,
             max_retries = 0,
+            // Every fifth task waits for a person to assign it, so the assignment races happen however fast the agents
+            // drain the others (on a fast run no task stayed pending long enough for a race).
+            auto_assign = index % 5 != 4,
         }, hardStop);
         if (reply.Status == 201)
         {
