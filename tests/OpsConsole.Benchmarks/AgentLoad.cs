@@ -17,7 +17,8 @@ namespace OpsConsole.Benchmarks;
 /// and measures throughput (tasks through the whole life per second) and the latency from POST tasks/ to the agent
 /// receiving TaskAssigned (p50/p95/p99), which includes queueing when every agent is full. Like <c>post</c>, it measures
 /// once warm: rounds of the same load run until throughput stops improving (tiered compilation settles), then one more
-/// round is the measurement.
+/// round is the measurement. With ConnectionStrings__OpsConsole set, the console runs on that PostgreSQL database (a fresh
+/// one each run: the run's key ring is new).
 /// </summary>
 public static class AgentLoad
 {
@@ -29,10 +30,19 @@ public static class AgentLoad
     public static async Task RunAsync(int agentCount, int taskCount, int concurrency)
     {
         var root = AppProcess.NewRoot();
-        await using var node = await AppProcess.StartAsync(root, "agents", new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["OpsConsole__Api__WritesPerMinute"] = "1000000", // load on purpose, not a runaway client
-        });
+        };
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__OpsConsole") is { Length: > 0 } postgres)
+        {
+            // PostgreSQL's parallel writers instead of SQLite's one. The run's key ring is new, so give it a fresh database.
+            settings["OpsConsole__DatabaseProvider"] = "postgres";
+            settings["ConnectionStrings__OpsConsole"] = postgres;
+            settings["ConnectionStrings__Hangfire"] = postgres;
+        }
+
+        await using var node = await AppProcess.StartAsync(root, "agents", settings);
         var url = node.BaseAddress.ToString().TrimEnd('/');
         Console.WriteLine($"console: {AppProcess.AppDll()}");
         using var admin = new HttpClient { BaseAddress = new Uri(url) };
