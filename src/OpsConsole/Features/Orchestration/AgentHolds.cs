@@ -53,7 +53,7 @@ public static class AgentHolds
 
     /// <summary>
     /// A task with its agent and its active assignments, read in one query: what an agent's report (start, progress,
-    /// complete) checks and changes.
+    /// complete, fail) checks and changes.
     /// </summary>
     public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {

@@ -14,7 +14,8 @@ public sealed partial class OrchestrationEngine
         report = report.Redacted();
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var (item, attempt) = await LoadHeldAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var (item, attempt) = (held.Item, held.Attempt);
             if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
             {
                 // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
@@ -101,7 +102,8 @@ public sealed partial class OrchestrationEngine
         errorDetails = Redactor.RedactJson(errorDetails);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var item = held.Item;
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "failed", cancellationToken))
             {
                 // A resent failure: the first one was applied (retry scheduled or escalated); this one changes nothing.
@@ -109,7 +111,7 @@ public sealed partial class OrchestrationEngine
             }
 
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
-            if (UsageLedger.Record(db, item, await AgentHolds.ActiveAssignmentAsync(db, item.Id, cancellationToken), usage, null, actor, now))
+            if (UsageLedger.Record(db, item, held.Attempt, usage, null, actor, now))
             {
                 await UsageLedger.ExceedBudgetAsync(db, notifications, item, actor, now, cancellationToken, $"{errorMessage}; then ");
                 await db.SaveChangesAsync(cancellationToken);

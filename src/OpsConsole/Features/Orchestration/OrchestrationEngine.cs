@@ -49,7 +49,8 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var (item, attempt) = await LoadHeldAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var item = held.Item;
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             if (item.Status == WorkItemStatus.InProgress)
             {
@@ -58,7 +59,7 @@ public sealed partial class OrchestrationEngine(
 
             Apply(() => item.Start(now));
             WakeAtRunCap(item, now);
-            attempt?.Accept(now);
+            held.Attempt?.Accept(now);
             TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {item.AssignedAgent?.Name ?? actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
@@ -278,13 +279,6 @@ public sealed partial class OrchestrationEngine(
         {
             throw RefusedException.Conflict(ex.Message);
         }
-    }
-
-    /// <summary>A task and the attempt its agent reports on, in one query.</summary>
-    private static async Task<(WorkItem Item, Assignment? Attempt)> LoadHeldAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
-    {
-        var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
-        return (held.Item, held.Attempt);
     }
 
     private static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
