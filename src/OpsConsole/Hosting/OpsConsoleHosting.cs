@@ -285,7 +285,15 @@ public static class OpsConsoleHosting
             if (settings.UsesPostgres)
             {
                 config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(configuration.GetConnectionString("Hangfire")),
-                    new PostgreSqlStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(1) });
+                    new PostgreSqlStorageOptions
+                    {
+                        QueuePollInterval = TimeSpan.FromSeconds(1),
+                        // A node killed while it held a scheduler lock (taken every second) or ran a job must not stall the
+                        // others: the defaults (10 and 30 minutes) froze recurring and delayed jobs on every node that long.
+                        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                        InvisibilityTimeout = TimeSpan.FromMinutes(1),
+                        UseSlidingInvisibilityTimeout = true,
+                    });
             }
             else
             {

@@ -143,12 +143,28 @@ public sealed class NodeLossTests(ITestOutputHelper output) : IAsyncLifetime
     {
         try
         {
-            return $"leases: {HolderAsync("deployment-log").GetAwaiter().GetResult()} / {HolderAsync("github-outbox").GetAwaiter().GetResult()}";
+            return $"leases: {HolderAsync("deployment-log").GetAwaiter().GetResult()} / {HolderAsync("github-outbox").GetAwaiter().GetResult()}\n"
+                + $"Hangfire locks: {HangfireLocks()}";
         }
         catch (Exception ex)
         {
             return ex.Message;
         }
+    }
+
+    private string HangfireLocks()
+    {
+        using var connection = new NpgsqlConnection(hangfireDatabase);
+        connection.Open();
+        using var command = new NpgsqlCommand("SELECT resource || ' since ' || acquired FROM hangfire.lock", connection);
+        using var reader = command.ExecuteReader();
+        var locks = new List<string>();
+        while (reader.Read())
+        {
+            locks.Add(reader.GetString(0));
+        }
+
+        return locks.Count == 0 ? "none" : string.Join("; ", locks);
     }
 
     private Task<long> LogTasksAsync() => ScalarAsync("SELECT count(*) FROM tasks WHERE \"Source\" = 'deployment_log'");

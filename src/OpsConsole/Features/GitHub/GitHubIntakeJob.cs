@@ -7,19 +7,21 @@ namespace OpsConsole.Features.GitHub;
 
 /// <summary>
 /// The intake's safety net: every GitHub:IntakePollSeconds, open issues with GitHub:IntakeLabel that have no task get one
-/// (a webhook that never arrived, or arrived while the console was down). Idempotent: one task per issue is the database's rule.
+/// (a webhook that never arrived, or arrived while the console was down). Idempotent: one task per issue is the database's rule;
+/// one poll at a time over the nodes (a lease, not Hangfire's lock, whose holder may have been killed) spares GitHub's quota.
 /// </summary>
 [AutomaticRetry(Attempts = 0)]
-[DisableConcurrentExecution(timeoutInSeconds: 120)]
-public sealed class GitHubIntakeJob(GitHubIntake intake, GitHubStatus status, DatabaseGate gate, IOptionsMonitor<GitHubOptions> options, ILogger<GitHubIntakeJob> logger)
+public sealed class GitHubIntakeJob(GitHubIntake intake, GitHubStatus status, DatabaseGate gate, Leases leases, IOptionsMonitor<GitHubOptions> options, ILogger<GitHubIntakeJob> logger)
 {
-    public Task RunAsync(CancellationToken cancellationToken) => gate.RunAsync("The GitHub intake poll", async ct =>
-    {
-        if (!options.CurrentValue.IsConfigured || status.IsPaused(out _))
-        {
-            return;
-        }
+    public const string Lease = "github-intake";
 
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        options.CurrentValue.IsConfigured && !status.IsPaused(out _)
+            ? gate.RunAsync("The GitHub intake poll", ct => leases.RunExclusiveAsync(Lease, PollAsync, ct), cancellationToken)
+            : Task.CompletedTask;
+
+    private async Task PollAsync(CancellationToken ct)
+    {
         try
         {
             await intake.PollAsync(ct);
@@ -29,5 +31,5 @@ public sealed class GitHubIntakeJob(GitHubIntake intake, GitHubStatus status, Da
             // The next poll tries again; webhooks keep working meanwhile.
             GitHubIntakeLog.PollSkipped(logger, ex.Message);
         }
-    }, cancellationToken);
+    }
 }

@@ -25,51 +25,81 @@ public sealed class GitHubOutboxJob(GitHubOutbox outbox, IIssueDeliveryTrigger t
     }
 }
 
-/// <summary>Enqueues a delivery pass after a commit that wrote outbox rows; a burst of commits asks only once.</summary>
-public sealed class HangfireIssueDeliveryTrigger(IBackgroundJobClient jobs, TimeProvider time, ILogger<HangfireIssueDeliveryTrigger> logger) : IIssueDeliveryTrigger
+/// <summary>
+/// Enqueues a delivery pass after a commit that wrote outbox rows; a burst of commits asks only once. A pass due later (a
+/// pause, another node's lease) waits on a timer of this node and is then enqueued like any other: it needs no Hangfire
+/// scheduler, whose lock a killed node may still hold.
+/// </summary>
+public sealed class HangfireIssueDeliveryTrigger : IIssueDeliveryTrigger, IDisposable
 {
-    private int queued;
-    private DateTime? scheduledFor;
+    /// <summary>How long an enqueued pass that has not started yet stands for later requests (it may run on another node).</summary>
+    private static readonly TimeSpan Coalesce = TimeSpan.FromSeconds(2);
+
+    private readonly IBackgroundJobClient jobs;
+    private readonly TimeProvider time;
+    private readonly ILogger<HangfireIssueDeliveryTrigger> logger;
+    private readonly ITimer timer;
+    private readonly Lock gate = new();
+    private long queuedAt;
+    private DateTime? dueAt;
+
+    public HangfireIssueDeliveryTrigger(IBackgroundJobClient jobs, TimeProvider time, ILogger<HangfireIssueDeliveryTrigger> logger)
+    {
+        this.jobs = jobs;
+        this.time = time;
+        this.logger = logger;
+        timer = time.CreateTimer(_ => Due(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
 
     public void Soon()
     {
-        if (Interlocked.Exchange(ref queued, 1) == 1)
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref queuedAt);
+        if (last != 0 && time.GetElapsedTime(last, now) < Coalesce || Interlocked.CompareExchange(ref queuedAt, now, last) != last)
         {
             return;
         }
 
-        Try(() => jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None)));
+        try
+        {
+            jobs.Enqueue<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Exchange(ref queuedAt, 0);
+            // The recurring delivery still runs; this is only the fast path.
+            GitHubLog.DeliveryNotQueued(logger, ex);
+        }
     }
 
     public void At(DateTime utc)
     {
-        lock (this)
+        lock (gate)
         {
-            if (scheduledFor is { } s && s <= utc && s > time.GetUtcNow().UtcDateTime)
+            var now = time.GetUtcNow().UtcDateTime;
+            if (dueAt is { } due && due <= utc && due > now)
             {
                 return;
             }
 
-            scheduledFor = utc;
+            dueAt = utc;
+            var delay = utc - now;
+            timer.Change((delay < TimeSpan.Zero ? TimeSpan.Zero : delay) + TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
         }
-
-        var delay = utc - time.GetUtcNow().UtcDateTime;
-        Try(() => jobs.Schedule<GitHubOutboxJob>(j => j.RunAsync(CancellationToken.None), delay < TimeSpan.Zero ? TimeSpan.Zero : delay + TimeSpan.FromMilliseconds(200)));
     }
 
-    internal void Started() => Interlocked.Exchange(ref queued, 0);
+    public void Dispose() => timer.Dispose();
 
-    private void Try(Action schedule)
+    internal void Started() => Interlocked.Exchange(ref queuedAt, 0);
+
+    private void Due()
     {
-        try
+        lock (gate)
         {
-            schedule();
+            dueAt = null;
         }
-        catch (Exception ex)
-        {
-            Interlocked.Exchange(ref queued, 0);
-            // The recurring delivery still runs; this is only the fast path.
-            GitHubLog.DeliveryNotQueued(logger, ex);
-        }
+
+        Interlocked.Exchange(ref queuedAt, 0);
+        Soon();
     }
 }

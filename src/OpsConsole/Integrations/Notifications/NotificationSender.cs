@@ -137,9 +137,12 @@ public sealed class NotificationSender(
         }, CancellationToken.None);
 }
 
-/// <summary>Delivers due notifications, every few seconds (Notifications:DeliveryIntervalSeconds).</summary>
+/// <summary>
+/// Delivers due notifications, every 15 s. Runs on any node, two at once if need be: each row is claimed in the database
+/// before it is sent. (Hangfire's DisableConcurrentExecution lock, held by a node that was killed, kept every other node's
+/// workers waiting on it until it lapsed, GitHub delivery queued behind them.)
+/// </summary>
 [AutomaticRetry(Attempts = 0)]
-[DisableConcurrentExecution(timeoutInSeconds: 120)]
 public sealed class NotificationDeliveryJob(NotificationSender sender, DatabaseGate gate)
 {
     public Task RunAsync(CancellationToken cancellationToken) =>
