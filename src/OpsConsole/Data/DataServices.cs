@@ -47,6 +47,7 @@ public static class DataServices
         services.AddSingleton<Leases>();
         services.AddHostedService<LeaseKeeper>();
         services.AddSingleton(new SqlitePragmas(settings.CommandTimeoutSeconds));
+        services.AddSingleton<SqliteStatementCache>();
         services.AddSingleton<Seeder>();
         if (settings.UsesPostgres)
         {
@@ -65,7 +66,7 @@ public static class DataServices
         services.AddPooledDbContextFactory<OpsDbContext>((sp, options) =>
         {
             options.UseSqlite(settings.SqliteConnectionString, sqlite => sqlite.CommandTimeout(settings.CommandTimeoutSeconds)).UseEncryptedColumns();
-            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>());
+            options.AddInterceptors(sp.GetRequiredService<SqlitePragmas>(), sp.GetRequiredService<SqliteStatementCache>());
             options.AddInterceptors(SaveInterceptors.Resolve(sp));
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });

@@ -25,12 +25,13 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private readonly ILogger<SqliteWriteQueue> logger;
     private readonly string connectionString;
     private readonly SqlitePragmas pragmas;
+    private readonly SqliteStatementCache statements;
     private readonly Task loop;
     private SqliteConnection? connection;
 
     public SqliteWriteQueue(
         IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, DatabaseAvailability availability, SqlitePragmas pragmas,
-        TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
+        SqliteStatementCache statements, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
     {
         this.dbFactory = dbFactory;
         this.events = events;
@@ -39,6 +40,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         this.logger = logger;
         this.connectionString = connectionString;
         this.pragmas = pragmas;
+        this.statements = statements;
         using (ExecutionContext.SuppressFlow())
         {
             loop = Task.Run(RunAsync); // nothing of the first caller's flow (its audit author) leaks into the writer
@@ -302,6 +304,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
         await using var checkpoints = connection.CreateCommand();
         checkpoints.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.SafetyNetPages}"; // SqliteCheckpointer copies the log back
         await checkpoints.ExecuteNonQueryAsync();
+        statements.Attach(connection);
         return connection;
     }
 

@@ -1,0 +1,99 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace OpsConsole.Data;
+
+/// <summary>
+/// Keeps the SQLite writer's statements prepared between units of work. Microsoft.Data.Sqlite compiles a command's SQL
+/// again for every new command (dotnet/efcore#14044), and EF makes a new command for every query and save: on the writer,
+/// which runs every write of the process one after the other, parsing and planning the same few dozen statements was a
+/// large part of each write's time. The writer attaches its connection (<see cref="Attach"/>); a command EF initialises on
+/// it is swapped for the prepared command of the same text, which takes the new command's parameters and transaction.
+/// Other connections (readers open and close theirs for each query) are left alone.
+/// </summary>
+public sealed class SqliteStatementCache : DbCommandInterceptor
+{
+    /// <summary>Distinct statements kept per connection; past it the cache starts again (save batches vary in shape).</summary>
+    public const int Capacity = 256;
+
+    private readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, PreparedCommand>> connections = [];
+
+    /// <summary>Keeps the statements of <paramref name="connection"/> prepared from now on (until it closes).</summary>
+    public void Attach(SqliteConnection connection) => connections.AddOrUpdate(connection, new(StringComparer.Ordinal));
+
+    /// <summary>How many statements are kept prepared for <paramref name="connection"/> (for tests and diagnostics).</summary>
+    public int Count(SqliteConnection connection) =>
+        connections.TryGetValue(connection, out var commands) ? commands.Values.Count(c => !c.Closed) : 0;
+
+    public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
+    {
+        if (result is not SqliteCommand { Connection: { } connection } fresh || !connections.TryGetValue(connection, out var commands))
+        {
+            return result;
+        }
+
+        if (!commands.TryGetValue(fresh.CommandText, out var prepared) || prepared.Closed)
+        {
+            if (commands.Count >= Capacity)
+            {
+                foreach (var idle in commands.Values.Where(c => !c.InUse))
+                {
+                    idle.Close();
+                }
+
+                commands.Clear();
+            }
+
+            prepared = new PreparedCommand(fresh.CommandText, connection);
+            commands[fresh.CommandText] = prepared;
+        }
+
+        if (prepared.InUse)
+        {
+            return result; // the same statement open twice at once (a nested reader): the second runs unprepared
+        }
+
+        prepared.TakeOver(fresh);
+        return prepared;
+    }
+
+    /// <summary>A command kept prepared: EF's disposal after each use hands it back instead of finalising its statements.</summary>
+    private sealed class PreparedCommand(string text, SqliteConnection connection) : SqliteCommand(text, connection)
+    {
+        public bool InUse { get; private set; }
+
+        public bool Closed { get; private set; }
+
+        public void TakeOver(SqliteCommand fresh)
+        {
+            Transaction = fresh.Transaction;
+            CommandTimeout = fresh.CommandTimeout;
+            Parameters.Clear();
+            var values = fresh.Parameters.Cast<SqliteParameter>().ToArray();
+            fresh.Parameters.Clear();
+            Parameters.AddRange(values);
+            fresh.Dispose();
+            InUse = true;
+        }
+
+        public void Close() => Dispose();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && InUse)
+            {
+                // EF is done with it (it cleared the parameters already): kept for the next use of the same SQL.
+                InUse = false;
+                Transaction = null;
+                Parameters.Clear();
+                return;
+            }
+
+            // Closed for good: the connection closes (it disposes its commands), or the cache starts again.
+            Closed = true;
+            base.Dispose(disposing);
+        }
+    }
+}
