@@ -59,6 +59,14 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
         return prepared;
     }
 
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => (command as PreparedCommand)?.Fail();
+
+    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        (command as PreparedCommand)?.Fail();
+        return Task.CompletedTask;
+    }
+
     /// <summary>A command kept prepared: EF's disposal after each use hands it back instead of finalising its statements.</summary>
     private sealed class PreparedCommand(string text, SqliteConnection connection) : SqliteCommand(text, connection)
     {
@@ -77,6 +85,9 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
             fresh.Dispose();
             InUse = true;
         }
+
+        /// <summary>Its statement failed (a constraint, a busy database): it is finalised rather than used again as it stands.</summary>
+        public void Fail() => InUse = false;
 
         public void Close() => Dispose();
 

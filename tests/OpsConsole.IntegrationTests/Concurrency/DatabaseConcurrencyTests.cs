@@ -194,6 +194,46 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
     }
 
     [Fact]
+    public async Task The_writer_runs_its_prepared_statements_with_each_writes_own_values_and_recovers_from_one_that_failed()
+    {
+        // The writer keeps its statements prepared (SqliteStatementCache): the same INSERT serves every write, each with
+        // its own values, and a statement that failed (here a second open task for one fingerprint) is not used again in a broken state.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var cache = App.Services.GetRequiredService<SqliteStatementCache>();
+        var fingerprint = $"prepared-{Guid.NewGuid():N}";
+        var first = $"prepared first {Guid.NewGuid():N}";
+        var (id, prepared) = await unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var item = new WorkItem { Title = first, Fingerprint = fingerprint, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
+            db.WorkItems.Add(item);
+            await db.SaveChangesAsync();
+            return (item.Id, cache.Count((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()));
+        }, CancellationToken.None);
+        Assert.True(prepared > 0, "the writer's connection keeps no statement prepared");
+
+        var duplicate = $"prepared duplicate {Guid.NewGuid():N}";
+        var refused = await Assert.ThrowsAsync<RefusedException>(() => unitOfWork.WriteAsync(async (db, now) =>
+        {
+            db.WorkItems.Add(new WorkItem { Title = duplicate, Fingerprint = fingerprint, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now });
+            return await db.SaveChangesAsync();
+        }, CancellationToken.None));
+        Assert.Equal(RefusalKind.Conflict, refused.Kind);
+
+        var later = Enumerable.Range(0, 5).Select(i => $"prepared later {i} {Guid.NewGuid():N}").ToList();
+        var ids = new List<Guid>();
+        foreach (var title in later)
+        {
+            ids.Add(await unitOfWork.WriteAsync(async (db, now) => await AddTaskAsync(db, title, now), CancellationToken.None));
+        }
+
+        await using var check = await App.DbAsync();
+        Assert.Equal(first, (await check.WorkItems.SingleAsync(w => w.Id == id)).Title);
+        Assert.False(await check.WorkItems.AnyAsync(w => w.Title == duplicate));
+        var stored = await check.WorkItems.Where(w => ids.Contains(w.Id)).ToDictionaryAsync(w => w.Id, w => w.Title);
+        Assert.Equal(later, ids.Select(i => stored[i]));
+    }
+
+    [Fact]
     public async Task A_context_the_writer_used_goes_back_to_the_pool_with_its_own_connection_so_no_reader_sees_an_uncommitted_write()
     {
         // Contexts come from a pool, and the writer lends its contexts its own connection: each must get its own back.
