@@ -70,6 +70,15 @@ public static class DataServices
             options.AddInterceptors(SaveInterceptors.Resolve(sp));
             options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
+        // Readers work on open connections lent for a context's use (their statements stay prepared), not on one EF opens
+        // and closes for every query.
+        services.RemoveAll<IDbContextFactory<OpsDbContext>>();
+#pragma warning disable EF1001 // the pool AddPooledDbContextFactory registered, under the factory that lends connections
+        services.AddSingleton(sp => new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<OpsDbContext>(
+            sp.GetRequiredService<Microsoft.EntityFrameworkCore.Internal.IDbContextPool<OpsDbContext>>()));
+#pragma warning restore EF1001
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteReadConnections>(sp, settings.SqliteConnectionString));
+        services.AddSingleton<IDbContextFactory<OpsDbContext>, SqliteContextFactory>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<SqliteWriteQueue>(sp, settings.SqliteConnectionString));
         services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, settings.SqliteConnectionString));
         services.AddSingleton<UnitOfWork>();
@@ -89,7 +98,9 @@ public sealed class SqlitePragmas(int busyTimeoutSeconds) : DbConnectionIntercep
     private readonly string pragmas = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout={busyTimeoutSeconds * 1000}; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> configured = [];
 
-    public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData)
+    public override void ConnectionOpened(System.Data.Common.DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public void Apply(System.Data.Common.DbConnection connection)
     {
         if (IsConfigured(connection))
         {

@@ -58,6 +58,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     private readonly Dictionary<Guid, (int Count, DateTime At)> ruleTriggers = [];
     private readonly SaveInterceptor[] saveParts;
+    private SqliteReadConnections? lender;
 
     /// <summary>
     /// Counts one evaluation of a rule (its trigger_count and last_triggered), written with this context's next save as one
@@ -107,8 +108,32 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         return base.DisposeAsync();
     }
 
+    /// <summary>Works on a connection <paramref name="connections"/> lends until the context is disposed (or gives it back sooner).</summary>
+    internal void Borrow(SqliteReadConnections connections)
+    {
+        Database.SetDbConnection(connections.Rent());
+        lender = connections;
+    }
+
+    /// <summary>Gives a lent connection back (the writer puts its own in its place; disposal does it otherwise).</summary>
+    internal void GiveBackConnection()
+    {
+        if (lender is null)
+        {
+            return;
+        }
+
+        Database.CurrentTransaction?.Dispose(); // rolled back: a use that left one open gives nothing of it to the next
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)Database.GetDbConnection();
+        var from = lender;
+        lender = null;
+        Database.SetDbConnection(null);
+        from.Return(connection);
+    }
+
     private void Forget()
     {
+        GiveBackConnection();
         ruleTriggers.Clear();
         foreach (var part in saveParts)
         {

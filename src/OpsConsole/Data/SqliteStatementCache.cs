@@ -93,9 +93,10 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing && InUse)
+            if (disposing && InUse && DataReader is null)
             {
-                // EF is done with it (it cleared the parameters already): kept for the next use of the same SQL.
+                // EF is done with it (it closed its reader and cleared the parameters): kept for the next use of the same SQL.
+                // A reader still open means the connection is closing under it: that finalises it like any command.
                 InUse = false;
                 Transaction = null;
                 Parameters.Clear();

@@ -259,6 +259,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private async Task<OpsDbContext> LendAsync(SqliteConnection open, DbTransaction transaction)
     {
         var db = await dbFactory.CreateDbContextAsync();
+        db.GiveBackConnection();
         db.Database.SetDbConnection(open);
         await db.Database.UseTransactionAsync(transaction);
         return db;

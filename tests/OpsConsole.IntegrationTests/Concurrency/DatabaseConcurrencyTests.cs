@@ -234,6 +234,42 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
     }
 
     [Fact]
+    public async Task A_reader_on_a_lent_connection_sees_every_commit_made_before_it_asks_even_after_leaving_a_query_unfinished()
+    {
+        // Readers keep their connections open between uses (their statements stay prepared): none may read from an old
+        // snapshot, not even after a use that stopped reading part-way (the connection then must not be lent again as it is).
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        for (var round = 0; round < 40; round++)
+        {
+            var unfinished = await App.DbAsync();
+            var rows = unfinished.WorkItems.AsNoTracking().AsAsyncEnumerable().GetAsyncEnumerator();
+            await rows.MoveNextAsync(); // one row read, and the statement still open when the context goes back
+            await unfinished.DisposeAsync();
+
+            var title = $"fresh {round} {Guid.NewGuid():N}";
+            await unitOfWork.WriteAsync(async (db, now) => await AddTaskAsync(db, title, now), CancellationToken.None);
+            var readers = new List<OpsDbContext>();
+            try
+            {
+                for (var reader = 0; reader < 4; reader++)
+                {
+                    readers.Add(await App.DbAsync());
+                    Assert.True(await readers[^1].WorkItems.AnyAsync(w => w.Title == title), $"round {round}, reader {reader} did not see a committed task");
+                }
+            }
+            finally
+            {
+                foreach (var reader in readers)
+                {
+                    await reader.DisposeAsync();
+                }
+
+                await rows.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_context_the_writer_used_goes_back_to_the_pool_with_its_own_connection_so_no_reader_sees_an_uncommitted_write()
     {
         // Contexts come from a pool, and the writer lends its contexts its own connection: each must get its own back.
