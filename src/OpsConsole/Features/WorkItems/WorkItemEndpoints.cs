@@ -61,21 +61,42 @@ public static class WorkItemEndpoints
             .Where(w => w.Id == taskId)
             .Select(w => new { Item = w, Linked = w.DependsOn.Any() || w.DependentTasks.Any() })
             .FirstOrDefaultAsync(cancellationToken);
-        if (found is not { Linked: true })
+        return found is { Linked: true } ? await LoadLinkedAsync(db, taskId, cancellationToken) : found?.Item;
+    }
+
+    /// <summary>
+    /// The task's detail with its previous attempts: what the detail route, the hub and an agent receive. The same first
+    /// query also asks whether the task ran before, so a task on its first run (most of those an agent is handed and
+    /// reports on) reads no attempts.
+    /// </summary>
+    internal static async Task<TaskDetailDto?> DetailWithAttemptsAsync(OpsDbContext db, Guid taskId, DateTime now, CancellationToken cancellationToken)
+    {
+        var found = await db.WorkItems.AsNoTracking()
+            .Include(w => w.AssignedAgent)
+            .Where(w => w.Id == taskId)
+            .Select(w => new
+            {
+                Item = w,
+                Linked = w.DependsOn.Any() || w.DependentTasks.Any(),
+                RanBefore = db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (found is null || (found.Linked ? await LoadLinkedAsync(db, taskId, cancellationToken) : found.Item) is not { } item)
         {
-            return found?.Item;
+            return null;
         }
 
-        return await db.WorkItems.AsNoTracking().AsSplitQuery()
+        return TaskDetailDto.From(item, now) with
+        {
+            PreviousAttempts = found.RanBefore ? await Attempts.PreviousAsync(db, taskId, cancellationToken) : [],
+        };
+    }
+
+    /// <summary>A task that has dependencies, with both sides: three queries, one per side, rather than one join that repeats the task for every pair.</summary>
+    private static Task<WorkItem?> LoadLinkedAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
+        db.WorkItems.AsNoTracking().AsSplitQuery()
             .Include(w => w.AssignedAgent)
             .Include(w => w.DependsOn).ThenInclude(d => d.AssignedAgent)
             .Include(w => w.DependentTasks).ThenInclude(d => d.AssignedAgent)
             .FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken);
-    }
-
-    /// <summary>The task's detail with its previous attempts: what the detail route, the hub and an agent receive.</summary>
-    internal static async Task<TaskDetailDto?> DetailWithAttemptsAsync(OpsDbContext db, Guid taskId, DateTime now, CancellationToken cancellationToken) =>
-        await LoadDetailAsync(db, taskId, cancellationToken) is { } item
-            ? TaskDetailDto.From(item, now) with { PreviousAttempts = await Attempts.PreviousAsync(db, taskId, cancellationToken) }
-            : null;
 }
