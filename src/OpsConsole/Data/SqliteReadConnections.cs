@@ -11,7 +11,8 @@ namespace OpsConsole.Data;
 /// Open SQLite connections lent to the contexts that read, so their statements stay prepared between uses
 /// (<see cref="SqliteStatementCache"/>): a context EF opens itself closes its connection after every query, and closing
 /// finalises every statement it prepared. A connection comes back only when nothing is left running on it (no transaction,
-/// no statement stepping: nothing of one use can reach the next); up to <see cref="Idle"/> wait, the others are closed.
+/// no statement stepping: nothing of one use can reach the next) and when no statement failed on it (a connection an error
+/// may have left broken is opened afresh); up to <see cref="Idle"/> wait, the others are closed.
 /// </summary>
 public sealed class SqliteReadConnections(SqlitePragmas pragmas, SqliteStatementCache statements, string connectionString) : IDisposable
 {
@@ -53,7 +54,7 @@ public sealed class SqliteReadConnections(SqlitePragmas pragmas, SqliteStatement
 
     public void Return(SqliteConnection connection)
     {
-        if (!disposed && IsQuiet(connection))
+        if (!disposed && !statements.HasFailed(connection) && IsQuiet(connection))
         {
             if (Interlocked.Increment(ref idleCount) <= Idle)
             {

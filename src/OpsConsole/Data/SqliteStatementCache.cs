@@ -19,6 +19,7 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
     public const int Capacity = 256;
 
     private readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, PreparedCommand>> connections = [];
+    private readonly ConditionalWeakTable<SqliteConnection, SqliteConnection> failed = [];
 
     /// <summary>Keeps the statements of <paramref name="connection"/> prepared from now on (until it closes).</summary>
     public void Attach(SqliteConnection connection) => connections.AddOrUpdate(connection, new(StringComparer.Ordinal));
@@ -59,12 +60,24 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
         return prepared;
     }
 
-    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => (command as PreparedCommand)?.Fail();
+    /// <summary>True once a statement failed on <paramref name="connection"/>: a lent connection is then closed, not lent again.</summary>
+    public bool HasFailed(SqliteConnection connection) => failed.TryGetValue(connection, out _);
+
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Failed(command);
 
     public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        (command as PreparedCommand)?.Fail();
+        Failed(command);
         return Task.CompletedTask;
+    }
+
+    private void Failed(DbCommand command)
+    {
+        (command as PreparedCommand)?.Fail();
+        if (command.Connection is SqliteConnection connection)
+        {
+            failed.AddOrUpdate(connection, connection);
+        }
     }
 
     /// <summary>A command kept prepared: EF's disposal after each use hands it back instead of finalising its statements.</summary>

@@ -270,6 +270,22 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
     }
 
     [Fact]
+    public async Task A_connection_a_statement_failed_on_is_not_lent_again_and_the_next_reader_works()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection used;
+        await using (var failing = await App.DbAsync())
+        {
+            used = (Microsoft.Data.Sqlite.SqliteConnection)failing.Database.GetDbConnection();
+            await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => failing.Database.SqlQueryRaw<int>("SELECT nothing FROM no_such_table").ToListAsync());
+        }
+
+        await using var next = await App.DbAsync();
+        Assert.NotSame(used, next.Database.GetDbConnection());
+        Assert.True(await next.WorkItems.CountAsync() >= 0);
+        Assert.NotEqual(System.Data.ConnectionState.Open, used.State);
+    }
+
+    [Fact]
     public async Task A_context_the_writer_used_goes_back_to_the_pool_with_its_own_connection_so_no_reader_sees_an_uncommitted_write()
     {
         // Contexts come from a pool, and the writer lends its contexts its own connection: each must get its own back.
