@@ -13,6 +13,7 @@ public sealed class DatabaseAvailability(TimeProvider time)
     private readonly Lock gate = new();
     private DateTime? unavailableSince;
     private string reason = "";
+    private long reachedCount;
 
     /// <summary>Writes stopped or started reaching the database (the console's banner redraws).</summary>
     public event Action? Changed;
@@ -29,9 +30,16 @@ public sealed class DatabaseAvailability(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Taken when an attempt begins; a failure reported with it (<see cref="Failed(string, long)"/>) starts no outage when the
+    /// database was reached since (a write that waited out the busy timeout while the lock was given back in its last moments).
+    /// </summary>
+    public long Stamp => Interlocked.Read(ref reachedCount);
+
     /// <summary>A write committed: the database is there.</summary>
     public void Reached()
     {
+        Interlocked.Increment(ref reachedCount);
         lock (gate)
         {
             if (unavailableSince is null)
@@ -43,6 +51,15 @@ public sealed class DatabaseAvailability(TimeProvider time)
         }
 
         Changed?.Invoke();
+    }
+
+    /// <summary>The same, for an attempt that began at <paramref name="stamp"/>: ignored when the database was reached since.</summary>
+    public void Failed(string why, long stamp)
+    {
+        if (Stamp == stamp)
+        {
+            Failed(why);
+        }
     }
 
     /// <summary>A write could not have the database in time (busy elsewhere, unreachable); the first one dates the outage.</summary>

@@ -32,11 +32,12 @@ public sealed class DatabaseGate(
             return false;
         }
 
+        var stamp = availability.Stamp;
         try
         {
             await work(cancellationToken);
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (IsUnavailable(ex, stamp))
         {
             Pause(what);
             return false;
@@ -57,7 +58,7 @@ public sealed class DatabaseGate(
     }
 
     /// <summary>The unit of work's refusal (it already told <see cref="DatabaseAvailability"/>), or a direct read or save that met the same.</summary>
-    private bool IsUnavailable(Exception ex)
+    private bool IsUnavailable(Exception ex, long stamp)
     {
         if (ex is RefusedException { Kind: RefusalKind.Unavailable })
         {
@@ -69,7 +70,7 @@ public sealed class DatabaseGate(
             return false;
         }
 
-        availability.Failed(DatabaseAvailability.Reason(ex));
+        availability.Failed(DatabaseAvailability.Reason(ex), stamp);
         return true;
     }
 

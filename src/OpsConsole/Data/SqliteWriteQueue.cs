@@ -141,6 +141,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     {
         var done = new List<(IQueuedWrite Write, OpsDbContext Db)>(group.Count);
         Dictionary<WriteOperation<int>, int?> tails = [];
+        var stamp = availability.Stamp;
         try
         {
             var open = await OpenAsync();
@@ -165,7 +166,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
             var unavailable = WriteConflicts.IsUnavailable(ex);
             if (unavailable)
             {
-                availability.Failed("busy");
+                availability.Failed("busy", stamp);
             }
 
             var refusal = unavailable ? WriteConflicts.Unavailable(ex) : ex;
