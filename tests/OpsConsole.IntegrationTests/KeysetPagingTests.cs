@@ -186,8 +186,8 @@ public abstract class KeysetPagingTests(OpsConsoleFactory app)
     public async Task The_other_database_lists_page_by_cursor_too()
     {
         var tag = Routes.Tag();
-        await SeedAsync(tag, 12);
-        var url = $"{Routes.Base}/execution-logs/?page_size=5"; // several pages even when this test runs alone
+        await SeedAsync(tag, 25); // log lines for more than one page of 20 even when this test runs alone
+        var url = $"{Routes.Base}/execution-logs/?page_size=20";
 
         var (byCursor, pages) = await WalkAsync(url);
         var byNumber = await NumberedWalkAsync(url);
