@@ -6,12 +6,12 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace OpsConsole.Data;
 
 /// <summary>
-/// Keeps the SQLite writer's statements prepared between units of work. Microsoft.Data.Sqlite compiles a command's SQL
-/// again for every new command (dotnet/efcore#14044), and EF makes a new command for every query and save: on the writer,
-/// which runs every write of the process one after the other, parsing and planning the same few dozen statements was a
-/// large part of each write's time. The writer attaches its connection (<see cref="Attach"/>); a command EF initialises on
-/// it is swapped for the prepared command of the same text, which takes the new command's parameters and transaction.
-/// Other connections (readers open and close theirs for each query) are left alone.
+/// Keeps SQLite statements prepared between uses of a connection. Microsoft.Data.Sqlite compiles a command's SQL again for
+/// every new command (dotnet/efcore#14044), and EF makes a new command for every query and save: parsing and planning the
+/// same few dozen statements was a large part of each write's and each read's time. The writer and
+/// <see cref="SqliteReadConnections"/> attach their open connections (<see cref="Attach"/>); a command EF initialises on
+/// one is swapped for the prepared command of the same text, which takes the new command's parameters and transaction.
+/// Connections nobody attached are left alone.
 /// </summary>
 public sealed class SqliteStatementCache : DbCommandInterceptor
 {
