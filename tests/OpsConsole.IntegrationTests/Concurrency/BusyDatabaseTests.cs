@@ -42,7 +42,10 @@ public sealed class BusyDatabaseTests(BusyDatabaseTests.Factory app) : IClassFix
         var ready = await app.CreateClient().GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
-        Assert.NotEqual("critical", (string?)(await admin.GetObjectAsync($"{Routes.Status}status/"))["system_health"]!["status"]);
+        // The outage is over in the status too. (Its status may still be critical for another reason: a health snapshot the
+        // recurring job took meanwhile finds no agent in this test's pool.)
+        var recovered = (await admin.GetObjectAsync($"{Routes.Status}status/"))["system_health"]!;
+        Assert.DoesNotContain("Database unavailable", (string?)recovered["message"], StringComparison.Ordinal);
         await admin.CreateTaskAsync("after the lock", autoAssign: false);
         var after = await admin.GetObjectAsync($"{Routes.Tasks}?page_size=100");
         Assert.Equal(before + 1, (int)after["count"]!);

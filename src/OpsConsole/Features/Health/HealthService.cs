@@ -88,7 +88,6 @@ public sealed class HealthService(
         return samples;
     }
 
-    /// <summary>The samples of the most recent snapshot.</summary>
     /// <summary>Every sample taken since <paramref name="since"/>, oldest first (the Health page's sparklines).</summary>
     public async Task<List<HealthSample>> HistoryAsync(DateTime since, CancellationToken cancellationToken)
     {
@@ -96,6 +95,7 @@ public sealed class HealthService(
         return await db.HealthSamples.AsNoTracking().Where(h => h.LastCheck >= since).OrderBy(h => h.LastCheck).ToListAsync(cancellationToken);
     }
 
+    /// <summary>The samples of the most recent snapshot.</summary>
     public async Task<IReadOnlyList<HealthSample>> LatestAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
