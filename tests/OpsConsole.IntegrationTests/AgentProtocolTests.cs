@@ -19,6 +19,28 @@ public sealed class AgentProtocolTests
         new { title, description = "exit 1", task_type = "deployment", priority = "critical" };
 
     [Fact]
+    public async Task A_call_waiting_for_the_database_does_not_hold_up_the_same_agents_other_calls()
+    {
+        await using var app = new OpsConsoleFactory();
+        await using var primary = await TestAgent.CreateAsync(app, Primary);
+        var taskId = Guid.Parse((string)(await app.CreateTaskAsync(CriticalDeployment()))["id"]!);
+        await primary.NextAssignedAsync();
+
+        Task<JsonObject> start;
+        await using (await DatabaseLock.TakeAsync(app.DataDirectory))
+        {
+            // Another process holds the write lock: the start waits for it (up to the busy timeout)…
+            start = primary.InvokeAsync("StartTask", taskId.ToString());
+
+            // …while the agent's next call on the same connection is answered meanwhile, as a second REST request would be.
+            await primary.Hub.InvokeAsync("UnfollowAll");
+            Assert.False(start.IsCompleted, "the start was still waiting for the database when the agent's later call was answered");
+        }
+
+        Assert.Equal("in_progress", (string?)(await start)["status"]);
+    }
+
+    [Fact]
     public async Task Task_goes_assign_start_progress_fail_then_retries_on_another_agent_after_backoff_and_completes_over_the_hub()
     {
         await using var app = new OpsConsoleFactory();

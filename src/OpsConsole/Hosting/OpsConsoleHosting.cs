@@ -331,7 +331,8 @@ public static class OpsConsoleHosting
         services.AddSingleton<LiveCircuits>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, LiveCircuits.Tracker>();
         services.AddHostedService<EventFanOut>();
-        var signalR = services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions));
+        var signalR = services.AddSignalR(o => o.AddFilter<HubFaultFilter>()).AddJsonProtocol(o => ApiJson.Configure(o.PayloadSerializerOptions))
+            .AddHubOptions<OrchestrationHub>(o => o.MaximumParallelInvocationsPerClient = OrchestrationHub.ParallelCallsPerConnection);
         if (cluster.IsClustered)
         {
             // Scaled out: hub groups and messages span the nodes (backplane); committed changes and revocations cross

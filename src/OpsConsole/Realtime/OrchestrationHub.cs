@@ -18,6 +18,11 @@ public sealed record HeartbeatAnswer(string Message, DateTime? Timestamp, string
 /// The hub for machine clients and agents. Observers (Viewer and up) get every change; an agent gets the tasks assigned
 /// to it (TaskAssigned), and on connecting, the tasks it already holds. Agents report through the methods below with
 /// the same rules and answers as the REST routes; a refusal is a HubException carrying the REST problem's detail.
+/// <para>
+/// One connection's calls run side by side (up to <see cref="ParallelCallsPerConnection"/>), as its REST requests would:
+/// an agent holding ten tasks reports on each without waiting for its reports on the others. Calls on one task keep their
+/// order when the client awaits each before the next, as <c>opsctl agent run</c> does.
+/// </para>
 /// </summary>
 [Authorize]
 public sealed class OrchestrationHub(
@@ -34,6 +39,9 @@ public sealed class OrchestrationHub(
     public static string AgentGroup(Guid agentId) => $"agent:{agentId}";
 
     public static string TaskGroup(Guid taskId) => $"task:{taskId}";
+
+    /// <summary>How many calls of one connection run at once; more wait for one of them to finish.</summary>
+    public const int ParallelCallsPerConnection = 16;
 
     private Actor Caller => Context.User?.ToActor() ?? new Actor("anonymous", ActorKind.User);
 

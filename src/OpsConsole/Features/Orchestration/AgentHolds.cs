@@ -57,13 +57,23 @@ public static class AgentHolds
     /// </summary>
     public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
-        var loaded = await db.WorkItems.Include(w => w.AssignedAgent)
-            .Where(w => w.Id == taskId)
-            .Select(w => new { Item = w, Held = db.Assignments.Where(a => a.WorkItemId == w.Id && a.IsActive).ToList() })
-            .FirstOrDefaultAsync(cancellationToken)
-            ?? throw RefusedException.NotFound("Task", taskId);
-        return new HeldTask(loaded.Item, loaded.Held);
+        var item = await TaskWithAgent.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
+        var held = new List<Assignment>(1);
+        await foreach (var assignment in ActiveAssignments.For(db)(db, taskId).WithCancellation(cancellationToken))
+        {
+            held.Add(assignment);
+        }
+
+        return new HeldTask(item, held);
     }
+
+    // Two compiled queries (a seek each) rather than one that projects the assignments as a collection: every report runs
+    // them inside the write, where what they cost holds up every other writer.
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<WorkItem?>>> TaskWithAgent = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefault(w => w.Id == id)));
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, IAsyncEnumerable<Assignment>>> ActiveAssignments = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id) => db.Assignments.Where(a => a.WorkItemId == id && a.IsActive)));
 
     public static Task<Assignment?> ActiveAssignmentAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
         db.Assignments.Where(a => a.WorkItemId == taskId && a.IsActive).OrderByDescending(a => a.AssignedAt).FirstOrDefaultAsync(cancellationToken);

@@ -212,25 +212,33 @@ public sealed partial class OrchestrationEngine(
 
     /// <summary>
     /// A change, then an assignment pass (the change may have let work move; on SQLite in the same commit), then the task as
-    /// it is now, assigned or not, for the caller to answer with.
+    /// it is now, assigned or not, for the caller to answer with. The task is read again only when the pass may have given
+    /// it to an agent (it was left waiting); a task the change completed, started or failed for good is as the change left
+    /// it, whatever the pass gave to others (its agent's counts included: they are the change's).
     /// </summary>
     private async Task<WorkItem> DispatchedAsync(WriteOperation<WorkItem> change, CancellationToken cancellationToken)
     {
         var (item, assigned) = await dispatcher.WriteThenAssignAsync(change, cancellationToken);
-        return assigned == 0 ? item : await ReloadAsync(item, cancellationToken);
+        return MayHaveBeenAssigned(item, assigned) ? await ReloadAsync(item, cancellationToken) : item;
     }
 
     private async Task<FailResult> DispatchedAsync(WriteOperation<FailResult> change, CancellationToken cancellationToken)
     {
         var (result, assigned) = await dispatcher.WriteThenAssignAsync(change, cancellationToken);
-        return assigned == 0 ? result : result with { Task = await ReloadAsync(result.Task, cancellationToken) };
+        return MayHaveBeenAssigned(result.Task, assigned) ? result with { Task = await ReloadAsync(result.Task, cancellationToken) } : result;
     }
+
+    private static bool MayHaveBeenAssigned(WorkItem item, int assigned) => assigned > 0 && item.Status.IsWaiting();
 
     private async Task<WorkItem> ReloadAsync(WorkItem item, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == item.Id, cancellationToken) ?? item;
+        return await Reloaded.For(db)(db, item.Id, cancellationToken) ?? item;
     }
+
+    /// <summary>Compiled: every task created over the API and given to an agent at once is read again to answer with.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<WorkItem?>>> Reloaded = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.AsNoTracking().Include(w => w.AssignedAgent).FirstOrDefault(w => w.Id == id)));
 
     private async Task<WorkItem> SimpleTransitionAsync(Guid taskId, Actor actor, Action<WorkItem, DateTime> transition, string step, string message, CancellationToken cancellationToken)
     {

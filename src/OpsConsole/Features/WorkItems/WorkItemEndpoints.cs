@@ -71,16 +71,7 @@ public static class WorkItemEndpoints
     /// </summary>
     internal static async Task<TaskDetailDto?> DetailWithAttemptsAsync(OpsDbContext db, Guid taskId, DateTime now, CancellationToken cancellationToken)
     {
-        var found = await db.WorkItems.AsNoTracking()
-            .Include(w => w.AssignedAgent)
-            .Where(w => w.Id == taskId)
-            .Select(w => new
-            {
-                Item = w,
-                Linked = w.DependsOn.Any() || w.DependentTasks.Any(),
-                RanBefore = db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
+        var found = await DetailHead.For(db)(db, taskId, cancellationToken);
         if (found is null || (found.Linked ? await LoadLinkedAsync(db, taskId, cancellationToken) : found.Item) is not { } item)
         {
             return null;
@@ -91,6 +82,16 @@ public static class WorkItemEndpoints
             PreviousAttempts = found.RanBefore ? await Attempts.PreviousAsync(db, taskId, cancellationToken) : [],
         };
     }
+
+    /// <summary>The task with its agent, whether it has dependencies and whether it ran before: compiled, as agents ask for it after every report.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskHead?>>> DetailHead = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.AsNoTracking()
+            .Include(w => w.AssignedAgent)
+            .Where(w => w.Id == id)
+            .Select(w => new TaskHead(w, w.DependsOn.Any() || w.DependentTasks.Any(), db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive)))
+            .FirstOrDefault()));
+
+    private sealed record TaskHead(WorkItem Item, bool Linked, bool RanBefore);
 
     /// <summary>A task that has dependencies, with both sides: three queries, one per side, rather than one join that repeats the task for every pair.</summary>
     private static Task<WorkItem?> LoadLinkedAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
