@@ -64,7 +64,7 @@ public static partial class Redactor
     /// from its first word boundary; group key holds the whole run, kept as it is): only the run's end can be followed by
     /// the separator, so the name has to end there (<see cref="SensitiveKeyTail"/>).
     /// </summary>
-    [GeneratedRegex(@"(?<![\w.-])(?<key>(?>[\w.-]*?\b)" + SensitiveKeyTail + @")(?<q1>[""']?)(?<sep>\s*[:=]\s*)(?:(?<q>[""'])(?!\[REDACTED)(?<value>[^""'\r\n]*)\k<q>|(?!\[REDACTED)(?<value>[^\s,;&""'}\]<>]+))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w.-])(?<key>(?>[\w.-]*?\b)" + SensitiveKeyTail + @")(?<q1>[""']?)(?<sep>\s*[:=]\s*)(?:(?<q>"")(?!\[REDACTED)(?<value>[^""'\r\n]*)""|(?<q>')(?!\[REDACTED)(?<value>[^""'\r\n]*)'|(?!\[REDACTED)(?<value>[^\s,;&""'}\]<>]+))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex KeyValue();
 
     [GeneratedRegex("^" + SensitiveKeyTail + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

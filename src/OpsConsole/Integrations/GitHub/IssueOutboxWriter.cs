@@ -24,6 +24,7 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
         foreach (var entry in context.ChangeTracker.Entries<WorkItem>().Where(e => e.State is EntityState.Added or EntityState.Modified).ToList())
         {
             var item = entry.Entity;
+            var issueState = item.GithubIssueState;
             var before = entry.State == EntityState.Added ? null : Before(entry);
             if (IssuePolicy.ShouldOpen(before, IssueFacts.Of(item), settings.Triggers))
             {
@@ -49,7 +50,10 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
                 item.QueueIssue();
             }
 
-            entry.DetectChanges(); // the save does not compare rows again (OpsDbContext.DetectChangesOnce)
+            if (item.GithubIssueState != issueState)
+            {
+                entry.DetectChanges(); // the save does not compare rows again (OpsDbContext.DetectChangesOnce)
+            }
         }
 
         if (added > 0)
