@@ -17,7 +17,10 @@ namespace OpsConsole.Benchmarks;
 /// and measures throughput (tasks through the whole life per second) and the latency from POST tasks/ to the agent
 /// receiving TaskAssigned (p50/p95/p99), which includes queueing when every agent is full. Like <c>post</c>, it measures
 /// once warm: rounds of the same load run until throughput stops improving (tiered compilation settles), then one more
-/// round is the measurement. With ConnectionStrings__OpsConsole set, the console runs on that PostgreSQL database (a fresh
+/// round is the measurement. Without <c>--rate</c> the creators send as fast as they are answered (closed loop: the
+/// throughput the console sustains, and at that saturation every latency is the creators' queue, creators ÷ throughput by
+/// Little's law); with <c>--rate N</c> they send N tasks a second on a fixed schedule (open loop) and each latency counts from
+/// the moment its task was due, so a slow answer that delays the next creation is counted, not hidden. With ConnectionStrings__OpsConsole set, the console runs on that PostgreSQL database (a fresh
 /// one each run: the run's key ring is new).
 /// </summary>
 public static class AgentLoad
@@ -27,7 +30,7 @@ public static class AgentLoad
     private const int MaxWarmUpRounds = 8;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static async Task RunAsync(int agentCount, int taskCount, int concurrency)
+    public static async Task RunAsync(int agentCount, int taskCount, int concurrency, int rate = 0)
     {
         var root = AppProcess.NewRoot();
         var settings = new Dictionary<string, string?>
@@ -108,14 +111,15 @@ public static class AgentLoad
         await SteadyState.WarmUpRoundsAsync(async warmUp =>
         {
             round = new Round($"warm{warmUp}", taskCount, node.ProcessId);
-            await round.RunAsync(url, concurrency);
+            await round.RunAsync(url, concurrency, rate);
             Console.WriteLine($"warm-up round {warmUp}: {round.Summary()}");
             return round.TasksPerSecond;
         }, MaxWarmUpRounds);
 
         round = new Round("bench", taskCount, node.ProcessId);
-        Console.WriteLine($"Measured round: {taskCount} deployment tasks, {concurrency} concurrent creators, {agentCount} agents");
-        await round.RunAsync(url, concurrency);
+        Console.WriteLine($"Measured round: {taskCount} deployment tasks, {concurrency} concurrent creators" +
+            (rate > 0 ? $" sending {rate} a second on schedule" : " sending as fast as they are answered") + $", {agentCount} agents");
+        await round.RunAsync(url, concurrency, rate);
         Console.WriteLine($"{agentCount} agents, {taskCount} tasks: {round.Summary()}");
         round.Report();
 
@@ -170,12 +174,14 @@ public static class AgentLoad
             }
         }
 
-        public async Task RunAsync(string url, int concurrency)
+        /// <param name="rate">Tasks a second on a fixed schedule (each counted from when it was due), or 0 for as fast as answered.</param>
+        public async Task RunAsync(string url, int concurrency, int rate)
         {
             var next = -1;
             using var process = System.Diagnostics.Process.GetProcessById(console);
             var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
+            var begun = Stopwatch.GetTimestamp();
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
             {
                 using var client = new HttpClient { BaseAddress = new Uri(url) };
@@ -185,6 +191,17 @@ public static class AgentLoad
                 {
                     var title = $"{prefix}-{n:000000}";
                     var start = Stopwatch.GetTimestamp();
+                    if (rate > 0)
+                    {
+                        var due = begun + (long)((double)n / rate * Stopwatch.Frequency);
+                        if (due > start)
+                        {
+                            await Task.Delay(Stopwatch.GetElapsedTime(start, due));
+                        }
+
+                        start = due;
+                    }
+
                     sent[title] = start;
                     await Post(client, $"{Api}/tasks/", new { title, description = "x", task_type = "deployment", priority = "high" });
                     answered.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

@@ -58,13 +58,7 @@ public static class AgentHolds
     public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
         var item = await TaskWithAgent.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
-        var held = new List<Assignment>(1);
-        await foreach (var assignment in ActiveAssignments.For(db)(db, taskId).WithCancellation(cancellationToken))
-        {
-            held.Add(assignment);
-        }
-
-        return new HeldTask(item, held);
+        return new HeldTask(item, await ActiveAssignments.For(db)(db, taskId).ToListAsync(cancellationToken));
     }
 
     // Two compiled queries (a seek each) rather than one that projects the assignments as a collection: every report runs

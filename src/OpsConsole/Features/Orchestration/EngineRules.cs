@@ -14,7 +14,11 @@ public static class EngineRules
 
     /// <summary>The active rules, read untracked (a handful of rows).</summary>
     public static async Task<RuleBook> RuleBookAsync(this OpsDbContext db, CancellationToken cancellationToken) =>
-        new(await db.Rules.AsNoTracking().Where(r => r.IsActive).ToListAsync(cancellationToken));
+        new(await ActiveRules.For(db)(db).ToListAsync(cancellationToken));
+
+    /// <summary>Compiled: every assignment pass reads the rules.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, IAsyncEnumerable<OrchestrationRule>>> ActiveRules = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db) => db.Rules.AsNoTracking().Where(r => r.IsActive)));
 
     /// <summary>The agent the engine chooses for <paramref name="item"/> under <paramref name="book"/>: the one code path of assignment, preview and dry-run.</summary>
     public static AgentChoice Choose(RuleBook book, WorkItem item, IReadOnlyList<Agent> agents) =>

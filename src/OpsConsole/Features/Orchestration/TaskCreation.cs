@@ -89,9 +89,7 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox
     /// <summary>Active task_creation rules, lowest priority number first, each applied when its conditions match.</summary>
     private static async Task ApplyCreationRulesAsync(OpsDbContext db, WorkItem item, DateTime now, CancellationToken cancellationToken)
     {
-        var rules = await db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
-            .OrderBy(r => r.Priority).ThenBy(r => r.Name).ToListAsync(cancellationToken);
-        foreach (var rule in rules)
+        foreach (var rule in await CreationRules.For(db)(db).ToListAsync(cancellationToken))
         {
             try
             {
@@ -110,6 +108,11 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox
             }
         }
     }
+
+    /// <summary>Compiled: every task created reads them, inside the write.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, IAsyncEnumerable<OrchestrationRule>>> CreationRules = new(() =>
+        EF.CompileAsyncQuery<OpsDbContext, OrchestrationRule>(db => db.Rules.AsNoTracking().Where(r => r.IsActive && r.Kind == RuleKind.TaskCreation)
+            .OrderBy(r => r.Priority).ThenBy(r => r.Name)));
 
     /// <summary>A mask can be longer than the secret it hides; the title still fits its column.</summary>
     public static string RedactedTitle(string title)
