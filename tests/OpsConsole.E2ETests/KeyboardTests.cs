@@ -87,6 +87,8 @@ public sealed class KeyboardTests(ConsoleFixture console)
         await Expect(dialog).ToBeVisibleAsync();
         await Screenshots.SaveAsync(page, "keyboard-bulk-dialog");
 
+        // Escape closes the dialog once it has taken focus (as for Tab below): one pressed before that goes to the page.
+        await page.WaitForFunctionAsync("() => !!document.activeElement?.closest('.mud-dialog')");
         await page.Keyboard.PressAsync("Escape");
         await Expect(dialog).ToBeHiddenAsync();
         Assert.Equal("medium", (string?)(await console.Api.GetTaskAsync(id))["priority"]);
