@@ -17,9 +17,5 @@ public sealed class CompiledPerModel<TQuery>(Func<TQuery> compile) where TQuery 
     private readonly ConditionalWeakTable<IModel, TQuery>.CreateValueCallback create = _ => compile();
 
     /// <summary>The query compiled for <paramref name="db"/>'s model.</summary>
-    public TQuery For(DbContext db)
-    {
-        var model = db.Model;
-        return byModel.TryGetValue(model, out var query) ? query : byModel.GetValue(model, create);
-    }
+    public TQuery For(DbContext db) => byModel.GetValue(db.Model, create);
 }

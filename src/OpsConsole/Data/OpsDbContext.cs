@@ -115,8 +115,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         lender = connections;
     }
 
-    /// <summary>Gives a lent connection back (the writer puts its own in its place; disposal does it otherwise).</summary>
-    internal void GiveBackConnection()
+    /// <summary>Gives a lent connection back, when the context is disposed.</summary>
+    private void GiveBackConnection()
     {
         if (lender is null)
         {

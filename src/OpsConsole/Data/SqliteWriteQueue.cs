@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace OpsConsole.Data;
 
@@ -18,7 +19,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     public const int MaxGroup = 64;
 
     private readonly Channel<IQueuedWrite> pending = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly IDbContextFactory<OpsDbContext> dbFactory;
+    private readonly IDbContextFactory<OpsDbContext> dbFactory; // the pool itself: the writer's contexts work on its own connection, never on a lent one
     private readonly DomainEventInterceptor events;
     private readonly DatabaseAvailability availability;
     private readonly TimeProvider time;
@@ -30,7 +31,7 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private SqliteConnection? connection;
 
     public SqliteWriteQueue(
-        IDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, DatabaseAvailability availability, SqlitePragmas pragmas,
+        PooledDbContextFactory<OpsDbContext> dbFactory, DomainEventInterceptor events, DatabaseAvailability availability, SqlitePragmas pragmas,
         SqliteStatementCache statements, TimeProvider time, ILogger<SqliteWriteQueue> logger, string connectionString)
     {
         this.dbFactory = dbFactory;
@@ -260,7 +261,6 @@ public sealed class SqliteWriteQueue : IAsyncDisposable
     private async Task<OpsDbContext> LendAsync(SqliteConnection open, DbTransaction transaction)
     {
         var db = await dbFactory.CreateDbContextAsync();
-        db.GiveBackConnection();
         db.Database.SetDbConnection(open);
         await db.Database.UseTransactionAsync(transaction);
         return db;

@@ -57,9 +57,13 @@ public static class AgentHolds
     /// </summary>
     public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
-        var item = await TaskWithAgent.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
+        var item = await LoadTaskAsync(db, taskId, cancellationToken);
         return new HeldTask(item, await ActiveAssignments.For(db)(db, taskId).ToListAsync(cancellationToken));
     }
+
+    /// <summary>The task with its agent, tracked, for a change inside the caller's unit of work; 404 when there is none.</summary>
+    public static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
+        await TaskWithAgent.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
 
     // Two compiled queries (a seek each) rather than one that projects the assignments as a collection: every report runs
     // them inside the write, where what they cost holds up every other writer.
@@ -76,7 +80,7 @@ public static class AgentHolds
     public static async Task EndHoldAsync(
         OpsDbContext db, WorkItem item, Agent agent, string reason, DateTime now, CancellationToken cancellationToken, string? errorMessage = null)
     {
-        EndHold(await db.Assignments.Where(a => a.WorkItemId == item.Id && a.IsActive).ToListAsync(cancellationToken), agent, reason, now, errorMessage);
+        EndHold(await ActiveAssignments.For(db)(db, item.Id).ToListAsync(cancellationToken), agent, reason, now, errorMessage);
     }
 
     /// <summary>The same, with the task's active assignments already read (<see cref="LoadAsync"/>).</summary>

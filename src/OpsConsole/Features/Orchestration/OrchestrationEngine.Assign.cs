@@ -16,7 +16,7 @@ public sealed partial class OrchestrationEngine
         var freedHolder = false;
         var result = await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             await db.Entry(item).Collection(w => w.DependsOn).LoadAsync(cancellationToken);
             var reassigning = agentId is not null && item.Status is WorkItemStatus.Assigned or WorkItemStatus.InProgress;
             if (!item.Status.IsWaiting() && !reassigning)

@@ -72,7 +72,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             if (await AgentHolds.AlreadyReportedAsync(db, item, actor, "released", cancellationToken))
             {
                 return item; // a resent release changes nothing
@@ -96,7 +96,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             if (!item.CanRetry)
             {
                 throw RefusedException.Conflict($"Task cannot be retried: only a failed task can be retried; this one is {item.Status.Wire()}");
@@ -117,7 +117,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             if (item.Status.IsTerminal())
             {
                 throw RefusedException.Conflict($"a {item.Status.Wire()} task cannot be escalated");
@@ -142,7 +142,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             var agent = item.AssignedAgent;
             Apply(() => item.Cancel(now));
             if (agent is not null)
@@ -178,7 +178,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             Apply(() => change(item, now));
             item.ModifiedBy = actor.Name;
             item.Touch(now);
@@ -194,7 +194,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             if (item.AssignedAgent is { } agent && item.Status.IsActive())
             {
                 agent.ReleaseTask(now);
@@ -246,7 +246,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await DispatchedAsync(async (db, now) =>
         {
-            var item = await LoadTaskAsync(db, taskId, cancellationToken);
+            var item = await AgentHolds.LoadTaskAsync(db, taskId, cancellationToken);
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
 
             Apply(() => transition(item, now));
@@ -288,8 +288,4 @@ public sealed partial class OrchestrationEngine(
             throw RefusedException.Conflict(ex.Message);
         }
     }
-
-    private static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
-        await db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefaultAsync(w => w.Id == taskId, cancellationToken)
-            ?? throw RefusedException.NotFound("Task", taskId);
 }
