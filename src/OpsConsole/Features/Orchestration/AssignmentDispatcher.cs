@@ -130,34 +130,62 @@ public sealed class AssignmentDispatcher(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync();
-        var agents = await db.Agents.AsNoTracking().Where(a => a.IsActive).ToListAsync();
-        var kinds = KindsFreeAgentsTake(agents);
-        if (kinds.Count == 0)
+        var agents = (await ActiveAgentsAsync(db)).Select(a => a.Agent);
+        var now = time.GetUtcNow().UtcDateTime;
+        foreach (var (status, kind) in WaitingLists(KindsFreeAgentsTake(agents)))
         {
-            return false;
+            if (await Waiting.For(db)(db, now, status, kind, 1).AnyAsync())
+            {
+                return true;
+            }
         }
 
-        return await AnyWaitingAsync(db, time.GetUtcNow().UtcDateTime, kinds, CancellationToken.None);
-    }
-
-    /// <summary>Whether a task of <paramref name="kinds"/> waits that may go now: one query, where reading the waiting tasks is one per status and kind.</summary>
-    private static Task<bool> AnyWaitingAsync(OpsDbContext db, DateTime now, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
-    {
-        var statuses = WaitingStatuses;
-        var taken = kinds.ToArray();
-        return Assignable(db.WorkItems, now)
-            .Where(w => EF.Constant(statuses).Contains(w.Status) && EF.Constant(taken).Contains(w.Kind))
-            .AnyAsync(cancellationToken);
+        return false;
     }
 
     private static readonly WorkItemStatus[] WaitingStatuses = [WorkItemStatus.Pending, WorkItemStatus.Escalated];
 
-    /// <summary>Tasks that may go to an agent now: auto-assigned, held by nobody, not backing off, every dependency completed.</summary>
-    private static IQueryable<WorkItem> Assignable(IQueryable<WorkItem> tasks, DateTime now) =>
-        tasks.Where(w => w.AutoAssign
-            && w.AssignedAgentId == null
-            && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
-            && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed));
+    /// <summary>Every (status, kind) list a waiting task of <paramref name="kinds"/> is in.</summary>
+    private static IEnumerable<(WorkItemStatus Status, WorkItemKind Kind)> WaitingLists(IReadOnlyCollection<WorkItemKind> kinds) =>
+        WaitingStatuses.SelectMany(status => kinds.Select(kind => (status, kind)));
+
+    /// <summary>
+    /// The active agents, untracked, with the row version each was read at: a pass attaches only the ones it gives a task
+    /// (every save compares each tracked row, and most passes assign one task or none).
+    /// </summary>
+    private static async Task<List<(Agent Agent, long Version)>> ActiveAgentsAsync(OpsDbContext db) =>
+        [.. (await ActiveAgents.For(db)(db).ToListAsync()).Select(a => (a.Agent, a.Version))];
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, IAsyncEnumerable<AgentRead>>> ActiveAgents = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db) => db.Agents.AsNoTracking().Where(a => a.IsActive)
+            .Select(a => new AgentRead(a, EF.Property<long>(a, OpsDbContext.VersionColumn)))));
+
+    private sealed record AgentRead(Agent Agent, long Version);
+
+    /// <summary>
+    /// One (status, kind) list of the tasks that may go to an agent now (auto-assigned, held by nobody, not backing off,
+    /// every dependency completed), most urgent first, untracked with their row versions: one small index seek. Compiled:
+    /// every pass runs it inside the write, where what it costs holds up every other writer.
+    /// </summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, DateTime, WorkItemStatus, WorkItemKind, int, IAsyncEnumerable<WaitingTask>>> Waiting = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, DateTime now, WorkItemStatus status, WorkItemKind kind, int limit) => db.WorkItems.AsNoTracking()
+            .Where(w => w.Status == status && w.Kind == kind
+                && w.AutoAssign
+                && w.AssignedAgentId == null
+                && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
+                && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+            .OrderByDescending(w => w.Priority)
+            .ThenBy(w => w.CreatedOn)
+            .Take(limit)
+            .Select(w => new WaitingTask(w, EF.Property<long>(w, OpsDbContext.VersionColumn)))));
+
+    /// <summary>Tracks <paramref name="entity"/>, read untracked, as it was read at <paramref name="version"/>: a save of it only lands if its row is still at that version.</summary>
+    private static void AttachAt<T>(OpsDbContext db, T entity, long version) where T : class
+    {
+        var read = db.Attach(entity).Property(OpsDbContext.VersionColumn);
+        read.CurrentValue = read.OriginalValue = version;
+        read.IsModified = false;
+    }
 
     /// <summary>Gives waiting tasks (highest priority first) to the best free agents, as long as capacity lasts; saves what it assigned.</summary>
     private async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
@@ -167,22 +195,22 @@ public sealed class AssignmentDispatcher(
             return 0;
         }
 
-        var agents = await db.Agents.Where(a => a.IsActive).ToListAsync(cancellationToken);
+        var read = await ActiveAgentsAsync(db);
+        var agents = read.ConvertAll(a => a.Agent);
         var freeSlots = agents.Where(a => a.IsAvailableForAssignment).Sum(a => a.MaxConcurrentTasks - a.ActiveTaskCount);
         if (freeSlots <= 0)
         {
             return 0;
         }
 
-        // Most passes find nothing the free agents take: one query says so, before a seek per status and kind.
-        var kinds = KindsFreeAgentsTake(agents);
-        if (kinds.Count == 0 || !await AnyWaitingAsync(db, now, kinds, cancellationToken))
+        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
+        if (waiting.Count == 0)
         {
-            return 0;
+            return 0; // most passes: nothing waits that the free agents take
         }
 
-        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
         var book = await db.RuleBookAsync(cancellationToken);
+        var attached = new HashSet<Guid>();
         var assigned = 0;
         var explained = 0;
         foreach (var (item, version) in waiting)
@@ -196,10 +224,13 @@ public sealed class AssignmentDispatcher(
             }
 
             // Read untracked (the look-ahead can be hundreds of tasks, and every save compares each tracked row): only the
-            // claimed ones are tracked, with the row version they were read at, which still guards the claim.
-            var read = db.WorkItems.Attach(item).Property(OpsDbContext.VersionColumn);
-            read.CurrentValue = read.OriginalValue = version;
-            read.IsModified = false;
+            // claimed task and its agent are tracked, with the row versions they were read at, which still guard the claim.
+            if (attached.Add(choice.Agent.Id))
+            {
+                AttachAt(db, choice.Agent, read.Find(a => a.Agent == choice.Agent).Version);
+            }
+
+            AttachAt(db, item, version);
             Assign(db, item, choice.Agent, choice.Reason, choice.Score, choice.Candidates, Actor.Engine, now);
             EngineRules.Applied(db, item, selection.Rules, $"{selection.Describe()} → {choice.Agent.Name}", now);
             assigned++;
@@ -287,17 +318,11 @@ public sealed class AssignmentDispatcher(
         OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
     {
         var found = new List<WaitingTask>();
-        foreach (var status in WaitingStatuses)
+        foreach (var (status, kind) in WaitingLists(kinds))
         {
-            foreach (var kind in kinds)
+            await foreach (var waiting in Waiting.For(db)(db, now, status, kind, limit).WithCancellation(cancellationToken))
             {
-                found.AddRange(await Assignable(db.WorkItems.AsNoTracking(), now)
-                    .Where(w => w.Status == status && w.Kind == kind)
-                    .OrderByDescending(w => w.Priority)
-                    .ThenBy(w => w.CreatedOn)
-                    .Take(limit)
-                    .Select(w => new WaitingTask(w, EF.Property<long>(w, OpsDbContext.VersionColumn)))
-                    .ToListAsync(cancellationToken));
+                found.Add(waiting);
             }
         }
 
