@@ -152,7 +152,7 @@ public static class AgentLoad
     {
         private TimeSpan consoleCpu;
         private readonly ConcurrentDictionary<string, long> sent = new();
-        private readonly ConcurrentBag<double> answered = [];
+        private readonly ConcurrentBag<(double At, double Ms)> answered = []; // when each POST was due (ms into the round), and how long its answer took
         private readonly ConcurrentDictionary<string, long> completed = new();
         private readonly TaskCompletionSource allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TimeSpan created;
@@ -204,7 +204,7 @@ public static class AgentLoad
 
                     sent[title] = start;
                     await Post(client, $"{Api}/tasks/", new { title, description = "x", task_type = "deployment", priority = "high" });
-                    answered.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    answered.Add((Stopwatch.GetElapsedTime(begun, start).TotalMilliseconds, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
                 }
             }));
             created = clock.Elapsed;
@@ -222,7 +222,10 @@ public static class AgentLoad
 
         public void Report()
         {
-            ApiLoad.Report("POST tasks/ answered (created and assigned)", [.. answered]);
+            ApiLoad.Report("POST tasks/ answered (created and assigned)", [.. answered.Select(a => a.Ms)]);
+            // Stalls show as runs of slow answers due one after another, each a step shorter: all answered at the same moment.
+            Console.WriteLine("  the 1% slowest, in the order they were due (s into the round: ms): " +
+                string.Join(", ", answered.OrderByDescending(a => a.Ms).Take(Math.Max(1, answered.Count / 100)).OrderBy(a => a.At).Select(a => $"{a.At / 1000:F2}: {a.Ms:F0}")));
             ApiLoad.Report("POST tasks/ → agent receives TaskAssigned",
                 [.. Received.Where(r => sent.ContainsKey(r.Key)).Select(r => Stopwatch.GetElapsedTime(sent[r.Key], r.Value).TotalMilliseconds)]);
             ApiLoad.Report("POST tasks/ → CompleteTask answered",
