@@ -130,17 +130,25 @@ public sealed class AssignmentDispatcher(
         }
 
         await using var db = await dbFactory.CreateDbContextAsync();
-        var agents = (await ActiveAgentsAsync(db)).Select(a => a.Agent);
-        var now = time.GetUtcNow().UtcDateTime;
-        foreach (var (status, kind) in WaitingLists(KindsFreeAgentsTake(agents)))
-        {
-            if (await Waiting.For(db)(db, now, status, kind, 1).AnyAsync())
-            {
-                return true;
-            }
-        }
+        var kinds = KindsFreeAgentsTake((await ActiveAgentsAsync(db)).Select(a => a.Agent));
+        return kinds.Count > 0 && await AnyWaitingAsync(db, time.GetUtcNow().UtcDateTime, kinds, CancellationToken.None);
+    }
 
-        return false;
+    /// <summary>
+    /// Whether a task of <paramref name="kinds"/> waits that may go now: one query, where reading the waiting lists is a
+    /// seek per status and kind (free agents often take many kinds while what waits is of another).
+    /// </summary>
+    private static Task<bool> AnyWaitingAsync(OpsDbContext db, DateTime now, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
+    {
+        var statuses = WaitingStatuses;
+        var taken = kinds.ToArray();
+        return db.WorkItems
+            .Where(w => EF.Constant(statuses).Contains(w.Status) && EF.Constant(taken).Contains(w.Kind)
+                && w.AutoAssign
+                && w.AssignedAgentId == null
+                && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
+                && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
+            .AnyAsync(cancellationToken);
     }
 
     private static readonly WorkItemStatus[] WaitingStatuses = [WorkItemStatus.Pending, WorkItemStatus.Escalated];
@@ -203,11 +211,14 @@ public sealed class AssignmentDispatcher(
             return 0;
         }
 
-        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, KindsFreeAgentsTake(agents), cancellationToken);
-        if (waiting.Count == 0)
+        // Most passes find nothing the free agents take: one query says so, before a seek per status and kind.
+        var kinds = KindsFreeAgentsTake(agents);
+        if (kinds.Count == 0 || !await AnyWaitingAsync(db, now, kinds, cancellationToken))
         {
-            return 0; // most passes: nothing waits that the free agents take
+            return 0;
         }
+
+        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
 
         var book = await db.RuleBookAsync(cancellationToken);
         var attached = new HashSet<Guid>();
