@@ -136,7 +136,9 @@ public sealed class AssignmentDispatcher(
 
     /// <summary>
     /// Whether a task of <paramref name="kinds"/> waits that may go now: one query, where reading the waiting lists is a
-    /// seek per status and kind (free agents often take many kinds while what waits is of another).
+    /// seek per status and kind (free agents often take many kinds while what waits is of another). What "may go now"
+    /// means is spelled here and in <see cref="Waiting"/> alike: a compiled query cannot call a helper that builds part of
+    /// it (EF cannot translate the call), and this one cannot be compiled (its kinds are constants of the query).
     /// </summary>
     private static Task<bool> AnyWaitingAsync(OpsDbContext db, DateTime now, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
     {
@@ -161,8 +163,7 @@ public sealed class AssignmentDispatcher(
     /// The active agents, untracked, with the row version each was read at: a pass attaches only the ones it gives a task
     /// (every save compares each tracked row, and most passes assign one task or none).
     /// </summary>
-    private static async Task<List<(Agent Agent, long Version)>> ActiveAgentsAsync(OpsDbContext db) =>
-        [.. (await ActiveAgents.For(db)(db).ToListAsync()).Select(a => (a.Agent, a.Version))];
+    private static Task<List<AgentRead>> ActiveAgentsAsync(OpsDbContext db) => ActiveAgents.For(db)(db).ToListAsync().AsTask();
 
     private static readonly CompiledPerModel<Func<OpsDbContext, IAsyncEnumerable<AgentRead>>> ActiveAgents = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db) => db.Agents.AsNoTracking().Where(a => a.IsActive)
@@ -219,7 +220,6 @@ public sealed class AssignmentDispatcher(
         }
 
         var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
-
         var book = await db.RuleBookAsync(cancellationToken);
         var attached = new HashSet<Guid>();
         var assigned = 0;
@@ -238,7 +238,7 @@ public sealed class AssignmentDispatcher(
             // claimed task and its agent are tracked, with the row versions they were read at, which still guard the claim.
             if (attached.Add(choice.Agent.Id))
             {
-                AttachAt(db, choice.Agent, read.Find(a => a.Agent == choice.Agent).Version);
+                AttachAt(db, choice.Agent, read.First(a => a.Agent == choice.Agent).Version);
             }
 
             AttachAt(db, item, version);
