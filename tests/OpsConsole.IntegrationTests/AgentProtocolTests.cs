@@ -85,10 +85,15 @@ public sealed class AgentProtocolTests
         var holder = holderName == Monitoring ? monitoring : backup;
         Assert.Equal(taskId.ToString(), (string?)(await holder.NextAssignedAsync())["id"]);
 
-        await holder.InvokeAsync("StartTask", taskId.ToString());
+        var restarted = await holder.InvokeAsync("StartTask", taskId.ToString());
+        Assert.True(JsonNode.DeepEquals(await app.TaskAsync(taskId), restarted), $"the start answer is not the task as it is now: {restarted}");
         var completed = await holder.InvokeAsync("CompleteTask", taskId.ToString(), new { result = "redeployed", hosts = 3 });
         Assert.Equal("completed", (string?)completed["status"]);
         Assert.Equal("redeployed", (string?)completed["output_data"]!["result"]);
+
+        // Each answer is the task as the report left it, what reading it afterwards says: the agent's freed slot, both attempts.
+        Assert.True(JsonNode.DeepEquals(await app.TaskAsync(taskId), completed), $"the complete answer is not the task as it is now: {completed}");
+        Assert.Equal(2, completed["previous_attempts"]!.AsArray().Count);
 
         var primaryAfter = await app.AgentAsync(primary.Id);
         Assert.Equal(1, (int?)primaryAfter["total_tasks_failed"]);

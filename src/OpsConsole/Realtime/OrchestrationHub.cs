@@ -133,8 +133,7 @@ public sealed class OrchestrationHub(
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
-        await RunAsync(() => engine.StartAsync(id, actor, Context.ConnectionAborted));
-        return await DetailAsync(id);
+        return await DetailAsync(await RunAsync(() => engine.StartAsync(id, actor, Context.ConnectionAborted)));
     }
 
     /// <summary>
@@ -157,12 +156,11 @@ public sealed class OrchestrationHub(
     {
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
-        await RunAsync(() =>
+        return await DetailAsync(await RunAsync(() =>
         {
             var completion = AgentReports.CompletionFromHub(output);
             return engine.CompleteAsync(id, completion.Output, completion.Usage, actor, Context.ConnectionAborted);
-        });
-        return await DetailAsync(id);
+        }));
     }
 
     /// <summary>
@@ -241,6 +239,14 @@ public sealed class OrchestrationHub(
         await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
         return await WorkItemEndpoints.DetailWithAttemptsAsync(db, taskId, Now, Context.ConnectionAborted)
             ?? throw new HubException($"Task {taskId} was not found");
+    }
+
+    /// <summary>The detail of a task as the report that returned it left it (start and complete: no assignment pass touches it after).</summary>
+    private async Task<TaskDetailDto> DetailAsync(WorkItem written)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
+        return await WorkItemEndpoints.DetailAfterWriteAsync(db, written, Now, Context.ConnectionAborted)
+            ?? throw new HubException($"Task {written.Id} was not found");
     }
 
     /// <summary>An agent that (re)connects gets the tasks it already holds, so nothing assigned while it was away is missed.</summary>

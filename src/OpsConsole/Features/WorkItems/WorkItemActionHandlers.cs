@@ -95,7 +95,7 @@ internal static class WorkItemActionHandlers
 
     [CanConflict]
     internal static Task<Ok<TaskActedDetailDto>> StartAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
-        Act(id, dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
+        Reported(dbFactory, time, "Task started", engine.StartAsync(id, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
 
     [CanConflict]
     internal static Task<Ok<TaskActedDetailDto>> ReleaseAsync(Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, CancellationToken cancellationToken) =>
@@ -116,7 +116,7 @@ internal static class WorkItemActionHandlers
             return body.Problem();
         }
 
-        return await Act(id, dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
+        return await Reported(dbFactory, time, "Task marked as completed", engine.CompleteAsync(id, completion.Output, completion.Usage, request.HttpContext.User.ToActor(), cancellationToken), cancellationToken);
     }
 
     [CanConflict]
@@ -162,6 +162,20 @@ internal static class WorkItemActionHandlers
     {
         await action;
         return TypedResults.Ok(new TaskActedDetailDto(message, await DetailDtoAsync(dbFactory, time, id, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Answers an agent's start or complete with the task as that report left it: no assignment pass changes a started or
+    /// completed task after it, so only its dependencies and earlier runs are read again (when it has them).
+    /// </summary>
+    private static async Task<Ok<TaskActedDetailDto>> Reported(
+        IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, string message, Task<WorkItem> report, CancellationToken cancellationToken)
+    {
+        var written = await report;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var detail = await WorkItemEndpoints.DetailAfterWriteAsync(db, written, time.GetUtcNow().UtcDateTime, cancellationToken)
+            ?? throw RefusedException.NotFound("Task", written.Id);
+        return TypedResults.Ok(new TaskActedDetailDto(message, detail));
     }
 
     private static async Task<TaskDetailDto> DetailDtoAsync(IDbContextFactory<OpsDbContext> dbFactory, TimeProvider time, Guid taskId, CancellationToken cancellationToken)

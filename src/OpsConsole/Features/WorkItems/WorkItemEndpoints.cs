@@ -83,6 +83,33 @@ public static class WorkItemEndpoints
         };
     }
 
+    /// <summary>
+    /// The detail of a task as the write that returned it left it, committed (read with its agent, as an agent's start and
+    /// complete read it): what those answer. Only whether it has dependencies or earlier runs is read again, and those only
+    /// when it has them, rather than the task and its agent all over again after every report. Null when it is gone.
+    /// </summary>
+    internal static async Task<TaskDetailDto?> DetailAfterWriteAsync(OpsDbContext db, WorkItem written, DateTime now, CancellationToken cancellationToken)
+    {
+        if (written.AssignedAgentId != written.AssignedAgent?.Id
+            || await DetailShape.For(db)(db, written.Id, cancellationToken) is not { Linked: false } shape)
+        {
+            return await DetailWithAttemptsAsync(db, written.Id, now, cancellationToken);
+        }
+
+        return TaskDetailDto.From(written, now) with
+        {
+            PreviousAttempts = shape.RanBefore ? await Attempts.PreviousAsync(db, written.Id, cancellationToken) : [],
+        };
+    }
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskShape?>>> DetailShape = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems
+            .Where(w => w.Id == id)
+            .Select(w => new TaskShape(w.DependsOn.Any() || w.DependentTasks.Any(), db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive)))
+            .FirstOrDefault()));
+
+    private sealed record TaskShape(bool Linked, bool RanBefore);
+
     /// <summary>The task with its agent, whether it has dependencies and whether it ran before: compiled, as agents ask for it after every report.</summary>
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskHead?>>> DetailHead = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.AsNoTracking()
