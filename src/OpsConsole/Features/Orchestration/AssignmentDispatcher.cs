@@ -131,33 +131,8 @@ public sealed class AssignmentDispatcher(
 
         await using var db = await dbFactory.CreateDbContextAsync();
         var kinds = KindsFreeAgentsTake((await ActiveAgentsAsync(db)).Select(a => a.Agent));
-        return kinds.Count > 0 && await AnyWaitingAsync(db, time.GetUtcNow().UtcDateTime, kinds, CancellationToken.None);
+        return kinds.Count > 0 && await WaitingTasks.AnyAsync(db, time.GetUtcNow().UtcDateTime, kinds, CancellationToken.None);
     }
-
-    /// <summary>
-    /// Whether a task of <paramref name="kinds"/> waits that may go now: one query, where reading the waiting lists is a
-    /// seek per status and kind (free agents often take many kinds while what waits is of another). What "may go now"
-    /// means is spelled here and in <see cref="Waiting"/> alike: a compiled query cannot call a helper that builds part of
-    /// it (EF cannot translate the call), and this one cannot be compiled (its kinds are constants of the query).
-    /// </summary>
-    private static Task<bool> AnyWaitingAsync(OpsDbContext db, DateTime now, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
-    {
-        var statuses = WaitingStatuses;
-        var taken = kinds.ToArray();
-        return db.WorkItems
-            .Where(w => EF.Constant(statuses).Contains(w.Status) && EF.Constant(taken).Contains(w.Kind)
-                && w.AutoAssign
-                && w.AssignedAgentId == null
-                && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
-                && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
-            .AnyAsync(cancellationToken);
-    }
-
-    private static readonly WorkItemStatus[] WaitingStatuses = [WorkItemStatus.Pending, WorkItemStatus.Escalated];
-
-    /// <summary>Every (status, kind) list a waiting task of <paramref name="kinds"/> is in.</summary>
-    private static IEnumerable<(WorkItemStatus Status, WorkItemKind Kind)> WaitingLists(IReadOnlyCollection<WorkItemKind> kinds) =>
-        WaitingStatuses.SelectMany(status => kinds.Select(kind => (status, kind)));
 
     /// <summary>
     /// The active agents, untracked, with the row version each was read at: a pass attaches only the ones it gives a task
@@ -170,23 +145,6 @@ public sealed class AssignmentDispatcher(
             .Select(a => new AgentRead(a, EF.Property<long>(a, OpsDbContext.VersionColumn)))));
 
     private sealed record AgentRead(Agent Agent, long Version);
-
-    /// <summary>
-    /// One (status, kind) list of the tasks that may go to an agent now (auto-assigned, held by nobody, not backing off,
-    /// every dependency completed), most urgent first, untracked with their row versions: one small index seek. Compiled:
-    /// every pass runs it inside the write, where what it costs holds up every other writer.
-    /// </summary>
-    private static readonly CompiledPerModel<Func<OpsDbContext, DateTime, WorkItemStatus, WorkItemKind, int, IAsyncEnumerable<WaitingTask>>> Waiting = new(() =>
-        EF.CompileAsyncQuery((OpsDbContext db, DateTime now, WorkItemStatus status, WorkItemKind kind, int limit) => db.WorkItems.AsNoTracking()
-            .Where(w => w.Status == status && w.Kind == kind
-                && w.AutoAssign
-                && w.AssignedAgentId == null
-                && (w.NextAttemptAt == null || w.NextAttemptAt <= now)
-                && !w.DependsOn.Any(d => d.Status != WorkItemStatus.Completed))
-            .OrderByDescending(w => w.Priority)
-            .ThenBy(w => w.CreatedOn)
-            .Take(limit)
-            .Select(w => new WaitingTask(w, EF.Property<long>(w, OpsDbContext.VersionColumn)))));
 
     /// <summary>Tracks <paramref name="entity"/>, read untracked, as it was read at <paramref name="version"/>: a save of it only lands if its row is still at that version.</summary>
     private static void AttachAt<T>(OpsDbContext db, T entity, long version) where T : class
@@ -214,12 +172,12 @@ public sealed class AssignmentDispatcher(
 
         // Most passes find nothing the free agents take: one query says so, before a seek per status and kind.
         var kinds = KindsFreeAgentsTake(agents);
-        if (kinds.Count == 0 || !await AnyWaitingAsync(db, now, kinds, cancellationToken))
+        if (kinds.Count == 0 || !await WaitingTasks.AnyAsync(db, now, kinds, cancellationToken))
         {
             return 0;
         }
 
-        var waiting = await WaitingTasksAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
+        var waiting = await WaitingTasks.ReadAsync(db, now, freeSlots * LookAheadPerSlot, kinds, cancellationToken);
         var book = await db.RuleBookAsync(cancellationToken);
         var attached = new HashSet<Guid>();
         var assigned = 0;
@@ -321,30 +279,6 @@ public sealed class AssignmentDispatcher(
         },
     };
 
-    /// <summary>
-    /// The waiting tasks that could go now, untracked (attach one to change it), most urgent first (priority, then
-    /// production, then oldest). One small index seek per (status, kind) pair keeps this cheap however long the backlog is.
-    /// </summary>
-    public static async Task<List<WaitingTask>> WaitingTasksAsync(
-        OpsDbContext db, DateTime now, int limit, IReadOnlyCollection<WorkItemKind> kinds, CancellationToken cancellationToken)
-    {
-        var found = new List<WaitingTask>();
-        foreach (var (status, kind) in WaitingLists(kinds))
-        {
-            await foreach (var waiting in Waiting.For(db)(db, now, status, kind, limit).WithCancellation(cancellationToken))
-            {
-                found.Add(waiting);
-            }
-        }
-
-        return found
-            .OrderByDescending(w => w.Item.Priority)
-            .ThenByDescending(w => string.Equals(w.Item.Environment, "production", StringComparison.OrdinalIgnoreCase))
-            .ThenBy(w => w.Item.CreatedOn)
-            .Take(limit)
-            .ToList();
-    }
-
     /// <summary>The task kinds at least one agent with free capacity may take.</summary>
     private static HashSet<WorkItemKind> KindsFreeAgentsTake(IEnumerable<Agent> agents)
     {
@@ -363,6 +297,3 @@ public sealed class AssignmentDispatcher(
         return kinds;
     }
 }
-
-/// <summary>A task that may be assigned now, read untracked, with the row version it was read at.</summary>
-public sealed record WaitingTask(WorkItem Item, long Version);

@@ -52,7 +52,7 @@ public sealed class SafetySweep(
             if (Settings.DryRun)
             {
                 var book = await db.RuleBookAsync(cancellationToken);
-                foreach (var (item, _) in await AssignmentDispatcher.WaitingTasksAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
+                foreach (var (item, _) in await WaitingTasks.ReadAsync(db, now, 50, Enum.GetValues<WorkItemKind>(), cancellationToken))
                 {
                     var choice = EngineRules.Choose(book, item, agents);
                     decisions.Add($"would assign '{item.Title}' → {choice.Agent?.Name ?? "nobody"}: {choice.Reason}");
