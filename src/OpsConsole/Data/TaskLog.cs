@@ -32,7 +32,7 @@ public static class TaskLog
         string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false) =>
         new()
         {
-            Id = entryId ?? Guid.NewGuid(),
+            Id = entryId ?? NewId.Next(),
             WorkItemId = item.Id,
             AgentId = agentId ?? actor.AgentId ?? item.AssignedAgentId,
             Level = level,

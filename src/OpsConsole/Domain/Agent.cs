@@ -5,7 +5,7 @@ public sealed class Agent : Entity
     public const int RecentWindow = 20;
     public const double SuccessRateFloor = 0.25;
 
-    public Guid Id { get; private set; } = Guid.NewGuid();
+    public Guid Id { get; private set; } = NewId.Next();
     public string Name { get; set; } = "";
     public AgentKind Kind { get; set; }
     public AgentStatus Status { get; private set; } = AgentStatus.Available;

@@ -22,7 +22,7 @@ public enum IntakeOutcome
 /// </summary>
 public sealed class FailureRecord
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public DateTime ReceivedAt { get; init; }
     public DateTime? OccurredAt { get; init; }
     public string Channel { get; init; } = "";

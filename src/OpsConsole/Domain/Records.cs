@@ -3,7 +3,7 @@ namespace OpsConsole.Domain;
 /// <summary>One time a task was given to an agent, with why and how the candidates scored.</summary>
 public sealed class Assignment
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public Guid WorkItemId { get; init; }
     public WorkItem? WorkItem { get; init; }
     public Guid AgentId { get; init; }
@@ -57,7 +57,7 @@ public sealed class Assignment
 /// <summary>One line of a task's execution log (the seed's TaskExecutionLog), written for every change.</summary>
 public sealed class WorkItemLogEntry
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public Guid WorkItemId { get; init; }
     public WorkItem? WorkItem { get; init; }
     public Guid? AgentId { get; init; }
@@ -75,7 +75,7 @@ public sealed class WorkItemLogEntry
 
 public sealed class OrchestrationRule
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public string Name { get; set; } = "";
     public string Description { get; set; } = "";
     public RuleKind Kind { get; set; }
@@ -92,7 +92,7 @@ public sealed class OrchestrationRule
 /// <summary>One measurement of one component at one time; samples are kept as history.</summary>
 public sealed class HealthSample
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public string Component { get; init; } = "";
     public string MetricName { get; init; } = "";
     public string MetricValue { get; init; } = "{}";
@@ -112,7 +112,7 @@ public enum ApiRole
 /// <summary>A machine client's key. Only a hash of the key is stored.</summary>
 public sealed class ApiKey
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public string Name { get; set; } = "";
     public ApiRole Role { get; set; }
     public string KeyHash { get; init; } = "";
@@ -136,7 +136,7 @@ public sealed record Actor(string Name, ActorKind Kind, Guid? AgentId = null)
 /// <summary>One change made by a person, an API key or an agent: append-only.</summary>
 public sealed class AuditEntry
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public DateTime At { get; init; }
     public string Actor { get; init; } = "";
     public ActorKind ActorKind { get; init; }

@@ -5,7 +5,7 @@ public sealed class TaskMessage : Entity
 {
     public const int MaxText = 4000;
 
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public Guid WorkItemId { get; init; }
     public string Text { get; init; } = "";
     public string Author { get; init; } = "";

@@ -6,7 +6,7 @@ namespace OpsConsole.Domain;
 /// </summary>
 public sealed class UsageRecord
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = NewId.Next();
     public Guid WorkItemId { get; init; }
     public Guid? AssignmentId { get; init; }
     public Guid? AgentId { get; init; }

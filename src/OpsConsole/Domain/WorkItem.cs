@@ -3,7 +3,7 @@ namespace OpsConsole.Domain;
 /// <summary>A task (the seed's Task): something an agent should do.</summary>
 public sealed partial class WorkItem : Entity
 {
-    public Guid Id { get; private set; } = Guid.NewGuid();
+    public Guid Id { get; private set; } = NewId.Next();
     public string Title { get; set; } = "";
     public string Description { get; set; } = "";
     public WorkItemKind Kind { get; set; }

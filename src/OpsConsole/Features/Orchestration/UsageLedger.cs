@@ -22,7 +22,7 @@ public static class UsageLedger
 
         db.UsageRecords.Add(new UsageRecord
         {
-            Id = reportId ?? Guid.NewGuid(),
+            Id = reportId ?? NewId.Next(),
             WorkItemId = item.Id,
             AssignmentId = attempt?.Id,
             AgentId = attempt?.AgentId ?? item.AssignedAgentId ?? actor.AgentId,
