@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -24,7 +25,9 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     protected OpsDbContext(DbContextOptions options)
         : base(options)
     {
-        saveParts = [.. options.FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<SaveInterceptor>() ?? []];
+        var interceptors = options.FindExtension<CoreOptionsExtension>()?.Interceptors ?? [];
+        saveParts = [.. interceptors.OfType<SaveInterceptor>()];
+        statements = interceptors.OfType<SqliteStatementCache>().FirstOrDefault();
     }
 
     public DbSet<WorkItem> WorkItems => Set<WorkItem>();
@@ -58,6 +61,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
 
     private readonly Dictionary<Guid, (int Count, DateTime At)> ruleTriggers = [];
     private readonly SaveInterceptor[] saveParts;
+    private readonly SqliteStatementCache? statements;
+    private readonly List<object> appended = [];
     private SqliteReadConnections? lender;
 
     /// <summary>
@@ -76,6 +81,8 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         }
 
         using var detected = DetectChangesOnce();
+        AddRange(appended); // a synchronous save (nothing of this app's) tracks them: the rows they point at are ordered first
+        appended.Clear();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
@@ -88,8 +95,57 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
                 .SetProperty(r => r.LastTriggered, at), cancellationToken);
         }
 
-        using var detected = DetectChangesOnce();
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        int saved;
+        using (DetectChangesOnce())
+        {
+            saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }
+
+        // The audit entries of this save were appended while it ran; all of them go in after the rows they point at.
+        if (appended.Count == 0)
+        {
+            return saved;
+        }
+
+        var rows = appended.ToList();
+        appended.Clear();
+        foreach (var kind in rows.GroupBy(r => r.GetType()))
+        {
+            await RowInserter.InsertAsync(this, kind.Key, kind, cancellationToken);
+        }
+
+        return saved + rows.Count;
+    }
+
+    /// <summary>
+    /// A command of this context's connection in <paramref name="transaction"/>: the connection's prepared one for
+    /// <paramref name="sql"/> where its statements are kept prepared (<see cref="SqliteStatementCache"/>), a new one otherwise.
+    /// </summary>
+    internal DbCommand PreparedCommand(string sql, DbTransaction transaction, Func<DbCommand, DbParameter[]> parameters)
+    {
+        var command = Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.Parameters.AddRange(parameters(command));
+        return statements?.Prepared(command) ?? command;
+    }
+
+    /// <summary>
+    /// Adds an append-only row (a task's log line, an audit entry: written once, never changed, watched by nothing) to this
+    /// context's next save. Inside a unit of work's transaction it is written after the save's tracked rows (which it may
+    /// point at) by a prepared INSERT (<see cref="RowInserter"/>), not through the change tracker: every report writes a few,
+    /// and tracking them cost more than the changes they describe. Outside a transaction it is tracked like any row.
+    /// </summary>
+    public void Append(object row)
+    {
+        if (Database.CurrentTransaction is null)
+        {
+            Add(row);
+        }
+        else
+        {
+            appended.Add(row);
+        }
     }
 
     /// <summary>
@@ -135,6 +191,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     {
         GiveBackConnection();
         ruleTriggers.Clear();
+        appended.Clear();
         foreach (var part in saveParts)
         {
             part.Forget(this);

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -7,57 +10,82 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace OpsConsole.Data;
 
 /// <summary>
-/// Appends many rows of one plain table (no navigations to fix up, no shadow or store-generated columns, nothing an
-/// interceptor watches) inside the current unit of work: one INSERT prepared once and run per row with new values, instead
-/// of the change tracker's per-row bookkeeping and a freshly prepared statement per batch. Each value goes through the
+/// Appends rows of a plain table (no navigations to fix up, no shadow or store-generated columns, nothing an interceptor
+/// watches) inside the current unit of work: one INSERT, kept prepared, run per row with new values, instead of the change
+/// tracker's per-row bookkeeping (snapshots, the save's dependency sort, accepting the changes). Each value goes through the
 /// column's own EF type mapping (its converters, encryption included), so a row reads back exactly as one EF inserted.
-/// A storm's failure records are the case: hundreds per request, each written once and never updated.
+/// What <see cref="OpsDbContext.Append"/> adds goes this way: a task's log lines, audit entries, a storm's failure records.
 /// </summary>
-public static class RowInserter
+internal static class RowInserter
 {
-    public static async Task InsertAsync<T>(this OpsDbContext db, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
-        where T : class
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, Plan>> Plans = [];
+
+    /// <summary>Inserts <paramref name="rows"/>, all of type <paramref name="type"/>, in the context's open transaction.</summary>
+    internal static async Task InsertAsync(OpsDbContext db, Type type, IEnumerable<object> rows, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var columns = entity.GetProperties().Select(p => (Property: p, Column: p.GetColumnName(table))).Where(c => c.Column is not null).ToList();
-        if (columns.Any(c => c.Property.IsShadowProperty() || c.Property.ValueGenerated != ValueGenerated.Never && !c.Property.IsPrimaryKey()))
-        {
-            throw new InvalidOperationException($"{typeof(T).Name} has shadow or store-generated columns; insert it through the change tracker");
-        }
-
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+        var plan = PlanFor(db, type);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are appended inside a unit of work's transaction");
-        command.CommandText =
-            $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column!)))}) " +
-            $"VALUES ({string.Join(", ", columns.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})";
-
-        var mappings = columns.Select(c => c.Property.GetRelationalTypeMapping()).ToList();
-        var parameters = new List<DbParameter>(columns.Count);
-        for (var i = 0; i < columns.Count; i++)
-        {
-            parameters.Add(mappings[i].CreateParameter(command, sql.GenerateParameterName($"p{i}"), null, columns[i].Property.IsNullable));
-        }
-
-        command.Parameters.AddRange(parameters.ToArray());
-        await command.PrepareAsync(cancellationToken);
+        await using var command = db.PreparedCommand(plan.Sql, transaction, plan.Parameters);
+        var parameters = command.Parameters;
+        var prepared = false;
         foreach (var row in rows)
         {
-            for (var i = 0; i < columns.Count; i++)
+            if (!prepared)
             {
-                var value = columns[i].Property.GetGetter().GetClrValue(row);
-                parameters[i].Value = (value is null ? null : mappings[i].Converter?.ConvertToProvider(value) ?? value) ?? DBNull.Value;
+                await command.PrepareAsync(cancellationToken); // nothing to do when the connection keeps it prepared
+                prepared = true;
+            }
+
+            for (var i = 0; i < plan.Columns.Length; i++)
+            {
+                parameters[i].Value = plan.Columns[i].Value(row);
             }
 
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    private static Plan PlanFor(OpsDbContext db, Type type) =>
+        Plans.GetValue(db.Model, _ => new()).GetOrAdd(type, static (t, db) => Plan.Of(db, t), db);
+
+    /// <summary>How rows of one entity type are inserted: the statement, and for each column how its value is read and stored.</summary>
+    private sealed record Plan(string Sql, Column[] Columns)
+    {
+        public static Plan Of(OpsDbContext db, Type type)
+        {
+            var entity = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not in the model");
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            var properties = entity.GetProperties().Where(p => p.GetColumnName(table) is not null).ToList();
+            if (properties.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never && !p.IsPrimaryKey()))
+            {
+                throw new InvalidOperationException($"{type.Name} has shadow or store-generated columns; insert it through the change tracker");
+            }
+
+            var sql = db.GetService<ISqlGenerationHelper>();
+            var columns = properties.Select((p, i) => new Column(p, sql.GenerateParameterName($"p{i}"))).ToArray();
+            return new(
+                $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)))}) " +
+                $"VALUES ({string.Join(", ", properties.Select((_, i) => sql.GenerateParameterNamePlaceholder($"p{i}")))})",
+                columns);
+        }
+
+        /// <summary>Fresh parameters for a new command (a prepared one keeps them between uses).</summary>
+        public DbParameter[] Parameters(DbCommand command) =>
+            [.. Columns.Select(c => c.Mapping.CreateParameter(command, c.Name, null, c.Property.IsNullable))];
+    }
+
+    private sealed class Column(IProperty property, string name)
+    {
+        private readonly IClrPropertyGetter getter = property.GetGetter();
+
+        public IProperty Property { get; } = property;
+
+        public string Name { get; } = name;
+
+        public RelationalTypeMapping Mapping { get; } = (RelationalTypeMapping)property.GetRelationalTypeMapping();
+
+        public object Value(object row) =>
+            getter.GetClrValue(row) is { } value ? Mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
     }
 }

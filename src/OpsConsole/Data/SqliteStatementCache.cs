@@ -28,7 +28,14 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
     public int Count(SqliteConnection connection) =>
         connections.TryGetValue(connection, out var commands) ? commands.Values.Count(c => !c.Closed) : 0;
 
-    public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
+    public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result) => Prepared(result);
+
+    /// <summary>
+    /// The prepared command of <paramref name="result"/>'s text on its connection, holding <paramref name="result"/>'s
+    /// parameters and transaction (<paramref name="result"/> itself when its connection is not attached, or the prepared one
+    /// is in use); for commands EF makes and for the rows <see cref="RowInserter"/> appends.
+    /// </summary>
+    public DbCommand Prepared(DbCommand result)
     {
         if (result is not SqliteCommand { Connection: { } connection } fresh || !connections.TryGetValue(connection, out var commands))
         {

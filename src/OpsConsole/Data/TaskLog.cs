@@ -23,7 +23,7 @@ public static class TaskLog
         string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false)
     {
         var entry = Entry(item, level, step, message, actor, now, stepData, percent, agentId, entryId, redacted);
-        db.LogEntries.Add(entry);
+        db.Append(entry);
         return entry;
     }
 
@@ -47,7 +47,7 @@ public static class TaskLog
 
     /// <summary>
     /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences, and the one
-    /// execution-log entry that says so, returned for the caller to append after its save (<see cref="RowInserter"/>: a storm
+    /// execution-log entry that says so, returned for the caller to append (<see cref="OpsDbContext.Append"/>: a storm
     /// touches dozens of tasks per request, and nothing watches these entries but the log itself).
     /// </summary>
     public static WorkItemLogEntry RecordOccurrences(WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)

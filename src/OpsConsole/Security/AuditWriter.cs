@@ -29,7 +29,15 @@ public sealed class AuditWriter(TimeProvider time)
             After = after,
             Ip = ip,
         };
-        db.Add(entry);
+        if (db is Data.OpsDbContext ops)
+        {
+            ops.Append(entry); // after the rows it describes, in the same commit
+        }
+        else
+        {
+            db.Add(entry);
+        }
+
         return entry;
     }
 

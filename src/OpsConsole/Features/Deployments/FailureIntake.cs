@@ -54,6 +54,10 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             }
 
             var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, received, lines, cancellationToken);
+
+            // Appended, not tracked (a storm brings hundreds per request): the save writes them after the tasks they point at.
+            received.ForEach(db.Append);
+            lines.ForEach(db.Append);
             if (created.Count > 0)
             {
                 await creation.CommitCreatedAsync(db, created, now, cancellationToken);
@@ -62,10 +66,6 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
-
-            // After the tasks they point at; appended, not tracked: a storm brings hundreds per request.
-            await db.InsertAsync(received, cancellationToken);
-            await db.InsertAsync(lines, cancellationToken);
             return outcome;
         }, cancellationToken);
 
