@@ -139,6 +139,48 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         }
     }
 
+    [Fact]
+    public async Task Log_lines_and_audit_entries_are_written_with_the_save_that_follows_them_and_never_by_a_refused_write()
+    {
+        // Log lines and audit entries are appended past the change tracker (OpsDbContext.Append): they must still commit
+        // with the change they describe, read back as written (encrypted step data included), once each, or not at all.
+        var unitOfWork = app.Services.GetRequiredService<UnitOfWork>();
+        var person = new Actor($"auditor-{Guid.NewGuid():N}"[..20], ActorKind.User);
+        AuditContext.Use(person);
+        var (first, second, lost) = ($"first {Guid.NewGuid():N}", $"second {Guid.NewGuid():N}", $"lost {Guid.NewGuid():N}");
+        var id = await unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var item = new WorkItem { Title = first, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
+            db.WorkItems.Add(item);
+            TaskLog.Add(db, item, LogSeverity.Warning, "appended", first, person, now, """{"detail":"kept"}""", percent: 40);
+            await db.SaveChangesAsync();
+            item.Title = second; // a second save in the same write appends its own line after the first
+            TaskLog.Add(db, item, LogSeverity.Info, "appended", second, person, now);
+            await db.SaveChangesAsync();
+            return item.Id;
+        }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => unitOfWork.WriteAsync<Guid>(async (db, now) =>
+        {
+            var item = new WorkItem { Title = lost, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
+            db.WorkItems.Add(item);
+            TaskLog.Add(db, item, LogSeverity.Info, "appended", lost, person, now);
+            await db.SaveChangesAsync();
+            throw new InvalidOperationException("refused after saving");
+        }, CancellationToken.None));
+        AuditContext.Clear();
+
+        await using var check = await app.DbAsync();
+        var lines = await check.LogEntries.Where(l => l.WorkItemId == id && l.StepName == "appended").OrderBy(l => l.Message).ToListAsync();
+        Assert.Equal([first, second], lines.Select(l => l.Message));
+        Assert.Equal((LogSeverity.Warning, 40, """{"detail":"kept"}""", person.Name, ActorKind.User), (lines[0].Level, lines[0].Percent, lines[0].StepData, lines[0].Actor, lines[0].ActorKind));
+        var audit = await check.AuditEntries.Where(a => a.TargetId == id.ToString()).OrderBy(a => a.Action).Select(a => new { a.Action, a.Actor }).ToListAsync();
+        Assert.Equal([new { Action = "created", Actor = person.Name }, new { Action = "updated", Actor = person.Name }], audit);
+        Assert.False(await check.WorkItems.AnyAsync(w => w.Title == lost));
+        Assert.False(await check.LogEntries.AnyAsync(l => l.Message == lost));
+        Assert.Equal(2, await check.AuditEntries.CountAsync(a => a.Actor == person.Name));
+    }
+
     /// <summary>SQLite's writers share one commit per group, and a tail joins it; PostgreSQL's writers commit on their own.</summary>
     protected abstract bool TailJoinsTheCommit { get; }
 
