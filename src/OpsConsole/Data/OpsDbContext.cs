@@ -63,6 +63,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     private readonly SaveInterceptor[] saveParts;
     private readonly SqliteStatementCache? statements;
     private readonly List<object> appended = [];
+    private bool trackAppended;
     private SqliteReadConnections? lender;
 
     /// <summary>
@@ -80,10 +81,20 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             Rules.Where(r => r.Id == id).ExecuteUpdate(s => s.SetProperty(r => r.TriggerCount, r => r.TriggerCount + count).SetProperty(r => r.LastTriggered, at));
         }
 
+        // A synchronous save (nothing of this app's makes one) tracks the appended rows, and those appended while it runs
+        // (the audit), so the save orders them after the rows they point at.
         using var detected = DetectChangesOnce();
-        AddRange(appended); // a synchronous save (nothing of this app's) tracks them: the rows they point at are ordered first
+        AddRange(appended);
         appended.Clear();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        trackAppended = true;
+        try
+        {
+            return base.SaveChanges(acceptAllChangesOnSuccess);
+        }
+        finally
+        {
+            trackAppended = false;
+        }
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -138,7 +149,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     /// </summary>
     public void Append(object row)
     {
-        if (Database.CurrentTransaction is null)
+        if (trackAppended || Database.CurrentTransaction is null)
         {
             Add(row);
         }

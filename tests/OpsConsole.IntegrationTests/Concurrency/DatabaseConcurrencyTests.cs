@@ -181,6 +181,28 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         Assert.Equal(2, await check.AuditEntries.CountAsync(a => a.Actor == person.Name));
     }
 
+    [Fact]
+    public async Task A_synchronous_save_writes_the_appended_rows_too()
+    {
+        var unitOfWork = app.Services.GetRequiredService<UnitOfWork>();
+        var person = new Actor($"sync-{Guid.NewGuid():N}"[..20], ActorKind.User);
+        var title = $"synchronous {Guid.NewGuid():N}";
+        AuditContext.Use(person);
+        var id = await unitOfWork.WriteAsync((db, now) =>
+        {
+            var item = new WorkItem { Title = title, Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = now };
+            db.WorkItems.Add(item);
+            TaskLog.Add(db, item, LogSeverity.Info, "appended", title, person, now);
+            db.SaveChanges();
+            return Task.FromResult(item.Id);
+        }, CancellationToken.None);
+        AuditContext.Clear();
+
+        await using var check = await app.DbAsync();
+        Assert.Equal(title, (await check.LogEntries.SingleAsync(l => l.WorkItemId == id && l.StepName == "appended")).Message);
+        Assert.Equal("created", (await check.AuditEntries.SingleAsync(a => a.TargetId == id.ToString())).Action);
+    }
+
     /// <summary>SQLite's writers share one commit per group, and a tail joins it; PostgreSQL's writers commit on their own.</summary>
     protected abstract bool TailJoinsTheCommit { get; }
 
