@@ -137,6 +137,11 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         var command = Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
+        if (Database.GetCommandTimeout() is { } seconds)
+        {
+            command.CommandTimeout = seconds; // the same limit as EF's own commands (a database that stopped answering)
+        }
+
         command.Parameters.AddRange(parameters(command));
         return statements?.Prepared(command) ?? command;
     }

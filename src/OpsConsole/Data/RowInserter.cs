@@ -26,23 +26,37 @@ internal static class RowInserter
         var plan = PlanFor(db, type);
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are appended inside a unit of work's transaction");
-        await using var command = db.PreparedCommand(plan.Sql, transaction, plan.Parameters);
-        var parameters = command.Parameters;
-        var prepared = false;
-        foreach (var row in rows)
+        DbCommand made;
+        try
         {
-            if (!prepared)
-            {
-                await command.PrepareAsync(cancellationToken); // nothing to do when the connection keeps it prepared
-                prepared = true;
-            }
+            made = db.PreparedCommand(plan.Sql, transaction, plan.Parameters);
+        }
+        catch (InvalidOperationException ex) when (db.Database.GetDbConnection().State != System.Data.ConnectionState.Open)
+        {
+            // The connection broke after the save (the server went away) and took the transaction with it: nothing of
+            // this write commits, and its caller hears that the database is unavailable, as after any other lost connection.
+            throw WriteConflicts.Unavailable(ex);
+        }
 
-            for (var i = 0; i < plan.Columns.Length; i++)
+        await using var command = made;
+        var parameters = command.Parameters;
+        try
+        {
+            await command.PrepareAsync(cancellationToken); // nothing to do when the connection keeps it prepared
+            foreach (var row in rows)
             {
-                parameters[i].Value = plan.Columns[i].Value(row);
-            }
+                for (var i = 0; i < plan.Columns.Length; i++)
+                {
+                    parameters[i].Value = plan.Columns[i].Value(row);
+                }
 
-            await command.ExecuteNonQueryAsync(cancellationToken);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (DbException ex)
+        {
+            // As EF reports a failed save, so the unit of work maps it the same way (busy, unreachable, a duplicate).
+            throw new DbUpdateException($"An error occurred while appending a {type.Name} row. See the inner exception for details.", ex);
         }
     }
 

@@ -139,6 +139,7 @@ public static class WriteConflicts
     /// </summary>
     public static bool IsUnavailable(Exception ex) => ex switch
     {
+        RefusedException { Kind: RefusalKind.Unavailable } => true, // already known to be (a connection that broke mid-write)
         SqliteException { SqliteErrorCode: 5 or 6 } => true, // SQLITE_BUSY, SQLITE_LOCKED
         PostgresException pg => IsPostgresUnavailable(pg.SqlState),
         NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException or IOException or EndOfStreamException } => true,
