@@ -84,7 +84,7 @@ internal static class RowInserter
                 columns);
         }
 
-        /// <summary>Fresh parameters for a new command (a prepared one keeps them between uses).</summary>
+        /// <summary>The statement's parameters, made for the new command (the statement cache hands them on to its prepared one).</summary>
         public DbParameter[] Parameters(DbCommand command) =>
             [.. Columns.Select(c => c.Mapping.CreateParameter(command, c.Name, null, c.Property.IsNullable))];
     }

@@ -28,7 +28,6 @@ public sealed partial class SqliteWriteQueue
 
         public Task<T> Result => completion.Task;
 
-
         public Task<int?> TailResult => tailCompletion.Task;
 
         /// <summary>What the operation returned in its last run (read before the commit, for a tail).</summary>

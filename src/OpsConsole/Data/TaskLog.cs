@@ -22,15 +22,7 @@ public static class TaskLog
         OpsDbContext db, WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
         string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false)
     {
-        var entry = Entry(item, level, step, message, actor, now, stepData, percent, agentId, entryId, redacted);
-        db.Append(entry);
-        return entry;
-    }
-
-    private static WorkItemLogEntry Entry(
-        WorkItem item, LogSeverity level, string step, string message, Actor actor, DateTime now,
-        string stepData = "{}", int? percent = null, Guid? agentId = null, Guid? entryId = null, bool redacted = false) =>
-        new()
+        var entry = new WorkItemLogEntry
         {
             Id = entryId ?? NewId.Next(),
             WorkItemId = item.Id,
@@ -44,18 +36,21 @@ public static class TaskLog
             ActorKind = actor.Kind,
             CreatedOn = now,
         };
+        db.Append(entry);
+        return entry;
+    }
 
     /// <summary>
     /// The same problem was seen again (<paramref name="times"/> times) while its task is open: more occurrences, and the one
-    /// execution-log entry that says so, returned for the caller to append (<see cref="OpsDbContext.Append"/>: a storm
-    /// touches dozens of tasks per request, and nothing watches these entries but the log itself).
+    /// execution-log entry that says so (a storm touches dozens of tasks per request, and repeats within one request are
+    /// one entry per task).
     /// </summary>
-    public static WorkItemLogEntry RecordOccurrences(WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)
+    public static void RecordOccurrences(OpsDbContext db, WorkItem item, int times, string message, string stepData, Actor actor, DateTime now, bool redacted = false)
     {
         var first = item.Occurrences + 1;
         item.RecordOccurrence(now, times);
         var which = times == 1 ? $"occurrence {item.Occurrences}" : $"{times} times, occurrences {first}–{item.Occurrences}";
-        return Entry(item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData, redacted: redacted);
+        Add(db, item, LogSeverity.Warning, "occurrence", $"Seen again ({which}): {message}", actor, now, stepData, redacted: redacted);
     }
 
     /// <summary>An escalation entry: who or what raised the level, and the priority before and after.</summary>

@@ -30,7 +30,7 @@ public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
 
     protected override void Saving(DbContext context)
     {
-        if (AuditContext.Value is not { } who || who.Actor.Kind == ActorKind.Engine)
+        if (AuditContext.Value is not { } who || who.Actor.Kind == ActorKind.Engine || context is not OpsDbContext db)
         {
             return;
         }
@@ -50,7 +50,7 @@ public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
             }
 
             writer.Add(
-                context,
+                db,
                 who.Actor,
                 entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ when tokenRotated => "token_rotated", _ => "updated" },
                 entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },

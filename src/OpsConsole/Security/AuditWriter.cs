@@ -1,4 +1,4 @@
-using Microsoft.EntityFrameworkCore;
+using OpsConsole.Data;
 using OpsConsole.Domain;
 
 namespace OpsConsole.Security;
@@ -15,7 +15,7 @@ public sealed class AuditWriter(TimeProvider time)
     private const int MaxTargetId = 64;
 
     public AuditEntry Add(
-        DbContext db, Actor actor, string action, string targetType, string targetId, string? ip, string? before = null, string? after = null)
+        OpsDbContext db, Actor actor, string action, string targetType, string targetId, string? ip, string? before = null, string? after = null)
     {
         var entry = new AuditEntry
         {
@@ -29,14 +29,7 @@ public sealed class AuditWriter(TimeProvider time)
             After = after,
             Ip = ip,
         };
-        if (db is Data.OpsDbContext ops)
-        {
-            ops.Append(entry); // after the rows it describes, in the same commit
-        }
-        else
-        {
-            db.Add(entry);
-        }
+        db.Append(entry); // after the rows it describes, in the same commit
 
         return entry;
     }

@@ -41,23 +41,15 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
     {
         var prepared = reports.Select(r => r.Redacted()).Select(r => (Report: r, Fingerprint: FailureFingerprint.Of(r))).ToList();
         var created = new List<WorkItem>();
-        var received = new List<FailureRecord>(prepared.Count);
-        var lines = new List<WorkItemLogEntry>();
         var results = await unitOfWork.WriteAsync(async (db, now) =>
         {
             created.Clear(); // a write that met a concurrent change runs again from the start
-            received.Clear();
-            lines.Clear();
             if (alongside is not null)
             {
                 await alongside(db, now);
             }
 
-            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, received, lines, cancellationToken);
-
-            // Appended, not tracked (a storm brings hundreds per request): the save writes them after the tasks they point at.
-            received.ForEach(db.Append);
-            lines.ForEach(db.Append);
+            var outcome = prepared.Count == 0 ? [] : await RecordAsync(db, now, prepared, actor, created, cancellationToken);
             if (created.Count > 0)
             {
                 await creation.CommitCreatedAsync(db, created, now, cancellationToken);
@@ -91,13 +83,18 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
     {
         var redacted = report.Redacted();
         var created = new List<WorkItem>();
-        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, [], [], cancellationToken);
+        var results = await RecordAsync(db, now, [(redacted, FailureFingerprint.Of(redacted))], actor, created, cancellationToken);
         return (results[0], created.FirstOrDefault());
     }
 
+    /// <summary>
+    /// Decides what each report becomes (suppressed, a repeat, a new task or a regression) in <paramref name="db"/>, with a
+    /// failure record for each and one occurrence line per repeated task, appended (a storm brings hundreds per request):
+    /// the next save writes them after the tasks they point at.
+    /// </summary>
     private async Task<List<IntakeResult>> RecordAsync(
         OpsDbContext db, DateTime now, List<(FailureReport Report, string Fingerprint)> prepared, Actor actor, List<WorkItem> created,
-        List<FailureRecord> received, List<WorkItemLogEntry> lines, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var windows = await MaintenanceWindowsAsync(db, cancellationToken);
 
@@ -167,7 +164,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
                 result = new(item.Id, false, fingerprint, false, regressionOf?.Id, null, 1, regressionOf is null ? IntakeOutcome.Created : IntakeOutcome.Regression);
             }
 
-            received.Add(new FailureRecord
+            db.Append(new FailureRecord
             {
                 ReceivedAt = now,
                 OccurredAt = report.OccurredAt,
@@ -189,7 +186,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
 
         foreach (var (task, count, last) in repeats.Values)
         {
-            lines.Add(TaskLog.RecordOccurrences(task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now, redacted: true));
+            TaskLog.RecordOccurrences(db, task, count, OneLine(last.ErrorMessage), OccurrenceData(last), actor, now, redacted: true);
         }
 
         return results;
