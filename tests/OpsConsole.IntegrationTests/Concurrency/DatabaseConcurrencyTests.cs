@@ -334,6 +334,43 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
     }
 
     [Fact]
+    public async Task A_statement_with_a_bound_limit_keeps_its_plan_for_every_value_on_the_writers_and_the_readers_connections()
+    {
+        // EF writes every Take and every page of a list as LIMIT @p. Since 3.47 SQLite prepares such a statement again on
+        // each run unless the connection has the query planner stability guarantee (a third of a millisecond for the
+        // assignment pass's query, on the writer): the connections the app opens have it.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var onWriter = await unitOfWork.WriteAsync((db, _) => Task.FromResult(PreparedAgainForEachLimit(db)), CancellationToken.None);
+        await using var reader = await App.DbAsync();
+        await reader.Database.OpenConnectionAsync();
+
+        Assert.Equal(0, onWriter);
+        Assert.Equal(0, PreparedAgainForEachLimit(reader));
+    }
+
+    /// <summary>How many times SQLite prepared one statement again while it ran with three different LIMIT values.</summary>
+    private static int PreparedAgainForEachLimit(OpsDbContext db)
+    {
+        const int timesPreparedAgain = 5; // SQLITE_STMTSTATUS_REPREPARE
+        var handle = ((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()).Handle!;
+        Assert.Equal(SQLitePCL.raw.SQLITE_OK, SQLitePCL.raw.sqlite3_prepare_v2(handle, "SELECT \"Id\" FROM \"tasks\" ORDER BY \"CreatedOn\" LIMIT ?1", out var statement));
+        using (statement)
+        {
+            foreach (var limit in new[] { 1, 2, 3 })
+            {
+                SQLitePCL.raw.sqlite3_bind_int(statement, 1, limit);
+                while (SQLitePCL.raw.sqlite3_step(statement) == SQLitePCL.raw.SQLITE_ROW)
+                {
+                }
+
+                SQLitePCL.raw.sqlite3_reset(statement);
+            }
+
+            return SQLitePCL.raw.sqlite3_stmt_status(statement, timesPreparedAgain, 0);
+        }
+    }
+
+    [Fact]
     public async Task A_connection_a_statement_failed_on_is_not_lent_again_and_the_next_reader_works()
     {
         Microsoft.Data.Sqlite.SqliteConnection used;
