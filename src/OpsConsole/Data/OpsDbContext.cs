@@ -109,7 +109,9 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         int saved;
         using (DetectChangesOnce())
         {
-            saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            saved = statements is not null && Database.CurrentTransaction is not null && RowUpdater.CanWrite(ChangeTracker)
+                ? await SaveUpdatesAsync(acceptAllChangesOnSuccess, cancellationToken)
+                : await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
 
         // The audit entries of this save were appended while it ran; all of them go in after the rows they point at.
@@ -126,6 +128,55 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         }
 
         return saved + rows.Count;
+    }
+
+    /// <summary>
+    /// A save of changed rows only, on SQLite inside a unit of work: the save parts run as they do around EF's save, the rows
+    /// are written by <see cref="RowUpdater"/>. A part that adds a row (the issue outbox) hands the save back to EF's own
+    /// writer, without running the parts again.
+    /// </summary>
+    private async Task<int> SaveUpdatesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
+    {
+        foreach (var part in saveParts)
+        {
+            part.OnSaving(this);
+        }
+
+        try
+        {
+            int saved;
+            if (RowUpdater.CanWrite(ChangeTracker))
+            {
+                saved = await RowUpdater.UpdateAsync(this, cancellationToken);
+                if (acceptAllChangesOnSuccess)
+                {
+                    ChangeTracker.AcceptAllChanges();
+                }
+            }
+            else
+            {
+#pragma warning disable EF1001 // EF's save without its interceptors: they ran above, once
+                saved = await this.GetService<Microsoft.EntityFrameworkCore.ChangeTracking.Internal.IStateManager>()
+                    .SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+#pragma warning restore EF1001
+            }
+
+            foreach (var part in saveParts)
+            {
+                part.OnSaved(this);
+            }
+
+            return saved;
+        }
+        catch
+        {
+            foreach (var part in saveParts)
+            {
+                part.OnFailed(this);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>

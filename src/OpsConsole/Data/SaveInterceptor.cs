@@ -33,6 +33,13 @@ public abstract class SaveInterceptor : SaveChangesInterceptor
     {
     }
 
+    /// <summary>The same three moments for a save the context writes itself (<see cref="RowUpdater"/>), in the same order.</summary>
+    internal void OnSaving(DbContext context) => Saving(context);
+
+    internal void OnSaved(DbContext context) => Saved(context);
+
+    internal void OnFailed(DbContext context) => Failed(context);
+
     public sealed override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
         if (eventData.Context is { } context)

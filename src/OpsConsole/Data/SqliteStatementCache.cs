@@ -28,6 +28,10 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
     public int Count(SqliteConnection connection) =>
         connections.TryGetValue(connection, out var commands) ? commands.Values.Count(c => !c.Closed) : 0;
 
+    /// <summary>The statements kept prepared for <paramref name="connection"/> (for tests and diagnostics).</summary>
+    public IReadOnlyList<string> Statements(SqliteConnection connection) =>
+        connections.TryGetValue(connection, out var commands) ? [.. commands.Where(c => !c.Value.Closed).Select(c => c.Key)] : [];
+
     public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result) => Prepared(result);
 
     /// <summary>

@@ -214,7 +214,7 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         return item.Id;
     }
 
-    private async Task<Guid> NewAgentAsync(int capacity)
+    protected async Task<Guid> NewAgentAsync(int capacity)
     {
         await using var db = await app.DbAsync();
         var agent = new Agent { Name = $"race-{Guid.NewGuid():N}"[..20], Kind = AgentKind.General, MaxConcurrentTasks = capacity, CreatedOn = Now, ModifiedOn = Now };
@@ -224,7 +224,7 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
         return agent.Id;
     }
 
-    private async Task<Guid> NewTaskAsync()
+    protected async Task<Guid> NewTaskAsync()
     {
         await using var db = await app.DbAsync();
         var item = new WorkItem { Title = $"race {Guid.NewGuid():N}", Kind = WorkItemKind.Documentation, AutoAssign = false, CreatedOn = Now };
@@ -331,6 +331,60 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
                 await rows.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Changed_rows_a_write_saves_read_back_as_written_with_one_audit_entry_each_and_a_stale_version_is_refused_with_what_changed()
+    {
+        // Inside a write, a save that only changes stored rows is written by RowUpdater (one prepared UPDATE per row): every
+        // kind of column must read back as EF would have written it, the row versions move by one, the audit sees each change
+        // once, and a row whose version moved since it was read changes nothing and ends in a 409 naming what changed.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var person = new Actor($"updater-{Guid.NewGuid():N}"[..20], ActorKind.User);
+        var agentId = await NewAgentAsync(capacity: 2);
+        var taskId = await NewTaskAsync();
+        var due = new DateTime(2027, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(6);
+        await using var before = await App.DbAsync();
+        var stale = await before.Agents.AsNoTracking().Where(a => a.Id == agentId)
+            .Select(a => new { Agent = a, Version = EF.Property<long>(a, OpsDbContext.VersionColumn) }).SingleAsync();
+        var name = stale.Agent.Name;
+
+        AuditContext.Use(person);
+        var updates = await unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var item = await db.WorkItems.SingleAsync(w => w.Id == taskId);
+            var agent = await db.Agents.SingleAsync(a => a.Id == agentId);
+            (item.Title, item.DueDate, item.Kind, item.Environment) = ("changed by a write", due, WorkItemKind.Testing, null);
+            (agent.Capabilities, agent.Environments, agent.PriorityWeight) = ([WorkItemKind.Testing, WorkItemKind.BugFix], ["staging", "prod"], 2.5);
+            await db.SaveChangesAsync();
+            return App.Services.GetRequiredService<SqliteStatementCache>().Statements((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection());
+        }, CancellationToken.None);
+        Assert.Contains(updates, sql => sql.StartsWith("UPDATE \"tasks\" SET", StringComparison.Ordinal) && !sql.Contains("RETURNING", StringComparison.Ordinal));
+        Assert.Contains(updates, sql => sql.StartsWith("UPDATE \"agents\" SET", StringComparison.Ordinal) && !sql.Contains("RETURNING", StringComparison.Ordinal));
+
+        var refused = await Assert.ThrowsAsync<RefusedException>(() => unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var version = db.Agents.Attach(stale.Agent).Property<long>(OpsDbContext.VersionColumn);
+            version.CurrentValue = version.OriginalValue = stale.Version; // as read before the write above: one behind
+            stale.Agent.Name = "stale writer";
+            return await db.SaveChangesAsync();
+        }, CancellationToken.None));
+        AuditContext.Clear();
+
+        Assert.Equal(RefusalKind.Conflict, refused.Kind);
+        Assert.Contains($"agent {agentId} was changed (", refused.Message);
+        Assert.Contains("capabilities", refused.Message);
+        await using var check = await App.DbAsync();
+        var task = await check.WorkItems.SingleAsync(w => w.Id == taskId);
+        var stored = await check.Agents.SingleAsync(a => a.Id == agentId);
+        Assert.Equal(("changed by a write", due, DateTimeKind.Utc, WorkItemKind.Testing, (string?)null), (task.Title, task.DueDate, task.DueDate!.Value.Kind, task.Kind, task.Environment));
+        Assert.Equal([WorkItemKind.Testing, WorkItemKind.BugFix], stored.Capabilities);
+        Assert.Equal(["staging", "prod"], stored.Environments);
+        Assert.Equal((2.5, name), (stored.PriorityWeight, stored.Name));
+        Assert.Equal(1L, check.Entry(task).Property<long>(OpsDbContext.VersionColumn).CurrentValue);
+        Assert.Equal(1L, check.Entry(stored).Property<long>(OpsDbContext.VersionColumn).CurrentValue);
+        Assert.Equal(1, await check.AuditEntries.CountAsync(a => a.Actor == person.Name && a.TargetId == taskId.ToString() && a.Action == "updated"));
+        Assert.Equal(1, await check.AuditEntries.CountAsync(a => a.Actor == person.Name && a.TargetId == agentId.ToString()));
     }
 
     [Fact]

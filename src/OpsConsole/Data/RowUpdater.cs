@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace OpsConsole.Data;
+
+/// <summary>
+/// Writes a save that only changes rows already stored (an agent's start, progress and completion: the task, its attempt,
+/// the agent) as one prepared <c>UPDATE</c> per row, of the columns that changed, where the key and every concurrency token
+/// still hold the values read: what EF's own save sends, without its per-save machinery (command batches, the dependency
+/// sort, a reader per batch), which cost the SQLite writer about half of each report. A row whose version moved meanwhile
+/// updates nothing, and the save throws <see cref="DbUpdateConcurrencyException"/> as EF's would, so the unit of work runs
+/// again. Each value goes through the column's EF type mapping (converters and encryption included), as in
+/// <see cref="RowInserter"/>. Anything else (a new row, a deletion, an owned type) is saved by EF.
+/// </summary>
+internal static class RowUpdater
+{
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(IEntityType, string), Plan>> Plans = [];
+
+    /// <summary>True when every tracked row is unchanged or modified, and none belongs to an owned type.</summary>
+    internal static bool CanWrite(ChangeTracker tracker)
+    {
+        foreach (var entry in tracker.Entries())
+        {
+            if (entry.State is not (EntityState.Unchanged or EntityState.Modified) || entry.State == EntityState.Modified && entry.Metadata.IsOwned())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Updates every modified row in the context's open transaction; how many rows it wrote.</summary>
+    internal static async Task<int> UpdateAsync(OpsDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Rows are updated this way inside a unit of work's transaction");
+        var written = 0;
+        foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State == EntityState.Modified).ToList())
+        {
+            var changed = entry.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).ToList();
+            if (changed.Count == 0)
+            {
+                continue;
+            }
+
+            var plan = PlanFor(db, entry.Metadata, changed);
+            await using var command = db.PreparedCommand(plan.Sql, transaction, plan.Parameters);
+            plan.Bind(command.Parameters, entry, changed);
+            int rows;
+            try
+            {
+                rows = await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (DbException ex)
+            {
+                // As EF reports a failed save, so the unit of work maps it the same way (busy, unreachable, a constraint).
+                throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex, [entry]);
+            }
+
+            if (rows != 1)
+            {
+#pragma warning disable EF1001 // the entry as EF's own concurrency exception carries it, for the 409 that names what changed
+                throw new DbUpdateConcurrencyException(
+                    $"The {entry.Metadata.ClrType.Name} row was changed or deleted by another writer after it was read; nothing of this save was applied.", [entry.GetInfrastructure()]);
+#pragma warning restore EF1001
+            }
+
+            written++;
+        }
+
+        return written;
+    }
+
+    private static Plan PlanFor(OpsDbContext db, IEntityType type, List<PropertyEntry> changed) =>
+        Plans.GetValue(db.Model, _ => new()).GetOrAdd(
+            (type, string.Join(',', changed.Select(p => p.Metadata.Name))),
+            static (key, state) => Plan.Of(state.db, key.Item1, state.changed), (db, changed));
+
+    /// <summary>
+    /// How one shape of change is written: <c>UPDATE table SET changed columns WHERE key AND concurrency tokens</c>, and for
+    /// each parameter which property it carries and whether the value read (the tokens) or the value now (the rest).
+    /// </summary>
+    private sealed record Plan(string Sql, Column[] Columns)
+    {
+        public static Plan Of(OpsDbContext db, IEntityType type, List<PropertyEntry> changed)
+        {
+            var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
+            var sql = db.GetService<ISqlGenerationHelper>();
+            var columns = new List<Column>();
+            string Parameter(IProperty property, bool original)
+            {
+                var name = $"p{columns.Count}";
+                columns.Add(new Column(property, sql.GenerateParameterName(name), original));
+                return $"{sql.DelimitIdentifier(property.GetColumnName(table)!)} = {sql.GenerateParameterNamePlaceholder(name)}";
+            }
+
+            var set = changed.Select(p => Parameter((IProperty)p.Metadata, original: false)).ToList();
+            var where = type.FindPrimaryKey()!.Properties.Select(p => Parameter(p, original: false))
+                .Concat(type.GetProperties().Where(p => p.IsConcurrencyToken).Select(p => Parameter(p, original: true)))
+                .ToList();
+            return new(
+                $"UPDATE {sql.DelimitIdentifier(table.Name, table.Schema)} SET {string.Join(", ", set)} WHERE {string.Join(" AND ", where)}",
+                [.. columns]);
+        }
+
+        /// <summary>The statement's parameters, made for the new command (the statement cache hands them on to its prepared one).</summary>
+        public DbParameter[] Parameters(DbCommand command) =>
+            [.. Columns.Select(c => c.Mapping.CreateParameter(command, c.Name, null, c.Property.IsNullable))];
+
+        public void Bind(DbParameterCollection parameters, EntityEntry entry, List<PropertyEntry> changed)
+        {
+            for (var i = 0; i < Columns.Length; i++)
+            {
+                var column = Columns[i];
+                var property = i < changed.Count ? changed[i] : entry.Property(column.Property.Name);
+                parameters[i].Value = column.Provider(column.Original ? property.OriginalValue : property.CurrentValue);
+            }
+        }
+    }
+
+    private sealed class Column(IProperty property, string name, bool original)
+    {
+        public IProperty Property { get; } = property;
+
+        public string Name { get; } = name;
+
+        public bool Original { get; } = original;
+
+        public RelationalTypeMapping Mapping { get; } = (RelationalTypeMapping)property.GetRelationalTypeMapping();
+
+        public object Provider(object? value) =>
+            value is null ? DBNull.Value : Mapping.Converter?.ConvertToProvider(value) ?? value;
+    }
+}
