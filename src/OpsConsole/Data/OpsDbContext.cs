@@ -109,7 +109,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         int saved;
         using (DetectChangesOnce())
         {
-            saved = statements is not null && Database.CurrentTransaction is not null && RowUpdater.CanWrite(ChangeTracker)
+            saved = statements is not null && Database.CurrentTransaction is not null && RowUpdater.CanWrite(this)
                 ? await SaveUpdatesAsync(acceptAllChangesOnSuccess, cancellationToken)
                 : await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
@@ -145,7 +145,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         try
         {
             int saved;
-            if (RowUpdater.CanWrite(ChangeTracker))
+            if (RowUpdater.CanWrite(this))
             {
                 saved = await RowUpdater.UpdateAsync(this, cancellationToken);
                 if (acceptAllChangesOnSuccess)

@@ -18,7 +18,7 @@ namespace OpsConsole.Data;
 /// </summary>
 internal static class RowInserter
 {
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, Plan>> Plans = [];
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, Plan?>> Plans = [];
 
     /// <summary>Inserts <paramref name="rows"/>, all of type <paramref name="type"/>, in the context's open transaction.</summary>
     internal static async Task InsertAsync(OpsDbContext db, Type type, IEnumerable<object> rows, CancellationToken cancellationToken)
@@ -60,20 +60,32 @@ internal static class RowInserter
         }
     }
 
+    /// <summary>True when rows of <paramref name="type"/> can be inserted this way (a plain table, see <see cref="RowInserter"/>).</summary>
+    internal static bool CanInsert(OpsDbContext db, Type type) => PlanOrNull(db, type) is not null;
+
     private static Plan PlanFor(OpsDbContext db, Type type) =>
+        PlanOrNull(db, type) ?? throw new InvalidOperationException($"{type.Name} has shadow or store-generated columns; insert it through the change tracker");
+
+    private static Plan? PlanOrNull(OpsDbContext db, Type type) =>
         Plans.GetValue(db.Model, _ => new()).GetOrAdd(type, static (t, db) => Plan.Of(db, t), db);
 
     /// <summary>How rows of one entity type are inserted: the statement, and for each column how its value is read and stored.</summary>
     private sealed record Plan(string Sql, Column[] Columns)
     {
-        public static Plan Of(OpsDbContext db, Type type)
+        /// <summary>The plan for rows of <paramref name="type"/>; null when it is not a plain table (shadow or store-generated columns).</summary>
+        public static Plan? Of(OpsDbContext db, Type type)
         {
             var entity = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not in the model");
+            if (entity.IsOwned() || entity.GetTableName() is null)
+            {
+                return null;
+            }
+
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             var properties = entity.GetProperties().Where(p => p.GetColumnName(table) is not null).ToList();
-            if (properties.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never && !p.IsPrimaryKey()))
+            if (properties.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never && !(p.IsPrimaryKey() && p.ClrType == typeof(Guid))))
             {
-                throw new InvalidOperationException($"{type.Name} has shadow or store-generated columns; insert it through the change tracker");
+                return null;
             }
 
             var sql = db.GetService<ISqlGenerationHelper>();

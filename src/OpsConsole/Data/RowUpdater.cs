@@ -13,36 +13,64 @@ namespace OpsConsole.Data;
 /// Writes a save that only changes rows already stored (an agent's start, progress and completion: the task, its attempt,
 /// the agent) as one prepared <c>UPDATE</c> per row, of the columns that changed, where the key and every concurrency token
 /// still hold the values read: what EF's own save sends, without its per-save machinery (command batches, the dependency
-/// sort, a reader per batch), which cost the SQLite writer about half of each report. A row whose version moved meanwhile
-/// updates nothing, and the save throws <see cref="DbUpdateConcurrencyException"/> as EF's would, so the unit of work runs
-/// again. Each value goes through the column's EF type mapping (converters and encryption included), as in
-/// <see cref="RowInserter"/>. Anything else (a new row, a deletion, an owned type) is saved by EF.
+/// sort, a reader per batch), which cost the SQLite writer about half of each report. New rows of one plain type that
+/// refer only to stored rows (the assignments of an assignment pass) go in first, through <see cref="RowInserter"/>.
+/// A row whose version moved meanwhile updates nothing, and the save throws <see cref="DbUpdateConcurrencyException"/> as
+/// EF's would, so the unit of work runs again. Each value goes through the column's EF type mapping (converters and
+/// encryption included), as in <see cref="RowInserter"/>. Anything else (new rows of several types, a deletion, an owned
+/// type) is saved by EF.
 /// </summary>
 internal static class RowUpdater
 {
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(IEntityType, string), Plan>> Plans = [];
 
-    /// <summary>True when every tracked row is unchanged or modified, and none belongs to an owned type.</summary>
-    internal static bool CanWrite(ChangeTracker tracker)
+    /// <summary>
+    /// True when every tracked row is unchanged or modified (none of an owned type), and the new rows, if any, are of one
+    /// plain type (<see cref="RowInserter"/>) that points at no row of its own type: they only refer to stored rows, so they
+    /// can be inserted first, in any order (an assignment, with the task and the agent it changes).
+    /// </summary>
+    internal static bool CanWrite(OpsDbContext db)
     {
-        foreach (var entry in tracker.Entries())
+        IEntityType? added = null;
+        foreach (var entry in db.ChangeTracker.Entries())
         {
-            if (entry.State is not (EntityState.Unchanged or EntityState.Modified) || entry.State == EntityState.Modified && entry.Metadata.IsOwned())
+            switch (entry.State)
             {
-                return false;
+                case EntityState.Unchanged:
+                case EntityState.Modified when !entry.Metadata.IsOwned():
+                    continue;
+                case EntityState.Added when added is null:
+                    added = entry.Metadata;
+                    if (!RowInserter.CanInsert(db, added.ClrType) || added.GetForeignKeys().Any(k => k.PrincipalEntityType.IsAssignableFrom(added)))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                case EntityState.Added when entry.Metadata == added:
+                    continue;
+                default:
+                    return false;
             }
         }
 
         return true;
     }
 
-    /// <summary>Updates every modified row in the context's open transaction; how many rows it wrote.</summary>
+    /// <summary>Inserts the new rows, then updates every modified row, in the context's open transaction; how many rows it wrote.</summary>
     internal static async Task<int> UpdateAsync(OpsDbContext db, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are updated this way inside a unit of work's transaction");
-        var written = 0;
-        foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State == EntityState.Modified).ToList())
+        var entries = db.ChangeTracker.Entries().ToList();
+        var added = entries.Where(e => e.State == EntityState.Added).ToList();
+        if (added.Count > 0)
+        {
+            await RowInserter.InsertAsync(db, added[0].Metadata.ClrType, added.Select(e => e.Entity), cancellationToken);
+        }
+
+        var written = added.Count;
+        foreach (var entry in entries.Where(e => e.State == EntityState.Modified))
         {
             var changed = entry.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).ToList();
             if (changed.Count == 0)
