@@ -109,7 +109,9 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         int saved;
         using (DetectChangesOnce())
         {
-            saved = statements is not null && Database.CurrentTransaction is not null && RowUpdater.CanWrite(this)
+            // Only the SQLite writer's writes: each runs in a savepoint of its own (so EF's automatic one is off), which a
+            // save written past EF needs, having none of its own.
+            saved = statements is not null && Database.CurrentTransaction is not null && !Database.AutoSavepointsEnabled && RowUpdater.CanWrite(this)
                 ? await SaveUpdatesAsync(acceptAllChangesOnSuccess, cancellationToken)
                 : await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         }
@@ -131,19 +133,19 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     }
 
     /// <summary>
-    /// A save of changed rows only, on SQLite inside a unit of work: the save parts run as they do around EF's save, the rows
+    /// A save of changed rows only, in the SQLite writer's write: the save parts run as they do around EF's save, the rows
     /// are written by <see cref="RowUpdater"/>. A part that adds a row (the issue outbox) hands the save back to EF's own
     /// writer, without running the parts again.
     /// </summary>
     private async Task<int> SaveUpdatesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
     {
-        foreach (var part in saveParts)
-        {
-            part.OnSaving(this);
-        }
-
         try
         {
+            foreach (var part in saveParts)
+            {
+                part.OnSaving(this);
+            }
+
             int saved;
             if (RowUpdater.CanWrite(this))
             {
@@ -178,6 +180,9 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
             throw;
         }
     }
+
+    /// <summary>A statement run past EF (<see cref="RowInserter"/>, <see cref="RowUpdater"/>) failed: as for EF's own, it is not kept prepared.</summary>
+    internal void StatementFailed(DbCommand command) => statements?.Failed(command);
 
     /// <summary>
     /// A command of this context's connection in <paramref name="transaction"/>: the connection's prepared one for

@@ -55,6 +55,8 @@ internal static class RowInserter
         }
         catch (DbException ex)
         {
+            db.StatementFailed(command);
+
             // As EF reports a failed save, so the unit of work maps it the same way (busy, unreachable, a duplicate).
             throw new DbUpdateException($"An error occurred while appending a {type.Name} row. See the inner exception for details.", ex);
         }

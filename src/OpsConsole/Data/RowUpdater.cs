@@ -41,7 +41,7 @@ internal static class RowUpdater
                     continue;
                 case EntityState.Added when added is null:
                     added = entry.Metadata;
-                    if (!RowInserter.CanInsert(db, added.ClrType) || added.GetForeignKeys().Any(k => k.PrincipalEntityType.IsAssignableFrom(added)))
+                    if (added.HasSharedClrType || !RowInserter.CanInsert(db, added.ClrType) || added.GetForeignKeys().Any(k => k.PrincipalEntityType.IsAssignableFrom(added)))
                     {
                         return false;
                     }
@@ -89,6 +89,7 @@ internal static class RowUpdater
             catch (DbException ex)
             {
                 // As EF reports a failed save, so the unit of work maps it the same way (busy, unreachable, a constraint).
+                db.StatementFailed(command);
                 throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex, [entry]);
             }
 
@@ -126,7 +127,10 @@ internal static class RowUpdater
             {
                 var name = $"p{columns.Count}";
                 columns.Add(new Column(property, sql.GenerateParameterName(name), original));
-                return $"{sql.DelimitIdentifier(property.GetColumnName(table)!)} = {sql.GenerateParameterNamePlaceholder(name)}";
+
+                // A token read as null matches a null (SQLite's IS is = that holds two nulls equal), as EF's IS NULL does.
+                var compare = original ? "IS" : "=";
+                return $"{sql.DelimitIdentifier(property.GetColumnName(table)!)} {compare} {sql.GenerateParameterNamePlaceholder(name)}";
             }
 
             var set = changed.Select(p => Parameter((IProperty)p.Metadata, original: false)).ToList();

@@ -82,7 +82,8 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
         return Task.CompletedTask;
     }
 
-    private void Failed(DbCommand command)
+    /// <summary>A statement of <paramref name="command"/> failed: it is not used again as it stands (also for commands run past EF).</summary>
+    internal void Failed(DbCommand command)
     {
         (command as PreparedCommand)?.Fail();
         if (command.Connection is SqliteConnection connection)
