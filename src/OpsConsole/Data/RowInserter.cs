@@ -98,22 +98,13 @@ internal static class RowInserter
                 columns);
         }
 
-        /// <summary>The statement's parameters, made for the new command (the statement cache hands them on to its prepared one).</summary>
-        public DbParameter[] Parameters(DbCommand command) =>
-            [.. Columns.Select(c => c.Mapping.CreateParameter(command, c.Name, null, c.Property.IsNullable))];
+        public DbParameter[] Parameters(DbCommand command) => MappedColumn.Parameters(command, Columns);
     }
 
-    private sealed class Column(IProperty property, string name)
+    private sealed class Column(IProperty property, string name) : MappedColumn(property, name)
     {
         private readonly IClrPropertyGetter getter = property.GetGetter();
 
-        public IProperty Property { get; } = property;
-
-        public string Name { get; } = name;
-
-        public RelationalTypeMapping Mapping { get; } = (RelationalTypeMapping)property.GetRelationalTypeMapping();
-
-        public object Value(object row) =>
-            getter.GetClrValue(row) is { } value ? Mapping.Converter?.ConvertToProvider(value) ?? value : DBNull.Value;
+        public object Value(object row) => Provider(getter.GetClrValue(row));
     }
 }

@@ -142,32 +142,22 @@ internal static class RowUpdater
                 [.. columns]);
         }
 
-        /// <summary>The statement's parameters, made for the new command (the statement cache hands them on to its prepared one).</summary>
-        public DbParameter[] Parameters(DbCommand command) =>
-            [.. Columns.Select(c => c.Mapping.CreateParameter(command, c.Name, null, c.Property.IsNullable))];
+        public DbParameter[] Parameters(DbCommand command) => MappedColumn.Parameters(command, Columns);
 
         public void Bind(DbParameterCollection parameters, EntityEntry entry, List<PropertyEntry> changed)
         {
             for (var i = 0; i < Columns.Length; i++)
             {
                 var column = Columns[i];
-                var property = i < changed.Count ? changed[i] : entry.Property(column.Property.Name);
+                var property = i < changed.Count ? changed[i] : entry.Property(column.Property);
                 parameters[i].Value = column.Provider(column.Original ? property.OriginalValue : property.CurrentValue);
             }
         }
     }
 
-    private sealed class Column(IProperty property, string name, bool original)
+    /// <summary>A parameter of the statement, and whether it carries the value read (a concurrency token in the WHERE) or the value now.</summary>
+    private sealed class Column(IProperty property, string name, bool original) : MappedColumn(property, name)
     {
-        public IProperty Property { get; } = property;
-
-        public string Name { get; } = name;
-
         public bool Original { get; } = original;
-
-        public RelationalTypeMapping Mapping { get; } = (RelationalTypeMapping)property.GetRelationalTypeMapping();
-
-        public object Provider(object? value) =>
-            value is null ? DBNull.Value : Mapping.Converter?.ConvertToProvider(value) ?? value;
     }
 }
