@@ -18,12 +18,27 @@ namespace OpsConsole.Data;
 /// </summary>
 internal static class RowInserter
 {
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, Plan?>> Plans = [];
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type, bool), Plan?>> Plans = [];
 
-    /// <summary>Inserts <paramref name="rows"/>, all of type <paramref name="type"/>, in the context's open transaction.</summary>
-    internal static async Task InsertAsync(OpsDbContext db, Type type, IEnumerable<object> rows, CancellationToken cancellationToken)
+    /// <summary>Inserts <paramref name="rows"/>, all of type <paramref name="type"/> and not tracked, in the context's open transaction.</summary>
+    internal static Task InsertAsync(OpsDbContext db, Type type, IEnumerable<object> rows, CancellationToken cancellationToken) =>
+        RunAsync(db, type, PlanFor(db, type, tracked: false), rows, static (column, row) => column.Value(row), cancellationToken);
+
+    /// <summary>
+    /// Inserts the tracked new rows <paramref name="entries"/>, all of one type, in the context's open transaction: each value
+    /// as the change tracker holds it (shadow columns, such as a row version, included). The caller accepts the changes.
+    /// </summary>
+    internal static Task InsertAsync(OpsDbContext db, IReadOnlyList<EntityEntry> entries, CancellationToken cancellationToken)
     {
-        var plan = PlanFor(db, type);
+        var type = entries[0].Metadata.ClrType;
+        return RunAsync(db, type, PlanFor(db, type, tracked: true), entries.Select(e => e.CurrentValues), static (column, values) => column.Value(values), cancellationToken);
+    }
+
+    /// <summary>True when rows of <paramref name="type"/> can be inserted this way (a plain table, see <see cref="RowInserter"/>).</summary>
+    internal static bool CanInsert(OpsDbContext db, Type type, bool tracked = false) => PlanOrNull(db, type, tracked) is not null;
+
+    private static async Task RunAsync<T>(OpsDbContext db, Type type, Plan plan, IEnumerable<T> rows, Func<Column, T, object> value, CancellationToken cancellationToken)
+    {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Rows are appended inside a unit of work's transaction");
         DbCommand made;
@@ -47,7 +62,7 @@ internal static class RowInserter
             {
                 for (var i = 0; i < plan.Columns.Length; i++)
                 {
-                    parameters[i].Value = plan.Columns[i].Value(row);
+                    parameters[i].Value = value(plan.Columns[i], row);
                 }
 
                 await command.ExecuteNonQueryAsync(cancellationToken);
@@ -62,20 +77,20 @@ internal static class RowInserter
         }
     }
 
-    /// <summary>True when rows of <paramref name="type"/> can be inserted this way (a plain table, see <see cref="RowInserter"/>).</summary>
-    internal static bool CanInsert(OpsDbContext db, Type type) => PlanOrNull(db, type) is not null;
+    private static Plan PlanFor(OpsDbContext db, Type type, bool tracked) =>
+        PlanOrNull(db, type, tracked) ?? throw new InvalidOperationException($"{type.Name} has shadow or store-generated columns; insert it through the change tracker");
 
-    private static Plan PlanFor(OpsDbContext db, Type type) =>
-        PlanOrNull(db, type) ?? throw new InvalidOperationException($"{type.Name} has shadow or store-generated columns; insert it through the change tracker");
-
-    private static Plan? PlanOrNull(OpsDbContext db, Type type) =>
-        Plans.GetValue(db.Model, _ => new()).GetOrAdd(type, static (t, db) => Plan.Of(db, t), db);
+    private static Plan? PlanOrNull(OpsDbContext db, Type type, bool tracked) =>
+        Plans.GetValue(db.Model, _ => new()).GetOrAdd((type, tracked), static (key, db) => Plan.Of(db, key.Item1, key.Item2), db);
 
     /// <summary>How rows of one entity type are inserted: the statement, and for each column how its value is read and stored.</summary>
     private sealed record Plan(string Sql, Column[] Columns)
     {
-        /// <summary>The plan for rows of <paramref name="type"/>; null when it is not a plain table (shadow or store-generated columns).</summary>
-        public static Plan? Of(OpsDbContext db, Type type)
+        /// <summary>
+        /// The plan for rows of <paramref name="type"/>; null when it is not a plain table: store-generated columns, or
+        /// shadow ones where the rows are not <paramref name="tracked"/> (only the change tracker holds their values).
+        /// </summary>
+        public static Plan? Of(OpsDbContext db, Type type, bool tracked)
         {
             var entity = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not in the model");
             if (entity.IsOwned() || entity.GetTableName() is null)
@@ -85,7 +100,7 @@ internal static class RowInserter
 
             var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
             var properties = entity.GetProperties().Where(p => p.GetColumnName(table) is not null).ToList();
-            if (properties.Any(p => p.IsShadowProperty() || p.ValueGenerated != ValueGenerated.Never && !(p.IsPrimaryKey() && p.ClrType == typeof(Guid))))
+            if (properties.Any(p => p.IsShadowProperty() && !tracked || p.ValueGenerated != ValueGenerated.Never && !(p.IsPrimaryKey() && p.ClrType == typeof(Guid))))
             {
                 return null;
             }
@@ -103,8 +118,10 @@ internal static class RowInserter
 
     private sealed class Column(IProperty property, string name) : MappedColumn(property, name)
     {
-        private readonly IClrPropertyGetter getter = property.GetGetter();
+        private readonly IClrPropertyGetter? getter = property.IsShadowProperty() ? null : property.GetGetter();
 
-        public object Value(object row) => Provider(getter.GetClrValue(row));
+        public object Value(object row) => Provider(getter!.GetClrValue(row));
+
+        public object Value(PropertyValues values) => Provider(values[Property]);
     }
 }

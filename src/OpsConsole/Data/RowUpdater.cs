@@ -41,7 +41,7 @@ internal static class RowUpdater
                     continue;
                 case EntityState.Added when added is null:
                     added = entry.Metadata;
-                    if (added.HasSharedClrType || !RowInserter.CanInsert(db, added.ClrType) || added.GetForeignKeys().Any(k => k.PrincipalEntityType.IsAssignableFrom(added)))
+                    if (added.HasSharedClrType || !RowInserter.CanInsert(db, added.ClrType, tracked: true) || added.GetForeignKeys().Any(k => k.PrincipalEntityType.IsAssignableFrom(added)))
                     {
                         return false;
                     }
@@ -66,7 +66,7 @@ internal static class RowUpdater
         var added = entries.Where(e => e.State == EntityState.Added).ToList();
         if (added.Count > 0)
         {
-            await RowInserter.InsertAsync(db, added[0].Metadata.ClrType, added.Select(e => e.Entity), cancellationToken);
+            await RowInserter.InsertAsync(db, added, cancellationToken);
         }
 
         var written = added.Count;

@@ -388,6 +388,62 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
     }
 
     [Fact]
+    public async Task A_task_a_write_creates_reads_back_as_written_and_a_second_open_task_for_its_fingerprint_is_refused()
+    {
+        // Inside a write, new tasks (with the changes of the same save) are inserted by RowInserter from the change tracker,
+        // shadow row version included: every kind of column must read back as EF would have written it, the task's creation
+        // must be audited and logged once, its version must start at 0 so the next change is checked, and the database's
+        // unique index must still refuse a second open task for one fingerprint.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var creation = App.Services.GetRequiredService<TaskCreation>();
+        var person = new Actor($"creator-{Guid.NewGuid():N}"[..20], ActorKind.User);
+        var fingerprint = $"insert-{Guid.NewGuid():N}";
+        var due = new DateTime(2027, 3, 4, 5, 6, 7, DateTimeKind.Utc).AddTicks(8);
+        var spec = new NewWorkItem
+        {
+            Title = "created by a write", Description = "line one\nline two", Kind = WorkItemKind.Deployment, Priority = WorkItemPriority.High,
+            DueDate = due, EstimatedDuration = TimeSpan.FromMinutes(95), InputData = """{"service":"api","attempt":2}""", AutoAssign = false,
+            MaxRetries = 5, Environment = "staging", Source = "ci", Fingerprint = fingerprint, MaxRunMinutes = 30, BudgetUsd = 1.234567m,
+        };
+
+        AuditContext.Use(person);
+        var (taskId, statements) = await unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var item = await creation.AddTaskAsync(db, spec, person, now, CancellationToken.None);
+            await creation.CommitCreatedAsync(db, [item], now, CancellationToken.None);
+            return (item.Id, App.Services.GetRequiredService<SqliteStatementCache>().Statements((Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection()));
+        }, CancellationToken.None);
+        var duplicate = await Assert.ThrowsAsync<RefusedException>(() => unitOfWork.WriteAsync(async (db, now) =>
+        {
+            var item = await creation.AddTaskAsync(db, spec with { Title = "the same problem again" }, person, now, CancellationToken.None);
+            await creation.CommitCreatedAsync(db, [item], now, CancellationToken.None);
+            return item.Id;
+        }, CancellationToken.None));
+        AuditContext.Clear();
+
+        // RowInserter's one-line INSERT, not EF's batched one (a line break before VALUES, a semicolon after it).
+        Assert.Contains(statements, sql => sql.StartsWith("INSERT INTO \"tasks\" (", StringComparison.Ordinal) && sql.Contains(") VALUES (", StringComparison.Ordinal) && !sql.Contains(';'));
+        Assert.Equal(RefusalKind.Conflict, duplicate.Kind);
+        await using var check = await App.DbAsync();
+        var task = await check.WorkItems.SingleAsync(w => w.Id == taskId);
+        Assert.Equal(
+            ("created by a write", "line one\nline two", WorkItemKind.Deployment, WorkItemPriority.High, due, DateTimeKind.Utc, TimeSpan.FromMinutes(95)),
+            (task.Title, task.Description, task.Kind, task.Priority, task.DueDate, task.DueDate!.Value.Kind, task.EstimatedDuration));
+        Assert.Equal(("""{"service":"api","attempt":2}""", false, 5, "staging", "ci", fingerprint, 30, 1.234567m),
+            (task.InputData, task.AutoAssign, task.MaxRetries, task.Environment, task.Source, task.Fingerprint, task.MaxRunMinutes, task.BudgetUsd));
+        Assert.Equal((WorkItemStatus.Pending, person.Name, person.Name, (Guid?)null), (task.Status, task.Owner, task.CreatedBy, task.AssignedAgentId));
+        Assert.Equal(0L, check.Entry(task).Property<long>(OpsDbContext.VersionColumn).CurrentValue);
+        Assert.Equal(1, await check.WorkItems.CountAsync(w => w.Fingerprint == fingerprint));
+        Assert.Equal(1, await check.AuditEntries.CountAsync(a => a.Actor == person.Name && a.TargetId == taskId.ToString() && a.Action == "created"));
+        Assert.Equal(1, await check.LogEntries.CountAsync(l => l.WorkItemId == taskId && l.StepName == "created"));
+
+        // The stored version is the one the next change is checked against.
+        task.Title = "changed after it was created";
+        await check.SaveChangesAsync();
+        Assert.Equal(1L, check.Entry(task).Property<long>(OpsDbContext.VersionColumn).CurrentValue);
+    }
+
+    [Fact]
     public async Task A_statement_with_a_bound_limit_keeps_its_plan_for_every_value_on_the_writers_and_the_readers_connections()
     {
         // EF writes every Take and every page of a list as LIMIT @p. Since 3.47 SQLite prepares such a statement again on
