@@ -73,4 +73,83 @@ public sealed partial class SqliteWriteQueue
             }
         }
     }
+
+    /// <summary>
+    /// The writes waiting, in two lanes: new work first, then updates, each in the order queued. A plain lock: the writer
+    /// takes from it between writes, the callers add to it, and each holds it for a queue operation only.
+    /// </summary>
+    private sealed class Lanes
+    {
+        private readonly Queue<IQueuedWrite>[] queues = [new(), new()]; // by WriteLane: NewWork, Updates
+        private bool completed;
+
+        /// <summary>False once <see cref="Complete"/> was called: the app is stopping.</summary>
+        public bool TryAdd(IQueuedWrite write, WriteLane lane)
+        {
+            lock (queues)
+            {
+                if (completed)
+                {
+                    return false;
+                }
+
+                queues[(int)lane].Enqueue(write);
+                Monitor.Pulse(queues);
+                return true;
+            }
+        }
+
+        /// <summary>Waits for a write, from <paramref name="first"/> when both lanes have one; false when the queue is completed and empty.</summary>
+        public bool Take(WriteLane first, out IQueuedWrite write, out WriteLane lane)
+        {
+            lock (queues)
+            {
+                while (true)
+                {
+                    foreach (var next in (ReadOnlySpan<WriteLane>)[first, first == WriteLane.NewWork ? WriteLane.Updates : WriteLane.NewWork])
+                    {
+                        lane = next;
+                        if (queues[(int)lane].TryDequeue(out write!))
+                        {
+                            return true;
+                        }
+                    }
+
+                    if (completed)
+                    {
+                        (write, lane) = (null!, first);
+                        return false;
+                    }
+
+                    Monitor.Wait(queues);
+                }
+            }
+        }
+
+        public bool TryTake(WriteLane lane, out IQueuedWrite write)
+        {
+            lock (queues)
+            {
+                return queues[(int)lane].TryDequeue(out write!);
+            }
+        }
+
+        public int Waiting(WriteLane lane)
+        {
+            lock (queues)
+            {
+                return queues[(int)lane].Count;
+            }
+        }
+
+        /// <summary>Adds nothing more; the writer takes what is left, then stops.</summary>
+        public void Complete()
+        {
+            lock (queues)
+            {
+                completed = true;
+                Monitor.PulseAll(queues);
+            }
+        }
+    }
 }

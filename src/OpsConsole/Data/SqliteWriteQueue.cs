@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -17,13 +16,22 @@ namespace OpsConsole.Data;
 /// the thread pool queued behind the very requests waiting for it, between groups and at every await that yielded (at 200
 /// tasks a second, the median <c>POST tasks/</c> took 11–16 ms that way, 7–9 ms this way in most runs).
 /// </para>
+/// <para>
+/// New work (<see cref="WriteLane.NewWork"/>: tasks created, failures and bug reports taken in) waits in a lane of its own and
+/// goes first: a group of it takes nothing else, and a group of updates commits once it has run <see cref="UpdatesPerTurn"/>
+/// writes when new work waits. A task created while twenty agents report waits for a few of their writes, not for every
+/// report queued before it; the updates still get a turn after every group of new work.
+/// </para>
 /// </summary>
 public sealed partial class SqliteWriteQueue : IAsyncDisposable
 {
     /// <summary>The most writes one transaction carries; a storm is committed in steps this size.</summary>
     public const int MaxGroup = 64;
 
-    private readonly BlockingCollection<IQueuedWrite> pending = [];
+    /// <summary>How many updates a group runs, when they wait, before new work waiting behind them goes first.</summary>
+    public const int UpdatesPerTurn = 8;
+
+    private readonly Lanes pending = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IDbContextFactory<OpsDbContext> dbFactory; // the pool itself: the writer's contexts work on its own connection, never on a lent one
     private readonly DomainEventInterceptor events;
@@ -54,25 +62,25 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         }
     }
 
-    public Task<T> EnqueueAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken) =>
-        Enqueue(new QueuedWrite<T>(operation, null, AuditContext.Value, cancellationToken)).Result;
+    public Task<T> EnqueueAsync<T>(WriteOperation<T> operation, WriteLane lane, CancellationToken cancellationToken) =>
+        Enqueue(new QueuedWrite<T>(operation, null, AuditContext.Value, cancellationToken), lane).Result;
 
     /// <summary>
     /// A write followed, in the same commit, by <paramref name="tail"/>: run once for every write of the group that asks for
     /// the same tail, after all of them, in its own savepoint and context. The write's result, and the tail's (null when the
     /// tail was refused: it rolled back alone and the write still committed).
     /// </summary>
-    public async Task<(T Result, int? Tail)> EnqueueWithTailAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, CancellationToken cancellationToken)
+    public async Task<(T Result, int? Tail)> EnqueueWithTailAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, WriteLane lane, CancellationToken cancellationToken)
     {
-        var write = Enqueue(new QueuedWrite<T>(operation, tail, AuditContext.Value, cancellationToken));
+        var write = Enqueue(new QueuedWrite<T>(operation, tail, AuditContext.Value, cancellationToken), lane);
         var result = await write.Result;
         return (result, await write.TailResult);
     }
 
-    private QueuedWrite<T> Enqueue<T>(QueuedWrite<T> write)
+    private QueuedWrite<T> Enqueue<T>(QueuedWrite<T> write, WriteLane lane)
     {
         write.CancellationToken.ThrowIfCancellationRequested();
-        if (!TryAdd(write))
+        if (!pending.TryAdd(write, lane))
         {
             throw new ObjectDisposedException(nameof(SqliteWriteQueue), "The application is stopping; the write was not applied.");
         }
@@ -87,24 +95,11 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
             return;
         }
 
-        pending.CompleteAdding();
+        pending.Complete();
         await stopped.Task;
-        pending.Dispose();
         if (connection is not null)
         {
             await connection.DisposeAsync();
-        }
-    }
-
-    private bool TryAdd(IQueuedWrite write)
-    {
-        try
-        {
-            return pending.TryAdd(write);
-        }
-        catch (InvalidOperationException)
-        {
-            return false; // adding was completed: the app is stopping
         }
     }
 
@@ -124,53 +119,59 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     {
         UnitOfWork.MarkWriting(true);
         var group = new List<IQueuedWrite>(MaxGroup);
-        while (pending.TryTake(out var next, Timeout.Infinite))
-        {
-            group.Clear();
-            for (var write = next; write is not null; write = group.Count < MaxGroup && pending.TryTake(out var more) ? more : null)
-            {
-                if (write.CancellationToken.IsCancellationRequested)
-                {
-                    write.Failed(new OperationCanceledException(write.CancellationToken));
-                    continue;
-                }
+        var lane = WriteLane.Updates;
 
-                group.Add(write);
+        // New work first, except right after a group of it: the updates waiting then have their turn.
+        while (pending.Take(lane == WriteLane.NewWork ? WriteLane.Updates : WriteLane.NewWork, out var first, out lane))
+        {
+            if (first.CancellationToken.IsCancellationRequested)
+            {
+                first.Failed(new OperationCanceledException(first.CancellationToken));
+                continue;
             }
 
-            if (group.Count > 0)
+            group.Clear();
+            group.Add(first);
+            try
             {
-                try
+                // At most what waited in its lane when the group began: a group commits before the writes queued behind it wait long.
+                CommitGroupAsync(group, lane, Math.Min(MaxGroup - 1, pending.Waiting(lane))).GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                // Never let the writer die: every write queued after this one would wait for ever.
+                DataLog.GroupFailed(logger, group.Count, ex);
+                foreach (var write in group)
                 {
-                    CommitGroupAsync(group).GetAwaiter().GetResult();
-                }
-                catch (Exception ex)
-                {
-                    // Never let the writer die: every write queued after this one would wait for ever.
-                    DataLog.GroupFailed(logger, group.Count, ex);
-                    foreach (var write in group)
-                    {
-                        write.Failed(ex);
-                    }
+                    write.Failed(ex);
                 }
             }
         }
     }
 
-    private async Task CommitGroupAsync(List<IQueuedWrite> group)
+    /// <summary>
+    /// Runs <paramref name="group"/> (its first write, then up to <paramref name="more"/> of <paramref name="lane"/> taken as
+    /// it goes) in one transaction, then the tails they asked for, and commits.
+    /// </summary>
+    private async Task CommitGroupAsync(List<IQueuedWrite> group, WriteLane lane, int more)
     {
-        var done = new List<(IQueuedWrite Write, OpsDbContext Db)>(group.Count);
+        var done = new List<(IQueuedWrite Write, OpsDbContext Db)>(MaxGroup);
         Dictionary<WriteOperation<int>, int?> tails = [];
         var stamp = availability.Stamp;
         try
         {
             var open = await OpenAsync();
             await using var transaction = await open.BeginTransactionAsync(); // BEGIN IMMEDIATE: waits for other processes' writers
-            foreach (var write in group)
+            for (var i = 0; i < group.Count; i++)
             {
-                if (await RunOneAsync(write, open, transaction) is { } db)
+                if (await RunOneAsync(group[i], open, transaction) is { } db)
                 {
-                    done.Add((write, db));
+                    done.Add((group[i], db));
+                }
+
+                if (i == group.Count - 1 && NextOfGroup(lane, group.Count, ref more) is { } next)
+                {
+                    group.Add(next);
                 }
             }
 
@@ -213,6 +214,27 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
             write.TailDone(write.Tail is { } tail ? tails.GetValueOrDefault(tail) : null);
             await ReturnAsync(db);
         }
+    }
+
+    /// <summary>
+    /// The next write of a group of <paramref name="lane"/>, whose <paramref name="taken"/> writes ran; null to commit the group
+    /// now: nothing more of its lane waited when it began, or new work waits behind a group of updates that had its turn (a
+    /// task created, a failure reported, goes first however many agents report, and updates still move during a storm).
+    /// </summary>
+    private IQueuedWrite? NextOfGroup(WriteLane lane, int taken, ref int more)
+    {
+        while (more > 0 && (lane == WriteLane.NewWork || taken < UpdatesPerTurn || pending.Waiting(WriteLane.NewWork) == 0) && pending.TryTake(lane, out var write))
+        {
+            more--;
+            if (!write.CancellationToken.IsCancellationRequested)
+            {
+                return write;
+            }
+
+            write.Failed(new OperationCanceledException(write.CancellationToken));
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -33,7 +33,11 @@ public sealed class UnitOfWork(
 
     private static readonly AsyncLocal<bool> Writing = new();
 
-    public Task<T> WriteAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken) =>
+        WriteAsync(operation, WriteLane.Updates, cancellationToken);
+
+    /// <summary>A write in <paramref name="lane"/>: on SQLite, new work is written ahead of the updates queued before it.</summary>
+    public Task<T> WriteAsync<T>(WriteOperation<T> operation, WriteLane lane, CancellationToken cancellationToken)
     {
         if (Writing.Value)
         {
@@ -42,7 +46,7 @@ public sealed class UnitOfWork(
         }
 
         return queue is not null
-            ? queue.EnqueueAsync(operation, cancellationToken)
+            ? queue.EnqueueAsync(operation, lane, cancellationToken)
             : RunWithRetriesAsync(operation, cancellationToken);
     }
 
@@ -52,14 +56,14 @@ public sealed class UnitOfWork(
     /// result and the tail's; the tail's is null when it did not run in this commit (PostgreSQL, or refused): the caller
     /// runs it on its own.
     /// </summary>
-    public async Task<(T Result, int? Tail)> WriteThenAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, CancellationToken cancellationToken)
+    public async Task<(T Result, int? Tail)> WriteThenAsync<T>(WriteOperation<T> operation, WriteOperation<int> tail, WriteLane lane, CancellationToken cancellationToken)
     {
         if (queue is null || Writing.Value)
         {
-            return (await WriteAsync(operation, cancellationToken), null);
+            return (await WriteAsync(operation, lane, cancellationToken), null);
         }
 
-        return await queue.EnqueueWithTailAsync(operation, tail, cancellationToken);
+        return await queue.EnqueueWithTailAsync(operation, tail, lane, cancellationToken);
     }
 
     /// <summary>Marks the current flow as inside a write (for the queue's loop, which runs operations on behalf of callers).</summary>
@@ -113,6 +117,23 @@ public sealed class UnitOfWork(
             }
         }
     }
+}
+
+/// <summary>
+/// Which writes of this process go first when several wait (SQLite's one writer; PostgreSQL's writers run in parallel and
+/// ignore it). Each lane keeps its order; a caller's own writes, awaited one after another, keep theirs.
+/// </summary>
+public enum WriteLane
+{
+    /// <summary>
+    /// Work taken in: a task created, a failure or a bug report turned into one, a GitHub issue taken in. Whoever sends it
+    /// waits to hear it was taken in, and the agent that gets it waits for it: it is written before the updates waiting,
+    /// however many agents report meanwhile (issue 13: creates had queued behind progress reports).
+    /// </summary>
+    NewWork,
+
+    /// <summary>Everything else: agents' reports and heartbeats, people's changes, the sweeps.</summary>
+    Updates,
 }
 
 /// <summary>What a failed write means: a race to run again, a busy database, or the caller's own mistake.</summary>

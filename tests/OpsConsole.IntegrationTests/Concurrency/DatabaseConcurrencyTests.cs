@@ -108,7 +108,7 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
             throw new InvalidOperationException("the tail fails after writing");
         };
 
-        var (id, refused) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, kept, now), refusedTail, CancellationToken.None);
+        var (id, refused) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, kept, now), refusedTail, WriteLane.Updates, CancellationToken.None);
 
         Assert.Null(refused); // the caller runs what the tail does on its own
         await using (var check = await app.DbAsync())
@@ -123,7 +123,7 @@ public abstract class DatabaseConcurrencyTests(OpsConsoleFactory app)
             await AddTaskAsync(db, tail, now);
             return 7;
         };
-        var (_, ran) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, write, now), goodTail, CancellationToken.None);
+        var (_, ran) = await unitOfWork.WriteThenAsync(async (db, now) => await AddTaskAsync(db, write, now), goodTail, WriteLane.NewWork, CancellationToken.None);
 
         await using var after = await app.DbAsync();
         Assert.True(await after.WorkItems.AnyAsync(w => w.Title == write));
@@ -255,6 +255,71 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
             Assert.Equal("wal", await command.ExecuteScalarAsync());
             await db.Database.CloseConnectionAsync();
         }
+    }
+
+    [Fact]
+    public async Task New_work_is_written_ahead_of_the_updates_queued_before_it_and_the_updates_still_get_their_turn()
+    {
+        // Issue 13: creates queued behind agents' progress reports. A task created while reports wait must be written
+        // before them (after at most one turn of updates already running), and every report must still be written.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        WriteOperation<int> Recorded(string name) => (_, _) =>
+        {
+            order.Enqueue(name);
+            return Task.FromResult(0);
+        };
+
+        // The writer busy with one write while twenty reports and then two new tasks queue behind it: the tasks go first.
+        // A third task, created while the first is written, waits for one turn of the reports, and the rest of them come after it.
+        // (Other writes of the app, never recorded here, may share a turn: hence "at most" a turn.)
+        var (busy, running) = Blocking(order, "busy");
+        var first = unitOfWork.WriteAsync(busy.Operation, CancellationToken.None);
+        await running.Task;
+        var reports = Enumerable.Range(1, 20).Select(i => unitOfWork.WriteAsync(Recorded($"report {i}"), CancellationToken.None)).ToList();
+        var (task1, writing1) = Blocking(order, "task 1");
+        List<Task<int>> created = [unitOfWork.WriteAsync(task1.Operation, WriteLane.NewWork, CancellationToken.None), unitOfWork.WriteAsync(Recorded("task 2"), WriteLane.NewWork, CancellationToken.None)];
+        busy.Release.SetResult();
+        await writing1.Task;
+        created.Add(unitOfWork.WriteAsync(Recorded("task 3"), WriteLane.NewWork, CancellationToken.None));
+        task1.Release.SetResult();
+        await Task.WhenAll([first, .. created, .. reports]);
+        var ran = order.ToList();
+        Assert.Equal(["busy", "task 1", "task 2"], ran.Take(3));
+        Assert.InRange(ran.IndexOf("task 3") - 3, 1, SqliteWriteQueue.UpdatesPerTurn);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"report {i}"), ran.Where(r => r.StartsWith("report", StringComparison.Ordinal)));
+
+        // A turn of updates already running when new work arrives: the new task waits for that turn only, the rest after it.
+        order.Clear();
+        var (gate, gated) = Blocking(order, "before");
+        var before = unitOfWork.WriteAsync(gate.Operation, CancellationToken.None);
+        await gated.Task;
+        var (turn, turning) = Blocking(order, "report 1");
+        reports = [unitOfWork.WriteAsync(turn.Operation, CancellationToken.None), .. Enumerable.Range(2, 19).Select(i => unitOfWork.WriteAsync(Recorded($"report {i}"), CancellationToken.None))];
+        gate.Release.SetResult(); // the reports' turn begins with report 1, which holds the writer
+        await turning.Task;
+        var another = unitOfWork.WriteAsync(Recorded("new task"), WriteLane.NewWork, CancellationToken.None);
+        turn.Release.SetResult();
+        await Task.WhenAll([before, another, .. reports]);
+        ran = order.Skip(1).ToList();
+        Assert.InRange(ran.IndexOf("new task"), 1, SqliteWriteQueue.UpdatesPerTurn);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"report {i}"), ran.Where(r => r != "new task"));
+    }
+
+    /// <summary>A write that records its name, says it is running, and holds the writer until released.</summary>
+    private static ((WriteOperation<int> Operation, TaskCompletionSource Release) Write, TaskCompletionSource Running) Blocking(
+        System.Collections.Concurrent.ConcurrentQueue<string> order, string name)
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        WriteOperation<int> operation = async (_, _) =>
+        {
+            order.Enqueue(name);
+            running.TrySetResult();
+            await release.Task;
+            return 0;
+        };
+        return ((operation, release), running);
     }
 
     [Fact]

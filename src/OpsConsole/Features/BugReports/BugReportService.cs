@@ -153,7 +153,7 @@ public sealed class BugReportService(UnitOfWork unitOfWork, TaskCreation creatio
             report.TaskCreated(item.Id);
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return new BugReportTask(item, report, true);
-        }, cancellationToken);
+        }, WriteLane.NewWork, cancellationToken);
         if (result.Created)
         {
             await dispatcher.DispatchAsync();

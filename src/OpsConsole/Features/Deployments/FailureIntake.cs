@@ -59,7 +59,7 @@ public sealed class FailureIntake(UnitOfWork unitOfWork, TaskCreation creation, 
                 await db.SaveChangesAsync(cancellationToken);
             }
             return outcome;
-        }, cancellationToken);
+        }, WriteLane.NewWork, cancellationToken);
 
         metrics.FailuresReceived(reports, results);
         foreach (var item in created)

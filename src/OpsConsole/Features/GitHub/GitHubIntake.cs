@@ -125,7 +125,7 @@ public sealed class GitHubIntake(
             });
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return new IntakeOutcome(issue.Number, item.Id, true, $"issue #{issue.Number} became task {item.Id}");
-        }, cancellationToken);
+        }, WriteLane.NewWork, cancellationToken);
 
         if (outcome.Created)
         {

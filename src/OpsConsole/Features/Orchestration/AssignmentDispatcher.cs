@@ -40,9 +40,13 @@ public sealed class AssignmentDispatcher(
     /// group of writes committed with it, so neither the caller nor the agent waits for a second turn in the writers'
     /// queue), elsewhere as <see cref="DispatchAsync"/> after it commits. The change's result and how many tasks were assigned.
     /// </summary>
-    public async Task<(T Result, int Assigned)> WriteThenAssignAsync<T>(WriteOperation<T> change, CancellationToken cancellationToken)
+    public Task<(T Result, int Assigned)> WriteThenAssignAsync<T>(WriteOperation<T> change, CancellationToken cancellationToken) =>
+        WriteThenAssignAsync(change, WriteLane.Updates, cancellationToken);
+
+    /// <inheritdoc cref="WriteThenAssignAsync{T}(WriteOperation{T}, CancellationToken)"/>
+    public async Task<(T Result, int Assigned)> WriteThenAssignAsync<T>(WriteOperation<T> change, WriteLane lane, CancellationToken cancellationToken)
     {
-        var (result, assigned) = await unitOfWork.WriteThenAsync(change, PassInCommit, cancellationToken);
+        var (result, assigned) = await unitOfWork.WriteThenAsync(change, PassInCommit, lane, cancellationToken);
         return (result, assigned ?? await DispatchAsync());
     }
 

@@ -40,7 +40,7 @@ public sealed partial class OrchestrationEngine(
             var item = await creation.AddTaskAsync(db, spec, actor, now, cancellationToken);
             await creation.CommitCreatedAsync(db, [item], now, cancellationToken);
             return item;
-        }, cancellationToken);
+        }, WriteLane.NewWork, cancellationToken);
     }
 
     public async Task<WorkItem> StartAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
@@ -216,9 +216,12 @@ public sealed partial class OrchestrationEngine(
     /// it to an agent (it was left waiting); a task the change completed, started or failed for good is as the change left
     /// it, whatever the pass gave to others (its agent's counts included: they are the change's).
     /// </summary>
-    private async Task<WorkItem> DispatchedAsync(WriteOperation<WorkItem> change, CancellationToken cancellationToken)
+    private Task<WorkItem> DispatchedAsync(WriteOperation<WorkItem> change, CancellationToken cancellationToken) =>
+        DispatchedAsync(change, WriteLane.Updates, cancellationToken);
+
+    private async Task<WorkItem> DispatchedAsync(WriteOperation<WorkItem> change, WriteLane lane, CancellationToken cancellationToken)
     {
-        var (item, assigned) = await dispatcher.WriteThenAssignAsync(change, cancellationToken);
+        var (item, assigned) = await dispatcher.WriteThenAssignAsync(change, lane, cancellationToken);
         return MayHaveBeenAssigned(item, assigned) ? await ReloadAsync(item, cancellationToken) : item;
     }
 
