@@ -25,6 +25,8 @@ public sealed class AssignmentDispatcher(
     OpsMetrics metrics,
     ILogger<AssignmentDispatcher> logger)
 {
+    private static readonly WorkItemKind[] EveryKind = Enum.GetValues<WorkItemKind>();
+
     /// <summary>How many waiting tasks one assignment pass looks at per free agent slot.</summary>
     private const int LookAheadPerSlot = 4;
 
@@ -162,6 +164,13 @@ public sealed class AssignmentDispatcher(
     private async Task<int> AssignWaitingAsync(OpsDbContext db, DateTime now, CancellationToken cancellationToken)
     {
         if (options.CurrentValue.DryRun)
+        {
+            return 0;
+        }
+
+        // Most passes find no task waiting at all (the write that created it assigned it, or an agent's report asked for the
+        // pass): one query says so, before the agents are read.
+        if (!await WaitingTasks.AnyAsync(db, now, EveryKind, cancellationToken))
         {
             return 0;
         }
