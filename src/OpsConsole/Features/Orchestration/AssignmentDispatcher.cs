@@ -183,9 +183,10 @@ public sealed class AssignmentDispatcher(
             return 0;
         }
 
-        // Most passes find nothing the free agents take: one query says so, before a seek per status and kind.
+        // Most passes find nothing the free agents take: one query says so, before a seek per status and kind (when they take
+        // every kind, the question above already answered it).
         var kinds = KindsFreeAgentsTake(agents);
-        if (kinds.Count == 0 || !await WaitingTasks.AnyAsync(db, now, kinds, cancellationToken))
+        if (kinds.Count == 0 || kinds.Count < EveryKind.Length && !await WaitingTasks.AnyAsync(db, now, kinds, cancellationToken))
         {
             return 0;
         }
