@@ -19,8 +19,9 @@ namespace OpsConsole.Data;
 /// <para>
 /// New work (<see cref="WriteLane.NewWork"/>: tasks created, failures and bug reports taken in) waits in a lane of its own and
 /// goes first: a group of it takes nothing else, and a group of updates commits once it has run <see cref="UpdatesPerTurn"/>
-/// writes when new work waits. A task created while twenty agents report waits for a few of their writes, not for every
-/// report queued before it; the updates still get a turn after every group of new work.
+/// writes when new work waits and at most <see cref="UpdatesLead"/> updates still wait. A task created while twenty agents
+/// report waits for a few of their writes, not for every report queued before it; the updates still get a turn after every
+/// group of new work, and when they fall behind, creates wait for them (no backlog of tasks grows behind full agents).
 /// </para>
 /// </summary>
 public sealed partial class SqliteWriteQueue : IAsyncDisposable
@@ -30,6 +31,14 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     /// <summary>How many updates a group runs, when they wait, before new work waiting behind them goes first.</summary>
     public const int UpdatesPerTurn = 8;
+
+    /// <summary>
+    /// How many waiting updates new work may go ahead of. When more wait, the agents' reports are falling behind what is
+    /// created (as fast as it is answered, creators outrun the agents finishing their tasks): a group of updates then runs on
+    /// until only this many wait, so creates are paced by the reports that free agents, as in plain arrival order, instead of
+    /// a backlog of tasks growing behind full agents while the creators are answered first.
+    /// </summary>
+    public const int UpdatesLead = 16;
 
     private readonly Lanes pending = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -218,12 +227,14 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     /// <summary>
     /// The next write of a group of <paramref name="lane"/>, whose <paramref name="taken"/> writes ran; null to commit the group
-    /// now: nothing more of its lane waited when it began, or new work waits behind a group of updates that had its turn (a
-    /// task created, a failure reported, goes first however many agents report, and updates still move during a storm).
+    /// now: nothing more of its lane waited when it began, or new work waits behind a group of updates that had its turn and
+    /// left at most <see cref="UpdatesLead"/> waiting (a task created, a failure reported, goes ahead of the agents' reports
+    /// while they keep up, and updates still move during a storm).
     /// </summary>
     private IQueuedWrite? NextOfGroup(WriteLane lane, int taken, ref int more)
     {
-        while (more > 0 && (lane == WriteLane.NewWork || taken < UpdatesPerTurn || pending.Waiting(WriteLane.NewWork) == 0) && pending.TryTake(lane, out var write))
+        while (more > 0 && (lane == WriteLane.NewWork || taken < UpdatesPerTurn || pending.Waiting(WriteLane.NewWork) == 0 || pending.Waiting(WriteLane.Updates) > UpdatesLead)
+            && pending.TryTake(lane, out var write))
         {
             more--;
             if (!write.CancellationToken.IsCancellationRequested)

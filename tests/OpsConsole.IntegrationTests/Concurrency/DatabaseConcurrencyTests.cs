@@ -306,6 +306,35 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
         Assert.Equal(Enumerable.Range(1, 20).Select(i => $"report {i}"), ran.Where(r => r != "new task"));
     }
 
+    [Fact]
+    public async Task When_the_agents_reports_fall_behind_new_work_waits_for_all_but_the_last_few_of_them()
+    {
+        // As fast as they are answered, creators outrun the agents finishing their tasks: if new work always went first, the
+        // reports that free agents would fall further behind and tasks would wait for a full agent (issue 13: creation →
+        // TaskAssigned 1.2 s). With more than UpdatesLead reports waiting, a task created waits until only that many are left.
+        var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        WriteOperation<int> Recorded(string name) => (_, _) =>
+        {
+            order.Enqueue(name);
+            return Task.FromResult(0);
+        };
+
+        const int Reports = 40;
+        var (busy, running) = Blocking(order, "busy");
+        var first = unitOfWork.WriteAsync(busy.Operation, WriteLane.NewWork, CancellationToken.None);
+        await running.Task;
+        var reports = Enumerable.Range(1, Reports).Select(i => unitOfWork.WriteAsync(Recorded($"report {i}"), CancellationToken.None)).ToList();
+        var created = unitOfWork.WriteAsync(Recorded("task"), WriteLane.NewWork, CancellationToken.None);
+        busy.Release.SetResult(); // a group of new work just ran: the reports' turn, and it runs on while more than the lead wait
+        await Task.WhenAll([first, created, .. reports]);
+
+        var ran = order.Skip(1).ToList();
+        var reportsBefore = ran.IndexOf("task");
+        Assert.InRange(reportsBefore, Reports - SqliteWriteQueue.UpdatesLead, Reports - SqliteWriteQueue.UpdatesLead + 1);
+        Assert.Equal(Enumerable.Range(1, Reports).Select(i => $"report {i}"), ran.Where(r => r != "task"));
+    }
+
     /// <summary>A write that records its name, says it is running, and holds the writer until released.</summary>
     private static ((WriteOperation<int> Operation, TaskCompletionSource Release) Write, TaskCompletionSource Running) Blocking(
         System.Collections.Concurrent.ConcurrentQueue<string> order, string name)
