@@ -264,11 +264,7 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
         // before them (after at most one turn of updates already running), and every report must still be written.
         var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        WriteOperation<int> Recorded(string name) => (_, _) =>
-        {
-            order.Enqueue(name);
-            return Task.FromResult(0);
-        };
+        WriteOperation<int> Recorded(string name) => Recording(order, name);
 
         // The writer busy with one write while twenty reports and then two new tasks queue behind it: the tasks go first.
         // A third task, created while the first is written, waits for one turn of the reports, and the rest of them come after it.
@@ -314,11 +310,7 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
         // TaskAssigned 1.2 s). With more than UpdatesLead reports waiting, a task created waits until only that many are left.
         var unitOfWork = App.Services.GetRequiredService<UnitOfWork>();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        WriteOperation<int> Recorded(string name) => (_, _) =>
-        {
-            order.Enqueue(name);
-            return Task.FromResult(0);
-        };
+        WriteOperation<int> Recorded(string name) => Recording(order, name);
 
         const int Reports = 40;
         var (busy, running) = Blocking(order, "busy");
@@ -334,6 +326,13 @@ public sealed class SqliteConcurrencyTests(OpsConsoleFactory app) : DatabaseConc
         Assert.InRange(reportsBefore, Reports - SqliteWriteQueue.UpdatesLead, Reports - SqliteWriteQueue.UpdatesLead + 1);
         Assert.Equal(Enumerable.Range(1, Reports).Select(i => $"report {i}"), ran.Where(r => r != "task"));
     }
+
+    /// <summary>A write that records its name as it runs.</summary>
+    private static WriteOperation<int> Recording(System.Collections.Concurrent.ConcurrentQueue<string> order, string name) => (_, _) =>
+    {
+        order.Enqueue(name);
+        return Task.FromResult(0);
+    };
 
     /// <summary>A write that records its name, says it is running, and holds the writer until released.</summary>
     private static ((WriteOperation<int> Operation, TaskCompletionSource Release) Write, TaskCompletionSource Running) Blocking(
