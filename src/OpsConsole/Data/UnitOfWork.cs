@@ -127,8 +127,9 @@ public enum WriteLane
 {
     /// <summary>
     /// Work taken in: a task created, a failure or a bug report turned into one, a GitHub issue taken in. Whoever sends it
-    /// waits to hear it was taken in, and the agent that gets it waits for it: it is written before the updates waiting,
-    /// however many agents report meanwhile (issue 13: creates had queued behind progress reports).
+    /// waits to hear it was taken in, and the agent that gets it waits for it: it is written before the updates waiting
+    /// (issue 13: creates had queued behind progress reports), as long as at most <see cref="SqliteWriteQueue.UpdatesLead"/>
+    /// of them wait; when more do, the agents are falling behind and it waits for them (no backlog behind full agents).
     /// </summary>
     NewWork,
 
