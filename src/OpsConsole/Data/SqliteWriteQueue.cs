@@ -29,14 +29,15 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     /// <summary>The most writes one transaction carries; a storm is committed in steps this size.</summary>
     public const int MaxGroup = 64;
 
-    /// <summary>How many updates a group runs, when they wait, before new work waiting behind them goes first.</summary>
+    /// <summary>How many updates a group runs, when they wait, before new work waiting behind them goes first (once at most <see cref="UpdatesLead"/> updates still wait).</summary>
     public const int UpdatesPerTurn = 8;
 
     /// <summary>
     /// How many waiting updates new work may go ahead of. When more wait, the agents' reports are falling behind what is
     /// created (as fast as it is answered, creators outrun the agents finishing their tasks): a group of updates then runs on
-    /// until only this many wait, so creates are paced by the reports that free agents, as in plain arrival order, instead of
-    /// a backlog of tasks growing behind full agents while the creators are answered first.
+    /// until only this many wait (or it is whole: <see cref="MaxGroup"/> writes, of those that waited when it began), so
+    /// creates are paced by the reports that free agents, as in plain arrival order, instead of a backlog of tasks growing
+    /// behind full agents while the creators are answered first.
     /// </summary>
     public const int UpdatesLead = 16;
 

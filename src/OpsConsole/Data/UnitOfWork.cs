@@ -36,7 +36,7 @@ public sealed class UnitOfWork(
     public Task<T> WriteAsync<T>(WriteOperation<T> operation, CancellationToken cancellationToken) =>
         WriteAsync(operation, WriteLane.Updates, cancellationToken);
 
-    /// <summary>A write in <paramref name="lane"/>: on SQLite, new work is written ahead of the updates queued before it.</summary>
+    /// <summary>A write in <paramref name="lane"/>: on SQLite, new work is written ahead of the updates queued before it while they keep up (<see cref="SqliteWriteQueue.UpdatesLead"/>).</summary>
     public Task<T> WriteAsync<T>(WriteOperation<T> operation, WriteLane lane, CancellationToken cancellationToken)
     {
         if (Writing.Value)

@@ -116,13 +116,14 @@ public sealed class LeaseTests : IAsyncLifetime
 
         // A node died mid-sweep: the lease is held by a holder that never gives it back. (Written as that node would have left
         // it rather than taken by the first node: a sweep of the first node's own, queued at its start, could otherwise
-        // share its holder and give the lease back under the test.)
+        // share its holder and give the lease back under the test.) It lapses a second before the survivor would give up
+        // waiting for it (its wait lasts one term), so the clock moving on beside the wait cannot end the wait first.
         var lease = Features.Orchestration.OrchestrationSweepJob.Lease;
         var now = second.Time.GetUtcNow().UtcDateTime;
         await using (var db = await first.DbAsync())
         {
             await db.WorkLeases.Where(l => l.Name == lease).ExecuteDeleteAsync();
-            db.WorkLeases.Add(new WorkLease { Name = lease, Holder = "node-c:5080#deadbeef", AcquiredAt = now, ExpiresAt = now + Leases.Term });
+            db.WorkLeases.Add(new WorkLease { Name = lease, Holder = "node-c:5080#deadbeef", AcquiredAt = now, ExpiresAt = now + Leases.Term - TimeSpan.FromSeconds(1) });
             await db.SaveChangesAsync();
         }
 
@@ -130,10 +131,12 @@ public sealed class LeaseTests : IAsyncLifetime
         await Task.Delay(50);
         Assert.Equal(0, ran);
 
-        // Time passes on the survivor a second at a time, as its wait does, until the wait ends (a busy machine may need more
-        // advances than seconds, as a wait it starts just after an advance needs the next one): once the term is over it sweeps.
+        // Time passes a second at a time, as the wait does, until the wait ends (a busy machine may need more advances than
+        // seconds, as a wait it starts just after an advance needs the next one): once the term is over it sweeps. Both
+        // nodes' clocks move, so a sweep of either node's own that began meanwhile waits and ends on its clock too.
         await Eventually.TrueAsync(() =>
         {
+            first.Time.Advance(TimeSpan.FromSeconds(1));
             second.Time.Advance(TimeSpan.FromSeconds(1));
             return waiting.IsCompleted;
         }, "the survivor's sweep to stop waiting");
@@ -141,10 +144,22 @@ public sealed class LeaseTests : IAsyncLifetime
         Assert.True(await waiting);
         Assert.Equal(1, ran);
 
-        // A finished sweep gives its lease back: the first node sweeps next without waiting.
-        Assert.True(await first.Services.GetRequiredService<Leases>().RunExclusiveAsync(
-            Features.Orchestration.OrchestrationSweepJob.Lease, _ => { ran++; return Task.CompletedTask; }, CancellationToken.None));
+        // A finished sweep gives its lease back: the first node sweeps next, well before a lease it had to wait out would
+        // lapse (its clock moves only while it waits, for one of its own sweeps still finishing).
+        var asked = first.Time.GetUtcNow();
+        var next = first.Services.GetRequiredService<Leases>().RunExclusiveAsync(lease, _ => { ran++; return Task.CompletedTask; }, CancellationToken.None);
+        await Eventually.TrueAsync(() =>
+        {
+            if (!next.IsCompleted)
+            {
+                first.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            return next.IsCompleted;
+        }, "the first node's sweep to run");
+        Assert.True(await next);
         Assert.Equal(2, ran);
+        Assert.True(first.Time.GetUtcNow() - asked < Leases.Term - TimeSpan.FromSeconds(5), $"the first node waited {first.Time.GetUtcNow() - asked} for a lease given back");
     }
 
     private static string Failure(string what) => DeploymentLog.Line("ERROR", $"Deployment failed: {what} step broke", DeploymentLog.NewId(), "migrate");
