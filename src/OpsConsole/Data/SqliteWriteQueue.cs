@@ -134,9 +134,8 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         // New work first, except right after a group of it: the updates waiting then have their turn.
         while (pending.Take(lane == WriteLane.NewWork ? WriteLane.Updates : WriteLane.NewWork, out var first, out lane))
         {
-            if (first.CancellationToken.IsCancellationRequested)
+            if (FailedIfCancelled(first))
             {
-                first.Failed(new OperationCanceledException(first.CancellationToken));
                 continue;
             }
 
@@ -238,15 +237,25 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
             && pending.TryTake(lane, out var write))
         {
             more--;
-            if (!write.CancellationToken.IsCancellationRequested)
+            if (!FailedIfCancelled(write))
             {
                 return write;
             }
-
-            write.Failed(new OperationCanceledException(write.CancellationToken));
         }
 
         return null;
+    }
+
+    /// <summary>True when the caller of <paramref name="write"/> gave up before it ran: it hears so, and the write is skipped.</summary>
+    private static bool FailedIfCancelled(IQueuedWrite write)
+    {
+        if (!write.CancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        write.Failed(new OperationCanceledException(write.CancellationToken));
+        return true;
     }
 
     /// <summary>
