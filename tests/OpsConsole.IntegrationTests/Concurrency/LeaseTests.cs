@@ -122,12 +122,10 @@ public sealed class LeaseTests : IAsyncLifetime
         var now = second.Time.GetUtcNow().UtcDateTime;
         await using (var db = await first.DbAsync())
         {
-            await db.WorkLeases.Where(l => l.Name == lease).ExecuteDeleteAsync();
-            db.WorkLeases.Add(new WorkLease { Name = lease, Holder = "node-c:5080#deadbeef", AcquiredAt = now, ExpiresAt = now + Leases.Term - TimeSpan.FromSeconds(1) });
-            await db.SaveChangesAsync();
+            await AnotherNode.HoldsAsync(db, lease, "node-c:5080#deadbeef", now, now + Leases.Term - TimeSpan.FromSeconds(1));
         }
 
-        var waiting = leases.RunExclusiveAsync(Features.Orchestration.OrchestrationSweepJob.Lease, _ => { ran++; return Task.CompletedTask; }, CancellationToken.None);
+        var waiting = leases.RunExclusiveAsync(lease, _ => { ran++; return Task.CompletedTask; }, CancellationToken.None);
         await Task.Delay(50);
         Assert.Equal(0, ran);
 
@@ -179,9 +177,7 @@ public sealed class OutboxLeaseTests(GitHubApp app) : IClassFixture<GitHubApp>
         var now = app.Time.GetUtcNow().UtcDateTime;
         await using (var db = await app.DbAsync())
         {
-            await db.WorkLeases.Where(l => l.Name == GitHubOutbox.Lease).ExecuteDeleteAsync();
-            db.WorkLeases.Add(new WorkLease { Name = GitHubOutbox.Lease, Holder = "node-b:5080#0badcafe", AcquiredAt = now, ExpiresAt = now + Leases.Term });
-            await db.SaveChangesAsync();
+            await AnotherNode.HoldsAsync(db, GitHubOutbox.Lease, "node-b:5080#0badcafe", now, now + Leases.Term);
         }
 
         var taskId = await app.ProductionFailureAsync();
@@ -196,5 +192,16 @@ public sealed class OutboxLeaseTests(GitHubApp app) : IClassFixture<GitHubApp>
         app.Time.Advance(Leases.Term + TimeSpan.FromSeconds(1));
         await app.DeliverAsync();
         Assert.Single(app.GitHub.Issues, i => i.Body.Contains($"opsconsole-task: {taskId}", StringComparison.Ordinal));
+    }
+}
+
+/// <summary>A lease held by a node that is not one of the test's, as that node left its row (working still, or dead).</summary>
+file static class AnotherNode
+{
+    public static async Task HoldsAsync(OpsDbContext db, string lease, string holder, DateTime acquiredAt, DateTime expiresAt)
+    {
+        await db.WorkLeases.Where(l => l.Name == lease).ExecuteDeleteAsync();
+        db.WorkLeases.Add(new WorkLease { Name = lease, Holder = holder, AcquiredAt = acquiredAt, ExpiresAt = expiresAt });
+        await db.SaveChangesAsync();
     }
 }
