@@ -365,9 +365,12 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
         await pragmas.ApplyAsync(connection, CancellationToken.None);
-        await using var checkpoints = connection.CreateCommand();
-        checkpoints.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.SafetyNetPages}"; // SqliteCheckpointer copies the log back
-        await checkpoints.ExecuteNonQueryAsync();
+        await using var writer = connection.CreateCommand();
+
+        // SqliteCheckpointer copies the log back. Each write's savepoint keeps the pages it changes in a statement journal,
+        // which SQLite spills to a temporary file (opened, written, unlinked) once it passes 64 KiB: kept in memory instead.
+        writer.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.SafetyNetPages}; PRAGMA temp_store = MEMORY";
+        await writer.ExecuteNonQueryAsync();
         statements.Attach(connection);
         return connection;
     }

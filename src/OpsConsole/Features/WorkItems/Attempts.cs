@@ -37,7 +37,12 @@ public static class Attempts
     }
 
     private static Task<List<Assignment>> RunsAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
-        db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == taskId).OrderBy(a => a.AssignedAt).ToListAsync(cancellationToken);
+        Runs.For(db)(db, taskId).ToListAsync(cancellationToken).AsTask();
+
+    /// <summary>Compiled: every report an agent completes is answered with the task's earlier runs.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, IAsyncEnumerable<Assignment>>> Runs = new(() =>
+        EF.CompileAsyncQuery<OpsDbContext, Guid, Assignment>((db, taskId) =>
+            db.Assignments.AsNoTracking().Include(a => a.Agent).Where(a => a.WorkItemId == taskId).OrderBy(a => a.AssignedAt)));
 
     private static async Task<List<AttemptDto>> DescribeAsync(OpsDbContext db, Guid taskId, List<Assignment> runs, CancellationToken cancellationToken)
     {
@@ -66,9 +71,13 @@ public static class Usage
     public static async Task<Dictionary<Guid, UsageDto>> ByAttemptAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
         // Summed in memory: a task has a handful of reports per run, and SQLite cannot sum decimals.
-        var records = await db.UsageRecords.AsNoTracking().Where(u => u.WorkItemId == taskId && u.AssignmentId != null).ToListAsync(cancellationToken);
+        var records = await Records.For(db)(db, taskId).ToListAsync(cancellationToken);
         return records.GroupBy(u => u.AssignmentId!.Value).ToDictionary(
             g => g.Key,
             g => new UsageDto(g.Sum(u => u.InputTokens), g.Sum(u => u.OutputTokens), g.Sum(u => u.CostUsd), g.Select(u => u.Model).LastOrDefault(m => m is not null)));
     }
+
+    /// <summary>Compiled, as <see cref="Attempts"/>' runs: read with them for every completed report's answer.</summary>
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, IAsyncEnumerable<UsageRecord>>> Records = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid taskId) => db.UsageRecords.AsNoTracking().Where(u => u.WorkItemId == taskId && u.AssignmentId != null)));
 }
