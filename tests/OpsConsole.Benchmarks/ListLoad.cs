@@ -15,7 +15,8 @@ namespace OpsConsole.Benchmarks;
 /// page reached by cursor (jumped to once by number, which pays for skipping the rows before it and is printed, then read
 /// again and again through the cursor its <c>next</c> link carries); and following <c>next</c> from there. Through the
 /// console's own query (<see cref="TaskQueries"/>, 25 rows): the first page, following next, the last page, and following
-/// previous from it, as its pager does. Prints p50/p95/p99 in milliseconds and the worst p99 against the goal of 20 ms.
+/// previous from it, as its pager does. Prints p50/p95/p99 in milliseconds and the worst p99 against the goal of 20 ms;
+/// each view's first request (its query compiled) is timed and printed on its own, before the requests its p99 counts.
 /// </summary>
 public static class ListLoad
 {
@@ -62,7 +63,7 @@ public static class ListLoad
         foreach (var view in views)
         {
             var url = view.Query.Length == 0 ? $"{Tasks}?page_size=20" : $"{Tasks}?{view.Query}&page_size=20";
-            worst.Add(Report($"{view.Name}: first page", await SteadyState.TimeAsync(() => GetAsync(client, url), requests)));
+            worst.Add(await TimedAsync($"{view.Name}: first page", () => GetAsync(client, url), requests));
 
             var matches = await ScalarAsync<long>(app, $"SELECT COUNT(*) FROM tasks WHERE {view.Where}");
             if (matches < 80)
@@ -79,10 +80,10 @@ public static class ListLoad
                 continue;
             }
 
-            worst.Add(Report($"{view.Name}: page {jump + 1:N0} by cursor", await SteadyState.TimeAsync(() => GetAsync(client, deep), requests)));
+            worst.Add(await TimedAsync($"{view.Name}: page {jump + 1:N0} by cursor", () => GetAsync(client, deep), requests));
             var next = deep;
-            worst.Add(Report($"{view.Name}: following next from there", await SteadyState.TimeAsync(
-                async () => next = (string?)(await GetAsync(client, next!))["next"] ?? deep, Math.Min(requests, 200))));
+            worst.Add(await TimedAsync($"{view.Name}: following next from there",
+                async () => next = (string?)(await GetAsync(client, next!))["next"] ?? deep, Math.Min(requests, 200)));
         }
 
         Console.WriteLine("Console (TaskQueries), 25 rows a page:");
@@ -90,25 +91,43 @@ public static class ListLoad
         foreach (var view in views)
         {
             var search = view.Search;
-            worst.Add(Report($"{view.Name}: first page", await SteadyState.TimeAsync(() => queries.PageAsync(search, null, 25, CancellationToken.None), requests)));
+            worst.Add(await TimedAsync($"{view.Name}: first page", () => queries.PageAsync(search, null, 25, CancellationToken.None), requests));
             var first = await queries.PageAsync(search, null, 25, CancellationToken.None);
             var at = first;
-            worst.Add(Report($"{view.Name}: following next", await SteadyState.TimeAsync(
-                async () => at = at.Next is { } n ? await queries.PageAsync(search, n.Cursor, 25, CancellationToken.None) : first, Math.Min(requests, 200))));
+            worst.Add(await TimedAsync($"{view.Name}: following next",
+                async () => at = at.Next is { } n ? await queries.PageAsync(search, n.Cursor, 25, CancellationToken.None) : first, Math.Min(requests, 200)));
             if (first.Last is not { } last)
             {
                 continue;
             }
 
-            worst.Add(Report($"{view.Name}: last page", await SteadyState.TimeAsync(() => queries.PageAsync(search, last.Cursor, 25, CancellationToken.None), requests)));
+            worst.Add(await TimedAsync($"{view.Name}: last page", () => queries.PageAsync(search, last.Cursor, 25, CancellationToken.None), requests));
             var end = await queries.PageAsync(search, last.Cursor, 25, CancellationToken.None);
             at = end;
-            worst.Add(Report($"{view.Name}: following previous from the last page", await SteadyState.TimeAsync(
-                async () => at = at.Previous is { } p ? await queries.PageAsync(search, p.Cursor, 25, CancellationToken.None) : end, Math.Min(requests, 200))));
+            worst.Add(await TimedAsync($"{view.Name}: following previous from the last page",
+                async () => at = at.Previous is { } p ? await queries.PageAsync(search, p.Cursor, 25, CancellationToken.None) : end, Math.Min(requests, 200)));
         }
 
         var (name, p99) = worst.MaxBy(w => w.Item2);
+        var (coldName, cold) = FirstRequests.MaxBy(f => f.Item2);
+        Console.WriteLine($"slowest first request of a view (its query compiled, once per process; not in the p99): {cold:F0} ms ({coldName})");
         Console.WriteLine($"worst p99: {p99:F2} ms ({name}); goal ≤ {GoalMs} ms: {(p99 <= GoalMs ? "met" : "not met")}");
+    }
+
+    private static readonly List<(string, double)> FirstRequests = [];
+
+    /// <summary>
+    /// One request of a view first, timed on its own: a query shape is compiled (EF's translation, SQLite's plan) the first
+    /// time a process runs it, 20–110 ms here, then never again. The p99 of the <paramref name="requests"/> after it is
+    /// the view's steady state, as a running console serves it (SteadyState); the first one's time is printed beside it.
+    /// </summary>
+    private static async Task<(string, double)> TimedAsync(string name, Func<Task> request, int requests)
+    {
+        var watch = Stopwatch.StartNew();
+        await request();
+        FirstRequests.Add((name, watch.Elapsed.TotalMilliseconds));
+        Console.WriteLine($"  {name}: first request {watch.Elapsed.TotalMilliseconds:F0} ms");
+        return Report(name, await SteadyState.TimeAsync(request, requests));
     }
 
     private static async Task<JsonObject> GetAsync(HttpClient client, string url)
