@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Domain;
 
@@ -17,10 +16,6 @@ public interface IDomainEventSink
 /// </summary>
 public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> saving = new();
-    private readonly ConditionalWeakTable<DbContext, List<DomainEvent>> uncommitted = new();
-    private readonly ConditionalWeakTable<DbContext, List<Action>> afterCommit = new();
-
     /// <summary>
     /// Runs <paramref name="action"/> once what <paramref name="context"/> saved is committed: now when the save was its own
     /// transaction, when the unit of work commits otherwise, never when it rolls back (waking a job that reads the rows).
@@ -33,23 +28,25 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
         }
         else
         {
-            afterCommit.GetOrCreateValue(context).Add(action);
+            StateOf<Held>(context).AfterCommit.Add(action);
         }
     }
 
     /// <summary>The unit of work over <paramref name="context"/> committed: its saved events go out, in the order they were raised.</summary>
     public void PublishCommitted(DbContext context)
     {
-        if (uncommitted.TryGetValue(context, out var events))
+        if (FindStateOf<Held>(context) is not { } held)
         {
-            uncommitted.Remove(context);
-            Publish(events);
+            return;
         }
 
-        if (afterCommit.TryGetValue(context, out var actions))
+        Publish(held.Uncommitted);
+        held.Uncommitted.Clear();
+        if (held.AfterCommit.Count > 0)
         {
-            afterCommit.Remove(context);
-            foreach (var action in actions.Distinct())
+            var actions = held.AfterCommit.Distinct().ToList();
+            held.AfterCommit.Clear();
+            foreach (var action in actions)
             {
                 action();
             }
@@ -59,55 +56,85 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
     /// <summary>The unit of work over <paramref name="context"/> rolled back: what it saved never happened.</summary>
     public void DiscardUncommitted(DbContext context)
     {
-        uncommitted.Remove(context);
-        afterCommit.Remove(context);
+        if (FindStateOf<Held>(context) is { } held)
+        {
+            held.Uncommitted.Clear();
+            held.AfterCommit.Clear();
+        }
     }
 
     /// <summary>A context's use ended: what it saved and never committed or discarded is dropped with it.</summary>
-    public override void Forget(DbContext context)
-    {
-        saving.Remove(context);
-        uncommitted.Remove(context);
-        afterCommit.Remove(context);
-    }
+    public override void Forget(DbContext context) => FindStateOf<Held>(context)?.Clear();
 
     protected override void Saving(DbContext context)
     {
-        var collected = new List<DomainEvent>();
+        var held = StateOf<Held>(context);
+        held.Saving.Clear();
         foreach (var entry in context.ChangeTracker.Entries<Entity>())
         {
-            collected.AddRange(entry.Entity.Events);
+            held.Saving.AddRange(entry.Entity.Events);
             entry.Entity.ClearEvents();
         }
 
-        saving.AddOrUpdate(context, collected);
+        held.InSave = true;
     }
 
     protected override void Saved(DbContext context)
     {
-        if (!saving.TryGetValue(context, out var collected))
+        if (FindStateOf<Held>(context) is not { InSave: true } held)
         {
             return;
         }
 
-        saving.Remove(context);
+        held.InSave = false;
         if (context.Database.CurrentTransaction is null)
         {
-            Publish(collected);
+            Publish(held.Saving);
         }
         else
         {
-            uncommitted.GetOrCreateValue(context).AddRange(collected);
+            held.Uncommitted.AddRange(held.Saving);
         }
+
+        held.Saving.Clear();
     }
 
-    protected override void Failed(DbContext context) => saving.Remove(context);
+    protected override void Failed(DbContext context)
+    {
+        if (FindStateOf<Held>(context) is { } held)
+        {
+            held.InSave = false;
+            held.Saving.Clear();
+        }
+    }
 
     private void Publish(List<DomainEvent> events)
     {
         foreach (var e in events.Distinct())
         {
             sink.Publish(e);
+        }
+    }
+
+    /// <summary>What one context holds between the moments of its saves and its commit.</summary>
+    private sealed class Held
+    {
+        /// <summary>The events taken by the save under way (<see cref="InSave"/>).</summary>
+        public List<DomainEvent> Saving { get; } = [];
+
+        public bool InSave { get; set; }
+
+        /// <summary>Saved inside the unit of work's transaction, published when it commits.</summary>
+        public List<DomainEvent> Uncommitted { get; } = [];
+
+        public List<Action> AfterCommit { get; } = [];
+
+        public void Clear()
+        {
+            Saving.Clear();
+            InSave = false;
+            Uncommitted.Clear();
+            AfterCommit.Clear();
         }
     }
 }

@@ -63,6 +63,7 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     private readonly SaveInterceptor[] saveParts;
     private readonly SqliteStatementCache? statements;
     private readonly List<object> appended = [];
+    private readonly Dictionary<SaveInterceptor, object> partStates = [];
     private bool trackAppended;
     private SqliteReadConnections? lender;
 
@@ -190,6 +191,11 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
     /// </summary>
     internal DbCommand PreparedCommand(string sql, DbTransaction transaction, Func<DbCommand, DbParameter[]> parameters)
     {
+        if (statements?.Rent((Microsoft.Data.Sqlite.SqliteConnection)Database.GetDbConnection(), sql, transaction, Database.GetCommandTimeout(), parameters) is { } kept)
+        {
+            return kept;
+        }
+
         var command = Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
@@ -235,6 +241,26 @@ public class OpsDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyC
         Forget();
         return base.DisposeAsync();
     }
+
+    /// <summary>
+    /// What <paramref name="part"/> keeps for this context between the moments of its saves, made on the first ask and kept
+    /// with the context through the pool's uses of it (the part empties it in <see cref="SaveInterceptor.Forget"/>). A field
+    /// of the context, not a table of contexts in the part: a context has one user at a time, so no lock and no weak handle.
+    /// </summary>
+    internal T PartState<T>(SaveInterceptor part)
+        where T : class, new()
+    {
+        if (!partStates.TryGetValue(part, out var state))
+        {
+            partStates[part] = state = new T();
+        }
+
+        return (T)state;
+    }
+
+    /// <summary>What <paramref name="part"/> keeps for this context, if it ever asked (<see cref="PartState{T}"/>).</summary>
+    internal T? FindPartState<T>(SaveInterceptor part)
+        where T : class => partStates.GetValueOrDefault(part) as T;
 
     /// <summary>Works on a connection <paramref name="connections"/> lends until the context is disposed (or gives it back sooner).</summary>
     internal void Borrow(SqliteReadConnections connections)

@@ -33,6 +33,14 @@ public abstract class SaveInterceptor : SaveChangesInterceptor
     {
     }
 
+    /// <summary>What this part keeps for <paramref name="context"/> (an <see cref="OpsDbContext"/>: every context of this app is one).</summary>
+    protected T StateOf<T>(DbContext context)
+        where T : class, new() => ((OpsDbContext)context).PartState<T>(this);
+
+    /// <summary>What this part keeps for <paramref name="context"/>, null when it never kept anything there.</summary>
+    protected T? FindStateOf<T>(DbContext context)
+        where T : class => ((OpsDbContext)context).FindPartState<T>(this);
+
     /// <summary>The same three moments for a save the context writes itself (<see cref="RowUpdater"/>), in the same order.</summary>
     internal void OnSaving(DbContext context) => Saving(context);
 

@@ -46,28 +46,52 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
             return result;
         }
 
-        if (!commands.TryGetValue(fresh.CommandText, out var prepared) || prepared.Closed)
-        {
-            if (commands.Count >= Capacity)
-            {
-                foreach (var idle in commands.Values.Where(c => !c.InUse))
-                {
-                    idle.Close();
-                }
-
-                commands.Clear();
-            }
-
-            prepared = new PreparedCommand(fresh.CommandText, connection);
-            commands[fresh.CommandText] = prepared;
-        }
-
+        var prepared = Kept(commands, fresh.CommandText, connection);
         if (prepared.InUse)
         {
             return result; // the same statement open twice at once (a nested reader): the second runs unprepared
         }
 
         prepared.TakeOver(fresh);
+        return prepared;
+    }
+
+    /// <summary>
+    /// The prepared command of <paramref name="sql"/> on <paramref name="connection"/> in <paramref name="transaction"/>, with
+    /// the parameters <paramref name="parameters"/> made the first time and kept from then on (the caller sets every value
+    /// before each run: a row's insert or update, <see cref="OpsDbContext.PreparedCommand"/>); null when the connection's
+    /// statements are not kept or that one is in use.
+    /// </summary>
+    internal DbCommand? Rent(SqliteConnection connection, string sql, DbTransaction transaction, int? timeout, Func<DbCommand, DbParameter[]> parameters)
+    {
+        if (!connections.TryGetValue(connection, out var commands) || Kept(commands, sql, connection) is not { InUse: false } prepared)
+        {
+            return null;
+        }
+
+        prepared.Reuse((SqliteTransaction)transaction, timeout, parameters);
+        return prepared;
+    }
+
+    private static PreparedCommand Kept(Dictionary<string, PreparedCommand> commands, string sql, SqliteConnection connection)
+    {
+        if (commands.TryGetValue(sql, out var prepared) && !prepared.Closed)
+        {
+            return prepared;
+        }
+
+        if (commands.Count >= Capacity)
+        {
+            foreach (var idle in commands.Values.Where(c => !c.InUse))
+            {
+                idle.Close();
+            }
+
+            commands.Clear();
+        }
+
+        prepared = new PreparedCommand(sql, connection);
+        commands[sql] = prepared;
         return prepared;
     }
 
@@ -99,6 +123,9 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
 
         public bool Closed { get; private set; }
 
+        /// <summary>True while its parameters are the ones <see cref="Reuse"/> made, kept between uses (EF brings its own each time).</summary>
+        private bool keepsParameters;
+
         public void TakeOver(SqliteCommand fresh)
         {
             Transaction = fresh.Transaction;
@@ -108,6 +135,25 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
             fresh.Parameters.Clear();
             Parameters.AddRange(values);
             fresh.Dispose();
+            keepsParameters = false;
+            InUse = true;
+        }
+
+        public void Reuse(SqliteTransaction transaction, int? timeout, Func<DbCommand, DbParameter[]> parameters)
+        {
+            Transaction = transaction;
+            if (timeout is { } seconds)
+            {
+                CommandTimeout = seconds;
+            }
+
+            if (!keepsParameters)
+            {
+                Parameters.Clear();
+                Parameters.AddRange(parameters(this));
+                keepsParameters = true;
+            }
+
             InUse = true;
         }
 
@@ -124,7 +170,18 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
                 // A reader still open means the connection is closing under it: that finalises it like any command.
                 InUse = false;
                 Transaction = null;
-                Parameters.Clear();
+                if (keepsParameters)
+                {
+                    foreach (SqliteParameter parameter in Parameters)
+                    {
+                        parameter.Value = null; // the next use sets every one; no row's value stays held here meanwhile
+                    }
+                }
+                else
+                {
+                    Parameters.Clear();
+                }
+
                 return;
             }
 

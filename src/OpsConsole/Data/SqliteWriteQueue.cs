@@ -52,6 +52,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     private readonly SqlitePragmas pragmas;
     private readonly SqliteStatementCache statements;
     private SqliteConnection? connection;
+    private SqliteSavepoints? savepoints;
     private int disposed;
 
     public SqliteWriteQueue(
@@ -107,10 +108,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
         pending.Complete();
         await stopped.Task;
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
+        await ResetConnectionAsync();
     }
 
     private void Run()
@@ -170,7 +168,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         try
         {
             var open = await OpenAsync();
-            await using var transaction = await open.BeginTransactionAsync(); // BEGIN IMMEDIATE: waits for other processes' writers
+            await using var transaction = (SqliteTransaction)await open.BeginTransactionAsync(); // BEGIN IMMEDIATE: waits for other processes' writers
             for (var i = 0; i < group.Count; i++)
             {
                 if (await RunOneAsync(group[i], open, transaction) is { } db)
@@ -262,7 +260,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     /// Runs each distinct tail the group's applied writes asked for, once, after them; what each returned (null: refused).
     /// A tail's context joins <paramref name="done"/>, so its events go out with the commit.
     /// </summary>
-    private async Task<Dictionary<WriteOperation<int>, int?>> RunTailsAsync(List<(IQueuedWrite Write, OpsDbContext Db)> done, SqliteConnection open, DbTransaction transaction)
+    private async Task<Dictionary<WriteOperation<int>, int?>> RunTailsAsync(List<(IQueuedWrite Write, OpsDbContext Db)> done, SqliteConnection open, SqliteTransaction transaction)
     {
         var results = new Dictionary<WriteOperation<int>, int?>();
         foreach (var tail in done.Select(d => d.Write.Tail).OfType<WriteOperation<int>>().Distinct().ToList())
@@ -287,23 +285,22 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     /// Runs one write in its savepoint; its context when it succeeded, null when it was refused (rolled back alone). A write
     /// that met a changed row runs again at once: inside this transaction nothing else can change it a second time.
     /// </summary>
-    private async Task<OpsDbContext?> RunOneAsync(IQueuedWrite write, SqliteConnection open, DbTransaction transaction)
+    private async Task<OpsDbContext?> RunOneAsync(IQueuedWrite write, SqliteConnection open, SqliteTransaction transaction)
     {
         for (var attempt = 1; ; attempt++)
         {
             var db = await LendAsync(open, transaction);
             db.Database.AutoSavepointsEnabled = false;
-            await transaction.SaveAsync("w");
+            savepoints!.Save(transaction);
             var error = await write.RunAsync(db, time.GetUtcNow().UtcDateTime);
             if (error is null)
             {
-                await transaction.ReleaseAsync("w");
+                savepoints.Release(transaction);
                 return db;
             }
 
             events.DiscardUncommitted(db);
-            await transaction.RollbackAsync("w");
-            await transaction.ReleaseAsync("w");
+            savepoints.Undo(transaction);
             var again = WriteConflicts.IsRetryable(error) && attempt < UnitOfWork.MaxAttempts;
 
             // The 409 for a conflict reads the stored values through this context: map before it is disposed.
@@ -372,11 +369,14 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         writer.CommandText = $"PRAGMA wal_autocheckpoint = {SqliteCheckpointer.SafetyNetPages}; PRAGMA temp_store = MEMORY";
         await writer.ExecuteNonQueryAsync();
         statements.Attach(connection);
+        savepoints = new SqliteSavepoints(connection);
         return connection;
     }
 
     private async Task ResetConnectionAsync()
     {
+        savepoints?.Dispose();
+        savepoints = null;
         if (connection is not null)
         {
             await connection.DisposeAsync();

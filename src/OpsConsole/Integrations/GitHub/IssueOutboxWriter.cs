@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.Extensions.Options;
@@ -14,8 +13,6 @@ namespace OpsConsole.Integrations.GitHub;
 /// </summary>
 public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, TimeProvider time, IIssueDeliveryTrigger trigger, DomainEventInterceptor commits) : SaveInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, object> wroteRows = [];
-
     protected override void Saving(DbContext context)
     {
         var settings = options.CurrentValue;
@@ -58,20 +55,32 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
 
         if (added > 0)
         {
-            wroteRows.AddOrUpdate(context, added);
+            StateOf<Wrote>(context).Rows = true;
         }
     }
 
     protected override void Saved(DbContext context)
     {
-        if (wroteRows.TryGetValue(context, out _))
+        if (FindStateOf<Wrote>(context) is { Rows: true } wrote)
         {
-            wroteRows.Remove(context);
+            wrote.Rows = false;
             commits.AfterCommit(context, trigger.Soon); // the delivery reads committed rows only
         }
     }
 
-    public override void Forget(DbContext context) => wroteRows.Remove(context);
+    public override void Forget(DbContext context)
+    {
+        if (FindStateOf<Wrote>(context) is { } wrote)
+        {
+            wrote.Rows = false;
+        }
+    }
+
+    /// <summary>Whether the context's save under way wrote outbox rows (a delivery pass is asked for once they commit).</summary>
+    private sealed class Wrote
+    {
+        public bool Rows { get; set; }
+    }
 
     private static IssueFacts Before(EntityEntry<WorkItem> entry)
     {
