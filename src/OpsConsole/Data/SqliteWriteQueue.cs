@@ -141,8 +141,11 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
             group.Add(first);
             try
             {
-                // At most what waited in its lane when the group began: a group commits before the writes queued behind it wait long.
-                CommitGroupAsync(group, lane, Math.Min(MaxGroup - 1, pending.Waiting(lane))).GetAwaiter().GetResult();
+                // Updates: at most what waited when the group began, so a group commits before the writes queued behind it
+                // wait long. New work: also what arrives while the group runs (up to MaxGroup), as it would go first anyway:
+                // a create that missed its group by a moment would otherwise wait for the updates' turn and a group of its own.
+                var more = lane == WriteLane.NewWork ? MaxGroup - 1 : Math.Min(MaxGroup - 1, pending.Waiting(lane));
+                CommitGroupAsync(group, lane, more).GetAwaiter().GetResult();
             }
             catch (Exception ex)
             {
@@ -225,7 +228,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     /// <summary>
     /// The next write of a group of <paramref name="lane"/>, whose <paramref name="taken"/> writes ran; null to commit the group
-    /// now: nothing more of its lane waited when it began, or new work waits behind a group of updates that had its turn and
+    /// now: nothing more of its lane waits (for updates: of those that waited when it began), or new work waits behind a group of updates that had its turn and
     /// left at most <see cref="UpdatesLead"/> waiting (a task created, a failure reported, goes ahead of the agents' reports
     /// while they keep up, and updates still move during a storm).
     /// </summary>
