@@ -75,18 +75,15 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
             held.Saving.AddRange(entry.Entity.Events);
             entry.Entity.ClearEvents();
         }
-
-        held.InSave = true;
     }
 
     protected override void Saved(DbContext context)
     {
-        if (FindStateOf<Held>(context) is not { InSave: true } held)
+        if (FindStateOf<Held>(context) is not { } held)
         {
             return;
         }
 
-        held.InSave = false;
         if (context.Database.CurrentTransaction is null)
         {
             Publish(held.Saving);
@@ -99,14 +96,7 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
         held.Saving.Clear();
     }
 
-    protected override void Failed(DbContext context)
-    {
-        if (FindStateOf<Held>(context) is { } held)
-        {
-            held.InSave = false;
-            held.Saving.Clear();
-        }
-    }
+    protected override void Failed(DbContext context) => FindStateOf<Held>(context)?.Saving.Clear();
 
     private void Publish(List<DomainEvent> events)
     {
@@ -119,10 +109,8 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
     /// <summary>What one context holds between the moments of its saves and its commit.</summary>
     private sealed class Held
     {
-        /// <summary>The events taken by the save under way (<see cref="InSave"/>).</summary>
+        /// <summary>The events taken by the save under way (empty between saves).</summary>
         public List<DomainEvent> Saving { get; } = [];
-
-        public bool InSave { get; set; }
 
         /// <summary>Saved inside the unit of work's transaction, published when it commits.</summary>
         public List<DomainEvent> Uncommitted { get; } = [];
@@ -132,7 +120,6 @@ public sealed class DomainEventInterceptor(IDomainEventSink sink) : SaveIntercep
         public void Clear()
         {
             Saving.Clear();
-            InSave = false;
             Uncommitted.Clear();
             AfterCommit.Clear();
         }
