@@ -88,6 +88,15 @@ public sealed class ApiKeyAndAuditTests(OpsConsoleFactory app) : IClassFixture<O
         var entries = trail["results"]!.AsArray();
 
         Assert.Contains(entries, e => (string?)e!["action"] == "created" && (string?)e["actor"] == "key:bootstrap" && (string?)e["actor_type"] == "api_key");
+
+        // The new task as it was created: every field by its wire name, in name order, enums as they are spelled on the wire.
+        var after = entries.Single(e => (string?)e!["action"] == "created")!["after"]!.AsObject();
+        var names = after.Select(p => p.Key).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Equal(("Audited task", "documentation", "low", "pending", id), ((string?)after["title"], (string?)after["kind"], (string?)after["priority"], (string?)after["status"], (string?)after["id"]));
+        Assert.Equal(DateTimeKind.Utc, after["created_on"]!.GetValue<DateTime>().Kind);
+        Assert.DoesNotContain("version", names);
+
         var escalation = entries.First(e => (string?)e!["action"] == "updated" && e["after"]?["priority"] is not null);
         Assert.Equal("low", (string?)escalation!["before"]!["priority"]);
         Assert.Equal("medium", (string?)escalation["after"]!["priority"]);

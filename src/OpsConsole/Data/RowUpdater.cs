@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Update;
 
 namespace OpsConsole.Data;
 
@@ -22,7 +23,7 @@ namespace OpsConsole.Data;
 /// </summary>
 internal static class RowUpdater
 {
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(IEntityType, string), Plan>> Plans = [];
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(IEntityType, object), Plan>> Plans = [];
 
     /// <summary>
     /// True when every tracked row is unchanged or modified (none of an owned type), and the new rows, if any, are of one
@@ -72,15 +73,15 @@ internal static class RowUpdater
         var written = added.Count;
         foreach (var entry in entries.Where(e => e.State == EntityState.Modified))
         {
-            var changed = entry.Properties.Where(p => p.IsModified && !p.Metadata.IsPrimaryKey()).ToList();
-            if (changed.Count == 0)
+            var values = entry.Values();
+            var plan = PlanFor(db, entry.Metadata, values);
+            if (plan is null)
             {
                 continue;
             }
 
-            var plan = PlanFor(db, entry.Metadata, changed);
             await using var command = db.PreparedCommand(plan.Sql, transaction, plan.Parameters);
-            plan.Bind(command.Parameters, entry, changed);
+            plan.Bind(command.Parameters, values);
             int rows;
             try
             {
@@ -107,10 +108,33 @@ internal static class RowUpdater
         return written;
     }
 
-    private static Plan PlanFor(OpsDbContext db, IEntityType type, List<PropertyEntry> changed) =>
-        Plans.GetValue(db.Model, _ => new()).GetOrAdd(
-            (type, string.Join(',', changed.Select(p => p.Metadata.Name))),
-            static (key, state) => Plan.Of(state.db, key.Item1, state.changed), (db, changed));
+    /// <summary>
+    /// The plan for the columns that changed in this row (its key aside), found by which of the type's properties they are
+    /// (a bit each); null when none changed.
+    /// </summary>
+    private static Plan? PlanFor(OpsDbContext db, IEntityType type, IUpdateEntry values)
+    {
+        List<IProperty>? changed = null;
+        var (bits, index) = (0L, 0);
+        foreach (var property in type.GetProperties())
+        {
+            if (values.IsModified(property) && !property.IsPrimaryKey())
+            {
+                (changed ??= []).Add(property);
+                bits |= index < 64 ? 1L << index : 0;
+            }
+
+            index++;
+        }
+
+        if (changed is null)
+        {
+            return null;
+        }
+
+        object key = index <= 64 ? bits : string.Join(',', changed.Select(p => p.Name));
+        return Plans.GetValue(db.Model, _ => new()).GetOrAdd((type, key), static (key, state) => Plan.Of(state.db, key.Item1, state.changed), (db, changed));
+    }
 
     /// <summary>
     /// How one shape of change is written: <c>UPDATE table SET changed columns WHERE key AND concurrency tokens</c>, and for
@@ -118,7 +142,7 @@ internal static class RowUpdater
     /// </summary>
     private sealed record Plan(string Sql, Column[] Columns)
     {
-        public static Plan Of(OpsDbContext db, IEntityType type, List<PropertyEntry> changed)
+        public static Plan Of(OpsDbContext db, IEntityType type, IReadOnlyList<IProperty> changed)
         {
             var table = StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema());
             var sql = db.GetService<ISqlGenerationHelper>();
@@ -133,7 +157,7 @@ internal static class RowUpdater
                 return $"{sql.DelimitIdentifier(property.GetColumnName(table)!)} {compare} {sql.GenerateParameterNamePlaceholder(name)}";
             }
 
-            var set = changed.Select(p => Parameter((IProperty)p.Metadata, original: false)).ToList();
+            var set = changed.Select(p => Parameter(p, original: false)).ToList();
             var where = type.FindPrimaryKey()!.Properties.Select(p => Parameter(p, original: false))
                 .Concat(type.GetProperties().Where(p => p.IsConcurrencyToken).Select(p => Parameter(p, original: true)))
                 .ToList();
@@ -144,13 +168,12 @@ internal static class RowUpdater
 
         public DbParameter[] Parameters(DbCommand command) => MappedColumn.Parameters(command, Columns);
 
-        public void Bind(DbParameterCollection parameters, EntityEntry entry, List<PropertyEntry> changed)
+        public void Bind(DbParameterCollection parameters, IUpdateEntry values)
         {
             for (var i = 0; i < Columns.Length; i++)
             {
                 var column = Columns[i];
-                var property = i < changed.Count ? changed[i] : entry.Property(column.Property);
-                parameters[i].Value = column.Provider(column.Original ? property.OriginalValue : property.CurrentValue);
+                parameters[i].Value = column.Provider(column.Original ? values.GetOriginalValue(column.Property) : values.GetCurrentValue(column.Property));
             }
         }
     }

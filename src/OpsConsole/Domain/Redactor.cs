@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -70,10 +72,29 @@ public static partial class Redactor
     [GeneratedRegex("^" + SensitiveKeyTail + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SensitiveName();
 
+    /// <summary>
+    /// A literal that every match of some pattern contains (each sensitive word has one of the last nine in it): ASCII text
+    /// with none of them, in any case, has nothing to redact, and most text (log lines, names, short messages) is let
+    /// through after one vectorised scan instead of eight patterns. Text with any other character (the patterns' ignored
+    /// case also matches the Kelvin sign for k and the long s for s) or a backslash (a JSON escape can spell a name) is
+    /// always scanned in full.
+    /// </summary>
+    private static readonly SearchValues<string> Anchors = SearchValues.Create(
+    [
+        "-----BEGIN", "authorization", "x-api-key", "x-auth-token", "x-access-token", "bearer", "basic", "://", "eyJ",
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "AIza",
+        "ops_", "opa_", "npm_", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA",
+        "pass", "pwd", "secret", "token", "key", "credential", "sharedaccesssignature", "session", "cookie",
+    ], StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when no pattern can match <paramref name="text"/> (<see cref="Anchors"/>).</summary>
+    private static bool NothingToRedact(string text) =>
+        Ascii.IsValid(text) && !text.Contains('\\') && text.AsSpan().IndexOfAny(Anchors) < 0;
+
     /// <summary>The text with every secret it contains replaced by <see cref="Mask"/>; null stays null.</summary>
     public static string? Redact(string? text)
     {
-        if (string.IsNullOrEmpty(text))
+        if (string.IsNullOrEmpty(text) || NothingToRedact(text))
         {
             return text;
         }
@@ -98,7 +119,7 @@ public static partial class Redactor
     /// </summary>
     public static string? RedactJson(string? json)
     {
-        if (string.IsNullOrEmpty(json))
+        if (string.IsNullOrEmpty(json) || NothingToRedact(json))
         {
             return json;
         }

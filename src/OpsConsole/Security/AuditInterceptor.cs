@@ -1,6 +1,11 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata;
 using OpsConsole.Data;
 using OpsConsole.Domain;
 
@@ -41,9 +46,10 @@ public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
             .ToList();
         foreach (var entry in entries)
         {
-            var changed = entry.Properties.Where(p => !Secret.Contains(p.Metadata.Name)
-                && (entry.State != EntityState.Modified || p.IsModified) && !p.Metadata.IsShadowProperty()).ToList();
-            var tokenRotated = entry.State == EntityState.Modified && entry.Entity is Agent && entry.Property(nameof(Agent.TokenHash)).IsModified;
+            var values = entry.Values();
+            var fields = FieldsOf(entry.Metadata);
+            var changed = entry.State == EntityState.Modified ? fields.Where(f => values.IsModified(f.Property)).ToList() : [.. fields];
+            var tokenRotated = entry.State == EntityState.Modified && entry.Entity is Agent && values.IsModified(entry.Metadata.FindProperty(nameof(Agent.TokenHash))!);
             if (entry.State == EntityState.Modified && !tokenRotated && IsBookkeeping(entry, changed))
             {
                 continue;
@@ -54,50 +60,90 @@ public sealed class AuditInterceptor(AuditWriter writer) : SaveInterceptor
                 who.Actor,
                 entry.State switch { EntityState.Added => "created", EntityState.Deleted => "deleted", _ when tokenRotated => "token_rotated", _ => "updated" },
                 entry.Metadata.ClrType.Name switch { nameof(WorkItem) => "task", nameof(OrchestrationRule) => "rule", nameof(ApiKey) => "api_key", _ => "agent" },
-                entry.Property("Id").CurrentValue?.ToString() ?? "",
+                values.GetCurrentValue(entry.Metadata.FindProperty("Id")!)?.ToString() ?? "",
                 who.Ip,
-                before: entry.State == EntityState.Added ? null : Snapshot(changed, p => p.OriginalValue),
-                after: entry.State == EntityState.Deleted ? null : Snapshot(changed, p => p.CurrentValue));
+                before: entry.State == EntityState.Added ? null : Snapshot(changed, f => values.GetOriginalValue(f.Property)),
+                after: entry.State == EntityState.Deleted ? null : Snapshot(changed, f => values.GetCurrentValue(f.Property)));
         }
     }
 
-    private static bool IsBookkeeping(EntityEntry entry, List<PropertyEntry> changed)
+    private static bool IsBookkeeping(EntityEntry entry, List<Field> changed)
     {
-        if (changed.All(p => Runtime.Contains(p.Metadata.Name)))
+        if (changed.All(f => Runtime.Contains(f.Property.Name)))
         {
             return true;
         }
 
         // An agent's status that moved with its load or a heartbeat (busy/available, offline/available).
         return entry.Entity is Agent
-            && changed.Any(p => p.Metadata.Name is nameof(Agent.ActiveTaskCount) or nameof(Agent.LastHeartbeat))
-            && changed.All(p => Runtime.Contains(p.Metadata.Name) || p.Metadata.Name == nameof(Agent.Status));
+            && changed.Any(f => f.Property.Name is nameof(Agent.ActiveTaskCount) or nameof(Agent.LastHeartbeat))
+            && changed.All(f => Runtime.Contains(f.Property.Name) || f.Property.Name == nameof(Agent.Status));
     }
 
-    private static string Snapshot(IEnumerable<PropertyEntry> properties, Func<PropertyEntry, object?> value)
+    /// <summary>The changed fields' values as a JSON object, its members in name order.</summary>
+    private static string Snapshot(List<Field> fields, Func<Field, object?> value)
     {
-        var values = new SortedDictionary<string, object?>();
-        foreach (var p in properties)
+        var buffer = snapshotBuffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var json = snapshotWriter ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        json.WriteStartObject();
+        foreach (var field in fields)
         {
-            var v = value(p);
-            if (v is not null && EncryptedColumns.IsEncrypted(p.Metadata))
+            json.WritePropertyName(field.Name);
+            var v = value(field);
+            if (v is not null && field.Encrypted)
             {
                 v = EncryptedColumns.AuditPlaceholder;
             }
-            else if (v is string actions && p.Metadata.DeclaringType.ClrType == typeof(OrchestrationRule) && p.Metadata.Name == nameof(OrchestrationRule.Actions))
+            else if (v is string actions && field.RuleActions)
             {
                 v = RuleSafety.MaskSecret(actions); // a notification rule's secret never reaches the audit trail
             }
 
-            values[WireFormat.SnakeCase(p.Metadata.Name)] = v switch
+            switch (v)
             {
-                Enum e => WireFormat.SnakeCase(e.ToString()),
-                string s when s.Length > 2000 => s[..2000] + "…",
-                System.Collections.IEnumerable list and not string => JsonSerializer.Serialize(list),
-                _ => v,
-            };
+                case null:
+                    json.WriteNullValue();
+                    break;
+                case Enum e:
+                    json.WriteStringValue(EnumNames.GetOrAdd(e, static name => WireFormat.SnakeCase(name.ToString()!)));
+                    break;
+                case string s:
+                    json.WriteStringValue(s.Length > 2000 ? s[..2000] + "…" : s);
+                    break;
+                case System.Collections.IEnumerable list:
+                    json.WriteStringValue(JsonSerializer.Serialize(list));
+                    break;
+                default:
+                    JsonSerializer.Serialize(json, v, v.GetType());
+                    break;
+            }
         }
 
-        return JsonSerializer.Serialize(values);
+        json.WriteEndObject();
+        json.Flush();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    // One buffer and writer per thread, used again by every snapshot it writes (a save's parts run on one thread at a time).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? snapshotBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? snapshotWriter;
+
+    private static readonly ConcurrentDictionary<object, string> EnumNames = new();
+
+    /// <summary>What the trail may show of a type's properties (no secret, no shadow column), each with its wire name, in name order: worked out once per model.</summary>
+    private static Field[] FieldsOf(IEntityType type) => Fields.GetValue(type, static type => [.. type.GetProperties()
+        .Where(p => !Secret.Contains(p.Name) && !p.IsShadowProperty())
+        .Select(p => new Field(p, WireFormat.SnakeCase(p.Name), EncryptedColumns.IsEncrypted(p),
+            type.ClrType == typeof(OrchestrationRule) && p.Name == nameof(OrchestrationRule.Actions)))
+        .OrderBy(f => f.Name, Comparer<string>.Default)]);
+
+    private static readonly ConditionalWeakTable<IEntityType, Field[]> Fields = [];
+
+    /// <summary>A property the trail records: its wire name, whether it is stored encrypted, whether it holds a rule's actions (secret masked).</summary>
+    private sealed record Field(IProperty Property, string Name, bool Encrypted, bool RuleActions);
 }

@@ -84,7 +84,8 @@ public sealed class IssueOutboxWriter(IOptionsMonitor<GitHubOptions> options, Ti
 
     private static IssueFacts Before(EntityEntry<WorkItem> entry)
     {
-        T Old<T>(string name) => (T)entry.OriginalValues[name]!;
+        var values = entry.Values();
+        T Old<T>(string name) => (T)values.GetOriginalValue(entry.Metadata.FindProperty(name)!)!;
         return new IssueFacts(
             Old<WorkItemStatus>(nameof(WorkItem.Status)),
             Old<WorkItemPriority>(nameof(WorkItem.Priority)),
