@@ -113,6 +113,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     private void Run()
     {
+        WriterPriority.RaiseCurrentThread(logger);
         try
         {
             RunGroups();
