@@ -61,6 +61,8 @@ public sealed class AgentProtocolTests
         var started = await primary.InvokeAsync("StartTask", taskId.ToString());
         Assert.Equal("in_progress", (string?)started["status"]);
         Assert.NotNull((string?)started["started_at"]);
+        Assert.Equal(primary.Id.ToString(), (string?)started["assigned_agent"]!["id"]); // the answer names its holder
+        Assert.Equal(Primary, (string?)started["assigned_agent_name"]);
 
         var entry = await primary.InvokeAsync("ReportProgress", taskId.ToString(), new { message = "Rebuilding the frontend", step = "build", percent = 40, data = new { attempt = 1 } });
         Assert.Equal("build", (string?)entry["step_name"]);

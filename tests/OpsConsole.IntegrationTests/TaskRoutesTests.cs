@@ -258,10 +258,17 @@ public sealed class TaskRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     {
         var created = await admin.CreateTaskAsync($"start {Routes.Tag()}", taskType: "deployment");
 
+        var holder = (string?)created["assigned_agent_name"];
+        Assert.NotNull(holder);
+
         var task = await admin.PostEmptyAsync($"{Routes.Task(Id(created))}start/").ObjectAsync();
 
         Assert.Equal("in_progress", (string?)task["status"]);
         Assert.Equal(app.Now(), Time(task, "started_at"));
+        Assert.Equal(holder, (string?)task["assigned_agent_name"]);
+        Assert.Equal(holder, (string?)task["assigned_agent"]!["name"]);
+        var started = Assert.Single(await app.LogsAsync(Id(created)), l => (string?)l!["step_name"] == "started");
+        Assert.Equal($"Work started by {holder}", (string?)started!["message"]); // an operator started it: the log names the agent that holds it
     }
 
     [Fact]

@@ -44,6 +44,7 @@ public sealed class UsageAndBudgetTests
         Assert.Equal(1.05m, (decimal?)task["cost_usd"]);
         Assert.Equal(0, (int?)task["retry_count"]);
         Assert.Null((string?)task["assigned_agent"]);
+        Assert.Equal(0, (int?)(await app.CreateAdminClient().GetAgentAsync(primary.Id))["current_task_count"]); // its slot is free for other work
         await (await primary.PostAsync($"tasks/{taskId}/progress/", new { message = "still going" })).ProblemAsync(HttpStatusCode.Conflict);
 
         var attempt = Assert.Single(await app.CreateAdminClient().GetArrayAsync($"{Routes.Task(taskId)}attempts/"))!;

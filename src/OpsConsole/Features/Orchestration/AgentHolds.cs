@@ -29,7 +29,7 @@ public static class AgentHolds
         }
 
         throw RefusedException.Conflict(
-            $"this agent no longer holds the task (it is {item.Status.Wire()}{(item.AssignedAgent is { } a ? $", held by {a.Name}" : "")}); the report was not applied");
+            $"this agent no longer holds the task (it is {item.Status.Wire()}{(await HolderNameAsync(db, item, cancellationToken) is { } holder ? $", held by {holder}" : "")}); the report was not applied");
     }
 
     /// <summary>
@@ -61,14 +61,47 @@ public static class AgentHolds
         return new HeldTask(item, await ActiveAssignments.For(db)(db, taskId).ToListAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// The same without the task's agent, for a report that changes only the task and its attempt (start, progress):
+    /// <see cref="WorkItem.AssignedAgent"/> stays unread (null unless the context already tracks that agent), and
+    /// <see cref="HolderNameAsync"/> names the holder where a message needs it. Every report runs inside the write, where
+    /// reading and tracking an agent it does not change held up every other writer.
+    /// </summary>
+    public static async Task<HeldTask> LoadWithoutAgentAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
+    {
+        var item = await TaskAlone.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
+        return new HeldTask(item, await ActiveAssignments.For(db)(db, taskId).ToListAsync(cancellationToken));
+    }
+
     /// <summary>The task with its agent, tracked, for a change inside the caller's unit of work; 404 when there is none.</summary>
     public static async Task<WorkItem> LoadTaskAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken) =>
         await TaskWithAgent.For(db)(db, taskId, cancellationToken) ?? throw RefusedException.NotFound("Task", taskId);
+
+    /// <summary>The agent that holds <paramref name="item"/>, tracked: read now when the task was loaded without it.</summary>
+    public static async Task<Agent?> HolderAsync(OpsDbContext db, WorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.AssignedAgent is null && item.AssignedAgentId is not null)
+        {
+            await db.Entry(item).Reference(w => w.AssignedAgent).LoadAsync(cancellationToken);
+        }
+
+        return item.AssignedAgent;
+    }
+
+    /// <summary>The name of the agent that holds <paramref name="item"/>, read when the agent was not loaded with it; null when none does.</summary>
+    public static async Task<string?> HolderNameAsync(OpsDbContext db, WorkItem item, CancellationToken cancellationToken) =>
+        item.AssignedAgent?.Name ?? (item.AssignedAgentId is { } agentId ? await AgentName.For(db)(db, agentId, cancellationToken) : null);
 
     // Two compiled queries (a seek each) rather than one that projects the assignments as a collection: every report runs
     // them inside the write, where what they cost holds up every other writer.
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<WorkItem?>>> TaskWithAgent = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.Include(w => w.AssignedAgent).FirstOrDefault(w => w.Id == id)));
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<WorkItem?>>> TaskAlone = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.FirstOrDefault(w => w.Id == id)));
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<string?>>> AgentName = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.Agents.Where(a => a.Id == id).Select(a => a.Name).FirstOrDefault()));
 
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, IAsyncEnumerable<Assignment>>> ActiveAssignments = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db, Guid id) => db.Assignments.Where(a => a.WorkItemId == id && a.IsActive)));

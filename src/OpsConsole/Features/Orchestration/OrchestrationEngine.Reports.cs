@@ -14,7 +14,7 @@ public sealed partial class OrchestrationEngine
         report = report.Redacted();
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadWithoutAgentAsync(db, taskId, cancellationToken);
             var (item, attempt) = (held.Item, held.Attempt);
             if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
             {

@@ -49,7 +49,7 @@ public sealed partial class OrchestrationEngine(
         AuditContext.Use(actor);
         return await unitOfWork.WriteAsync(async (db, now) =>
         {
-            var held = await AgentHolds.LoadAsync(db, taskId, cancellationToken);
+            var held = await AgentHolds.LoadWithoutAgentAsync(db, taskId, cancellationToken);
             var item = held.Item;
             await AgentHolds.EnsureHolderAsync(db, item, actor, cancellationToken);
             if (item.Status == WorkItemStatus.InProgress)
@@ -60,7 +60,7 @@ public sealed partial class OrchestrationEngine(
             Apply(() => item.Start(now));
             WakeAtRunCap(item, now);
             held.Attempt?.Accept(now);
-            TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {item.AssignedAgent?.Name ?? actor.Name}", actor, now);
+            TaskLog.Add(db, item, LogSeverity.Info, "started", $"Work started by {await AgentHolds.HolderNameAsync(db, item, cancellationToken) ?? actor.Name}", actor, now);
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken);

@@ -46,7 +46,7 @@ public static class UsageLedger
         OpsDbContext db, NotificationOutbox notifications, WorkItem item, Actor actor, DateTime now, CancellationToken cancellationToken, string? before = null)
     {
         var why = $"{before}{BudgetExceeded}: {Spent(item)}";
-        if (item.AssignedAgent is { } agent)
+        if (await AgentHolds.HolderAsync(db, item, cancellationToken) is { } agent) // a progress report reads its task without the agent
         {
             await AgentHolds.EndHoldAsync(db, item, agent, BudgetExceeded, now, cancellationToken, errorMessage: why);
             item.AnnounceRevoked(agent.Id, BudgetExceeded);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Api;
 using OpsConsole.Data;
 using OpsConsole.Domain;
+using OpsConsole.Features.Agents;
 using OpsConsole.Features.Orchestration;
 using OpsConsole.Security;
 
@@ -84,20 +85,28 @@ public static class WorkItemEndpoints
     }
 
     /// <summary>
-    /// The detail of a task as the write that returned it left it, committed (read with its agent, as an agent's start and
-    /// complete read it): what those answer. Only whether it has dependencies or earlier runs is read again, and those only
-    /// when it has them, rather than the task and its agent all over again after every report. Null when it is gone.
+    /// The detail of a task as the write that returned it left it, committed: what an agent's start and complete answer.
+    /// Only whether it has dependencies or earlier runs is read again (and its agent, when the write did not need it: a
+    /// start), and those only when it has them, rather than the task and its agent all over again after every report.
+    /// Null when it is gone.
     /// </summary>
     internal static async Task<TaskDetailDto?> DetailAfterWriteAsync(OpsDbContext db, WorkItem written, DateTime now, CancellationToken cancellationToken)
     {
-        if (written.AssignedAgentId != written.AssignedAgent?.Id
-            || await DetailShape.For(db)(db, written.Id, cancellationToken) is not { Linked: false } shape)
+        var agentUnread = written.AssignedAgent is null && written.AssignedAgentId is not null;
+        var shape = agentUnread
+            ? await DetailShapeWithAgent.For(db)(db, written.Id, cancellationToken)
+            : written.AssignedAgent is null || written.AssignedAgent.Id == written.AssignedAgentId ? await DetailShape.For(db)(db, written.Id, cancellationToken) : null;
+        if (shape is not { Linked: false } || (agentUnread && shape.Agent?.Id != written.AssignedAgentId))
         {
+            // Dependencies to list, or the agent changed since the write: the task as it is now, all of it.
             return await DetailWithAttemptsAsync(db, written.Id, now, cancellationToken);
         }
 
-        return TaskDetailDto.From(written, now) with
+        var detail = TaskDetailDto.From(written, now);
+        return detail with
         {
+            AssignedAgent = shape.Agent is { } agent ? AgentDto.From(agent, now) : detail.AssignedAgent,
+            AssignedAgentName = shape.Agent?.Name ?? detail.AssignedAgentName,
             PreviousAttempts = shape.RanBefore ? await Attempts.PreviousAsync(db, written.Id, cancellationToken) : [],
         };
     }
@@ -105,10 +114,16 @@ public static class WorkItemEndpoints
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskShape?>>> DetailShape = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems
             .Where(w => w.Id == id)
-            .Select(w => new TaskShape(w.DependsOn.Any() || w.DependentTasks.Any(), db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive)))
+            .Select(w => new TaskShape(w.DependsOn.Any() || w.DependentTasks.Any(), db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive), null))
             .FirstOrDefault()));
 
-    private sealed record TaskShape(bool Linked, bool RanBefore);
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskShape?>>> DetailShapeWithAgent = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems.AsNoTracking()
+            .Where(w => w.Id == id)
+            .Select(w => new TaskShape(w.DependsOn.Any() || w.DependentTasks.Any(), db.Assignments.Any(a => a.WorkItemId == w.Id && !a.IsActive), w.AssignedAgent))
+            .FirstOrDefault()));
+
+    private sealed record TaskShape(bool Linked, bool RanBefore, Agent? Agent);
 
     /// <summary>The task with its agent, whether it has dependencies and whether it ran before: compiled, as agents ask for it after every report.</summary>
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskHead?>>> DetailHead = new(() =>
