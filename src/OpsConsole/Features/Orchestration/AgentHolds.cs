@@ -52,8 +52,8 @@ public static class AgentHolds
     }
 
     /// <summary>
-    /// A task with its agent and its active assignments, read in one query: what an agent's report (start, progress,
-    /// complete, fail) checks and changes.
+    /// A task with its agent and its active assignments: what an agent's report that ends its hold (complete, fail)
+    /// checks and changes.
     /// </summary>
     public static async Task<HeldTask> LoadAsync(OpsDbContext db, Guid taskId, CancellationToken cancellationToken)
     {
