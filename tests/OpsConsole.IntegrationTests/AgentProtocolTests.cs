@@ -67,6 +67,8 @@ public sealed class AgentProtocolTests
         var entry = await primary.InvokeAsync("ReportProgress", taskId.ToString(), new { message = "Rebuilding the frontend", step = "build", percent = 40, data = new { attempt = 1 } });
         Assert.Equal("build", (string?)entry["step_name"]);
         Assert.Equal(40, (int?)entry["percent"]);
+        Assert.Equal(Primary, (string?)entry["agent_name"]);
+        Assert.Equal((string?)pushed["title"], (string?)entry["task_title"]);
 
         var failed = await primary.InvokeAsync("FailTask", taskId.ToString(), new { error_message = "npm ERR! exit 1", error_details = "tail of stderr" });
         Assert.Equal("pending", (string?)failed["status"]);
@@ -134,7 +136,14 @@ public sealed class AgentProtocolTests
         var resent = await agent.PostAsync($"tasks/{taskId}/progress/", new { id = progressId, message = "Step one", percent = 50 });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, resent.StatusCode);
-        Assert.Equal((string?)(await first.ReadObjectAsync())["id"], (string?)(await resent.ReadObjectAsync())["id"]);
+        var (firstEntry, resentEntry) = (await first.ReadObjectAsync(), await resent.ReadObjectAsync());
+        Assert.Equal((string?)firstEntry["id"], (string?)resentEntry["id"]);
+        foreach (var answer in new[] { firstEntry, resentEntry })
+        {
+            // The first answer and the resent one alike: the task and the agent by name, as the execution log lists them.
+            Assert.Equal((string?)(await app.TaskAsync(taskId))["title"], (string?)answer["task_title"]);
+            Assert.Equal(Primary, (string?)answer["agent_name"]);
+        }
         Assert.Single(await app.LogsAsync(taskId), l => (string?)l!["message"] == "Step one");
 
         var done = await agent.PostAsync($"tasks/{taskId}/complete/", new { output_data = new { ok = true } });

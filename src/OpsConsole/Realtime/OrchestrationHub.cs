@@ -145,7 +145,8 @@ public sealed class OrchestrationHub(
         var id = TaskId(taskId);
         var actor = AgentOrOperator();
         var entry = await RunAsync(() => engine.ProgressAsync(id, AgentReports.ProgressFromHub(report), actor, Context.ConnectionAborted));
-        return LogEntryDto.From(entry);
+        await using var db = await dbFactory.CreateDbContextAsync(Context.ConnectionAborted);
+        return await WorkItemEndpoints.EntryAfterWriteAsync(db, entry, Context.ConnectionAborted);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed partial class OrchestrationEngine
         {
             var held = await AgentHolds.LoadWithoutAgentAsync(db, taskId, cancellationToken);
             var (item, attempt) = (held.Item, held.Attempt);
-            if (report.Id is { } reportId && await db.LogEntries.Include(l => l.Agent).FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
+            if (report.Id is { } reportId && await db.LogEntries.FirstOrDefaultAsync(l => l.Id == reportId, cancellationToken) is { } earlier)
             {
                 // A resent report (same client-supplied id) is answered with the entry it already made, never written twice.
                 return earlier.WorkItemId == item.Id && earlier.AgentId == (actor.AgentId ?? earlier.AgentId)

@@ -138,7 +138,8 @@ internal static class WorkItemActionHandlers
     }
 
     [CanConflict]
-    internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(Guid id, HttpRequest request, OrchestrationEngine engine, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<LogEntryDto>, RequestProblem>> ProgressAsync(
+        Guid id, HttpRequest request, OrchestrationEngine engine, IDbContextFactory<OpsDbContext> dbFactory, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
         if (body is null)
@@ -153,7 +154,8 @@ internal static class WorkItemActionHandlers
         }
 
         var entry = await engine.ProgressAsync(id, report, request.HttpContext.User.ToActor(), cancellationToken);
-        return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", LogEntryDto.From(entry));
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return TypedResults.Created($"/api/v1/orchestration/execution-logs/{entry.Id}/", await WorkItemEndpoints.EntryAfterWriteAsync(db, entry, cancellationToken));
     }
 
     /// <summary>Runs an action on the task and answers with the task's detail and the original's <c>message</c>.</summary>

@@ -111,6 +111,30 @@ public static class WorkItemEndpoints
         };
     }
 
+    /// <summary>
+    /// A progress report's log entry as its answer: with the task's title and the agent's name, read after the commit (the
+    /// write stores the entry without reading either), so a first report and a resend of it answer alike.
+    /// </summary>
+    internal static async Task<LogEntryDto> EntryAfterWriteAsync(OpsDbContext db, WorkItemLogEntry written, CancellationToken cancellationToken)
+    {
+        var entry = LogEntryDto.From(written);
+        if (entry.TaskTitle is not null && (entry.AgentName is not null || written.AgentId is null))
+        {
+            return entry;
+        }
+
+        var names = await EntryNames.For(db)(db, written.Id, cancellationToken);
+        return entry with { TaskTitle = entry.TaskTitle ?? names?.TaskTitle, AgentName = entry.AgentName ?? names?.AgentName };
+    }
+
+    private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<EntryNamesRead?>>> EntryNames = new(() =>
+        EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.LogEntries
+            .Where(l => l.Id == id)
+            .Select(l => new EntryNamesRead(l.WorkItem!.Title, l.Agent == null ? null : l.Agent.Name))
+            .FirstOrDefault()));
+
+    private sealed record EntryNamesRead(string TaskTitle, string? AgentName);
+
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<TaskShape?>>> DetailShape = new(() =>
         EF.CompileAsyncQuery((OpsDbContext db, Guid id, CancellationToken _) => db.WorkItems
             .Where(w => w.Id == id)
