@@ -156,6 +156,7 @@ public static class AgentLoad
         private readonly ConcurrentDictionary<string, long> completed = new();
         private readonly TaskCompletionSource allDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TimeSpan created;
+        private DateTime began; // wall clock, to find a stall in a trace of the console (dotnet-trace, perf)
         private TimeSpan total;
         private bool timedOut;
 
@@ -182,6 +183,7 @@ public static class AgentLoad
             var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var begun = Stopwatch.GetTimestamp();
+            began = DateTime.UtcNow;
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
             {
                 using var client = new HttpClient { BaseAddress = new Uri(url) };
@@ -224,7 +226,7 @@ public static class AgentLoad
         {
             ApiLoad.Report("POST tasks/ answered (created and assigned)", [.. answered.Select(a => a.Ms)]);
             // Stalls show as runs of slow answers due one after another, each a step shorter: all answered at the same moment.
-            Console.WriteLine("  the 1% slowest, in the order they were due (s into the round: ms): " +
+            Console.WriteLine($"  the 1% slowest, in the order they were due (s into the round, which began at {began:HH:mm:ss.fff} UTC: ms): " +
                 string.Join(", ", answered.OrderByDescending(a => a.Ms).Take(Math.Max(1, answered.Count / 100)).OrderBy(a => a.At).Select(a => $"{a.At / 1000:F2}: {a.Ms:F0}")));
             ApiLoad.Report("POST tasks/ → agent receives TaskAssigned",
                 [.. Received.Where(r => sent.ContainsKey(r.Key)).Select(r => Stopwatch.GetElapsedTime(sent[r.Key], r.Value).TotalMilliseconds)]);
