@@ -95,7 +95,7 @@ public static class WorkItemEndpoints
         var agentUnread = written.AssignedAgent is null && written.AssignedAgentId is not null;
         var shape = agentUnread
             ? await DetailShapeWithAgent.For(db)(db, written.Id, cancellationToken)
-            : written.AssignedAgent is null || written.AssignedAgent.Id == written.AssignedAgentId ? await DetailShape.For(db)(db, written.Id, cancellationToken) : null;
+            : written.AssignedAgent?.Id == written.AssignedAgentId ? await DetailShape.For(db)(db, written.Id, cancellationToken) : null;
         if (shape is not { Linked: false } || (agentUnread && shape.Agent?.Id != written.AssignedAgentId))
         {
             // Dependencies to list, or the agent changed since the write: the task as it is now, all of it.
@@ -118,13 +118,9 @@ public static class WorkItemEndpoints
     internal static async Task<LogEntryDto> EntryAfterWriteAsync(OpsDbContext db, WorkItemLogEntry written, CancellationToken cancellationToken)
     {
         var entry = LogEntryDto.From(written);
-        if (entry.TaskTitle is not null && (entry.AgentName is not null || written.AgentId is null))
-        {
-            return entry;
-        }
-
-        var names = await EntryNames.For(db)(db, written.Id, cancellationToken);
-        return entry with { TaskTitle = entry.TaskTitle ?? names?.TaskTitle, AgentName = entry.AgentName ?? names?.AgentName };
+        return await EntryNames.For(db)(db, written.Id, cancellationToken) is { } names
+            ? entry with { TaskTitle = names.TaskTitle, AgentName = names.AgentName }
+            : entry;
     }
 
     private static readonly CompiledPerModel<Func<OpsDbContext, Guid, CancellationToken, Task<EntryNamesRead?>>> EntryNames = new(() =>
