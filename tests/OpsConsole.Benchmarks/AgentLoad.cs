@@ -27,7 +27,9 @@ public static class AgentLoad
 {
     private const string Key = AppProcess.BootstrapKey;
     private const string Api = "/api/v1/orchestration";
-    private const int MaxWarmUpRounds = 8;
+    // Up to sixteen: tiered compilation (counted by the JIT's perf map) still compiles a thousand methods or more in rounds 7
+    // and 8 and settles by round 9–11; with eight at most, a measured round could still share the cores with the JIT.
+    private const int MaxWarmUpRounds = 16;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static async Task RunAsync(int agentCount, int taskCount, int concurrency, int rate = 0)
@@ -108,13 +110,15 @@ public static class AgentLoad
         }
 
         // Warm up: the same load until throughput stops improving, then the measured round.
-        await SteadyState.WarmUpRoundsAsync(async warmUp =>
+        var settled = await SteadyState.WarmUpRoundsAsync(async warmUp =>
         {
             round = new Round($"warm{warmUp}", taskCount, node.ProcessId);
             await round.RunAsync(url, concurrency, rate);
             Console.WriteLine($"warm-up round {warmUp}: {round.Summary()}");
             return round.TasksPerSecond;
         }, MaxWarmUpRounds);
+        Console.WriteLine(settled ? "warm: throughput settled" : $"still warming after {MaxWarmUpRounds} rounds: the measured round runs while the JIT still compiles");
+        Console.WriteLine(MachineSpeed.Describe("before the measured round"));
 
         round = new Round("bench", taskCount, node.ProcessId);
         Console.WriteLine($"Measured round: {taskCount} deployment tasks, {concurrency} concurrent creators" +
@@ -122,6 +126,7 @@ public static class AgentLoad
         await round.RunAsync(url, concurrency, rate);
         Console.WriteLine($"{agentCount} agents, {taskCount} tasks: {round.Summary()}");
         round.Report();
+        Console.WriteLine(MachineSpeed.Describe("after it"));
 
         foreach (var hub in connections)
         {

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 namespace OpsConsole.Benchmarks;
 
-/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | post | create | list | storm | agents | circuits | redact | contention | nodes&gt; [count] [requests]</summary>
+/// <summary>dotnet run -c Release --project tests/OpsConsole.Benchmarks -- &lt;scorer | post | create | list | storm | agents | circuits | redact | contention | nodes | speed&gt; [count] [requests]</summary>
 public static class BenchMain
 {
     public static async Task Main(string[] args)
@@ -30,6 +30,9 @@ public static class BenchMain
             case "circuits":
                 Environment.ExitCode = await CircuitLoad.RunAsync(Count(args, 1, 200), Count(args, 2, 4), args.Contains("--heap"), Viewport(args));
                 break;
+            case "speed":
+                Console.WriteLine(MachineSpeed.Describe("now"));
+                break;
             case "redact":
                 RedactTiming.Run(Count(args, 1, 200_000));
                 break;
@@ -40,7 +43,7 @@ public static class BenchMain
                 Environment.ExitCode = await ContentionLoad.RunAsync(Count(args, 1, 2000), Count(args, 2, 20), Count(args, 3, 16), Count(args, 4, 0), args.Contains("--one-node"));
                 break;
             default:
-                Console.WriteLine("usage: scorer | post [requests] | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] [--rate tasks-per-second] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | redact [largest=200000] | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds] [--one-node] | nodes [tasks=600] [agents=12] [writers=16]");
+                Console.WriteLine("usage: scorer | post [requests] | create [open-tasks] [requests] | list [tasks] [requests] | storm [failures] [fingerprints] [batch] [parallel] | agents [agents] [tasks] [concurrent-creators] [--rate tasks-per-second] | circuits [dashboards=200] [opened-at-once=4] [--heap] [--viewport WxH] | redact [largest=200000] | speed | contention [tasks=2000] [agents=20] [writers=16] [deadline-seconds] [--one-node] | nodes [tasks=600] [agents=12] [writers=16]");
                 break;
         }
     }

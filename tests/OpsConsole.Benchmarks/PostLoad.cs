@@ -28,6 +28,7 @@ public static class PostLoad
         }
 
         var warmed = await SteadyState.WarmUpAsync(Post);
+        Console.WriteLine(MachineSpeed.Describe("before the measured requests"));
         var samples = await SteadyState.TimeAsync(Post, requests);
         Console.WriteLine($"console: {AppProcess.AppDll()} (warmed up with {warmed} requests)");
         ApiLoad.Report("sequential POST /tasks/ over HTTP", samples);

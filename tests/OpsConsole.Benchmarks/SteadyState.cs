@@ -32,9 +32,10 @@ public static class SteadyState
 
     /// <summary>
     /// Runs rounds of a whole load (round 1, 2, …; each returns its throughput) until the throughput stops improving (two
-    /// rounds in a row without 3% more than the best), at most <paramref name="maxRounds"/>.
+    /// rounds in a row without 3% more than the best), at most <paramref name="maxRounds"/>. True when it settled, false when
+    /// the rounds ran out first (the measured round then still runs while the JIT compiles).
     /// </summary>
-    public static async Task WarmUpRoundsAsync(Func<int, Task<double>> round, int maxRounds)
+    public static async Task<bool> WarmUpRoundsAsync(Func<int, Task<double>> round, int maxRounds)
     {
         var best = 0.0;
         var stale = 0;
@@ -44,6 +45,8 @@ public static class SteadyState
             stale = rate > best * 1.03 ? 0 : stale + 1;
             best = Math.Max(best, rate);
         }
+
+        return stale >= 2;
     }
 
     /// <summary>Each request's time in milliseconds, one after another.</summary>
