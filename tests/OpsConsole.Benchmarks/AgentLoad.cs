@@ -27,8 +27,10 @@ public static class AgentLoad
 {
     private const string Key = AppProcess.BootstrapKey;
     private const string Api = "/api/v1/orchestration";
-    // Up to sixteen: tiered compilation (counted by the JIT's perf map) still compiles a thousand methods or more in rounds 7
-    // and 8 and settles by round 9–11; with eight at most, a measured round could still share the cores with the JIT.
+    // Tiered compilation (counted by the JIT's perf map) still compiles a thousand methods or more in rounds 7 and 8 and
+    // settles by round 9–11; rounds 1–3 can give the same cold throughput (~220 tasks/s), which once ended a warm-up at
+    // round 3 with the measured round at half the warm figure. So: at least eight rounds, at most sixteen.
+    private const int MinWarmUpRounds = 8;
     private const int MaxWarmUpRounds = 16;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -116,7 +118,7 @@ public static class AgentLoad
             await round.RunAsync(url, concurrency, rate);
             Console.WriteLine($"warm-up round {warmUp}: {round.Summary()}");
             return round.TasksPerSecond;
-        }, MaxWarmUpRounds);
+        }, MaxWarmUpRounds, MinWarmUpRounds);
         Console.WriteLine(settled ? "warm: throughput settled" : $"still warming after {MaxWarmUpRounds} rounds: the measured round runs while the JIT still compiles");
         Console.WriteLine(MachineSpeed.Describe("before the measured round"));
 

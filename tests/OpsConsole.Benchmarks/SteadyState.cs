@@ -32,21 +32,27 @@ public static class SteadyState
 
     /// <summary>
     /// Runs rounds of a whole load (round 1, 2, …; each returns its throughput) until the throughput stops improving (two
-    /// rounds in a row without 3% more than the best), at most <paramref name="maxRounds"/>. True when it settled, false when
-    /// the rounds ran out first (the measured round then still runs while the JIT compiles).
+    /// rounds in a row without 3% more than the best), at least <paramref name="minRounds"/> and at most
+    /// <paramref name="maxRounds"/>. True when it settled, false when the rounds ran out first (the measured round then still
+    /// runs while the JIT compiles). The minimum is there because the first rounds can plateau too: while tiered compilation
+    /// is busy, three rounds in a row can give the same cold throughput.
     /// </summary>
-    public static async Task<bool> WarmUpRoundsAsync(Func<int, Task<double>> round, int maxRounds)
+    public static async Task<bool> WarmUpRoundsAsync(Func<int, Task<double>> round, int maxRounds, int minRounds = 1)
     {
         var best = 0.0;
         var stale = 0;
-        for (var n = 1; n <= maxRounds && stale < 2; n++)
+        for (var n = 1; n <= maxRounds; n++)
         {
             var rate = await round(n);
             stale = rate > best * 1.03 ? 0 : stale + 1;
             best = Math.Max(best, rate);
+            if (stale >= 2 && n >= minRounds)
+            {
+                return true;
+            }
         }
 
-        return stale >= 2;
+        return false;
     }
 
     /// <summary>Each request's time in milliseconds, one after another.</summary>
