@@ -29,10 +29,10 @@ public static class MachineSpeed
         return best;
     }
 
-    /// <summary>A line for a benchmark's output: the sort's time now, and what it takes at this machine's usual speed.</summary>
+    /// <summary>A line for a benchmark's output: the sort's time now, and what it takes on the development machine at its usual speed.</summary>
     public static string Describe(string when) =>
-        $"machine speed {when}: sorting a million integers took {Measure():F1} ms, best of 3 (60–70 ms at this 2-core machine's usual speed; " +
-        "a higher figure means a slow spell of the host, and every figure of the run moves with it)";
+        $"machine speed {when}: sorting a million integers took {Measure():F1} ms, best of 3 (60–70 ms on the project's 2-core " +
+        "development machine at its usual speed; on one machine, a higher figure than usual means a slow spell of the host, and every figure of the run moves with it)";
 
     private static int[] MakeSource()
     {
