@@ -65,6 +65,7 @@ public sealed class BacktestTests(OpsConsoleFactory app) : IClassFixture<OpsCons
         Assert.Contains("10000", await admin.PostJsonAsync(Backtest, new { rule = new { rule_type = "monitoring" }, limit = 20_000 }).FieldErrorAsync("limit"));
         Assert.Contains("max_retries", await admin.PostJsonAsync(Backtest, new { rule = new { rule_type = "failure_handling", actions = new { max_retries = -1 } } }).FieldErrorAsync("rule.actions"));
         Assert.Contains("rule is required", await admin.PostJsonAsync(Backtest, new { limit = 5 }).FieldErrorAsync("rule"));
+        Assert.Contains("rule_type is required", await admin.PostRawAsync(Backtest, """{"rule": {"name": "bt", "rule_type": null}}""").FieldErrorAsync("rule.rule_type"));
         var operatorClient = await app.ClientAsync(OpsConsole.Domain.ApiRole.Operator);
         await operatorClient.PostJsonAsync(Backtest, new { rule = new { rule_type = "monitoring" } }).ProblemAsync(HttpStatusCode.Forbidden);
     }

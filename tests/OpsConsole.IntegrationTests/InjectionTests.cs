@@ -170,6 +170,36 @@ public sealed class InjectionTests(OpsConsoleFactory app) : IClassFixture<OpsCon
     }
 
     [Fact]
+    public async Task A_property_name_that_is_half_a_surrogate_pair_is_refused_with_a_problem_naming_it()
+    {
+        // Valid JSON syntax, but a name that is no text: the check for duplicate names used to throw on it (a 500).
+        var wrong = new List<string>();
+        foreach (var target in Targets())
+        {
+            foreach (var (place, name) in new[] { ("top level", "\\ud800"), ("nested", "\\udc00") })
+            {
+                var json = target.Body("x").ToJsonString();
+                var property = place == "top level" ? $"\"{name}\":1," : $"\"extra\":{{\"{name}\":\"k\"}},";
+                using var request = new HttpRequestMessage(new HttpMethod(target.Method), await UrlAsync(target))
+                {
+                    Content = new StringContent("{" + property + json[1..], Encoding.UTF8, "application/json"),
+                };
+
+                using var response = await admin.SendAsync(request);
+
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.BadRequest || response.Content.Headers.ContentType?.MediaType != "application/problem+json"
+                    || !text.Contains("a property name", StringComparison.Ordinal))
+                {
+                    wrong.Add($"{target.Name} / {place}: {(int)response.StatusCode} {Cut(text)}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [Fact]
     public async Task A_body_that_starts_with_a_byte_order_mark_is_read_as_the_json_after_it()
     {
         var title = $"{Routes.Tag()} Déploiement échoué – 部署失败";

@@ -141,6 +141,17 @@ public sealed class RuleRoutesTests(OpsConsoleFactory app) : IClassFixture<OpsCo
     }
 
     [Fact]
+    public async Task A_rule_whose_required_objects_are_null_is_refused_naming_each()
+    {
+        var body = $$"""{"name": "nulls {{Routes.Tag()}}", "rule_type": "monitoring", "trigger_conditions": null, "actions": null}""";
+
+        var problem = await admin.PostRawAsync(Routes.Rules, body).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.Contains("required", (string?)problem["errors"]!["trigger_conditions"]![0]);
+        Assert.Contains("required", (string?)problem["errors"]!["actions"]![0]);
+    }
+
+    [Fact]
     public async Task A_rule_with_an_unknown_type_is_refused_listing_the_types()
     {
         var message = await admin.PostJsonAsync(Routes.Rules, new { name = $"bad {Routes.Tag()}", rule_type = "magic", trigger_conditions = new { }, actions = new { } })

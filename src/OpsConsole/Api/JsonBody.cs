@@ -26,7 +26,11 @@ public sealed class JsonBody : FieldReader
 
     public static JsonBody From(JsonObject json) => new(json);
 
+    /// <summary>Whether the body names the field at all, even as null (a PATCH that clears it, a read-only field sent).</summary>
     public bool Has(string field) => Json.ContainsKey(field);
+
+    /// <summary>Whether the field was sent with a value: null counts as not sent, as it does for a required field.</summary>
+    public bool HasValue(string field) => Json[field] is not null;
 
     private JsonNode? Node(string field, bool required)
     {

@@ -47,12 +47,14 @@ public static class RequestBody
 
         try
         {
-            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            // Before the parse: its check for duplicate property names reads every name, and one with half a surrogate pair
+            // throws there (an InvalidOperationException, not a JsonException).
             if (LoneSurrogateIn(text) is { } where)
             {
                 return (null, Problems.Unreadable($"The body has text that is not valid Unicode ({where}: an escaped UTF-16 surrogate without its pair, such as \\ud800)."));
             }
 
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             return node is JsonObject obj
                 ? (obj, null)
                 : (null, Problems.Unreadable($"The body must be a JSON object, not {JsonKinds.Describe(node)}."));

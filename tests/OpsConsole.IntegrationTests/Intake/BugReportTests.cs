@@ -82,7 +82,7 @@ public sealed class BugReportTests(OpsConsoleFactory app) : IClassFixture<OpsCon
     }
 
     [Fact]
-    public async Task An_unknown_bug_report_id_is_404_and_mixing_an_id_with_fields_is_400()
+    public async Task An_unknown_bug_report_id_is_404_and_mixing_an_id_with_fields_or_a_null_id_is_400()
     {
         var client = app.CreateAdminClient();
 
@@ -98,5 +98,6 @@ public sealed class BugReportTests(OpsConsoleFactory app) : IClassFixture<OpsCon
         Assert.NotNull(problem["errors"]!["description"]);
         Assert.NotNull(problem["errors"]!["severity"]);
         Assert.NotNull(problem["errors"]!["override_priority"]);
+        Assert.Contains("leave it out and send the report's fields", await client.PostRawAsync($"{Api}/tasks/create_from_bug_report/", """{"bug_report_id": null}""").FieldErrorAsync("bug_report_id"), StringComparison.Ordinal);
     }
 }

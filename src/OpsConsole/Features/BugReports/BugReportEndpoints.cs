@@ -65,6 +65,11 @@ public static class BugReportEndpoints
         BugReportInput? inline = null;
         if (body.Has("bug_report_id"))
         {
+            if (!body.HasValue("bug_report_id"))
+            {
+                body.Error("bug_report_id", "bug_report_id is null: send a stored report's id, or leave it out and send the report's fields");
+            }
+
             foreach (var field in BugReportFields.All.Where(body.Has))
             {
                 body.Error(field, $"send either bug_report_id or the report's fields, not both ({field} was sent with bug_report_id)");

@@ -86,7 +86,7 @@ public static class PreviewEndpoints
 
         var ruleBody = JsonBody.From(ruleJson);
         var spec = RuleSpec.Read(ruleBody, replace: false);
-        if (ruleBody.IsValid && !ruleBody.Has("rule_type"))
+        if (ruleBody.IsValid && !ruleBody.HasValue("rule_type"))
         {
             ruleBody.Error("rule_type", $"rule_type is required; one of {WireFormat.Allowed<RuleKind>()}");
         }

@@ -24,8 +24,8 @@ public sealed record RuleSpec(string? Name, string? Description, RuleKind? Kind,
         var actions = body.Object("actions", 64 * 1024);
         var priority = body.Int("priority", 0, 1_000_000);
         var active = body.Bool("is_active");
-        if (replace && conditions is null && !body.Has("trigger_conditions")) body.Error("trigger_conditions", "trigger_conditions is required (a JSON object)");
-        if (replace && actions is null && !body.Has("actions")) body.Error("actions", "actions is required (a JSON object)");
+        if (replace && conditions is null && !body.HasValue("trigger_conditions")) body.Error("trigger_conditions", "trigger_conditions is required (a JSON object)");
+        if (replace && actions is null && !body.HasValue("actions")) body.Error("actions", "actions is required (a JSON object)");
         foreach (var readOnly in new[] { "trigger_count", "last_triggered" })
         {
             if (body.Has(readOnly)) body.Error(readOnly, $"{readOnly} is read-only");
