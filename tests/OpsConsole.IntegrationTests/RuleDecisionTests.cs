@@ -181,4 +181,28 @@ public sealed class RuleDecisionTests(OpsConsoleFactory app) : IClassFixture<Ops
 
         Assert.Contains(expected, message);
     }
+
+    [Theory]
+    [InlineData("{\"task_type\": [\"bogus\"]}", "task_type 'bogus' is not a task type, so it could never match; one of deployment")]
+    [InlineData("{\"priority\": \"urgentish\"}", "priority 'urgentish' is not a priority, so it could never match; one of ")]
+    [InlineData("{\"environment\": []}", "environment lists no values, so the rule could never match")]
+    [InlineData("{\"labels\": [\"bug\", \" \"]}", "labels has an empty value, which no task has")]
+    public async Task A_condition_no_task_could_meet_is_refused_naming_it(string conditions, string expected)
+    {
+        var message = await admin.PostRawAsync(Routes.Rules,
+            $$$"""{"name": "never {{{Routes.Tag()}}}", "rule_type": "task_creation", "trigger_conditions": {{{conditions}}}, "actions": {"set_priority": "high"}}""")
+            .FieldErrorAsync("trigger_conditions");
+
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public async Task A_condition_names_task_types_and_priorities_in_any_case()
+    {
+        var tag = Routes.Tag(); // only this test's tasks could match
+        var response = await admin.PostRawAsync(Routes.Rules,
+            $$$"""{"name": "cased {{{tag}}}", "rule_type": "task_creation", "trigger_conditions": {"task_type": ["Deployment", "testing"], "priority": "HIGH", "title_contains": "{{{tag}}}"}, "actions": {"set_priority": "critical"}}""");
+
+        await response.ExpectAsync(System.Net.HttpStatusCode.Created);
+    }
 }

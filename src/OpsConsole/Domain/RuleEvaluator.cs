@@ -170,8 +170,41 @@ public static class RuleEvaluator
             {
                 yield return ("trigger_conditions", $"{c.Name} must be {(c.Name == "title_contains" ? "a string" : "a string or a list of strings")}");
             }
+            else if (c.Name != "title_contains" && NeverMatches(c.Name, c.Value) is { } message)
+            {
+                yield return ("trigger_conditions", message);
+            }
         }
     }
+
+    /// <summary>Why a condition's values could match no task (none listed, an empty one, a type or priority that does not exist); null when they can.</summary>
+    private static string? NeverMatches(string name, JsonElement value)
+    {
+        var values = value.ValueKind == JsonValueKind.String ? [value.GetString()!] : value.EnumerateArray().Select(v => v.GetString()!).ToList();
+        if (values.Count == 0)
+        {
+            return $"{name} lists no values, so the rule could never match; name at least one, or leave the condition out to match every task";
+        }
+
+        if (values.Any(string.IsNullOrWhiteSpace))
+        {
+            return $"{name} has an empty value, which no task has; name a value, or leave the condition out to match every task";
+        }
+
+        var unknown = name switch
+        {
+            "task_type" => values.FirstOrDefault(v => !IsWireName<WorkItemKind>(v)),
+            "priority" => values.FirstOrDefault(v => !IsWireName<WorkItemPriority>(v)),
+            _ => null,
+        };
+        return unknown is null ? null
+            : $"{name} '{unknown}' is not a {(name == "task_type" ? "task type" : "priority")}, so it could never match; one of " +
+              (name == "task_type" ? WireFormat.Allowed<WorkItemKind>() : WireFormat.Allowed<WorkItemPriority>());
+    }
+
+    /// <summary>Whether <paramref name="text"/> is one of the enum's wire names, as a condition compares them (any case, no trimming).</summary>
+    private static bool IsWireName<TEnum>(string text)
+        where TEnum : struct, Enum => Enum.GetValues<TEnum>().Any(v => string.Equals(WireFormat.Of(v), text, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The issue labels of a task that came from an issue (input_data.labels: names, or objects with a name).</summary>
     public static IEnumerable<string> Labels(WorkItem item)
