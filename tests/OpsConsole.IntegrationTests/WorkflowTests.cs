@@ -39,6 +39,25 @@ public sealed class WorkflowTests(OpsConsoleFactory app) : IClassFixture<OpsCons
     }
 
     [Fact]
+    public async Task A_task_waiting_on_a_cancelled_dependency_is_flagged_for_people_and_no_new_task_may_depend_on_it()
+    {
+        var build = await admin.CreateTaskAsync($"build {Routes.Tag()}", taskType: "deployment", autoAssign: false);
+        var deploy = await admin.PostJsonAsync(Routes.Tasks, new { title = $"deploy {Routes.Tag()}", task_type = "deployment", depends_on_ids = new[] { Id(build) } })
+            .ObjectAsync(HttpStatusCode.Created);
+        Assert.False((bool)deploy["needs_attention"]!);
+
+        await admin.PostJsonAsync($"{Routes.Task(Id(build))}cancel/", new { reason = "not needed" }).ObjectAsync();
+
+        var stuck = await admin.GetTaskAsync(Id(deploy));
+        Assert.Equal("pending", (string?)stuck["status"]);
+        Assert.True((bool)stuck["needs_attention"]!);
+        Assert.Contains($"Depends on '{Str(build, "title")}', which was cancelled, so it cannot start", (string?)stuck["attention_reason"]);
+        var late = await admin.PostJsonAsync(Routes.Tasks, new { title = $"late {Routes.Tag()}", task_type = "deployment", depends_on_ids = new[] { Id(build) } })
+            .ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("is cancelled, so a task that depends on it could never start", (string?)late["detail"]);
+    }
+
+    [Fact]
     public async Task Every_change_to_a_task_writes_an_execution_log_entry_naming_who_made_it()
     {
         var (agentId, token, _) = await admin.CreateAgentAsync($"Scribe-{Routes.Tag()}", "general", ["documentation"]);

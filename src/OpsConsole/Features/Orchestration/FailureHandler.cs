@@ -69,6 +69,7 @@ public sealed class FailureHandler(
             case FailureOutcome.Cancel:
                 item.Cancel(now);
                 TaskLog.Add(db, item, LogSeverity.Critical, "cancelled", $"Task cancelled: {decision.Reason}", Actor.Engine, now);
+                await CancelledDependencies.FlagWaitingAsync(db, item, Actor.Engine, now, cancellationToken);
                 await notifications.RaiseAsync(db, item, NotificationEvents.FailedFinal, decision.Reason, now, cancellationToken);
                 break;
             default:

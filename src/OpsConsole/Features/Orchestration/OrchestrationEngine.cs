@@ -151,6 +151,7 @@ public sealed partial class OrchestrationEngine(
             }
 
             TaskLog.Add(db, item, LogSeverity.Warning, "cancelled", $"Cancelled by {actor.Name}{(string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}")}", actor, now);
+            await CancelledDependencies.FlagWaitingAsync(db, item, actor, now, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             return item;
         }, cancellationToken);

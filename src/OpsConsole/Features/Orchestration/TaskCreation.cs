@@ -59,6 +59,11 @@ public sealed class TaskCreation(IDueWorkScheduler scheduler, NotificationOutbox
                 throw RefusedException.BadRequest($"depends_on_ids: no task with id {string.Join(", ", missing)}");
             }
 
+            if (CancelledDependencies.Refusal(dependencies) is { } refusal)
+            {
+                throw RefusedException.BadRequest(refusal);
+            }
+
             item.DependsOn.AddRange(dependencies);
         }
 
