@@ -100,6 +100,32 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Cancelling_from_the_detail_page_asks_first_and_keeping_it_changes_nothing()
+    {
+        var title = Unique("Stale cache on web-3");
+        var id = (string)(await console.Api.CreateTaskAsync(title, priority: "medium"))["id"]!;
+        await using var context = await console.SignedInContextAsync();
+        var detail = new TaskDetailPage(await context.NewPageAsync());
+        await detail.OpenAsync(id);
+        var before = await detail.Status.TextContentAsync();
+        var cancel = detail.Page.GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true });
+
+        await cancel.ClickAsync();
+        var dialog = detail.Page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("Cancel this task?");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Keep as is", Exact = true }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(detail.Status).ToHaveTextAsync(before!);
+        Assert.NotEqual("cancelled", (string?)(await console.Api.GetTaskAsync(id))["status"]);
+
+        await cancel.ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel task", Exact = true }).ClickAsync();
+
+        await Expect(detail.Status).ToHaveTextAsync("cancelled");
+        Assert.Equal("cancelled", (string?)(await console.Api.GetTaskAsync(id))["status"]);
+    }
+
+    [Fact]
     public async Task Bulk_retry_on_the_task_list_puts_failed_tasks_back_to_work()
     {
         var batch = Guid.NewGuid().ToString("N")[..6];
@@ -117,11 +143,15 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
         await tasks.SelectAsync(second);
         await Expect(tasks.Toolbar).ToContainTextAsync("2 selected");
         await Screenshots.SaveAsync(tasks.Page, "tasks-selected");
-        await tasks.BulkAsync("Retry");
+        await tasks.BulkAsync("Retry", 2);
 
         await Expect(tasks.Snackbar).ToContainTextAsync("Retry: 2 task(s) done.");
         await Expect(tasks.Status(first)).ToHaveTextAsync(BackToWork());
         await Expect(tasks.Status(second)).ToHaveTextAsync(BackToWork());
+        // The selection is gone, on the rows as in the toolbar: nothing looks selected that a next action would skip.
+        await Expect(tasks.Checkbox(first)).Not.ToBeCheckedAsync();
+        await Expect(tasks.Checkbox(second)).Not.ToBeCheckedAsync();
+        await Expect(tasks.Toolbar).Not.ToContainTextAsync("selected");
         await Screenshots.SaveAsync(tasks.Page, "tasks-retried");
     }
 

@@ -113,7 +113,7 @@ public sealed class FrameTests(ConsoleFixture console)
         await page.Locator("h1").ClickAsync(); // outside the list: it closes
         await Expect(low).ToBeHiddenAsync();
         await tasks.SelectAsync(title);
-        await tasks.BulkAsync("Escalate");
+        await tasks.BulkAsync("Escalate", 1);
         await Expect(tasks.Snackbar).ToContainTextAsync("Escalate: 1 task(s) done.");
     }
 

@@ -100,7 +100,7 @@ public sealed class KeyboardTests(ConsoleFixture console)
         await Expect(dialog).ToBeVisibleAsync();
         // The dialog takes focus a moment after it shows (its focus trap); a Tab before that still moves through the page.
         await page.WaitForFunctionAsync("() => !!document.activeElement?.closest('.mud-dialog')");
-        await Keyboard.TabToAsync(page, Keyboard.DialogButtonNamed, "Escalate", maxPresses: 5);
+        await Keyboard.TabToAsync(page, Keyboard.DialogButtonNamed, "Escalate 1 task", maxPresses: 5);
         await page.Keyboard.PressAsync("Enter");
 
         await Expect(tasks.Snackbar).ToContainTextAsync("Escalate: 1 task(s) done.");

@@ -18,19 +18,21 @@ public sealed class TasksPage(IPage page) : ConsolePage(page)
 
     public async Task SelectAsync(string title)
     {
-        var box = Row(title).Locator("input[type=checkbox]");
+        var box = Checkbox(title);
         await box.ClickAsync();
         await Expect(box).ToBeCheckedAsync();
     }
 
-    /// <summary>Clicks a bulk action and confirms it in the dialog.</summary>
-    public async Task BulkAsync(string action)
+    /// <summary>Clicks a bulk action and confirms it in the dialog, whose button names the action and the count ("Retry 2 tasks").</summary>
+    public async Task BulkAsync(string action, int count)
     {
         await Toolbar.GetByRole(AriaRole.Button, new() { Name = action, Exact = true }).ClickAsync();
         var dialog = Page.GetByRole(AriaRole.Dialog);
         await Expect(dialog).ToBeVisibleAsync();
-        await dialog.GetByRole(AriaRole.Button, new() { Name = action, Exact = true }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = $"{action} {count} task{(count == 1 ? "" : "s")}", Exact = true }).ClickAsync();
     }
+
+    public ILocator Checkbox(string title) => Row(title).Locator("input[type=checkbox]");
 
     public ILocator Snackbar => Page.Locator(".mud-snackbar");
 }

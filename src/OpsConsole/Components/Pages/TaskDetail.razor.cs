@@ -117,9 +117,21 @@ public sealed partial class TaskDetail
 
     private Task UnblockAsync() => TaskActAsync("Unblocked", (actor, ct) => Engine.UnblockAsync(Id, actor, ct));
 
-    private Task CompleteAsync() => TaskActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
+    private async Task CompleteAsync()
+    {
+        if (await ConfirmAsync("Complete this task?", "It is marked done as it stands, without an agent's result; its agent is freed.", yes: "Complete task", cancel: "Keep as is"))
+        {
+            await TaskActAsync("Completed", (actor, ct) => Engine.CompleteAsync(Id, null, actor, ct));
+        }
+    }
 
-    private Task CancelAsync() => TaskActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
+    private async Task CancelAsync()
+    {
+        if (await ConfirmAsync("Cancel this task?", "It stops for good and cannot be retried; its agent is freed, and tasks waiting on it are flagged for people.", yes: "Cancel task", cancel: "Keep as is"))
+        {
+            await TaskActAsync("Cancelled", (actor, ct) => Engine.CancelAsync(Id, "Cancelled from the console", actor, ct));
+        }
+    }
 
     /// <summary>Enter in the reason field, or the Escalate button: the form's submit.</summary>
     private Task EscalateFromFormAsync() => item is not null && !item.Status.IsTerminal() && !Busy ? EscalateAsync() : Task.CompletedTask;

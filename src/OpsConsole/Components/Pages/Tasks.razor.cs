@@ -107,7 +107,7 @@ public sealed partial class Tasks
         }
 
         cursor = link.Cursor;
-        selected.Clear();
+        selected = []; // a new set: the grid keeps its own selection until its parameter changes
         await grid.ReloadServerData();
     }
 
@@ -125,7 +125,7 @@ public sealed partial class Tasks
     {
         search = next;
         cursor = null;
-        selected.Clear();
+        selected = [];
         var query = search.ToQueryString();
         Navigation.NavigateTo(query.Length == 0 ? "tasks" : $"tasks?{query}", replace: true);
         if (grid is not null)
@@ -145,8 +145,9 @@ public sealed partial class Tasks
 
     private async Task BulkAsync(BulkAction action)
     {
+        var count = selected.Count == 1 ? "1 task" : $"{selected.Count} tasks";
         if (!await ConfirmAsync(
-            $"{action} {selected.Count} task(s)?",
+            $"{action} {count}?",
             action switch
             {
                 BulkAction.Retry => "Failed tasks get another attempt now; others are left as they are.",
@@ -154,7 +155,7 @@ public sealed partial class Tasks
                 BulkAction.Reassign => "Waiting tasks are given to the best free agent now.",
                 _ => "Cancelled tasks stop for good; their agents are freed.",
             },
-            yes: action.ToString(), cancel: "Keep as is"))
+            yes: $"{action} {count}", cancel: "Keep as is"))
         {
             return;
         }
@@ -185,7 +186,7 @@ public sealed partial class Tasks
         Snackbar.Add(
             refusals.Count == 0 ? $"{action}: {done} task(s) done." : $"{action}: {done} done, {refusals.Count} refused — {refusals[0]}",
             refusals.Count == 0 ? Severity.Success : Severity.Warning);
-        selected.Clear();
+        selected = [];
         await ReloadAsync();
     }
 }
