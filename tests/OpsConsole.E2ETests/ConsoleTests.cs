@@ -146,6 +146,9 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
         await tasks.BulkAsync("Retry", 2);
 
         await Expect(tasks.Snackbar).ToContainTextAsync("Retry: 2 task(s) done.");
+        // Messages show at the bottom of the window, clear of the buttons at the top of every page.
+        var message = await tasks.Snackbar.First.BoundingBoxAsync();
+        Assert.True(message!.Y > tasks.Page.ViewportSize!.Height / 2, $"the message shows at y={message.Y} in a window {tasks.Page.ViewportSize.Height} high");
         await Expect(tasks.Status(first)).ToHaveTextAsync(BackToWork());
         await Expect(tasks.Status(second)).ToHaveTextAsync(BackToWork());
         // The selection is gone, on the rows as in the toolbar: nothing looks selected that a next action would skip.

@@ -380,7 +380,12 @@ public static class OpsConsoleHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Open pages re-check their user (demoted, locked, removed) instead of keeping the powers of their sign-in.
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, ConsoleAuthenticationState>();
-        services.AddMudServices();
+        // Messages at the bottom: at the top right they covered the pages' own buttons (New key, Export CSV, a task's actions).
+        services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.ShowCloseIcon = true;
+        });
         services.AddHttpContextAccessor();
         return services;
     }
