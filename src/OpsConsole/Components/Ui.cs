@@ -52,6 +52,9 @@ public static class Ui
     /// <summary>The agent's success rate over its recent outcomes; a dash until it has finished a task.</summary>
     public static string SuccessRate(Agent agent) => agent.RecentOutcomes.Length == 0 ? "—" : agent.SuccessRate.ToString("P0", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The agent's average time to complete a task; a dash until it has completed one (the hour before that is a starting value, not a measure).</summary>
+    public static string AverageTime(Agent agent) => agent.TotalTasksCompleted == 0 ? "—" : Span(agent.AverageCompletionTime);
+
     /// <summary>
     /// A round spacing (1, 2 or 5 times a power of ten, at least 1) that puts about four ticks over <paramref name="span"/>;
     /// MudBlazor's default of 20 flattens small values onto the axis.

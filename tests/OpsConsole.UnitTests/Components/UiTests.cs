@@ -107,6 +107,20 @@ public sealed class UiTests
     }
 
     [Fact]
+    public void Average_time_is_a_dash_until_the_agent_has_completed_a_task()
+    {
+        var agent = NewAgent("Timed", AgentKind.General, 3, 1.0);
+        Assert.Equal("—", Ui.AverageTime(agent));
+        agent.RecordOutcome(completed: false, null, Now);
+        Assert.Equal("—", Ui.AverageTime(agent));
+
+        agent.RecordOutcome(completed: true, TimeSpan.FromMinutes(3), Now);
+
+        Assert.Equal(Ui.Span(TimeSpan.FromMinutes(3)), Ui.AverageTime(agent));
+        Assert.NotEqual("—", Ui.AverageTime(agent));
+    }
+
+    [Fact]
     public void Success_rate_counts_the_recent_outcomes()
     {
         var agent = NewAgent("Worker", AgentKind.General, 3, 1.0);
