@@ -45,6 +45,29 @@ public sealed class HostingRoutesTests(OpsConsoleFactory app) : IClassFixture<Op
     }
 
     [Fact]
+    public async Task A_mistyped_console_address_in_a_browser_is_a_404_page_with_the_way_back_and_machines_still_get_a_problem()
+    {
+        var client = app.CreateClientWithToken(null);
+        async Task<HttpResponseMessage> GetAsync(string path, string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            return await client.SendAsync(request);
+        }
+
+        var page = await GetAsync("/nope<script>", "text/html,application/xhtml+xml,*/*;q=0.8");
+
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("There is nothing at this address", html);
+        Assert.Contains("<a href=\"/\">Go to the dashboard</a>", html);
+        Assert.Contains("/nope&lt;script&gt;", html); // the address is shown as text
+        await (await GetAsync("/nope", "application/json")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await GetAsync($"{Routes.Base}/no-such-thing/", "*/*")).ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_wrong_method_on_an_api_route_is_a_405_problem()
     {
         await app.CreateAdminClient().DeleteAsync($"{Routes.Status}status/").ProblemAsync(HttpStatusCode.MethodNotAllowed);

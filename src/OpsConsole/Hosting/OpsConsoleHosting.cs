@@ -109,6 +109,7 @@ public static class OpsConsoleHosting
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBrowserNotFoundPage();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
