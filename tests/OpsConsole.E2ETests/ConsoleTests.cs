@@ -110,8 +110,9 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
         var form = tasks.Page.GetByTestId("new-task");
         var create = form.GetByRole(AriaRole.Button, new() { Name = "Create task", Exact = true });
 
-        await create.ClickAsync(); // no title yet: refused, nothing created
-        await Expect(tasks.Snackbar).ToContainTextAsync("A task needs a title");
+        await create.ClickAsync(); // no title yet: refused as POST tasks/ refuses it, next to the field, nothing created
+        await Expect(tasks.Snackbar).ToContainTextAsync("Not created: title is required");
+        await Expect(form).ToContainTextAsync("title is required and may not be blank");
         await Expect(form).ToBeVisibleAsync();
 
         await form.GetByLabel("Title").FillAsync(title);

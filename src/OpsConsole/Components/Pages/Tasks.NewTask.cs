@@ -12,8 +12,15 @@ namespace OpsConsole.Components.Pages;
 public sealed partial class Tasks
 {
     private NewTaskForm? newTask;
+    private IReadOnlyDictionary<string, List<string>> newTaskErrors = Checked<NewWorkItem>.NoErrors;
 
-    private void OpenNewTask() => newTask = new NewTaskForm();
+    private void OpenNewTask()
+    {
+        newTaskErrors = Checked<NewWorkItem>.NoErrors;
+        newTask = new NewTaskForm();
+    }
+
+    private string? NewTaskError(string field) => newTaskErrors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
 
     private async Task CreateTaskAsync()
     {
@@ -22,29 +29,16 @@ public sealed partial class Tasks
             return;
         }
 
-        var title = newTask.Title.Trim();
-        if (title.Length is 0 or > WorkItemEndpoints.MaxTitle)
+        // The same reading and checks as POST tasks/, so the form and the API refuse the same things with the same words.
+        var request = WorkItemEditHandlers.NewTaskFromForm(new NewTaskBody(newTask.Title, WireFormat.Of(newTask.Kind), newTask.Description, WireFormat.Of(newTask.Priority),
+            Environment: string.IsNullOrWhiteSpace(newTask.Environment) ? null : newTask.Environment.Trim(), AutoAssign: newTask.AutoAssign));
+        newTaskErrors = request.Errors;
+        if (request.Value is not { } spec)
         {
-            Snackbar.Add($"A task needs a title of 1 to {WorkItemEndpoints.MaxTitle} characters.", Severity.Warning);
+            Snackbar.Add("Not created: " + string.Join(" ", request.Messages), Severity.Warning);
             return;
         }
 
-        var environment = string.IsNullOrWhiteSpace(newTask.Environment) ? null : newTask.Environment.Trim();
-        if (environment is { Length: > 50 })
-        {
-            Snackbar.Add("The environment is at most 50 characters.", Severity.Warning);
-            return;
-        }
-
-        var spec = new NewWorkItem
-        {
-            Title = title,
-            Description = newTask.Description.Trim(),
-            Kind = newTask.Kind,
-            Priority = newTask.Priority,
-            Environment = environment,
-            AutoAssign = newTask.AutoAssign,
-        };
         WorkItem? created = null;
         await ActAsync(async () => created = await Engine.CreateAsync(spec, await ActorAsync(), CancellationToken.None), reload: false);
         if (created is not null)

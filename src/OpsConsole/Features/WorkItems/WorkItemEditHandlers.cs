@@ -49,6 +49,13 @@ public static class WorkItemEditHandlers
         BudgetUsd = fields.Money("budget_usd", body.BudgetUsd),
     };
 
+    /// <summary>The console's New task form, read as <c>POST tasks/</c> reads its body: the task, or what is wrong by field in the API's words.</summary>
+    public static Checked<NewWorkItem> NewTaskFromForm(NewTaskBody form)
+    {
+        var fields = new BoundFields();
+        return FormBodies.Of(fields, ReadNewTask(form, fields));
+    }
+
     internal static async Task<Results<Ok<TaskDetailDto>, RequestProblem>> UpdateAsync(Guid id, HttpRequest request, OrchestrationEngine engine, TimeProvider time, bool replace, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync(request);
