@@ -117,6 +117,11 @@ public sealed partial class ConsoleTests(ConsoleFixture console, ITestOutputHelp
 
         await form.GetByLabel("Title").FillAsync(title);
         await form.GetByLabel("Environment").FillAsync("staging");
+        await form.GetByLabel("Description").FillAsync(new string('x', 20_001)); // over POST tasks/'s limit: it reaches the server whole, and is refused the same way
+        await create.ClickAsync();
+        await Expect(form).ToContainTextAsync("description is 20001 characters long; at most 20000 are allowed");
+        await Expect(tasks.Page).ToHaveURLAsync(new Regex(@"/tasks$"));
+
         await form.GetByLabel("Description").FillAsync("Expires on Friday.");
         await create.ClickAsync();
 

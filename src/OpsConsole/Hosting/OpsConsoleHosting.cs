@@ -378,7 +378,9 @@ public static class OpsConsoleHosting
 
     private static IServiceCollection AddOpsUi(this IServiceCollection services)
     {
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // A form's text reaches the server in one circuit message: at SignalR's 32 KB default, a pasted description of 17,000
+        // characters or more (POST tasks/ takes 20,000, a rule's JSON 64 KB) was dropped without a word.
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(o => o.MaximumReceiveMessageSize = 256 * 1024);
         // Open pages re-check their user (demoted, locked, removed) instead of keeping the powers of their sign-in.
         services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, ConsoleAuthenticationState>();
         // Messages at the bottom: at the top right they covered the pages' own buttons (New key, Export CSV, a task's actions).
