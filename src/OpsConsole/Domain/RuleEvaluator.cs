@@ -191,20 +191,18 @@ public static class RuleEvaluator
             return $"{name} has an empty value, which no task has; name a value, or leave the condition out to match every task";
         }
 
-        var unknown = name switch
+        var (unknown, what, allowed) = name switch
         {
-            "task_type" => values.FirstOrDefault(v => !IsWireName<WorkItemKind>(v)),
-            "priority" => values.FirstOrDefault(v => !IsWireName<WorkItemPriority>(v)),
-            _ => null,
+            "task_type" => (values.FirstOrDefault(v => !IsWireName<WorkItemKind>(v)), "task type", WireFormat.Allowed<WorkItemKind>()),
+            "priority" => (values.FirstOrDefault(v => !IsWireName<WorkItemPriority>(v)), "priority", WireFormat.Allowed<WorkItemPriority>()),
+            _ => (null, "", ""),
         };
-        return unknown is null ? null
-            : $"{name} '{unknown}' is not a {(name == "task_type" ? "task type" : "priority")}, so it could never match; one of " +
-              (name == "task_type" ? WireFormat.Allowed<WorkItemKind>() : WireFormat.Allowed<WorkItemPriority>());
+        return unknown is null ? null : $"{name} '{unknown}' is not a {what}, so it could never match; one of {allowed}";
     }
 
-    /// <summary>Whether <paramref name="text"/> is one of the enum's wire names, as a condition compares them (any case, no trimming).</summary>
+    /// <summary>Whether <paramref name="text"/> is one of the enum's wire names as a condition compares them: any case, and no spaces around it (a parse would trim them).</summary>
     private static bool IsWireName<TEnum>(string text)
-        where TEnum : struct, Enum => Enum.GetValues<TEnum>().Any(v => string.Equals(WireFormat.Of(v), text, StringComparison.OrdinalIgnoreCase));
+        where TEnum : struct, Enum => text.Length == text.Trim().Length && WireFormat.TryParse<TEnum>(text, out _);
 
     /// <summary>The issue labels of a task that came from an issue (input_data.labels: names, or objects with a name).</summary>
     public static IEnumerable<string> Labels(WorkItem item)
